@@ -1,0 +1,56 @@
+/* tokenizer — Hugging Face BertTokenizer semantics (BasicTokenizer +
+ * WordpieceTokenizer) over utf8proc.
+ *
+ * Pipeline per text: invalid UTF-8 replaced (each bad byte counts once in
+ * tok_stats.invalid_utf8, and the replacement is then dropped like U+FFFD)
+ * → clean (drop U+0000, U+FFFD, control chars; whitespace → ' ') → pad CJK
+ * ideographs with spaces → whitespace split → (uncased: lower-case, NFD,
+ * drop Mn marks) → split on punctuation → WordPiece greedy longest match
+ * with "##" continuations, words over 100 code points → [UNK]
+ * → [CLS] ... [SEP], truncated to max_len. */
+#ifndef FINSENT_TOKENIZER_H
+#define FINSENT_TOKENIZER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tok_vocab tok_vocab;
+
+/* Loads a vocab.txt (one token per line, id = line number, CRLF tolerated).
+ * Returns NULL and writes a one-line message naming the file into err when
+ * the file is missing, empty, or lacks [CLS], [SEP], [UNK] or [PAD]. */
+tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen);
+void tok_vocab_free(tok_vocab *v);
+int tok_vocab_size(const tok_vocab *v);
+/* Id of a token, or -1 when absent. */
+int tok_vocab_id(const tok_vocab *v, const char *token);
+/* Token text of an id; NULL when out of range. Owned by the vocab. */
+const char *tok_vocab_token(const tok_vocab *v, int id);
+int tok_vocab_cls(const tok_vocab *v);
+int tok_vocab_sep(const tok_vocab *v);
+int tok_vocab_pad(const tok_vocab *v);
+int tok_vocab_unk(const tok_vocab *v);
+int tok_vocab_mask(const tok_vocab *v); /* [MASK], -1 when absent */
+
+typedef struct tok_stats {
+    uint64_t invalid_utf8; /* bytes of invalid UTF-8 replaced */
+    uint64_t truncated;    /* texts cut to max_len */
+} tok_stats;
+
+/* A tokenizer holds scratch buffers: one per thread. It borrows the vocab,
+ * which must outlive it. lowercase: 1 for uncased models (do_lower_case). */
+typedef struct tokenizer tokenizer;
+tokenizer *tok_new(const tok_vocab *v, int lowercase);
+void tok_free(tokenizer *t);
+
+/* Encodes text[0..len) into ids, [CLS] first and [SEP] last, at most
+ * max_len ids in all (max_len >= 2). Returns the number of ids written to
+ * ids (which holds max_len entries). Never fails: empty text gives
+ * [CLS] [SEP]. stats may be NULL. */
+int tok_encode(tokenizer *t, const char *text, size_t len, int max_len, int32_t *ids, tok_stats *stats);
+
+/* The word pieces of text without [CLS]/[SEP] and without truncation, for
+ * tests and vocab building: calls fn(piece_id, arg) for each piece. */
+void tok_pieces(tokenizer *t, const char *text, size_t len, void (*fn)(int id, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Runs every unit test binary (cmocka, TAP output) and every integration
+# script (TAP output via tests/integration/lib.sh), then prints one summary
+# line "N passed, N failed, N skipped" that CI reads. Exit 1 when any test
+# failed or a test program crashed.
+#
+#   BUILD=build tests/run.sh [NAME-FILTER]
+set -u
+BUILD=${BUILD:-build}
+FILTER=${1:-}
+export FINSENT="$PWD/$BUILD/finsent"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export FINSENT_DATA="${FINSENT_DATA:-$PWD/../shared/data}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+LOGDIR="$BUILD/test-logs"
+mkdir -p "$LOGDIR"
+
+pass=0 fail=0 skip=0 crashed=""
+
+# tally FILE: counts TAP lines of one program's output
+tally() {
+    p=$(grep -E '^ok [0-9]+' "$1" | grep -vc '# SKIP')
+    s=$(grep -cE '^ok [0-9]+.*# SKIP' "$1")
+    f=$(grep -cE '^not ok [0-9]+' "$1")
+    pass=$((pass + p)); skip=$((skip + s)); fail=$((fail + f))
+    grep -E '^not ok' "$1" | sed "s|^|  $(basename "$1" .log): |"
+}
+
+run_one() { # name, command...
+    name=$1; shift
+    case "$name" in *"$FILTER"*) ;; *) return ;; esac
+    log="$LOGDIR/$name.log"
+    start=$(date +%s)
+    timeout 900 "$@" >"$log" 2>&1
+    rc=$?
+    printf '%-40s rc=%d %4ss\n' "$name" "$rc" "$(( $(date +%s) - start ))"
+    tally "$log"
+    if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
+        crashed="$crashed $name"
+        fail=$((fail + 1))
+        echo "  $name exited $rc without a failing test; last lines:"
+        tail -n 15 "$log" | sed 's/^/    /'
+    fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    run_one "$(basename "$t")" "$t"
+done
+for t in tests/integration/*.sh; do
+    [ -f "$t" ] || continue
+    case "$(basename "$t")" in lib.sh) continue ;; esac
+    run_one "$(basename "$t" .sh)" sh "$t"
+done
+
+echo
+[ -n "$crashed" ] && echo "crashed:$crashed"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,67 @@
+/* Unit tests for util/timeutil: RFC 3339 and epoch-ms parsing, formatting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+static void test_parse_rfc3339_utc(void **state) {
+    (void)state;
+    int64_t ms;
+    assert_int_equal(time_parse("1970-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(time_parse("2024-05-01T12:30:00Z", &ms), 0);
+    assert_int_equal(ms, 1714566600000LL); /* date -d 2024-05-01T12:30:00Z +%s */
+    assert_int_equal(time_parse("2024-05-01T12:30:00.250Z", &ms), 0);
+    assert_int_equal(ms, 1714566600250LL);
+    assert_int_equal(time_parse("2024-02-29T00:00:00.5Z", &ms), 0);
+    assert_int_equal(ms, 1709164800500LL);
+}
+
+static void test_parse_rfc3339_offsets(void **state) {
+    (void)state;
+    int64_t ms;
+    assert_int_equal(time_parse("2024-05-01T14:30:00+02:00", &ms), 0);
+    assert_int_equal(ms, 1714566600000LL);
+    assert_int_equal(time_parse("2024-05-01T07:30:00-05:00", &ms), 0);
+    assert_int_equal(ms, 1714566600000LL);
+}
+
+static void test_parse_epoch_ms(void **state) {
+    (void)state;
+    int64_t ms;
+    assert_int_equal(time_parse("1714566600250", &ms), 0);
+    assert_int_equal(ms, 1714566600250LL);
+}
+
+static void test_parse_rejects_garbage(void **state) {
+    (void)state;
+    int64_t ms;
+    const char *bad[] = {"", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01 12:30", "2024-05-01T12:30:00",
+                         "2024-05-01T12:30:00Zjunk", "12abc", "2024-05-01T12:30:00.Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_int_equal(time_parse(bad[i], &ms), -1);
+}
+
+static void test_format_round_trip(void **state) {
+    (void)state;
+    char buf[40];
+    time_format(1714566600250LL, buf, sizeof buf);
+    assert_string_equal(buf, "2024-05-01T12:30:00.250Z");
+    int64_t ms;
+    assert_int_equal(time_parse(buf, &ms), 0);
+    assert_int_equal(ms, 1714566600250LL);
+    time_format(-1, buf, sizeof buf);
+    assert_string_equal(buf, "1969-12-31T23:59:59.999Z");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_rfc3339_utc),   cmocka_unit_test(test_parse_rfc3339_offsets),
+        cmocka_unit_test(test_parse_epoch_ms),      cmocka_unit_test(test_parse_rejects_garbage),
+        cmocka_unit_test(test_format_round_trip),
+    };
+    return cmocka_run_group_tests_name("timeutil", tests, NULL, NULL);
+}

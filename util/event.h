@@ -1,0 +1,46 @@
+/* event — the one struct that flows ingest → classify → alerts.
+ *
+ * ingest fills the message part (decode_message), classify fills the
+ * scores (cls_score_events), alerts reads both. Strings are owned by the
+ * event and freed by event_free. The origin fields say where the message
+ * came from so that offsets can be committed once its effects are durable. */
+#ifndef FINSENT_EVENT_H
+#define FINSENT_EVENT_H
+
+#include <stdint.h>
+
+#define EVENT_LABEL_MAX 48
+
+typedef struct event_score {
+    char label[EVENT_LABEL_MAX]; /* e.g. "negative", "Earnings" */
+    float score;                 /* probability of label, 0..1 */
+    int index;                   /* label index in the head, -1 when unscored */
+} event_score;
+
+typedef struct event {
+    char *id;            /* message id (from the payload, or topic-partition-offset) */
+    char *stream;        /* input stream name from the config, e.g. "news" */
+    int64_t ts_ms;       /* event time, epoch milliseconds UTC */
+    char *source;        /* publisher / author, may be NULL */
+    char *text;          /* title and body joined, valid UTF-8, never NULL */
+    char **entities;     /* upper-cased entity keys, deduplicated */
+    int n_entities;
+
+    /* origin: for offset commits and dead letters; topic NULL for files */
+    char *origin_topic;
+    int32_t origin_partition;
+    int64_t origin_offset;
+
+    /* filled by classify */
+    event_score topic;
+    event_score sentiment;
+    float p_negative;    /* probability of the negative sentiment class */
+} event;
+
+/* Frees everything the event owns and the event itself; NULL is a no-op. */
+void event_free(event *e);
+
+/* Adds an entity key unless present; the string is copied. */
+void event_add_entity(event *e, const char *key);
+
+#endif
