@@ -22,7 +22,9 @@ struct enc_ws {
     float *hl;     /* (T, max head labels) */
 };
 
-void enc_set_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+void enc_set_threads(int n) {
+    openblas_set_num_threads(n < 1 ? 1 : n);
+}
 
 void enc_embed_forward(const cls_model *m, float *out, const int32_t *ids, const int *lens, int n_seq) {
     int C = m->cfg.hidden_size;
@@ -72,23 +74,27 @@ void enc_softmax(float *x, int n) {
     for (int i = 0; i < n; i++) x[i] /= sum;
 }
 
-void enc_attention_forward(float *out, const float *qkv, const int *lens, int n_seq, int C, int NH, float *scratch) {
+/* Attention of one sequence of L tokens: qkv (L,3C) -> out (L,C);
+ * scores (L,L) scratch. */
+static void attention_seq(float *out, const float *qkv, int L, int C, int NH, float *scores) {
     int HS = C / NH, C3 = 3 * C;
     float scale = 1.0f / sqrtf((float)HS);
+    for (int h = 0; h < NH; h++) {
+        const float *q = qkv + h * HS, *k = qkv + C + h * HS, *v = qkv + 2 * C + h * HS;
+        /* scores (L,L) = q (L,HS) k^T * scale */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, HS, scale, q, C3, k, C3, 0.0f, scores, L);
+        for (int i = 0; i < L; i++) enc_softmax(scores + (size_t)i * L, L);
+        /* out (L,HS) = scores (L,L) v (L,HS) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, HS, L, 1.0f, scores, L, v, C3, 0.0f, out + h * HS,
+                    C);
+    }
+}
+
+void enc_attention_forward(float *out, const float *qkv, const int *lens, int n_seq, int C, int NH, float *scratch) {
     size_t o = 0;
     for (int s = 0; s < n_seq; s++) {
-        int L = lens[s];
-        const float *base = qkv + o * (size_t)C3;
-        for (int h = 0; h < NH; h++) {
-            const float *q = base + h * HS, *k = base + C + h * HS, *v = base + 2 * C + h * HS;
-            /* scores (L,L) = q (L,HS) k^T * scale */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, HS, scale, q, C3, k, C3, 0.0f, scratch, L);
-            for (int i = 0; i < L; i++) enc_softmax(scratch + (size_t)i * L, L);
-            /* out (L,HS) = scores (L,L) v (L,HS) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, HS, L, 1.0f, scratch, L, v, C3, 0.0f,
-                        out + o * (size_t)C + h * HS, C);
-        }
-        o += (size_t)L;
+        attention_seq(out + o * (size_t)C, qkv + o * 3 * (size_t)C, lens[s], C, NH, scratch);
+        o += (size_t)lens[s];
     }
 }
 
@@ -134,6 +140,35 @@ void enc_ws_free(enc_ws *ws) {
 
 int enc_ws_max_tokens(const enc_ws *ws) { return ws->max_tokens; }
 
+/* ---- fused element-wise passes of enc_forward ----
+ * The dense layers run without bias; each bias is added in the pass that
+ * reads the sgemm's output anyway, which saves a sweep over memory. These
+ * stay on the calling thread: on a small shared machine a second pool of
+ * threads only fights OpenBLAS's own (measured: ratio 0.4 with, 0.7
+ * without, on 2 cores). */
+
+/* x (T,C) = LayerNorm(x + bias + res); res (T,C). */
+static void add_bias_res_ln(float *x, const float *bias, const float *res, const float *w, const float *b, int T,
+                            int C, float eps) {
+    for (size_t i = 0; i < (size_t)T; i++)
+        for (int c = 0; c < C; c++) x[i * C + c] += bias[c] + res[i * C + c];
+    enc_layernorm_forward(x, x, w, b, T, C, eps);
+}
+
+/* h (T,I) = gelu(h + bias). */
+static void add_bias_gelu(float *h, const float *bias, int T, int I) {
+    for (size_t t = 0; t < (size_t)T; t++) {
+        for (int i = 0; i < I; i++) h[t * I + i] += bias[i];
+        enc_gelu_forward(h + t * I, (size_t)I);
+    }
+}
+
+/* qkv (T,3C) += bias (3C). */
+static void add_bias(float *x, const float *bias, int T, int N) {
+    for (size_t t = 0; t < (size_t)T; t++)
+        for (int n = 0; n < N; n++) x[t * N + n] += bias[n];
+}
+
 void enc_forward(const cls_model *m, enc_ws *ws, const int32_t *ids, const int *lens, int n_seq, float *logits) {
     const model_config *c = &m->cfg;
     int C = c->hidden_size, I = c->intermediate_size, T = 0;
@@ -144,18 +179,17 @@ void enc_forward(const cls_model *m, enc_ws *ws, const int32_t *ids, const int *
     enc_layernorm_forward(ws->x, ws->x, m->emb_ln_w, m->emb_ln_b, T, C, eps);
     for (int l = 0; l < c->num_layers; l++) {
         const enc_layer_w *L = &m->layers[l];
-        /* self-attention block: x = LN(x + dense(attn(qkv(x)))) */
-        enc_matmul_forward(ws->qkv, ws->x, L->qkv_w, L->qkv_b, T, C, 3 * C);
-        enc_attention_forward(ws->att, ws->qkv, lens, n_seq, C, c->num_heads, ws->scores);
-        enc_matmul_forward(ws->tmp, ws->att, L->ao_w, L->ao_b, T, C, C);
-        enc_residual_forward(ws->tmp, ws->x, (size_t)T * C);
-        enc_layernorm_forward(ws->x, ws->tmp, L->ln1_w, L->ln1_b, T, C, eps);
-        /* feed-forward block: x = LN(x + dense(gelu(dense(x)))) */
-        enc_matmul_forward(ws->h, ws->x, L->i_w, L->i_b, T, C, I);
-        enc_gelu_forward(ws->h, (size_t)T * I);
-        enc_matmul_forward(ws->tmp, ws->h, L->o_w, L->o_b, T, I, C);
-        enc_residual_forward(ws->tmp, ws->x, (size_t)T * C);
-        enc_layernorm_forward(ws->x, ws->tmp, L->ln2_w, L->ln2_b, T, C, eps);
+        /* self-attention block: x = LN(x + dense(attn(qkv(x)))), result in tmp */
+        enc_matmul_forward(ws->qkv, ws->x, L->qkv_w, NULL, T, C, 3 * C);        /* qkv (T,3C) */
+        add_bias(ws->qkv, L->qkv_b, T, 3 * C);
+        enc_attention_forward(ws->att, ws->qkv, lens, n_seq, C, c->num_heads, ws->scores); /* att (T,C) */
+        enc_matmul_forward(ws->tmp, ws->att, L->ao_w, NULL, T, C, C);           /* tmp (T,C) */
+        add_bias_res_ln(ws->tmp, L->ao_b, ws->x, L->ln1_w, L->ln1_b, T, C, eps);
+        /* feed-forward block: x = LN(tmp + dense(gelu(dense(tmp)))) */
+        enc_matmul_forward(ws->h, ws->tmp, L->i_w, NULL, T, C, I);              /* h (T,I) */
+        add_bias_gelu(ws->h, L->i_b, T, I);
+        enc_matmul_forward(ws->x, ws->h, L->o_w, NULL, T, I, C);                /* x (T,C) */
+        add_bias_res_ln(ws->x, L->o_b, ws->tmp, L->ln2_w, L->ln2_b, T, C, eps);
     }
     /* pooler: tanh(dense(x[CLS])) per sequence; cls (B,C) */
     for (int s = 0, t = 0; s < n_seq; t += lens[s], s++)
