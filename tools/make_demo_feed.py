@@ -13,6 +13,9 @@ are planted so that the demo has something to alert on:
 A few poison lines (invalid JSON, a non-object, an empty text) show the
 dead-letter path. Deterministic: the same seed gives the same file.
 
+Each line is a feed envelope as `kcat -C -J` writes it (the fields finsent
+reads): {"topic": "news"|"comments", "payload": "<the message as sent>"}.
+
 usage: tools/make_demo_feed.py [OUT]   (default app/demo/feed.jsonl)
 """
 import json
@@ -207,7 +210,7 @@ def main():
         lines.insert(len(lines) * (i + 1) // 4, ("", p[0], p[1]))
     with open(path, "w", encoding="utf-8") as f:
         for _, stream, js in lines:
-            f.write("%s\t%s\n" % (stream, js))
+            f.write(json.dumps({"topic": stream, "payload": js}, ensure_ascii=False) + "\n")
     print("wrote %d messages to %s" % (len(lines), path), file=sys.stderr)
 
 
