@@ -86,10 +86,10 @@ static void free_field(const cfg_field *f, void *p) {
         break;
     }
     case CFG_ENUM_ARRAY: free(((cfg_intv *)p)->v); break;
-    case CFG_OBJECT: cfg_free(f->sub, p); break;
+    case CFG_OBJECT: cfg_obj_free(f->sub, p); break;
     case CFG_OBJECT_ARRAY: {
         cfg_array *a = p;
-        for (size_t i = 0; i < a->n; i++) cfg_free(f->sub, (char *)a->v + i * f->sub->size);
+        for (size_t i = 0; i < a->n; i++) cfg_obj_free(f->sub, (char *)a->v + i * f->sub->size);
         free(a->v);
         break;
     }
@@ -107,7 +107,7 @@ static void free_field(const cfg_field *f, void *p) {
     }
 }
 
-void cfg_free(const cfg_schema *schema, void *obj) {
+void cfg_obj_free(const cfg_schema *schema, void *obj) {
     for (size_t i = 0; i < schema->n_fields; i++) free_field(&schema->fields[i], (char *)obj + schema->fields[i].offset);
     memset(obj, 0, schema->size);
 }

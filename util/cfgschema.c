@@ -581,7 +581,7 @@ int cfg_load_text(const char *path, const char *text, size_t len, const cfg_sche
     }
     int rc = load_object(&ctx, schema, root, obj);
     cJSON_Delete(root);
-    if (rc) cfg_free(schema, obj);
+    if (rc) cfg_obj_free(schema, obj);
     return rc;
 }
 

@@ -120,7 +120,7 @@ int cfg_load_text(const char *path, const char *text, size_t len, const cfg_sche
                   size_t errlen);
 
 /* Frees everything cfg_load_* allocated inside obj and zeroes it. */
-void cfg_free(const cfg_schema *schema, void *obj);
+void cfg_obj_free(const cfg_schema *schema, void *obj);
 
 /* The effective config as a new JSON tree (caller deletes): every field with
  * its value, defaults included, durations and sizes in human form, secrets
