@@ -497,7 +497,7 @@ static int reject_unknown_keys(cfg_ctx *ctx, const cfg_schema *s, const cJSON *o
     for (size_t i = 0; i < s->n_fields && nk < 64; i++) keys[nk++] = s->fields[i].key;
     for (const cJSON *c = obj->child; c; c = c->next) {
         for (const cJSON *d = obj->child; d != c; d = d->next)
-            if (strcmp(d->string, c->string) == 0) return cfg_fail(ctx, c->string, "duplicate key");
+            if (strcmp(d->string, c->string) == 0) return cfg_fail(ctx, c->string, "expected each key once, got it again");
         if (find_field(s, c->string)) continue;
         const char *near = cfg_suggest(c->string, keys, nk);
         if (near) return cfg_fail(ctx, c->string, "unknown key (did you mean \"%s\"?)", near);
@@ -572,10 +572,15 @@ int cfg_load_text(const char *path, const char *text, size_t len, const cfg_sche
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!root || strspn(end, " \t\r\n") != (size_t)(text + len - end)) {
         if (!end || end < text || end > text + len) end = text + len;
+        if (root) end += strspn(end, " \t\r\n");
         int line, col;
         position(text, (size_t)(end - text), &line, &col);
-        snprintf(err, errlen, "%s: line %d, column %d: %s", path, line, col,
-                 root ? "unexpected text after the JSON value" : "invalid JSON");
+        size_t near = strcspn(end, "\r\n");
+        if (end == text + len)
+            snprintf(err, errlen, "%s: line %d, column %d: invalid JSON (unexpected end of file)", path, line, col);
+        else
+            snprintf(err, errlen, "%s: line %d, column %d: %s near \"%.*s\"", path, line, col,
+                     root ? "unexpected text after the JSON value" : "invalid JSON", (int)(near < 12 ? near : 12), end);
         cJSON_Delete(root);
         return -1;
     }
