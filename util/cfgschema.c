@@ -177,7 +177,7 @@ static char *string_value(cfg_ctx *ctx, const cJSON *v, const char *expected) {
 static void fmt_bound(const cfg_field *f, double x, char *buf, size_t len) {
     if (f->type == CFG_DURATION) cfg_format_duration((int64_t)x, buf, len);
     else if (f->type == CFG_SIZE) cfg_format_size((uint64_t)x, buf, len);
-    else snprintf(buf, len, "%g", x);
+    else snprintf(buf, len, "%.15g", x);
 }
 
 /* Checks x against the field's bounds; on failure reports "expected WHAT in
