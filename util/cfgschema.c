@@ -243,8 +243,9 @@ static size_t storage_size(const cfg_field *f) {
 }
 
 static int load_string(cfg_ctx *ctx, const cfg_field *f, const cJSON *v, char **dst) {
-    if ((f->flags & CFG_SECRET) && cJSON_IsString(v) && !is_env_ref(v->valuestring))
-        return fail(ctx, "expected a ${ENV_VAR} reference (secrets are not written in config files), got a literal string");
+    if ((f->flags & CFG_SECRET) && !(cJSON_IsString(v) && is_env_ref(v->valuestring)))
+        return fail(ctx, "expected a ${ENV_VAR} reference (secrets are not written in config files), got a literal %s",
+                    cJSON_IsString(v) ? "string" : "value");
     char *s = string_value(ctx, v, "a string");
     if (!s) return -1;
     *dst = s;

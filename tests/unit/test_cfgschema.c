@@ -237,6 +237,9 @@ static void test_secrets(void **state) {
     expect_error("{\"secret\": \"x${CFGT_SECRET}\"}",
                  "t.json: secret: expected a ${ENV_VAR} reference (secrets are not written in config files), got a "
                  "literal string");
+    expect_error("{\"secret\": 123456}",
+                 "t.json: secret: expected a ${ENV_VAR} reference (secrets are not written in config files), got a "
+                 "literal value");
     t_cfg c;
     assert_int_equal(load("{\"secret\": \"${CFGT_SECRET}\", \"kv\": {\"sasl.password\": \"pw1\", \"ssl.key.pem\": \"pw2\","
                           " \"client.id\": \"me\"}}", &c), 0);
