@@ -1,6 +1,7 @@
 /* Unit tests for classify/tokenizer: hand-checked pieces for the cases the
  * issue names, invalid UTF-8 counting, [CLS]/[SEP] placement, truncation,
- * and vocab loading errors. */
+ * vocab loading errors, and every case of tests/fixtures/tokenizer against
+ * the ids tools/tok_reference.py computed with Python's unicodedata. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,12 +247,82 @@ static void test_vocab_load(void **state) {
     assert_non_null(strstr(err, path));
 }
 
+#define FIXTURE_DIR "tests/fixtures/tokenizer/"
+
+/* Reads a JSONL file into a cJSON array of its lines; NULL when unreadable. */
+static cJSON *read_jsonl(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    cJSON *arr = cJSON_CreateArray();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        cJSON *o = cJSON_ParseWithLength(line, (size_t)n);
+        if (!o) break;
+        cJSON_AddItemToArray(arr, o);
+    }
+    free(line);
+    fclose(f);
+    return arr;
+}
+
+static void check_fixture(int lower, const char *expected_path) {
+    char err[256];
+    tok_vocab *v = tok_vocab_load(FIXTURE_DIR "vocab.txt", err, sizeof err);
+    assert_non_null(v);
+    cJSON *cases = read_jsonl(FIXTURE_DIR "cases.jsonl");
+    cJSON *want = read_jsonl(expected_path);
+    assert_non_null(cases);
+    assert_non_null(want);
+    int n = cJSON_GetArraySize(cases);
+    assert_true(n >= 200);
+    assert_int_equal(cJSON_GetArraySize(want), n);
+    tokenizer *t = tok_new(v, lower);
+    enum { CAP = 16384 };
+    int32_t *ids = malloc(CAP * sizeof *ids);
+    int mismatches = 0;
+    for (int i = 0; i < n; i++) {
+        cJSON *c = cJSON_GetArrayItem(cases, i), *w = cJSON_GetArrayItem(want, i);
+        const char *text = cJSON_GetObjectItem(c, "text")->valuestring;
+        cJSON *wids = cJSON_GetObjectItem(w, "ids");
+        tok_stats st = {0};
+        int got = tok_encode(t, text, strlen(text), CAP, ids, &st);
+        int ok = got == cJSON_GetArraySize(wids) && st.truncated == 0;
+        for (int k = 0; ok && k < got; k++) ok = ids[k] == cJSON_GetArrayItem(wids, k)->valueint;
+        if (!ok) {
+            mismatches++;
+            char *ws = cJSON_PrintUnformatted(wids);
+            print_message("# %s case %s: got %d ids, want %s\n", lower ? "uncased" : "cased",
+                          cJSON_GetObjectItem(c, "id")->valuestring, got, ws);
+            free(ws);
+        }
+    }
+    free(ids);
+    tok_free(t);
+    cJSON_Delete(cases);
+    cJSON_Delete(want);
+    tok_vocab_free(v);
+    assert_int_equal(mismatches, 0);
+}
+
+static void test_fixture_uncased(void **state) {
+    (void)state;
+    check_fixture(1, FIXTURE_DIR "expected_uncased.jsonl");
+}
+
+static void test_fixture_cased(void **state) {
+    (void)state;
+    check_fixture(0, FIXTURE_DIR "expected_cased.jsonl");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic_and_punct), cmocka_unit_test(test_accents_and_case),
         cmocka_unit_test(test_cjk_and_scripts), cmocka_unit_test(test_cleaning),
         cmocka_unit_test(test_wordpiece),       cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_cls_sep_truncation), cmocka_unit_test(test_vocab_load),
+        cmocka_unit_test(test_fixture_uncased), cmocka_unit_test(test_fixture_cased),
     };
     return cmocka_run_group_tests_name("tokenizer", tests, setup, teardown);
 }
