@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+int cmd_tokenize(int argc, char **argv);
+
 const command commands[] = {
     {"run", "--config FILE [--role all|classify|aggregate]", "the service: consume, classify, aggregate, alert", NULL},
     {"demo", "[--keep-running]", "the embedded default: mock cluster, bundled feed, default model, local webhook", NULL},
@@ -16,7 +18,7 @@ const command commands[] = {
     {"backtest", "--config FILE --file FEED [--report out.html]", "replay and report what would have fired", NULL},
     {"classify", "--model DIR [--batch N] [--threads N] [--logits] [--tokens] [FILE]",
      "JSONL {id,text} in, scored JSONL out, same order", NULL},
-    {"tokenize", "--vocab FILE [--cased] [--max-len N] [FILE]", "JSONL {id,text} in, {id,ids} out", NULL},
+    {"tokenize", "--vocab FILE [--cased] [--max-len N] [FILE]", "JSONL {id,text} in, {id,ids} out", cmd_tokenize},
     {"train", "--config FILE", "train or fine-tune a model", NULL},
     {"eval", "--model DIR --data FILE --head NAME [--json]", "precision, recall, F1 and confusion matrix of a head", NULL},
     {"vocab", "build [options]", "learn a WordPiece vocabulary from a corpus", NULL},

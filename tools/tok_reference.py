@@ -116,7 +116,7 @@ def encode_file(vocab_path, lower, src, dst):
     with open(src, encoding="utf-8") as fin, open(dst, "w", encoding="utf-8") as fout:
         for line in fin:
             obj = json.loads(line)
-            fout.write(json.dumps({"id": obj["id"], "ids": encode(obj["text"], vocab, lower)}) + "\n")
+            fout.write(json.dumps({"id": obj["id"], "ids": encode(obj["text"], vocab, lower)}, separators=(",", ":")) + "\n")
 
 
 # ---- the fixture ----
@@ -170,11 +170,11 @@ def build_vocab():
             toks.append("##" + c)
     for c in EXTRA_CHARS:
         toks += [c, "##" + c]
-    seen_words = set()
+    seen_words = []
     for w in words:
-        for form in {w.strip(".,;'%"), w.strip(".,;'%").lower()}:
+        for form in (w.strip(".,;'%"), w.strip(".,;'%").lower()):
             if form and form not in seen_words:
-                seen_words.add(form)
+                seen_words.append(form)
                 toks.append(form)
     suffixes = set()
     for w in seen_words:
