@@ -18,6 +18,7 @@
  * work (NFC, NFD and lower() are identities or ASCII there); any other
  * token goes through utf8proc. Scratch buffers live in the tokenizer and
  * grow to the longest token seen, so nothing is allocated per character. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -56,16 +57,14 @@ enum { A_WORD = 0, A_SPACE, A_DROP };
 /* Class of each ASCII byte after cleaning; bytes >= 0x80 are not looked up. */
 static unsigned char ascii_class[128];
 static unsigned char ascii_punct[128];
-static int tables_ready;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void init_tables(void) {
-    if (__atomic_load_n(&tables_ready, __ATOMIC_ACQUIRE)) return;
     for (int c = 0; c < 128; c++) {
         ascii_class[c] = (c < 32 || c == 127) ? A_DROP : A_WORD;
         ascii_punct[c] = (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
     }
     ascii_class[' '] = ascii_class['\t'] = ascii_class['\n'] = ascii_class['\r'] = A_SPACE;
-    __atomic_store_n(&tables_ready, 1, __ATOMIC_RELEASE);
 }
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem) {
@@ -77,7 +76,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem) {
 }
 
 tokenizer *tok_new(const tok_vocab *v, int lowercase) {
-    init_tables();
+    pthread_once(&tables_once, init_tables);
     tokenizer *t = xcalloc(1, sizeof *t);
     t->v = v;
     t->lower = lowercase != 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "classify/tok_bench.h"
 #include "classify/tokenizer.h"
 
 /* A small vocab written for these tests: ids are line numbers. */
@@ -316,6 +317,17 @@ static void test_fixture_cased(void **state) {
     check_fixture(0, FIXTURE_DIR "expected_cased.jsonl");
 }
 
+static void test_bench(void **state) {
+    (void)state;
+    tokenizer *t = tok_new(vocab, 1);
+    const char *texts[] = {"$AAPL up 3.5% after earnings, Café Déjà vu 中国股市", "hello world"};
+    assert_true(tok_bench_mbps(t, texts, 2, 0.01) > 0.0);
+    const char *empty[] = {""};
+    assert_true(tok_bench_mbps(t, empty, 1, 0.01) == 0.0);
+    assert_true(tok_bench_mbps(t, texts, 0, 0.01) == 0.0);
+    tok_free(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic_and_punct), cmocka_unit_test(test_accents_and_case),
@@ -323,6 +335,7 @@ int main(void) {
         cmocka_unit_test(test_wordpiece),       cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_cls_sep_truncation), cmocka_unit_test(test_vocab_load),
         cmocka_unit_test(test_fixture_uncased), cmocka_unit_test(test_fixture_cased),
+        cmocka_unit_test(test_bench),
     };
     return cmocka_run_group_tests_name("tokenizer", tests, setup, teardown);
 }
