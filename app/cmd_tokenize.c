@@ -5,8 +5,8 @@
  * line), so memory does not grow with the input. A line that is not a
  * JSON object with a string "text" gives {"id":…,"error":…,"line":N} in
  * its place ("id" only when the line has one) and processing goes on;
- * blank lines are skipped. Limitation: cJSON strings end at U+0000, so a
- * text with an escaped \u0000 is tokenized up to it. */
+ * blank lines are skipped. cJSON strings end at U+0000, so "\u0000"
+ * escapes are removed before parsing: the tokenizer drops U+0000 anyway. */
 #include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
@@ -79,11 +79,28 @@ static int is_blank(const char *s, size_t n) {
     return 1;
 }
 
+/* Removes every \u0000 escape from line[0..len) in place (a "\\" escape
+ * is skipped whole, so "\\u0000" stays); returns the new length. */
+static size_t drop_nul_escapes(char *line, size_t len) {
+    size_t w = 0;
+    for (size_t r = 0; r < len;) {
+        if (line[r] == '\\' && r + 5 < len && line[r + 1] == 'u' && memcmp(line + r + 2, "0000", 4) == 0) {
+            r += 6;
+            continue;
+        }
+        size_t n = (line[r] == '\\' && r + 1 < len) ? 2 : 1;
+        memmove(line + w, line + r, n);
+        w += n;
+        r += n;
+    }
+    return w;
+}
+
 /* Writes the output line for input line number lineno into o. Returns 1
  * when the line was malformed. */
-static int tokenize_line(tokenizer *t, const char *line, size_t len, long lineno, int max_len, int32_t *ids,
+static int tokenize_line(tokenizer *t, char *line, size_t len, long lineno, int max_len, int32_t *ids,
                          tok_stats *st, outbuf *o) {
-    cJSON *obj = cJSON_ParseWithLength(line, len);
+    cJSON *obj = cJSON_ParseWithLength(line, drop_nul_escapes(line, len));
     const char *err = NULL;
     const cJSON *text = NULL;
     if (!obj)

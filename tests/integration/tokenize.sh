@@ -24,6 +24,10 @@ check "non-object reported" grep -qx '{"error":"not a JSON object","line":5}' "$
 check "missing text keeps an object id" grep -qx '{"id":{"k":1},"error":"no \\"text\\" field","line":7}' "$TMP/mixout"
 check "order kept: first and last" sh -c "head -n1 '$TMP/mixout' | grep -q '^{\"id\":1,\"ids\":\[2,' && tail -n1 '$TMP/mixout' | grep -q '^{\"id\":2,\"ids\":\[2,'"
 
+# U+0000 is dropped like HF's _clean_text does, not an end of text
+printf '%s\n' '{"id":1,"text":"ab\u0000cd"}' '{"id":1,"text":"abcd"}' | "$FINSENT" tokenize --vocab $V >"$TMP/nul" 2>/dev/null
+check "escaped U+0000 is dropped, the text goes on" test "$(sed -n 1p "$TMP/nul")" = "$(sed -n 2p "$TMP/nul")"
+
 # truncation: [CLS] + 3 pieces + [SEP]
 echo '{"id":1,"text":"a b c d e f g"}' | "$FINSENT" tokenize --vocab $V --max-len 5 >"$TMP/trunc" 2>/dev/null
 check "--max-len 5 gives 5 ids" grep -qx '{"id":1,"ids":\[2,[0-9]*,[0-9]*,[0-9]*,3\]}' "$TMP/trunc"
