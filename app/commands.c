@@ -31,7 +31,7 @@ const command commands[] = {
      "re-run history through the same pipeline", cmd_replay},
     {"backtest", "--config FILE --file FEED [--report out.html]", "replay and report what would have fired", cmd_backtest},
     {"classify", "--model DIR [--batch N] [--threads N] [--logits] [--tokens] [FILE]",
-     "JSONL {id,text} in, scored JSONL out, same order", NULL},
+     "JSONL {id,text} in, scored JSONL out, same order", cmd_classify},
     {"tokenize", "--vocab FILE [--cased] [--max-len N] [FILE]", "JSONL {id,text} in, {id,ids} out", cmd_tokenize},
     {"train", "--config FILE", "train or fine-tune a model", cmd_train},
     {"eval", "--model DIR --data FILE --head NAME [--json]", "precision, recall, F1 and confusion matrix of a head", cmd_eval},
