@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cblas.h>
 #undef I /* <complex.h>, pulled in by OpenBLAS, defines I */
@@ -17,6 +18,8 @@
 #include "bench/bench.h"
 #include "classify/batch.h"
 #include "classify/model.h"
+#include "classify/tok_bench.h"
+#include "classify/tokenizer.h"
 #include "util/xalloc.h"
 
 #define N_SEQ 1024
@@ -31,7 +34,8 @@ static void usage(FILE *f) {
             "Runs the encoder on %d random sequences (60%% tweets of 10-60 tokens, 30%% headlines\n"
             "of 12-20, 10%% texts of 128) and reports sequences/s, tokens/s, the encoder's GFLOP/s,\n"
             "OpenBLAS sgemm GFLOP/s on the same shapes and threads, their ratio, and the share\n"
-            "of padding computed. --shape uses random weights and a 30k vocabulary.\n\n"
+            "of padding computed, and tokenizer MB/s on one core. --shape uses random\n"
+            "weights and a synthetic 30k vocabulary.\n\n"
             "  --model DIR        a model directory (model.safetensors, config.json)\n"
             "  --shape H,L,NH,I   hidden size, layers, attention heads, intermediate size\n"
             "  --threads N        OpenBLAS threads (default 2)\n"
@@ -64,6 +68,78 @@ static void sgemm_layer(int M, int C, int I, const float *a, const float *w, flo
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, C, C, 1.0f, a, C, w, C, 0.0f, out, C);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, I, C, 1.0f, a, C, w, C, 0.0f, out, I);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, C, I, 1.0f, a, I, w, I, 0.0f, out, C);
+}
+
+static const char *const words[] = {
+    "the", "stock", "shares", "fell", "rose", "after", "earnings", "beat", "missed", "guidance", "cut", "raised",
+    "bank", "market", "record", "profit", "loss", "quarter", "analysts", "expect", "revenue", "growth", "weak",
+    "strong", "dividend", "buyback", "merger", "deal", "ceo", "resigns", "lawsuit", "recall", "rally", "crash",
+    "investors", "fed", "rates", "inflation", "bullish", "bearish", "downgrade", "upgrade", "$AAPL", "$TSLA",
+    "Q3", "3.5%", "$1.2bn", "!!", "—", "Zürich", "é", "🚀", "(Reuters)", "https://t.co/x1y2",
+};
+#define N_WORDS ((int)(sizeof words / sizeof words[0]))
+
+/* A tweet- or headline-like text of n words; caller frees. */
+static char *make_text(uint64_t *s, int n) {
+    size_t cap = 16, len = 0;
+    char *t = xmalloc(cap);
+    for (int i = 0; i < n; i++) {
+        const char *w = words[rng_next(s) % N_WORDS];
+        size_t wl = strlen(w);
+        if (len + wl + 2 > cap) t = xrealloc(t, cap = 2 * (len + wl + 2));
+        if (i) t[len++] = ' ';
+        memcpy(t + len, w, wl);
+        len += wl;
+    }
+    t[len] = 0;
+    return t;
+}
+
+/* A synthetic 30k-entry vocab.txt in a temporary file: the special tokens,
+ * ASCII characters, the bench's words and ## pieces, then filler. Returns
+ * the loaded vocab (the file is removed), NULL with err on failure. */
+static tok_vocab *synthetic_vocab(char *err, size_t errlen) {
+    char path[] = "/tmp/finsent-bench-vocab.XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "mkstemp: cannot create a temporary vocab");
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    int n = 0;
+    fputs("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", f);
+    n += 5;
+    for (int ch = 33; ch < 127; ch++, n += 2) fprintf(f, "%c\n##%c\n", ch, ch);
+    for (int i = 0; i < N_WORDS; i++, n++) fprintf(f, "%s\n", words[i]);
+    for (; n < 30000; n++) fprintf(f, "w%05d\n", n);
+    fclose(f);
+    tok_vocab *v = tok_vocab_load(path, err, errlen);
+    unlink(path);
+    return v;
+}
+
+/* Tokenizer MB/s on one core over texts like the length mix's. */
+static double tokenizer_mbps(const cls_model *m, const char *model_dir, double seconds) {
+    char err[512];
+    tok_vocab *v;
+    if (model_dir) {
+        char *p = xasprintf("%s/vocab.txt", model_dir);
+        v = tok_vocab_load(p, err, sizeof err);
+        free(p);
+    } else {
+        v = synthetic_vocab(err, sizeof err);
+    }
+    if (!v) return 0;
+    uint64_t s = 99;
+    enum { N_TEXTS = 512 };
+    char *texts[N_TEXTS];
+    for (int i = 0; i < N_TEXTS; i++) texts[i] = make_text(&s, 6 + (int)(rng_next(&s) % 40));
+    tokenizer *t = tok_new(v, m->do_lower_case);
+    double mbps = tok_bench_mbps(t, (const char **)texts, N_TEXTS, seconds);
+    tok_free(t);
+    for (int i = 0; i < N_TEXTS; i++) free(texts[i]);
+    tok_vocab_free(v);
+    return mbps;
 }
 
 int bench_classify(int argc, char **argv) {
@@ -172,16 +248,17 @@ int bench_classify(int argc, char **argv) {
     double enc_gf = st.flops / t_enc * 1e-9, gemm_gf = gemm_flops / t_gemm * 1e-9;
     double seq_s = (double)st.sequences / t_enc, tok_s = (double)st.tokens / t_enc;
     double pad = batch_padding_share(&st);
+    double tok_mbps = tokenizer_mbps(m, model_dir, seconds / 8);
     double padded_alt = st.padded_rows ? (double)(st.padded_rows - st.tokens) / (double)st.padded_rows : 0;
     if (json) {
         printf("{\"benchmark\":\"classify\",\"hidden\":%d,\"layers\":%d,\"heads\":%d,\"intermediate\":%d,\"vocab\":%d,"
                "\"threads\":%d,\"token_budget\":%d,\"sequences\":%llu,\"tokens\":%llu,\"forwards\":%llu,"
                "\"seconds_encoder\":%.3f,\"seconds_sgemm\":%.3f,\"sequences_per_s\":%.1f,\"tokens_per_s\":%.1f,"
                "\"encoder_gflops\":%.2f,\"sgemm_gflops\":%.2f,\"sgemm_m\":%d,\"ratio\":%.4f,"
-               "\"padding_share\":%.4f,\"padded_batch_padding_share\":%.4f}\n",
+               "\"padding_share\":%.4f,\"padded_batch_padding_share\":%.4f,\"tokenizer_mb_s\":%.2f}\n",
                C, m->cfg.num_layers, m->cfg.num_heads, I, V, threads, budget, (unsigned long long)st.sequences,
                (unsigned long long)st.tokens, (unsigned long long)st.forwards, t_enc, t_gemm, seq_s, tok_s, enc_gf,
-               gemm_gf, M, enc_gf / gemm_gf, pad, padded_alt);
+               gemm_gf, M, enc_gf / gemm_gf, pad, padded_alt, tok_mbps);
     } else {
         printf("classify bench: hidden %d, layers %d, heads %d, intermediate %d, vocab %d; %d threads, "
                "%d-token budget\n",
@@ -193,6 +270,7 @@ int bench_classify(int argc, char **argv) {
         printf("  ratio                 %10.3f\n", enc_gf / gemm_gf);
         printf("  padding computed      %9.1f%%   (a padded batch of the same forwards: %.1f%%)\n", 100 * pad,
                100 * padded_alt);
+        printf("  tokenizer MB/s        %10.2f   (one core)\n", tok_mbps);
     }
     for (int i = 0; i < N_SEQ; i++) free(ids[i]);
     free(ids);
