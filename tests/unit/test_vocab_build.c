@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "classify/tokenizer.h"
 #include "classify/vocab_build.h"
 
 static void join(const char *w, size_t n, void *arg) {
@@ -81,6 +83,7 @@ static void test_write(void **state) {
     char **tok, err[256], path[] = "/tmp/finsent-vb-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
+    close(fd);
     vb_learner *v = hug_corpus();
     int n = vb_learn(v, 100, 1, &tok);
     assert_int_equal(vb_write(tok, n, path, err, sizeof err), 0);
@@ -96,11 +99,50 @@ static void test_write(void **state) {
     vb_free(v);
 }
 
+static void count_unk(int id, void *arg) {
+    int *u = arg;
+    u[0] += id == u[1];
+}
+
+/* With room for every merge, the learned vocabulary covers its own corpus:
+ * classify/tokenizer never falls back to [UNK] on it, which checks that
+ * vb_basic_pretokenize splits words as the tokenizer does. */
+static void test_tokenizer_agrees(void **state) {
+    (void)state;
+    const char *corpus[] = {"Fed's Powell: rates \"higher for longer\" — S&P 500 -1.2%",
+                            "Caf\xC3\xA9 chain NA\xC3\x8FVE beats; $SBUX +3% \xE6\x9D\xB1\xE4\xBA\xAC",
+                            "U.S. yields\trise\u00a0again, ¿qué?"};
+    vb_learner *v = vb_new(1, NULL);
+    for (int i = 0; i < 3; i++) vb_add_text(v, corpus[i], strlen(corpus[i]));
+    char **tok, err[256], path[] = "/tmp/finsent-vb-XXXXXX";
+    int n = vb_learn(v, 100000, 1, &tok);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(vb_write(tok, n, path, err, sizeof err), 0);
+    tok_vocab *tv = tok_vocab_load(path, err, sizeof err);
+    assert_non_null(tv);
+    tokenizer *t = tok_new(tv, 1);
+    for (int i = 0; i < 3; i++) {
+        int u[2] = {0, tok_vocab_unk(tv)};
+        tok_pieces(t, corpus[i], strlen(corpus[i]), count_unk, u);
+        assert_int_equal(u[0], 0);
+    }
+    /* a frequent word is one piece */
+    int32_t ids[8];
+    assert_int_equal(tok_encode(t, "yields", 6, 8, ids, NULL), 3);
+    tok_free(t);
+    tok_vocab_free(tv);
+    remove(path);
+    vb_free(v);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pretokenize),
         cmocka_unit_test(test_learn_merges),
         cmocka_unit_test(test_write),
+        cmocka_unit_test(test_tokenizer_agrees),
     };
     return cmocka_run_group_tests_name("vocab_build", tests, NULL, NULL);
 }
