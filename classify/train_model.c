@@ -646,3 +646,126 @@ int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int 
     }
     return rc;
 }
+
+/* ---- loading ------------------------------------------------------------------- */
+
+static float bf16_to_f32(uint16_t h) {
+    uint32_t x = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+static float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 31u, man = h & 1023u, x;
+    if (e == 31) x = sign | 0x7F800000u | (man << 13);
+    else if (e) x = sign | ((e + 112u) << 23) | (man << 13);
+    else if (!man) x = sign;
+    else {
+        int sh = 0;
+        while (!(man & 1024u)) man <<= 1, sh++;
+        x = sign | ((uint32_t)(113 - sh) << 23) | ((man & 1023u) << 13);
+    }
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+
+/* The file's entry for tensor name, trying gamma/beta spellings. */
+static const cJSON *st_entry(const cJSON *hdr, const char *name) {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(hdr, name);
+    if (e || !strstr(name, "LayerNorm.")) return e;
+    char alt[128];
+    size_t n = strlen(name);
+    if (n > 7 && strcmp(name + n - 7, ".weight") == 0) snprintf(alt, sizeof alt, "%.*s.gamma", (int)(n - 7), name);
+    else if (n > 5 && strcmp(name + n - 5, ".bias") == 0) snprintf(alt, sizeof alt, "%.*s.beta", (int)(n - 5), name);
+    else return NULL;
+    return cJSON_GetObjectItemCaseSensitive(hdr, alt);
+}
+
+int tm_load_safetensors(tm_model *m, const char *path, int strict, int *loaded, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    uint8_t len8[8];
+    uint64_t hl = 0;
+    int rc = -1, count = 0;
+    char *js = NULL;
+    cJSON *hdr = NULL;
+    void *raw = NULL;
+    if (fread(len8, 1, 8, f) != 8) {
+        snprintf(err, errlen, "%s: too short for a safetensors file", path);
+        goto out;
+    }
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)len8[i] << (8 * i);
+    if (hl == 0 || hl > (100u << 20)) {
+        snprintf(err, errlen, "%s: bad header length %llu", path, (unsigned long long)hl);
+        goto out;
+    }
+    js = xmalloc((size_t)hl + 1);
+    if (fread(js, 1, (size_t)hl, f) != hl) {
+        snprintf(err, errlen, "%s: truncated header", path);
+        goto out;
+    }
+    js[hl] = 0;
+    hdr = cJSON_Parse(js);
+    if (!cJSON_IsObject(hdr)) {
+        snprintf(err, errlen, "%s: header is not a JSON object", path);
+        goto out;
+    }
+    for (int i = 0; i < m->ntensors; i++) {
+        tm_tensor *t = &m->tensors[i];
+        const cJSON *e = st_entry(hdr, t->name);
+        if (!e) {
+            if (!strict) continue;
+            snprintf(err, errlen, "%s: tensor %s missing", path, t->name);
+            goto out;
+        }
+        const cJSON *dt = cJSON_GetObjectItem(e, "dtype"), *sh = cJSON_GetObjectItem(e, "shape"),
+                    *of = cJSON_GetObjectItem(e, "data_offsets");
+        int es = !cJSON_IsString(dt) ? 0 : strcmp(dt->valuestring, "F32") == 0 ? 4
+                                        : (strcmp(dt->valuestring, "F16") == 0 || strcmp(dt->valuestring, "BF16") == 0) ? 2
+                                                                                                                           : 0;
+        if (!es) {
+            snprintf(err, errlen, "%s: tensor %s: unsupported dtype", path, t->name);
+            goto out;
+        }
+        int ok = cJSON_GetArraySize(sh) == t->ndim && cJSON_GetArraySize(of) == 2;
+        for (int d = 0; ok && d < t->ndim; d++) ok = cJSON_GetArrayItem(sh, d)->valuedouble == t->shape[d];
+        if (!ok) {
+            snprintf(err, errlen, "%s: tensor %s: shape differs from the model's [%d%s%.0d]", path, t->name,
+                     t->shape[0], t->ndim == 2 ? "," : "", t->ndim == 2 ? t->shape[1] : 0);
+            goto out;
+        }
+        double b0 = cJSON_GetArrayItem(of, 0)->valuedouble, b1 = cJSON_GetArrayItem(of, 1)->valuedouble;
+        if (b1 - b0 != (double)(t->numel * (size_t)es) || b0 < 0) {
+            snprintf(err, errlen, "%s: tensor %s: data_offsets do not match its shape", path, t->name);
+            goto out;
+        }
+        raw = xrealloc(raw, t->numel * (size_t)es);
+        if (fseeko(f, (off_t)(8 + hl + (uint64_t)b0), SEEK_SET) != 0 || fread(raw, (size_t)es, t->numel, f) != t->numel) {
+            snprintf(err, errlen, "%s: tensor %s: file truncated", path, t->name);
+            goto out;
+        }
+        float *p = m->params + t->off;
+        const uint8_t *r = raw;
+        for (size_t j = 0; j < t->numel; j++) {
+            if (es == 4) memcpy(&p[j], r + 4 * j, 4);
+            else {
+                uint16_t h = (uint16_t)(r[2 * j] | r[2 * j + 1] << 8);
+                p[j] = dt->valuestring[0] == 'B' ? bf16_to_f32(h) : f16_to_f32(h);
+            }
+        }
+        count++;
+    }
+    if (loaded) *loaded = count;
+    rc = 0;
+out:
+    free(raw);
+    cJSON_Delete(hdr);
+    free(js);
+    fclose(f);
+    return rc;
+}

@@ -114,4 +114,15 @@ void tm_backward(tm_model *m);
 int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int lowercase, int f16, int with_mlm,
                 char *err, size_t errlen);
 
+/* Loads the tensors of a safetensors file into the model by name (F32, F16
+ * or BF16; the older LayerNorm names `gamma`/`beta` are accepted for
+ * `weight`/`bias`). strict = 1: every model tensor must be present;
+ * strict = 0: tensors the file lacks keep their values (fine-tuning from a
+ * checkpoint without finsent's heads or the MLM head) and *loaded gets the
+ * count. Tensors of the file the model lacks are ignored. A shape mismatch,
+ * an unknown dtype or a truncated file is an error. Returns 0, or -1 with a
+ * message naming the file and the tensor in err. (A minimal reader for
+ * training; the inference loader is classify/safetensors.) */
+int tm_load_safetensors(tm_model *m, const char *path, int strict, int *loaded, char *err, size_t errlen);
+
 #endif

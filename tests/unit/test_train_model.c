@@ -204,6 +204,35 @@ static void test_save_round_trip(void **state) {
         snprintf(st, sizeof st, "%s/model.safetensors", path);
         check_safetensors(m, st, f16, !f16);
     }
+    /* read back by tm_load_safetensors: F32 exact, F16 close, strictness */
+    char st[400];
+    snprintf(st, sizeof st, "%s/model.safetensors", path);
+    for (int f16 = 0; f16 <= 1; f16++) {
+        assert_int_equal(tm_save_dir(m, path, vocab, 1, f16, 1, err, sizeof err), 0);
+        tm_model *m2 = tiny(1);
+        memset(m2->params, 0, sizeof(float) * m2->nparams);
+        int loaded;
+        assert_int_equal(tm_load_safetensors(m2, st, 1, &loaded, err, sizeof err), 0);
+        assert_int_equal(loaded, m->ntensors);
+        for (size_t i = 0; i < m->nparams; i++)
+            assert_true(f16 ? fabsf(m2->params[i] - m->params[i]) <= 1e-3f * fabsf(m->params[i]) + 1e-7f
+                            : m2->params[i] == m->params[i]);
+        tm_free(m2);
+    }
+    assert_int_equal(tm_save_dir(m, path, vocab, 1, 0, 0, err, sizeof err), 0);
+    tm_model *m3 = tiny(1);
+    assert_int_equal(tm_load_safetensors(m3, st, 1, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cls.predictions"));
+    int loaded;
+    assert_int_equal(tm_load_safetensors(m3, st, 0, &loaded, err, sizeof err), 0);
+    assert_int_equal(loaded, m3->ntensors - 5);
+    tm_free(m3);
+    /* a truncated file is an error naming a tensor */
+    assert_int_equal(truncate(st, 600), 0);
+    m3 = tiny(1);
+    assert_int_equal(tm_load_safetensors(m3, st, 0, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+    tm_free(m3);
     size_t len;
     snprintf(path, sizeof path, "%s/model/config.json", dir);
     char *cj = slurp(path, &len);
