@@ -552,11 +552,66 @@ static int write_report(const train_cfg *c, cJSON *report, char *err, size_t err
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
+/* Reads the shape of a Hugging Face BERT config.json into mc (the keys it
+ * has override mc's). Returns 0, or -1 with a message naming the file. */
+static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errlen) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        buf = xrealloc(buf, cap += 65536);
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    buf[n] = 0;
+    cJSON *j = cJSON_Parse(buf);
+    free(buf);
+    if (!cJSON_IsObject(j)) {
+        snprintf(err, errlen, "%s: not a JSON object", path);
+        cJSON_Delete(j);
+        return -1;
+    }
+    static const char *const keys[] = {"vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+                                       "intermediate_size", "max_position_embeddings", "type_vocab_size"};
+    int *dst[] = {&mc->vocab_size, &mc->hidden, &mc->layers, &mc->heads, &mc->intermediate, &mc->max_pos, &mc->type_vocab};
+    for (int i = 0; i < 7; i++) {
+        const cJSON *v = cJSON_GetObjectItem(j, keys[i]);
+        if (cJSON_IsNumber(v)) *dst[i] = v->valueint;
+    }
+    const cJSON *eps = cJSON_GetObjectItem(j, "layer_norm_eps"), *act = cJSON_GetObjectItem(j, "hidden_act");
+    if (cJSON_IsNumber(eps)) mc->ln_eps = (float)eps->valuedouble;
+    int rc = 0;
+    if (cJSON_IsString(act) && strcmp(act->valuestring, "gelu") != 0) {
+        snprintf(err, errlen, "%s: hidden_act \"%s\" is not supported (only the exact \"gelu\")", path, act->valuestring);
+        rc = -1;
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* The model of c: shape from c->model, or from init_from's config.json. */
 static tm_model *build_model(const train_cfg *c, int vocab_size, char *err, size_t errlen) {
     tm_config mc = {.vocab_size = vocab_size, .hidden = c->model.hidden, .layers = c->model.layers,
                     .heads = c->model.heads, .intermediate = c->model.intermediate, .max_pos = c->max_len,
                     .type_vocab = 2, .ln_eps = 1e-12f, .dropout = (float)c->model.dropout, .mlm = 1,
                     .n_heads = (int)c->heads.n};
+    if (c->init_from && read_hf_shape(c->init_from, &mc, err, errlen)) return NULL;
+    if (mc.vocab_size != vocab_size) {
+        snprintf(err, errlen, "%s/config.json: vocab_size %d differs from %s (%d tokens)", c->init_from, mc.vocab_size,
+                 c->vocab, vocab_size);
+        return NULL;
+    }
+    if (mc.max_pos < c->max_len) {
+        snprintf(err, errlen, "max_len %d exceeds the model's max_position_embeddings %d", c->max_len, mc.max_pos);
+        return NULL;
+    }
     for (size_t h = 0; h < c->heads.n; h++) {
         snprintf(mc.head[h].name, sizeof mc.head[h].name, "%s", c->heads.v[h].name);
         mc.head[h].n_labels = (int)c->heads.v[h].labels.n;
@@ -618,6 +673,10 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         int loaded = 0;
         snprintf(path, sizeof path, "%s/model.safetensors", c->init_from);
         if (tm_load_safetensors(m, path, 0, &loaded, err, errlen)) goto out;
+        if (!loaded) {
+            snprintf(err, errlen, "%s: no tensor with a BERT name", path);
+            goto out;
+        }
         log_info("train", "initialised %d of %d tensors from %s", loaded, m->ntensors, path);
     }
     ranges = tm_optim_ranges(m, &nr);

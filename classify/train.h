@@ -10,6 +10,10 @@
  * `out/checkpoint` after every epoch and every `checkpoint_every`
  * pre-training steps. Batches hold whole sequences up to a token budget.
  *
+ * With init_from (a Hugging Face BERT model directory, or one of finsent's),
+ * the shape comes from its config.json (the "model" block is ignored), its
+ * tensors are loaded by name, and heads it lacks start from random.
+ *
  * Determinism: every random choice comes from PCG32 streams seeded by
  * `seed` and the epoch or pre-training step, so a run resumed from a
  * checkpoint ends with the same weights as one that was never stopped. */

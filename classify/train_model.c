@@ -671,9 +671,11 @@ static float f16_to_f32(uint16_t h) {
     return f;
 }
 
-/* The file's entry for tensor name, trying gamma/beta spellings. */
+/* The file's entry for tensor name, trying gamma/beta spellings and, for
+ * encoder tensors, the name without "bert." (a saved bare BertModel). */
 static const cJSON *st_entry(const cJSON *hdr, const char *name) {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(hdr, name);
+    if (!e && strncmp(name, "bert.", 5) == 0) e = st_entry(hdr, name + 5);
     if (e || !strstr(name, "LayerNorm.")) return e;
     char alt[128];
     size_t n = strlen(name);

@@ -48,6 +48,12 @@ config "$TMP/r" 3 constant >"$TMP/r3.json"
 check_out "a rerun resumes from the checkpoint" "resuming from" "$FINSENT" train --config "$TMP/r3.json"
 check "resumed weights equal uninterrupted weights" cmp "$TMP/s/checkpoint/model.safetensors" "$TMP/r/checkpoint/model.safetensors"
 
+# fine-tuning from a model directory takes its shape from its config.json
+sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$TMP/f\", \"init_from\": \"$TMP/a\"|" -e 's|"hidden": 16|"hidden": 32|' \
+    -e 's|"epochs": 6|"epochs": 1|' "$TMP/a.json" >"$TMP/f.json"
+check_out "init_from loads the encoder and heads" "initialised 27 of 32 tensors" "$FINSENT" train --config "$TMP/f.json"
+check "fine-tuned model keeps the source shape" grep -qE '"hidden_size":[[:space:]]*16,' "$TMP/f/config.json"
+
 printf '{"out": "%s/x", "vocab": "%s/vocab.txt", "heads": [{"name": "sentiment", "labels": ["a", "b"]}], "data": [{"path": "%s/sent.csv", "head": "topic"}]}' "$TMP" "$TMP" "$TMP" >"$TMP/bad.json"
 check_out "unknown head named with its JSON path" "data[0].head" "$FINSENT" train --config "$TMP/bad.json"
 check_rc "bad config exits 2" 2 "$FINSENT" train --config "$TMP/bad.json"
