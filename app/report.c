@@ -248,13 +248,15 @@ static void put_time_axis(FILE *o, const axis *ax) {
         strftime(hm, sizeof hm, "%H:%M", &tm);
         strftime(day, sizeof day, "%b %d", &tm);
         bool new_day = tm.tm_yday != prev_yday || tm.tm_year != prev_year;
+        const char *cls = x > CH_L + CH_PW - 24 ? "xl xr" : "xl"; /* keep the last label inside */
         prev_yday = tm.tm_yday;
         prev_year = tm.tm_year;
         if (step >= 86400000) {
-            fprintf(o, "<text class=\"xl\" x=\"%.1f\" y=\"%.1f\">%s</text>", x, AX_Y + 16, day);
+            fprintf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">%s</text>", cls, x, AX_Y + 16, day);
         } else {
-            fprintf(o, "<text class=\"xl\" x=\"%.1f\" y=\"%.1f\">%s</text>", x, AX_Y + 16, hm);
-            if (new_day) fprintf(o, "<text class=\"xl day\" x=\"%.1f\" y=\"%.1f\">%s</text>", x, AX_Y + 29, day);
+            fprintf(o, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\">%s</text>", cls, x, AX_Y + 16, hm);
+            if (new_day)
+                fprintf(o, "<text class=\"%s day\" x=\"%.1f\" y=\"%.1f\">%s</text>", cls, x, AX_Y + 29, day);
         }
     }
     fprintf(o, "<text class=\"axt\" x=\"%.1f\" y=\"%.1f\">time (UTC)</text>", CH_L + CH_PW, AX_Y + 44);
@@ -435,7 +437,8 @@ static const char *page_css =
     "table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde3ea;font-size:13px}\n"
     "th,td{padding:6px 8px;border-bottom:1px solid #e6eaf0;text-align:left;vertical-align:top}\n"
     "th{background:#eef1f5;font-weight:600;white-space:nowrap}td.n{text-align:right;"
-    "font-variant-numeric:tabular-nums;white-space:nowrap}td.t{white-space:nowrap}\n"
+    "font-variant-numeric:tabular-nums;white-space:nowrap}td.t{white-space:nowrap}td.s{min-width:300px}.scroll{overflow-x:auto}\n"
+    "td.st .badge{display:block;width:max-content;margin-bottom:4px}table.alerts{font-size:12.5px}\n"
     ".mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}.id{color:#7a8594;font-size:11px}\n"
     ".badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:11px;font-weight:600;"
     "text-transform:uppercase;letter-spacing:.03em}\n"
@@ -451,7 +454,7 @@ static const char *page_css =
     "svg.chart{width:100%;height:auto;display:block}\n"
     "svg .panel{fill:#fbfcfd;stroke:#cfd6df}svg .grid{stroke:#e8ecf1}svg .tick{stroke:#8a94a3}\n"
     "svg text{font:11px -apple-system,'Segoe UI',Roboto,Arial,sans-serif;fill:#5b6676}\n"
-    "svg .yl{text-anchor:end}svg .xl{text-anchor:middle}svg .day{font-weight:600;fill:#1d2430}\n"
+    "svg .yl{text-anchor:end}svg .xl{text-anchor:middle}svg .xl.xr{text-anchor:end}svg .day{font-weight:600;fill:#1d2430}\n"
     "svg .axt{text-anchor:end;font-size:11px;fill:#1d2430}svg text[transform]{text-anchor:middle}\n"
     "svg .bar{fill:#9fb3c8}svg .bar:hover{fill:#5f7f9f}svg .band{fill:#f0b429;fill-opacity:.22;stroke:none}\n"
     "svg .mean{fill:none;stroke:#c98a00;stroke-width:1;stroke-dasharray:4 3}\n"
@@ -470,14 +473,14 @@ static void put_card(FILE *o, const char *label, int64_t v) {
 
 static void put_totals(FILE *o, const report_data *d, const axis *ax, int n_windows_total) {
     const report_totals *t = &d->totals;
-    char b1[40], b2[40], b3[32];
+    char b1[40], b2[40], b3[32], b4[32];
     int64_t dead = 0;
     for (int i = 0; i < t->n_dead_letters; i++) dead += t->dead_letters[i].n;
     fputs("<h2>Summary</h2>\n", o);
     if (ax->t1 > ax->t0)
         fprintf(o, "<p class=\"meta\">Period <b>%s</b> to <b>%s</b> UTC · <b>%s</b> keys · <b>%s</b> closed windows</p>\n",
                 fmt_time(ax->t0, b1, sizeof b1), fmt_time(ax->t1, b2, sizeof b2), fmt_int(d->n_series, b3),
-                fmt_int(n_windows_total, b1));
+                fmt_int(n_windows_total, b4));
     fputs("<div class=\"cards\">\n", o);
     put_card(o, "messages", t->messages);
     fprintf(o, "<div class=\"card\"><div class=\"v\">%s</div><div class=\"l\">dead letters</div>", fmt_int(dead, b1));
@@ -552,9 +555,9 @@ static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     const report_alert *a = r->a;
     char b1[64], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32];
     bool firing = a->status == REPORT_FIRING;
-    fprintf(o, "<tr class=\"alert-row\"><td class=\"t\">%s</td>",
-            fmt_span(a->window_start_ms, a->window_end_ms, b1, sizeof b1));
-    fprintf(o, "<td><span class=\"badge %s\">%s</span></td><td><span class=\"badge sev-",
+    fmt_span(a->window_start_ms, a->window_end_ms, b1, sizeof b1);
+    fprintf(o, "<tr class=\"alert-row\"><td class=\"t\">%.10s<br>%s</td>", b1, b1 + 11); /* date, then times */
+    fprintf(o, "<td class=\"st\"><span class=\"badge %s\">%s</span><span class=\"badge sev-",
             firing ? "st-firing" : "st-resolved", firing ? "firing" : "resolved");
     put_esc(o, a->severity, 32);
     fputs("\">", o);
@@ -568,7 +571,7 @@ static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     put_esc(o, r->s->key, 200);
     if (r->chart >= 0) fputs("</a>", o);
     fprintf(o, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-               "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>",
+               "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"s\">",
             fmt_int(a->count, b2), fmt_int(a->negatives, b3), fmt_pct(a->negative_share, b4, sizeof b4),
             fmt_pct(a->baseline_share, b5, sizeof b5), fmt_num(a->zscore, b6, sizeof b6),
             fmt_num(a->ratio, b7, sizeof b7));
@@ -606,12 +609,12 @@ static void put_alert_table(FILE *o, const report_data *d, const int *chart_of) 
             r[j] = (aref){.a = &d->series[i].alerts[k], .s = &d->series[i], .chart = chart_of[i], .seq = j};
     qsort(r, (size_t)n, sizeof *r, cmp_aref);
     int shown = n < d->max_table_rows ? n : d->max_table_rows;
-    fputs("<table class=\"alerts\"><thead><tr><th>Window (UTC)</th><th>Status</th><th>Severity</th><th>Rule / id</th>"
+    fputs("<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>Window (UTC)</th><th>Status</th><th>Rule / id</th>"
           "<th>Key</th><th>Msgs</th><th>Neg</th><th>Share</th><th>Baseline</th><th>z</th><th>Ratio</th>"
           "<th>Most negative messages</th></tr></thead><tbody>\n",
           o);
     for (int i = 0; i < shown; i++) put_alert_row(o, d, &r[i]);
-    fputs("</tbody></table>\n", o);
+    fputs("</tbody></table></div>\n", o);
     if (shown < n) fprintf(o, "<p class=\"note\">%d more alerts not listed (limit %d rows).</p>\n", n - shown, shown);
     free(r);
 }
@@ -651,6 +654,7 @@ static void put_chart_box(FILE *o, const report_data *d, const sref *r, int anch
     char b1[32], b2[32], b3[32];
     fprintf(o, "<div class=\"chartbox\" id=\"k%d\"><h3>", anchor);
     put_esc(o, s->key, 200);
+    if (strcmp(s->key, "*") == 0) fputs(" (global: every message)", o);
     fprintf(o, "</h3><p class=\"sub\">%s windows · %s msgs · %s negative overall", fmt_int(s->n_windows, b1),
             fmt_int(r->volume, b2), fmt_pct(r->volume ? (double)neg / (double)r->volume : 0, b3, sizeof b3));
     if (s->n_alerts) fprintf(o, " · %d firing, %d resolved", nf, nr);

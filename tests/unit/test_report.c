@@ -130,8 +130,8 @@ static void test_structure(void **state) {
     assert_int_equal(count(h, "data-alert=\"a1&lt;firing&gt;\""), 1);
     /* one table row per alert, in time order, linked to the key's chart */
     assert_int_equal(count(h, "<tr class=\"alert-row\">"), 3);
-    const char *r0 = strstr(h, "2024-05-01 00:30–00:35"), *r1 = strstr(h, "2024-05-01 00:40–00:45"),
-               *r2 = strstr(h, "2024-05-01 00:45–00:50");
+    const char *r0 = strstr(h, "2024-05-01<br>00:30–00:35"), *r1 = strstr(h, "2024-05-01<br>00:40–00:45"),
+               *r2 = strstr(h, "2024-05-01<br>00:45–00:50");
     assert_true(r0 && r1 && r2 && r0 < r1 && r1 < r2);
     assert_non_null(strstr(h, "<a href=\"#k0\">topic=Energy / Oil</a>"));
     assert_non_null(strstr(h, "id=\"k0\""));
@@ -139,6 +139,7 @@ static void test_structure(void **state) {
     /* totals and rules */
     assert_non_null(strstr(h, "1,234"));
     assert_non_null(strstr(h, "invalid_json: 3"));
+    assert_non_null(strstr(h, "<b>3</b> keys · <b>36</b> closed windows"));
     assert_non_null(strstr(h, ">4</div><div class=\"l\">dead letters"));
     assert_int_equal(count(h, "<table class=\"rules\">"), 1);
     /* max_samples = 2: the third sample is not shown */
@@ -394,11 +395,13 @@ static void day_init(day *m) {
                 firing = 1;
                 quiet = 0;
             } else if (firing && !holds && ++quiet >= 2 && na < 16) {
-                m->a[k][na++] = (report_alert){.id = id, .rule = m->a[k][na - 1].rule, .status = REPORT_RESOLVED,
+                const report_alert *f = &m->a[k][na - 1];
+                m->a[k][na] = (report_alert){.id = id, .rule = f->rule, .status = REPORT_RESOLVED,
                                                .window_start_ms = w->start_ms, .window_end_ms = w->end_ms,
-                                               .severity = m->a[k][na - 1].severity, .count = c, .negatives = neg,
+                                               .severity = f->severity, .count = c, .negatives = neg,
                                                .negative_share = share, .baseline_share = mean, .zscore = z,
                                                .ratio = mean > 0 ? share / mean : 0};
+                na++;
                 firing = 0;
             } else if (holds) {
                 quiet = 0;
