@@ -500,44 +500,63 @@ static void put_totals(FILE *o, const report_data *d, const axis *ax, int n_wind
     fputs("</div>\n", o);
 }
 
-static void put_rules(FILE *o, const report_data *d) {
-    fputs("<h2>Rules</h2>\n", o);
-    if (d->settings) {
-        fputs("<p class=\"meta\">", o);
-        put_esc(o, d->settings, 400);
-        fputs("</p>\n", o);
-    }
-    if (d->n_rules == 0) {
-        fputs("<p class=\"note\">No rules configured.</p>\n", o);
-        return;
-    }
-    fputs("<table class=\"rules\"><thead><tr><th>Rule</th><th>Scope</th><th>Fires when</th><th>Severity</th>"
-          "</tr></thead><tbody>\n",
-          o);
-    for (int i = 0; i < d->n_rules; i++) {
-        const report_rule *r = &d->rules[i];
-        fputs("<tr><td class=\"mono\">", o);
-        put_esc(o, r->name, 120);
-        fputs("</td><td>", o);
-        put_esc(o, r->scope, 40);
-        fputs("</td><td>", o);
-        put_esc(o, r->conditions, 400);
-        fputs("</td><td><span class=\"badge sev-", o);
-        put_esc(o, r->severity, 32);
-        fputs("\">", o);
-        put_esc(o, r->severity, 32);
-        fputs("</span></td></tr>\n", o);
-    }
-    fputs("</tbody></table>\n", o);
-}
-
 /* An alert with where it lives, for the table's order. */
 typedef struct aref {
     const report_alert *a;
     const report_series *s;
-    int chart; /* index of the key's chart anchor, -1 when not charted */
-    int seq;   /* input order, the last tie-break */
+    int chart;      /* index of the key's chart anchor, -1 when not charted */
+    int seq;        /* input order, the last tie-break */
+    bool repeat;    /* a firing sent again: an earlier firing has the same id */
+    int64_t open_ms; /* resolved: time from the first firing's window end; -1 when unknown */
 } aref;
+
+static int cmp_id(const void *x, const void *y) {
+    const aref *a = x, *b = y;
+    int c = strcmp(a->a->id ? a->a->id : "", b->a->id ? b->a->id : "");
+    if (c) return c;
+    if (a->a->window_end_ms != b->a->window_end_ms) return a->a->window_end_ms < b->a->window_end_ms ? -1 : 1;
+    if (a->a->status != b->a->status) return a->a->status < b->a->status ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Every alert of d as an aref (*n of them; caller frees), with repeats
+ * and open times worked out per alert id. */
+static aref *collect_alerts(const report_data *d, int *n) {
+    int total = 0;
+    for (int i = 0; i < d->n_series; i++) total += d->series[i].n_alerts;
+    aref *r = xcalloc(total > 0 ? (size_t)total : 1, sizeof *r);
+    int j = 0;
+    for (int i = 0; i < d->n_series; i++)
+        for (int k = 0; k < d->series[i].n_alerts; k++, j++)
+            r[j] = (aref){.a = &d->series[i].alerts[k], .s = &d->series[i], .chart = -1, .seq = j, .open_ms = -1};
+    qsort(r, (size_t)total, sizeof *r, cmp_id);
+    for (int a = 0; a < total;) {
+        int b = a + 1;
+        while (b < total && r[a].a->id && r[b].a->id && strcmp(r[a].a->id, r[b].a->id) == 0) b++;
+        const report_alert *first = NULL;
+        for (int k = a; k < b; k++) {
+            if (r[k].a->status == REPORT_FIRING) {
+                if (first && r[k].a->id) r[k].repeat = true;
+                else first = r[k].a;
+            } else if (first) {
+                r[k].open_ms = r[k].a->window_end_ms - first->window_end_ms;
+                first = NULL;
+            }
+        }
+        a = b;
+    }
+    *n = total;
+    return r;
+}
+
+/* "45m", "2h 05m", "3d 4h". */
+static const char *fmt_dur(int64_t ms, char *buf, size_t len) {
+    int64_t m = ms / 60000;
+    if (m < 60) snprintf(buf, len, "%" PRId64 "m", m);
+    else if (m < 1440) snprintf(buf, len, "%" PRId64 "h %02" PRId64 "m", m / 60, m % 60);
+    else snprintf(buf, len, "%" PRId64 "d %" PRId64 "h", m / 1440, m % 1440 / 60);
+    return buf;
+}
 
 static int cmp_aref(const void *x, const void *y) {
     const aref *a = x, *b = y;
@@ -551,12 +570,65 @@ static int cmp_aref(const void *x, const void *y) {
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+static int cmp_ptr(const void *x, const void *y) {
+    uintptr_t a = (uintptr_t) * (const void *const *)x, b = (uintptr_t) * (const void *const *)y;
+    return (a > b) - (a < b);
+}
+
+static void put_rules(FILE *o, const report_data *d, const aref *al, int n_al) {
+    fputs("<h2>Rules</h2>\n", o);
+    if (d->settings) {
+        fputs("<p class=\"meta\">", o);
+        put_esc(o, d->settings, 400);
+        fputs("</p>\n", o);
+    }
+    if (d->n_rules == 0) {
+        fputs("<p class=\"note\">No rules configured.</p>\n", o);
+        return;
+    }
+    fputs("<table class=\"rules\"><thead><tr><th>Rule</th><th>Scope</th><th>Fires when</th><th>Severity</th>"
+          "<th>Fired</th><th>Keys</th></tr></thead><tbody>\n",
+          o);
+    const report_series **keyv = xcalloc(n_al > 0 ? (size_t)n_al : 1, sizeof *keyv);
+    for (int i = 0; i < d->n_rules; i++) {
+        const report_rule *r = &d->rules[i];
+        /* firings that are not repeats, and the distinct keys they came from */
+        int64_t fired = 0, keys = 0;
+        for (int k = 0; k < n_al; k++) {
+            if (al[k].a->status != REPORT_FIRING || al[k].repeat || !al[k].a->rule || !r->name ||
+                strcmp(al[k].a->rule, r->name) != 0)
+                continue;
+            keyv[fired++] = al[k].s;
+        }
+        qsort(keyv, (size_t)fired, sizeof *keyv, cmp_ptr);
+        for (int64_t k = 0; k < fired; k++) keys += k == 0 || keyv[k] != keyv[k - 1];
+        fputs("<tr><td class=\"mono\">", o);
+        put_esc(o, r->name, 120);
+        fputs("</td><td>", o);
+        put_esc(o, r->scope, 40);
+        fputs("</td><td>", o);
+        put_esc(o, r->conditions, 400);
+        fputs("</td><td><span class=\"badge sev-", o);
+        put_esc(o, r->severity, 32);
+        fputs("\">", o);
+        put_esc(o, r->severity, 32);
+        char b1[32], b2[32];
+        fprintf(o, "</span></td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n", fmt_int(fired, b1),
+                fmt_int(keys, b2));
+    }
+    fputs("</tbody></table>\n", o);
+    free(keyv);
+}
+
 static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     const report_alert *a = r->a;
     char b1[64], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32];
     bool firing = a->status == REPORT_FIRING;
     fmt_span(a->window_start_ms, a->window_end_ms, b1, sizeof b1);
-    fprintf(o, "<tr class=\"alert-row\"><td class=\"t\">%.10s<br>%s</td>", b1, b1 + 11); /* date, then times */
+    fprintf(o, "<tr class=\"alert-row\"><td class=\"t\">%.10s<br>%s", b1, b1 + 11); /* date, then times */
+    if (r->repeat) fputs("<div class=\"id\">sent again</div>", o);
+    if (r->open_ms >= 0) fprintf(o, "<div class=\"id\">open %s</div>", fmt_dur(r->open_ms, b2, sizeof b2));
+    fputs("</td>", o);
     fprintf(o, "<td class=\"st\"><span class=\"badge %s\">%s</span><span class=\"badge sev-",
             firing ? "st-firing" : "st-resolved", firing ? "firing" : "resolved");
     put_esc(o, a->severity, 32);
@@ -594,19 +666,13 @@ static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     fputs("</td></tr>\n", o);
 }
 
-static void put_alert_table(FILE *o, const report_data *d, const int *chart_of) {
-    int n = 0;
-    for (int i = 0; i < d->n_series; i++) n += d->series[i].n_alerts;
+/* The table of alerts r (n of them), sorted here into time order. */
+static void put_alert_table(FILE *o, const report_data *d, aref *r, int n) {
     fputs("<h2>Alerts</h2>\n", o);
     if (n == 0) {
         fputs("<p class=\"note\">No alert would have fired.</p>\n", o);
         return;
     }
-    aref *r = xcalloc((size_t)n, sizeof *r);
-    int j = 0;
-    for (int i = 0; i < d->n_series; i++)
-        for (int k = 0; k < d->series[i].n_alerts; k++, j++)
-            r[j] = (aref){.a = &d->series[i].alerts[k], .s = &d->series[i], .chart = chart_of[i], .seq = j};
     qsort(r, (size_t)n, sizeof *r, cmp_aref);
     int shown = n < d->max_table_rows ? n : d->max_table_rows;
     fputs("<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>Window (UTC)</th><th>Status</th><th>Rule / id</th>"
@@ -616,7 +682,6 @@ static void put_alert_table(FILE *o, const report_data *d, const int *chart_of) 
     for (int i = 0; i < shown; i++) put_alert_row(o, d, &r[i]);
     fputs("</tbody></table></div>\n", o);
     if (shown < n) fprintf(o, "<p class=\"note\">%d more alerts not listed (limit %d rows).</p>\n", n - shown, shown);
-    free(r);
 }
 
 /* ---- chart selection ------------------------------------------------- */
@@ -813,8 +878,10 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     }
     fputs("</p>\n", o);
 
+    int n_al;
+    aref *al = collect_alerts(d, &n_al);
     put_totals(o, d, &ax, n_windows);
-    put_rules(o, d);
+    put_rules(o, d, al, n_al);
 
     /* charts decide the anchors the table links to, so render them into a
      * buffer first and place them after the table */
@@ -823,6 +890,7 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     size_t charts_len = 0;
     FILE *cf = open_memstream(&charts, &charts_len);
     if (!cf) {
+        free(al);
         free(chart_of);
         return fail(err, errlen, "report: cannot buffer the charts: %s", strerror(errno));
     }
@@ -830,7 +898,9 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     else
         for (int i = 0; i < d->n_series; i++) chart_of[i] = -1;
     int cerr = fclose(cf);
-    put_alert_table(o, d, chart_of);
+    for (int i = 0; i < n_al; i++) al[i].chart = chart_of[al[i].s - d->series];
+    put_alert_table(o, d, al, n_al);
+    free(al);
     if (ax.t1 > ax.t0) fwrite(charts, 1, charts_len, o);
     else fputs("<h2>Charts</h2>\n<p class=\"note\">No closed windows: nothing to chart.</p>\n", o);
     free(charts);

@@ -200,6 +200,30 @@ static void test_bad_bytes(void **state) {
     free(h);
 }
 
+/* Rule counts, open times and repeats come from the alert ids. */
+static void test_life_cycle(void **state) {
+    (void)state;
+    small m;
+    small_init(&m);
+    char *h = render(&m.d);
+    assert_non_null(strstr(h, "00:40–00:45<div class=\"id\">open 10m</div>"));
+    assert_null(strstr(h, "sent again"));
+    /* each rule: fired once, on one key */
+    assert_int_equal(count(h, "</span></td><td class=\"n\">1</td><td class=\"n\">1</td></tr>"), 2);
+    free(h);
+
+    /* the first alert sent again (a repeat) instead of resolved; a second
+     * firing of the same rule on another key */
+    m.a[1].status = REPORT_FIRING;
+    m.a[2].rule = "oil-spike";
+    h = render(&m.d);
+    assert_non_null(strstr(h, "00:40–00:45<div class=\"id\">sent again</div>"));
+    assert_null(strstr(h, "open 10m"));
+    assert_non_null(strstr(h, "</span></td><td class=\"n\">2</td><td class=\"n\">2</td></tr>"));
+    assert_non_null(strstr(h, "</span></td><td class=\"n\">0</td><td class=\"n\">0</td></tr>"));
+    free(h);
+}
+
 static void test_deterministic(void **state) {
     (void)state;
     small m;
@@ -486,6 +510,7 @@ int main(void) {
         cmocka_unit_test(test_bad_bytes),     cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_gaps_and_empty),
         cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_day_report),
+        cmocka_unit_test(test_life_cycle),
     };
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }
