@@ -436,7 +436,7 @@ static const char *page_css =
     "font-size:12px;color:#5b6676}\n"
     "table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde3ea;font-size:13px}\n"
     "th,td{padding:6px 8px;border-bottom:1px solid #e6eaf0;text-align:left;vertical-align:top}\n"
-    "th{background:#eef1f5;font-weight:600;white-space:nowrap}td.n{text-align:right;"
+    "th{background:#eef1f5;font-weight:600;white-space:nowrap}th.n{text-align:right}td.n{text-align:right;"
     "font-variant-numeric:tabular-nums;white-space:nowrap}td.t{white-space:nowrap}td.s{min-width:300px}.scroll{overflow-x:auto}\n"
     "td.st .badge{display:block;width:max-content;margin-bottom:4px}table.alerts{font-size:12.5px}\n"
     ".mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}.id{color:#7a8594;font-size:11px}\n"
@@ -587,7 +587,7 @@ static void put_rules(FILE *o, const report_data *d, const aref *al, int n_al) {
         return;
     }
     fputs("<table class=\"rules\"><thead><tr><th>Rule</th><th>Scope</th><th>Fires when</th><th>Severity</th>"
-          "<th>Fired</th><th>Keys</th></tr></thead><tbody>\n",
+          "<th class=\"n\">Fired</th><th class=\"n\">Keys</th></tr></thead><tbody>\n",
           o);
     const report_series **keyv = xcalloc(n_al > 0 ? (size_t)n_al : 1, sizeof *keyv);
     for (int i = 0; i < d->n_rules; i++) {
@@ -676,7 +676,7 @@ static void put_alert_table(FILE *o, const report_data *d, aref *r, int n) {
     qsort(r, (size_t)n, sizeof *r, cmp_aref);
     int shown = n < d->max_table_rows ? n : d->max_table_rows;
     fputs("<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>Window (UTC)</th><th>Status</th><th>Rule / id</th>"
-          "<th>Key</th><th>Msgs</th><th>Neg</th><th>Share</th><th>Baseline</th><th>z</th><th>Ratio</th>"
+          "<th>Key</th><th class=\"n\">Msgs</th><th class=\"n\">Neg</th><th class=\"n\">Share</th><th class=\"n\">Baseline</th><th class=\"n\">z</th><th class=\"n\">Ratio</th>"
           "<th>Most negative messages</th></tr></thead><tbody>\n",
           o);
     for (int i = 0; i < shown; i++) put_alert_row(o, d, &r[i]);
