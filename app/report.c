@@ -222,7 +222,7 @@ static double nice_ceil(double v) {
 
 /* The time axis ticks: the first step of the ladder giving at most 9. */
 static int64_t tick_step(const axis *ax) {
-    static const int64_t steps[] = {60000,    120000,    300000,    600000,     900000,     1800000,
+    static const int64_t steps[] = {1000,     5000,      10000,     30000,      60000,    120000,    300000,    600000,     900000,     1800000,
                                     3600000,  7200000,   10800000,  21600000,   43200000,   86400000,
                                     172800000, 604800000, 1209600000, 2592000000LL, 7776000000LL, 31536000000LL};
     int64_t span = ax->t1 - ax->t0;
@@ -245,7 +245,7 @@ static void put_time_axis(FILE *o, const axis *ax) {
         struct tm tm;
         utc_tm(t, &tm);
         char hm[16], day[16];
-        strftime(hm, sizeof hm, "%H:%M", &tm);
+        strftime(hm, sizeof hm, step < 60000 ? "%H:%M:%S" : "%H:%M", &tm);
         strftime(day, sizeof day, "%b %d", &tm);
         bool new_day = tm.tm_yday != prev_yday || tm.tm_year != prev_year;
         const char *cls = x > CH_L + CH_PW - 24 ? "xl xr" : "xl"; /* keep the last label inside */

@@ -302,6 +302,15 @@ static void test_gaps_and_empty(void **state) {
     assert_int_equal(count(h, "class=\"share\""), 1);
     assert_int_equal(count(h, "class=\"dot\""), 2);
     free(h);
+
+    /* one 10-second window: the axis is labelled in seconds */
+    report_window one = {.start_ms = T0 + 20000, .end_ms = T0 + 30000, .count = 3, .negatives = 1,
+                         .negative_share = 1.0 / 3};
+    s = (report_series){.key = "entity=ONE", .windows = &one, .n_windows = 1};
+    h = render(&d);
+    assert_non_null(strstr(h, ">00:00:25</text>"));
+    assert_int_equal(count(h, "class=\"dot\""), 1);
+    free(h);
 }
 
 static void expect_error(const report_data *d, const char *want) {
