@@ -500,7 +500,7 @@ static void put_totals(FILE *o, const report_data *d, const axis *ax, int n_wind
     fputs("</div>\n", o);
 }
 
-/* An alert with where it lives, for the table's order. */
+/* An alert with the key it belongs to and what its id history says. */
 typedef struct aref {
     const report_alert *a;
     const report_series *s;

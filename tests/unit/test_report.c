@@ -350,6 +350,8 @@ static void test_bad_input(void **state) {
     small_init(&m);
     assert_int_equal(report_write_file("/nonexistent-dir/r.html", &m.d, err, sizeof err), -1);
     assert_string_equal(err, "/nonexistent-dir/r.html: cannot write: No such file or directory");
+    assert_int_equal(report_write_file("/dev/full", &m.d, err, sizeof err), -1);
+    assert_string_equal(err, "/dev/full: report: write failed: No space left on device");
 }
 
 /* ---- a simulated day, as the back-test would report it ---------------- */
