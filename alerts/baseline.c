@@ -61,12 +61,11 @@ void bl_update(bl_table *t, uint32_t key_id, const win_stats *s) {
     ewma(t->cfg.alpha, first, (double)s->count, &b->vol_mean, &b->vol_var);
     ewma(t->cfg.alpha, first, win_negative_share(s), &b->share_mean, &b->share_var);
     ewma(t->cfg.alpha, first, (double)s->negatives, &b->neg_mean, &b->neg_var);
+    double sd = sqrt(b->share_var > 0 ? b->share_var : 0.0);
+    b->share_sd = sd > t->cfg.min_stddev ? sd : t->cfg.min_stddev;
     b->n++;
 }
 
 int bl_ready(const bl_table *t, const bl_state *s) { return s->n >= t->cfg.warmup; }
 
-double bl_share_stddev(const bl_table *t, const bl_state *s) {
-    double sd = sqrt(s->share_var > 0 ? s->share_var : 0.0);
-    return sd > t->cfg.min_stddev ? sd : t->cfg.min_stddev;
-}
+double bl_share_stddev(const bl_table *t, const bl_state *s) { return s->n ? s->share_sd : t->cfg.min_stddev; }

@@ -25,6 +25,7 @@ typedef struct bl_state {
     double vol_mean, vol_var;
     double share_mean, share_var;
     double neg_mean, neg_var;
+    double share_sd; /* max(sqrt(share_var), min_stddev), kept with the variance */
 } bl_state;
 
 typedef struct bl_table bl_table;

@@ -12,7 +12,6 @@ typedef struct win_slot {
     int n_samples;
     int min_sample; /* index of the least negative sample when full */
     win_stats stats;
-    win_sample samples[WIN_TOPK_MAX];
 } win_slot;
 
 /* All windows starting at one time: key id -> slot, open addressing. */
@@ -21,6 +20,7 @@ typedef struct win_bucket {
     uint32_t *table; /* slot index + 1, 0 = empty */
     uint32_t table_cap;
     win_slot *slots;
+    win_sample *samples; /* top_k per slot, at slot index × top_k */
     uint32_t n_slots, slots_cap;
 } win_bucket;
 
@@ -30,14 +30,34 @@ typedef struct win_source {
     int used;
 } win_source;
 
+typedef struct win_strtab {
+    char **strs;
+    uint32_t *hashes;
+    uint32_t n, cap;
+    uint32_t *table; /* id + 1, open addressing */
+    uint32_t table_cap;
+} win_strtab;
+
+typedef struct key_ref {
+    uint32_t scope, eid, tid;
+} key_ref;
+
+/* A slot of a closing bucket with its key's rank, for sorting. */
+typedef struct ranked_slot {
+    uint32_t rank, slot;
+} ranked_slot;
+
 struct win_engine {
     win_config cfg;
     win_emit_fn emit;
     win_late_fn late_fn;
     void *ud;
 
+    win_strtab entities, topics;
     win_key **keys;
-    uint32_t n_keys, keys_cap;
+    key_ref *key_refs;
+    uint32_t *key_rank; /* position of each key in name order */
+    uint32_t n_keys, keys_cap, n_ranked;
     uint32_t *key_table; /* key id + 1 */
     uint32_t key_table_cap;
 
@@ -53,23 +73,74 @@ struct win_engine {
     int64_t late;
     win_result *results;
     uint32_t results_cap;
+    ranked_slot *order;
+    uint32_t *by_rank; /* slot index + 1 per key rank, while closing a bucket */
+    uint32_t by_rank_cap;
+    win_sample staged; /* the event being added, as a sample */
+    int staged_ready;
     uint32_t *scratch; /* key ids of the event being added */
     uint32_t scratch_cap;
 };
 
-static uint32_t hash_bytes(uint32_t h, const char *s) {
+static uint32_t hash_str(const char *s) {
+    uint32_t h = 2166136261u;
     for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
-    return (h ^ 0xff) * 16777619u;
-}
-
-static uint32_t key_hash(enum win_scope scope, const char *entity, const char *topic) {
-    uint32_t h = (2166136261u ^ (uint32_t)scope) * 16777619u;
-    if (entity) h = hash_bytes(h, entity);
-    if (topic) h = hash_bytes(h, topic);
     return h;
 }
 
-static int str_eq(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
+static uint32_t hash_u32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    return x ^ (x >> 16);
+}
+
+/* Returns the dense id of s in t, adding it on first sight. */
+static uint32_t strtab_intern(win_strtab *t, const char *s) {
+    uint32_t h = hash_str(s), mask = t->table_cap - 1;
+    uint32_t i = h & mask;
+    for (uint32_t v; (v = t->table[i]) != 0; i = (i + 1) & mask)
+        if (t->hashes[v - 1] == h && strcmp(t->strs[v - 1], s) == 0) return v - 1;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->strs = xrealloc(t->strs, sizeof *t->strs * t->cap);
+        t->hashes = xrealloc(t->hashes, sizeof *t->hashes * t->cap);
+    }
+    t->hashes[t->n] = h;
+    t->strs[t->n++] = xstrdup(s);
+    if (t->n * 2 > t->table_cap) {
+        t->table_cap *= 2;
+        free(t->table);
+        t->table = xcalloc(t->table_cap, sizeof *t->table);
+        mask = t->table_cap - 1;
+        for (uint32_t j = 0; j < t->n; j++) {
+            uint32_t k = t->hashes[j] & mask;
+            while (t->table[k]) k = (k + 1) & mask;
+            t->table[k] = j + 1;
+        }
+    } else {
+        t->table[i] = t->n;
+    }
+    return t->n - 1;
+}
+
+static void strtab_init(win_strtab *t) {
+    t->table_cap = 64;
+    t->table = xcalloc(t->table_cap, sizeof *t->table);
+}
+
+static void strtab_free(win_strtab *t) {
+    for (uint32_t i = 0; i < t->n; i++) free(t->strs[i]);
+    free(t->strs);
+    free(t->hashes);
+    free(t->table);
+}
+
+/* Keys are identified by (scope, entity id + 1, topic id + 1), 0 = none. */
+static uint32_t key_hash(const key_ref *r) {
+    return hash_u32((uint32_t)r->scope * 0x9E3779B1u ^ hash_u32(r->eid * 0x85EBCA6Bu ^ r->tid));
+}
 
 static void key_table_insert(uint32_t *table, uint32_t cap, uint32_t h, uint32_t id) {
     uint32_t i = h & (cap - 1);
@@ -78,17 +149,22 @@ static void key_table_insert(uint32_t *table, uint32_t cap, uint32_t h, uint32_t
 }
 
 /* Returns the id of the key, interning it on first sight. */
-static uint32_t key_intern(win_engine *w, enum win_scope scope, const char *entity, const char *topic) {
-    uint32_t h = key_hash(scope, entity, topic);
+static uint32_t key_intern(win_engine *w, enum win_scope scope, uint32_t eid, uint32_t tid) {
+    key_ref ref = {(uint32_t)scope, eid, tid};
+    uint32_t h = key_hash(&ref);
     uint32_t i = h & (w->key_table_cap - 1);
     for (uint32_t v; (v = w->key_table[i]) != 0; i = (i + 1) & (w->key_table_cap - 1)) {
-        const win_key *k = w->keys[v - 1];
-        if (k->scope == scope && str_eq(k->entity, entity) && str_eq(k->topic, topic)) return v - 1;
+        const key_ref *k = &w->key_refs[v - 1];
+        if (k->scope == ref.scope && k->eid == eid && k->tid == tid) return v - 1;
     }
     if (w->n_keys == w->keys_cap) {
         w->keys_cap = w->keys_cap ? w->keys_cap * 2 : 64;
         w->keys = xrealloc(w->keys, sizeof *w->keys * w->keys_cap);
+        w->key_refs = xrealloc(w->key_refs, sizeof *w->key_refs * w->keys_cap);
+        w->key_rank = xrealloc(w->key_rank, sizeof *w->key_rank * w->keys_cap);
     }
+    const char *entity = eid ? w->entities.strs[eid - 1] : NULL;
+    const char *topic = tid ? w->topics.strs[tid - 1] : NULL;
     win_key *k = xcalloc(1, sizeof *k);
     k->scope = scope;
     k->id = w->n_keys;
@@ -100,14 +176,12 @@ static uint32_t key_intern(win_engine *w, enum win_scope scope, const char *enti
     }
     if (entity) k->entity = xstrdup(entity);
     if (topic) k->topic = xstrdup(topic);
+    w->key_refs[w->n_keys] = ref;
     w->keys[w->n_keys++] = k;
     if (w->n_keys * 2 > w->key_table_cap) {
         uint32_t cap = w->key_table_cap * 2;
         uint32_t *t = xcalloc(cap, sizeof *t);
-        for (uint32_t j = 0; j < w->n_keys; j++) {
-            const win_key *kj = w->keys[j];
-            key_table_insert(t, cap, key_hash(kj->scope, kj->entity, kj->topic), j);
-        }
+        for (uint32_t j = 0; j < w->n_keys; j++) key_table_insert(t, cap, key_hash(&w->key_refs[j]), j);
         free(w->key_table);
         w->key_table = t;
         w->key_table_cap = cap;
@@ -115,6 +189,25 @@ static uint32_t key_intern(win_engine *w, enum win_scope scope, const char *enti
         key_table_insert(w->key_table, w->key_table_cap, h, k->id);
     }
     return k->id;
+}
+
+static const win_key *const *g_sort_keys; /* for rank_cmp; set only inside rank_keys */
+
+static int rank_cmp(const void *a, const void *b) {
+    return strcmp(g_sort_keys[*(const uint32_t *)a]->name, g_sort_keys[*(const uint32_t *)b]->name);
+}
+
+/* Recomputes every key's rank in name order when keys were added. */
+static void rank_keys(win_engine *w) {
+    if (w->n_ranked == w->n_keys) return;
+    uint32_t *ids = xmalloc(sizeof *ids * w->n_keys);
+    for (uint32_t i = 0; i < w->n_keys; i++) ids[i] = i;
+    g_sort_keys = (const win_key *const *)w->keys;
+    qsort(ids, w->n_keys, sizeof *ids, rank_cmp);
+    g_sort_keys = NULL;
+    for (uint32_t i = 0; i < w->n_keys; i++) w->key_rank[ids[i]] = i;
+    free(ids);
+    w->n_ranked = w->n_keys;
 }
 
 const char *win_config_check(const win_config *c) {
@@ -136,6 +229,8 @@ win_engine *win_create(const win_config *cfg, win_emit_fn emit, win_late_fn late
     w->ud = ud;
     w->key_table_cap = 256;
     w->key_table = xcalloc(w->key_table_cap, sizeof *w->key_table);
+    strtab_init(&w->entities);
+    strtab_init(&w->topics);
     w->watermark = INT64_MIN;
     return w;
 }
@@ -143,6 +238,7 @@ win_engine *win_create(const win_config *cfg, win_emit_fn emit, win_late_fn late
 static void bucket_free(win_bucket *b) {
     free(b->table);
     free(b->slots);
+    free(b->samples);
     free(b);
 }
 
@@ -155,7 +251,13 @@ void win_destroy(win_engine *w) {
         free(w->keys[i]);
     }
     free(w->keys);
+    free(w->key_refs);
+    free(w->key_rank);
     free(w->key_table);
+    strtab_free(&w->entities);
+    strtab_free(&w->topics);
+    free(w->order);
+    free(w->by_rank);
     for (int i = 0; i < w->n_buckets; i++) bucket_free(w->buckets[i]);
     for (int i = 0; i < w->n_spare; i++) bucket_free(w->spare[i]);
     free(w->buckets);
@@ -196,14 +298,16 @@ static win_bucket *bucket_get(win_engine *w, int64_t start) {
     return b;
 }
 
-static win_slot *bucket_slot(win_bucket *b, uint32_t key_id) {
+/* Returns the index of the key's slot in b, opening it on first sight. */
+static uint32_t bucket_slot(win_bucket *b, uint32_t key_id, int top_k) {
     uint32_t mask = b->table_cap - 1;
     uint32_t i = (key_id * 2654435761u) & mask;
     for (uint32_t v; (v = b->table[i]) != 0; i = (i + 1) & mask)
-        if (b->slots[v - 1].key_id == key_id) return &b->slots[v - 1];
+        if (b->slots[v - 1].key_id == key_id) return v - 1;
     if (b->n_slots == b->slots_cap) {
         b->slots_cap = b->slots_cap ? b->slots_cap * 2 : 32;
         b->slots = xrealloc(b->slots, sizeof *b->slots * b->slots_cap);
+        if (top_k > 0) b->samples = xrealloc(b->samples, sizeof *b->samples * b->slots_cap * (size_t)top_k);
     }
     win_slot *s = &b->slots[b->n_slots++];
     s->key_id = key_id;
@@ -223,7 +327,7 @@ static win_slot *bucket_slot(win_bucket *b, uint32_t key_id) {
     } else {
         b->table[i] = b->n_slots;
     }
-    return s;
+    return b->n_slots - 1;
 }
 
 /* Orders samples: more negative first, then earlier, then smaller id. */
@@ -261,20 +365,27 @@ static void sample_fill(win_sample *s, const event *e) {
     }
 }
 
-static void slot_offer_sample(win_slot *s, const event *e, int k) {
-    if (k == 0) return;
+/* The event as a sample, made once per win_add however many slots take it. */
+static const win_sample *staged_sample(win_engine *w, const event *e) {
+    if (!w->staged_ready) {
+        sample_fill(&w->staged, e);
+        w->staged_ready = 1;
+    }
+    return &w->staged;
+}
+
+/* Keeps the k most negative events of a slot in samples[0..k). */
+static void slot_offer_sample(win_engine *w, win_slot *s, win_sample *samples, const event *e, int k) {
     if (s->n_samples < k) {
-        sample_fill(&s->samples[s->n_samples++], e);
+        samples[s->n_samples++] = *staged_sample(w, e);
     } else {
-        if (!sample_before(e->p_negative, e->ts_ms, e->id ? e->id : "", &s->samples[s->min_sample])) return;
-        sample_fill(&s->samples[s->min_sample], e);
+        if (!sample_before(e->p_negative, e->ts_ms, e->id ? e->id : "", &samples[s->min_sample])) return;
+        samples[s->min_sample] = *staged_sample(w, e);
     }
     if (s->n_samples == k) { /* find the new least negative */
         int m = 0;
-        for (int i = 1; i < k; i++) {
-            const win_sample *a = &s->samples[i];
-            if (sample_before(s->samples[m].p_negative, s->samples[m].ts_ms, s->samples[m].id, a)) m = i;
-        }
+        for (int i = 1; i < k; i++)
+            if (sample_before(samples[m].p_negative, samples[m].ts_ms, samples[m].id, &samples[i])) m = i;
         s->min_sample = m;
     }
 }
@@ -286,9 +397,9 @@ static int cmp_sample(const void *a, const void *b) {
     return 0;
 }
 
-static int cmp_result(const void *a, const void *b) {
-    const win_result *x = a, *y = b;
-    return strcmp(x->key->name, y->key->name);
+static int cmp_ranked(const void *a, const void *b) {
+    uint32_t x = ((const ranked_slot *)a)->rank, y = ((const ranked_slot *)b)->rank;
+    return (x > y) - (x < y);
 }
 
 static void close_front(win_engine *w) {
@@ -299,14 +410,30 @@ static void close_front(win_engine *w) {
         if (b->n_slots > w->results_cap) {
             w->results_cap = b->n_slots;
             w->results = xrealloc(w->results, sizeof *w->results * w->results_cap);
+            w->order = xrealloc(w->order, sizeof *w->order * w->results_cap);
+        }
+        rank_keys(w);
+        for (uint32_t i = 0; i < b->n_slots; i++) w->order[i] = (ranked_slot){w->key_rank[b->slots[i].key_id], i};
+        if ((uint64_t)b->n_slots * 8 >= w->n_keys) { /* dense: place by rank in O(keys) */
+            if (w->n_keys > w->by_rank_cap) {
+                w->by_rank_cap = w->n_keys * 2;
+                w->by_rank = xrealloc(w->by_rank, sizeof *w->by_rank * w->by_rank_cap);
+            }
+            memset(w->by_rank, 0, sizeof *w->by_rank * w->n_keys);
+            for (uint32_t i = 0; i < b->n_slots; i++) w->by_rank[w->order[i].rank] = i + 1;
+            uint32_t k = 0;
+            for (uint32_t r = 0; r < w->n_keys; r++)
+                if (w->by_rank[r]) w->order[k++] = (ranked_slot){r, w->by_rank[r] - 1};
+        } else {
+            qsort(w->order, b->n_slots, sizeof *w->order, cmp_ranked);
         }
         for (uint32_t i = 0; i < b->n_slots; i++) {
-            win_slot *s = &b->slots[i];
-            qsort(s->samples, (size_t)s->n_samples, sizeof s->samples[0], cmp_sample);
+            win_slot *s = &b->slots[w->order[i].slot];
+            win_sample *samples = b->samples ? b->samples + (size_t)w->order[i].slot * (size_t)w->cfg.top_k : NULL;
+            if (s->n_samples > 1) qsort(samples, (size_t)s->n_samples, sizeof *samples, cmp_sample);
             w->results[i] = (win_result){w->keys[s->key_id], b->start, b->start + w->cfg.size_ms,
-                                         s->stats, s->samples, s->n_samples};
+                                         s->stats, samples, s->n_samples};
         }
-        qsort(w->results, b->n_slots, sizeof *w->results, cmp_result);
         w->emit(w->results, (int)b->n_slots, w->ud);
     }
     memset(b->table, 0, sizeof *b->table * b->table_cap);
@@ -375,6 +502,9 @@ void win_flush(win_engine *w) {
 }
 
 static int label_class(const char *label) {
+    if (strcmp(label, "negative") == 0) return 0; /* the usual spellings first */
+    if (strcmp(label, "neutral") == 0) return 1;
+    if (strcmp(label, "positive") == 0) return 2;
     if (strcasecmp(label, "negative") == 0) return 0;
     if (strcasecmp(label, "neutral") == 0) return 1;
     if (strcasecmp(label, "positive") == 0) return 2;
@@ -382,19 +512,22 @@ static int label_class(const char *label) {
 }
 
 static void count_in(win_engine *w, win_bucket *b, uint32_t key_id, const event *e, int cls, int64_t signed_micro) {
-    win_slot *s = bucket_slot(b, key_id);
+    uint32_t si = bucket_slot(b, key_id, w->cfg.top_k);
+    win_slot *s = &b->slots[si];
     s->stats.count++;
     if (cls == 0) s->stats.negatives++;
     else if (cls == 1) s->stats.neutrals++;
     else s->stats.positives++;
     s->stats.score_micro += signed_micro;
-    slot_offer_sample(s, e, w->cfg.top_k);
+    if (cls == 0 && w->cfg.top_k > 0)
+        slot_offer_sample(w, s, b->samples + (size_t)si * (size_t)w->cfg.top_k, e, w->cfg.top_k);
 }
 
 int win_add(win_engine *w, int source, const event *e, int64_t now_ms) {
     int cls = label_class(e->sentiment.label);
     if (cls < 0) return -1;
     source_seen(w, source, e->ts_ms, now_ms);
+    w->staged_ready = 0;
 
     int64_t micro = (int64_t)((double)e->sentiment.score * 1e6 + 0.5);
     int64_t signed_micro = cls == 0 ? -micro : cls == 2 ? micro : 0;
@@ -407,12 +540,15 @@ int win_add(win_engine *w, int source, const event *e, int64_t now_ms) {
         w->scratch_cap = need * 2;
         w->scratch = xrealloc(w->scratch, sizeof *w->scratch * w->scratch_cap);
     }
-    if (sc & WIN_SCOPE_GLOBAL) w->scratch[nk++] = key_intern(w, WIN_SCOPE_GLOBAL, NULL, NULL);
-    if ((sc & WIN_SCOPE_TOPIC) && topic) w->scratch[nk++] = key_intern(w, WIN_SCOPE_TOPIC, NULL, topic);
-    for (int i = 0; i < e->n_entities; i++) {
-        if (sc & WIN_SCOPE_ENTITY) w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY, e->entities[i], NULL);
-        if ((sc & WIN_SCOPE_ENTITY_TOPIC) && topic)
-            w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY_TOPIC, e->entities[i], topic);
+    uint32_t tid = topic && (sc & (WIN_SCOPE_TOPIC | WIN_SCOPE_ENTITY_TOPIC)) ? strtab_intern(&w->topics, topic) + 1 : 0;
+    if (sc & WIN_SCOPE_GLOBAL) w->scratch[nk++] = key_intern(w, WIN_SCOPE_GLOBAL, 0, 0);
+    if ((sc & WIN_SCOPE_TOPIC) && tid) w->scratch[nk++] = key_intern(w, WIN_SCOPE_TOPIC, 0, tid);
+    if (sc & (WIN_SCOPE_ENTITY | WIN_SCOPE_ENTITY_TOPIC)) {
+        for (int i = 0; i < e->n_entities; i++) {
+            uint32_t eid = strtab_intern(&w->entities, e->entities[i]) + 1;
+            if (sc & WIN_SCOPE_ENTITY) w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY, eid, 0);
+            if ((sc & WIN_SCOPE_ENTITY_TOPIC) && tid) w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY_TOPIC, eid, tid);
+        }
     }
 
     int total = 0, missed = 0;

@@ -20,7 +20,9 @@
  * still count it, the late counter goes up and the late callback gets it
  * (the pipeline dead-letters it); none is dropped silently.
  *
- * The hot path does not allocate per event: keys are interned, window
+ * Samples: per window, the top_k events labelled negative with the highest
+ * p_negative (ties: earlier, then smaller id), text cut to
+ * WIN_SAMPLE_TEXT_MAX bytes. The hot path does not allocate per event: keys are interned, window
  * state lives in per-window-start hash tables whose memory is recycled. */
 #ifndef FINSENT_WINDOW_H
 #define FINSENT_WINDOW_H
