@@ -31,6 +31,8 @@ struct alerts {
     int n_backlog, cap_backlog;
     int64_t events, bad_labels, windows_closed, outbox_errors;
     int put_failed; /* an outbox write failed during the current call */
+    win_late_fn on_late;
+    void *late_ud;
 };
 
 /* Writes one alert to the outbox; 0, or -1 leaving it to the caller. */
@@ -88,6 +90,11 @@ static void on_windows(const win_result *r, int n, void *ud) {
     as_process(a->as, r, n);
 }
 
+static void on_late(const event *e, int missed, int total, void *ud) {
+    alerts *a = ud;
+    if (a->on_late) a->on_late(e, missed, total, a->late_ud);
+}
+
 static const alerts_sink *find_sink(const alerts_options *o, const char *name) {
     for (int i = 0; i < o->n_sinks; i++) {
         const char *n = o->sinks[i].kind == ALERTS_SINK_KAFKA ? o->sinks[i].kafka.name : o->sinks[i].webhook.name;
@@ -138,7 +145,9 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     memcpy(a->rules, o->rules, sizeof *a->rules * (size_t)o->n_rules);
     a->bt = bl_create(&o->baseline);
     a->as = as_create(a->rules, a->n_rules, o->silences, o->n_silences, a->bt, on_alert, a);
-    a->win = win_create(&o->window, on_windows, o->on_late, o->late_ud);
+    a->on_late = o->on_late;
+    a->late_ud = o->late_ud;
+    a->win = win_create(&o->window, on_windows, on_late, a);
     return a;
 }
 
