@@ -214,10 +214,20 @@ static void start_job(wh_client *c, wh_job *j) {
     curl_multi_add_handle(c->multi, e);
 }
 
+/* 1 when an earlier delivery of the same alert to the same sink is still
+ * unfinished: deliveries of one alert (firing, repeats, resolved) go in order. */
+static int waits_for_earlier(const wh_client *c, int i) {
+    const wh_job *j = c->jobs[i];
+    for (int k = 0; k < i; k++)
+        if (c->jobs[k]->sink == j->sink && strcmp(c->jobs[k]->id, j->id) == 0) return 1;
+    return 0;
+}
+
 static void start_due(wh_client *c, int64_t now) {
     for (int i = 0; i < c->n_jobs; i++) {
         wh_job *j = c->jobs[i];
-        if (!j->easy && j->next_at_ms <= now && c->sinks[j->sink].in_flight < c->sinks[j->sink].cfg.max_in_flight)
+        if (!j->easy && j->next_at_ms <= now && c->sinks[j->sink].in_flight < c->sinks[j->sink].cfg.max_in_flight &&
+            !waits_for_earlier(c, i))
             start_job(c, j);
     }
 }

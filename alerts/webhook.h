@@ -10,7 +10,9 @@
  * 2xx is delivered. Connection errors, timeouts, 408, 429 and 5xx are
  * retried with exponential back-off and jitter (the delay drawn uniformly
  * from [d/2, d], d = backoff_initial·2^(attempt-1) capped at backoff_max),
- * never sooner than a 429/503's Retry-After seconds. Other statuses are not
+ * never sooner than a 429/503's Retry-After seconds. Deliveries of one
+ * alert id to one sink go one at a time, in order (a resolve never
+ * overtakes its firing). Other statuses are not
  * retried: the alert is appended to the failed-alerts file (JSON lines) and
  * counted. A retried alert still failing give_up_after_ms after it was
  * first accepted is given up: logged at error level, counted, written to
