@@ -98,7 +98,7 @@ static void fill_window(alert *a, const win_result *r, const rule_eval *ev) {
     a->counts = r->stats;
     a->stats = *ev;
     a->n_samples = r->n_samples;
-    memcpy(a->samples, r->samples, sizeof *r->samples * (size_t)r->n_samples);
+    if (r->n_samples > 0) memcpy(a->samples, r->samples, sizeof *r->samples * (size_t)r->n_samples);
 }
 
 static void resolve(as_engine *as, as_state *st) {

@@ -142,7 +142,7 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     }
     a->n_rules = o->n_rules;
     a->rules = xcalloc((size_t)(o->n_rules ? o->n_rules : 1), sizeof *a->rules);
-    memcpy(a->rules, o->rules, sizeof *a->rules * (size_t)o->n_rules);
+    if (o->n_rules > 0) memcpy(a->rules, o->rules, sizeof *a->rules * (size_t)o->n_rules);
     a->bt = bl_create(&o->baseline);
     a->as = as_create(a->rules, a->n_rules, o->silences, o->n_silences, a->bt, on_alert, a);
     a->on_late = o->on_late;
