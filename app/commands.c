@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+int cmd_mock_broker(int argc, char **argv);
+
 const command commands[] = {
     {"run", "--config FILE [--role all|classify|aggregate]", "the service: consume, classify, aggregate, alert", NULL},
     {"demo", "[--keep-running]", "the embedded default: mock cluster, bundled feed, default model, local webhook", NULL},
@@ -21,7 +23,7 @@ const command commands[] = {
     {"eval", "--model DIR --data FILE --head NAME [--json]", "precision, recall, F1 and confusion matrix of a head", NULL},
     {"vocab", "build [options]", "learn a WordPiece vocabulary from a corpus", NULL},
     {"bench", "classify|ingest|aggregate|pipeline|e2e [options] [--json]", "benchmarks that print ratios measured in one run", NULL},
-    {"mock-broker", "[--brokers N] [--topic NAME:PARTITIONS ...]", "a Kafka-protocol cluster on loopback for trying and testing", NULL},
+    {"mock-broker", "[--brokers N] [--topic NAME:PARTITIONS ...]", "a Kafka-protocol cluster on loopback for trying and testing", cmd_mock_broker},
     {"config", "check FILE", "validate a config and print the effective configuration", NULL},
 };
 const int n_commands = (int)(sizeof commands / sizeof commands[0]);
