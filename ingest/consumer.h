@@ -70,6 +70,13 @@ event *ingest_poll(ingest_consumer *c, int timeout_ms);
  * acks for revoked partitions or repeated acks are ignored (counted). */
 void ingest_ack(ingest_consumer *c, const event *e);
 
+/* Says that e has left the bounded part of the pipeline (it is counted in
+ * its windows) while its offset must still wait for ingest_ack (until the
+ * windows close): it stops counting towards queue_capacity, so that events
+ * held by open windows never stall consumption. Reads only e's origin;
+ * thread-safe; unknown or repeated releases are ignored. */
+void ingest_release(ingest_consumer *c, const event *e);
+
 /* The same by origin. */
 void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset);
 
