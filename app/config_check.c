@@ -88,7 +88,7 @@ static bool host_port_ok(const char *s) {
     }
     char *end;
     long port = strtol(colon + 1, &end, 10);
-    return *end == '\0' && colon[1] >= '0' && colon[1] <= '9' && port >= 1 && port <= 65535;
+    return *end == '\0' && colon[1] >= '0' && colon[1] <= '9' && port >= 0 && port <= 65535; /* 0: any free port */
 }
 
 int cfg_check_metrics(void *obj, const cJSON *json, cfg_ctx *ctx) {
