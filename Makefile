@@ -79,4 +79,7 @@ demo: check-deps
 clean:
 	rm -rf build build-asan finsent
 
+# .incbin inputs are invisible to -MMD
+$(BUILD)/app/demo_assets.o: app/demo/feed.jsonl configs/demo.json
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -23,6 +23,24 @@ pl_source source_kafka(ingest_consumer *c) {
     return (pl_source){.next = kafka_next, .release = kafka_release, .ack = kafka_ack, .ctx = c};
 }
 
+static int bounded_next(void *ctx, event **out, int max, int timeout_ms) {
+    kafka_bounded *kb = ctx;
+    ingest_metrics m;
+    ingest_metrics_get(kb->c, &m);
+    if ((long)m.messages_in >= kb->limit) return -1;
+    return kafka_next(kb->c, out, max, timeout_ms);
+}
+
+static void bounded_release(void *ctx, const event *e) { ingest_release(((kafka_bounded *)ctx)->c, e); }
+
+static void bounded_ack(void *ctx, const char *topic, int32_t partition, int64_t offset) {
+    ingest_ack_origin(((kafka_bounded *)ctx)->c, topic, partition, offset);
+}
+
+pl_source source_kafka_bounded(kafka_bounded *kb) {
+    return (pl_source){.next = bounded_next, .release = bounded_release, .ack = bounded_ack, .ctx = kb};
+}
+
 static int feed_next_batch(void *ctx, event **out, int max, int timeout_ms) {
     (void)timeout_ms;
     feed_source *fs = ctx;

@@ -10,6 +10,14 @@
 /* A source reading c (borrowed; the caller closes it after the pipeline). */
 pl_source source_kafka(ingest_consumer *c);
 
+/* A source reading c that ends (next returns -1) once `limit` messages
+ * (events and dead letters) have been read: for the demo's known feed. */
+typedef struct kafka_bounded {
+    ingest_consumer *c;
+    long limit;
+} kafka_bounded;
+pl_source source_kafka_bounded(kafka_bounded *kb);
+
 /* A source reading f (borrowed); next returns -1 at the end of the file or
  * on a read error (then *io_error is set). */
 typedef struct feed_source {
