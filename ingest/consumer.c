@@ -59,10 +59,23 @@ struct ingest_consumer {
     int n_stash, stash_cap;
 };
 
+/* librdkafka logs connection failures at level 3; they are transient
+ * (it reconnects), so they are warnings here, not errors. */
 static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     (void)rk;
-    enum log_level lv = level <= 3 ? LOG_ERROR : level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
+    enum log_level lv = level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
     log_msg(lv, "kafka", "%s: %s", fac, buf);
+}
+
+static void kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[256];
+        rd_kafka_fatal_error(rk, buf, sizeof buf);
+        log_error("kafka", "fatal: %s", buf);
+    } else {
+        log_warn("kafka", "%s: %s", rd_kafka_err2name(err), reason);
+    }
 }
 
 static part *part_find(ingest_consumer *c, const char *topic, int32_t partition) {
@@ -376,6 +389,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *e
 static rd_kafka_conf_t *base_conf(const ingest_options *opt, char *err, size_t errlen) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, kafka_log);
+    rd_kafka_conf_set_error_cb(conf, kafka_error);
     for (int i = 0; i < opt->n_kafka; i++) {
         if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) {
             rd_kafka_conf_destroy(conf);
@@ -397,6 +411,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, kafka_log);
+    rd_kafka_conf_set_error_cb(conf, kafka_error);
     /* defaults the config may override ... */
     if (conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
         conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen))
@@ -467,6 +482,13 @@ static event *take(ingest_consumer *c, rd_kafka_message_t *msg) {
     const char *topic = rd_kafka_topic_name(msg->rkt);
     pthread_mutex_lock(&c->mu);
     part *p = part_find(c, topic, msg->partition);
+    if (p && msg->offset < p->next_offset) {
+        /* fetched again (a seek or a fetcher rewind): this member already
+         * has it in flight or done */
+        c->m.rewind_skipped++;
+        pthread_mutex_unlock(&c->mu);
+        return NULL;
+    }
     if (p) {
         part_push(p, msg->offset);
         c->m.messages_in++;

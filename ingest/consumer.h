@@ -43,6 +43,7 @@ typedef struct ingest_metrics {
     uint64_t acked;           /* acknowledgements applied */
     uint64_t acks_ignored;    /* acks for partitions no longer assigned or unknown offsets */
     uint64_t pauses;          /* times the partitions were paused for back-pressure */
+    uint64_t rewind_skipped;  /* messages fetched again after a pause/resume and skipped */
     uint64_t rebalances;      /* assign + revoke callbacks */
     int in_flight;            /* polled (or dead-lettering) and not yet acknowledged */
     int in_flight_max;        /* the highest in_flight seen */
