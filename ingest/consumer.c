@@ -20,6 +20,7 @@
 typedef struct inflight {
     int64_t offset;
     int acked;
+    int released; /* left the bounded pipeline (ingest_release); no longer counted in in_flight */
 } inflight;
 
 /* Bookkeeping of one assigned partition: q[head..tail) in offset order. */
@@ -95,7 +96,7 @@ static void part_push(part *p, int64_t offset) {
             p->q = xrealloc(p->q, p->cap * sizeof *p->q);
         }
     }
-    p->q[p->tail++] = (inflight){offset, 0};
+    p->q[p->tail++] = (inflight){.offset = offset};
     p->next_offset = offset + 1;
 }
 
@@ -128,7 +129,7 @@ static void ack_locked(ingest_consumer *c, const char *topic, int32_t partition,
         return;
     }
     p->q[i].acked = 1;
-    c->m.in_flight--;
+    if (!p->q[i].released) c->m.in_flight--;
     c->m.acked++;
     int64_t last = -1;
     while (p->head < p->tail && p->q[p->head].acked) last = p->q[p->head++].offset;
@@ -140,6 +141,18 @@ static void ack_locked(ingest_consumer *c, const char *topic, int32_t partition,
     if (err) log_debug("ingest", "offset store %s[%d]@%lld: %s", topic, (int)partition, (long long)(last + 1),
                        rd_kafka_err2str(err));
     rd_kafka_topic_partition_list_destroy(l);
+}
+
+void ingest_release(ingest_consumer *c, const event *e) {
+    if (!e->origin_topic) return;
+    pthread_mutex_lock(&c->mu);
+    part *p = part_find(c, e->origin_topic, e->origin_partition);
+    long i = p ? part_index(p, e->origin_offset) : -1;
+    if (i >= 0 && !p->q[i].acked && !p->q[i].released) {
+        p->q[i].released = 1;
+        c->m.in_flight--;
+    }
+    pthread_mutex_unlock(&c->mu);
 }
 
 void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset) {
@@ -293,7 +306,7 @@ static int inflight_of(ingest_consumer *c, const rd_kafka_topic_partition_list_t
     for (int i = 0; i < parts->cnt; i++) {
         part *p = part_find(c, parts->elems[i].topic, parts->elems[i].partition);
         if (!p) continue;
-        for (size_t k = p->head; k < p->tail; k++) n += !p->q[k].acked;
+        for (size_t k = p->head; k < p->tail; k++) n += !p->q[k].acked && !p->q[k].released;
     }
     pthread_mutex_unlock(&c->mu);
     return n;
@@ -315,7 +328,7 @@ static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts
         for (int k = 0; k < c->n_parts; k++) {
             part *p = c->parts[k];
             if (p->partition != parts->elems[i].partition || strcmp(p->topic, parts->elems[i].topic) != 0) continue;
-            for (size_t j = p->head; j < p->tail; j++) c->m.in_flight -= !p->q[j].acked;
+            for (size_t j = p->head; j < p->tail; j++) c->m.in_flight -= !p->q[j].acked && !p->q[j].released;
             part_free(p);
             c->parts[k] = c->parts[--c->n_parts];
             break;
@@ -592,4 +605,24 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
     pthread_mutex_destroy(&c->mu);
     free(c);
     return drained ? 0 : 1;
+}
+
+int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
+                           int timeout_ms) {
+    int total = 0;
+    for (int i = 0; i < c->opt->n_inputs; i++) {
+        rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, c->opt->inputs[i].topic, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, t, &md, timeout_ms);
+        if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
+            for (int k = 0; k < md->topics[0].partition_cnt; k++)
+                fn(c->opt->inputs[i].topic, md->topics[0].partitions[k].id, ud), total++;
+        } else {
+            log_warn("ingest", "no partition list for topic %s: %s", c->opt->inputs[i].topic,
+                     rd_kafka_err2str(err ? err : md->topics[0].err));
+        }
+        if (md) rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(t);
+    }
+    return total;
 }

@@ -71,8 +71,21 @@ event *ingest_poll(ingest_consumer *c, int timeout_ms);
  * acks for revoked partitions or repeated acks are ignored (counted). */
 void ingest_ack(ingest_consumer *c, const event *e);
 
+/* Says that e has left the bounded part of the pipeline (it is counted in
+ * its windows) while its offset must still wait for ingest_ack (until the
+ * windows close): it stops counting towards queue_capacity, so that events
+ * held by open windows never stall consumption. Reads only e's origin;
+ * thread-safe; unknown or repeated releases are ignored. */
+void ingest_release(ingest_consumer *c, const event *e);
+
 /* The same by origin. */
 void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset);
+
+/* Calls fn for every partition of every input topic, from the cluster's
+ * metadata (waiting up to timeout_ms per topic); returns how many. A topic
+ * whose metadata cannot be had is logged and skipped. */
+int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
+                           int timeout_ms);
 
 /* Copies the counters. Thread-safe. */
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);

@@ -110,9 +110,10 @@ __attribute__((format(printf, 3, 4))) static int fail(dctx *c, enum decode_reaso
 }
 
 /* Looks up a field: the configured pointer or the default. A JSON null
- * counts as absent. */
+ * counts as absent, and so does a field mapped to "" (not mapped). */
 static cJSON *field(dctx *c, const char *configured, const char *dflt, const char **used) {
     *used = configured ? configured : dflt;
+    if (!**used) return NULL;
     cJSON *it = decode_pointer(c->root, *used);
     return (it && cJSON_IsNull(it)) ? NULL : it;
 }

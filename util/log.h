@@ -3,7 +3,7 @@
  * Human-readable text when stderr is a terminal, JSON lines otherwise (or
  * when forced with log_set_format). Thread-safe: one line is written with
  * one call. Secrets must never be passed here; callers mask them first
- * (config_mask_secret). */
+ * (cfg_to_json masks them when printing a config). */
 #ifndef FINSENT_LOG_H
 #define FINSENT_LOG_H
 

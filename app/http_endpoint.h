@@ -1,0 +1,31 @@
+/* http_endpoint — the operations endpoint: /metrics (Prometheus text),
+ * /healthz (process alive) and /readyz (partitions assigned and model
+ * loaded), served by libmicrohttpd on its own thread. */
+#ifndef FINSENT_HTTP_ENDPOINT_H
+#define FINSENT_HTTP_ENDPOINT_H
+
+#include <stddef.h>
+
+#include "util/metrics.h"
+
+typedef struct http_endpoint http_endpoint;
+
+/* Parses "host:port" (IPv4 literal or "localhost"; port 0 picks a free one)
+ * and starts serving. Returns NULL with a one-line message in err when the
+ * address is malformed or cannot be bound. */
+http_endpoint *http_endpoint_start(const char *listen, char *err, size_t errlen);
+
+/* Adds a collector run on every /metrics scrape. Call before traffic;
+ * at most 16. */
+void http_endpoint_add_collector(http_endpoint *h, metrics_collect_fn fn, void *arg);
+
+/* /readyz answers 200 once set to 1, 503 before. Thread-safe. */
+void http_endpoint_set_ready(http_endpoint *h, int ready);
+
+/* The bound port (useful when 0 was asked for). */
+int http_endpoint_port(const http_endpoint *h);
+
+/* Stops the server and frees it; NULL is a no-op. */
+void http_endpoint_stop(http_endpoint *h);
+
+#endif
