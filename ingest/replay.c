@@ -1,25 +1,9 @@
 /* replay — speed parsing and event-time pacing; see replay.h. */
 #include "ingest/replay.h"
 
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "util/timeutil.h"
-
-int replay_speed_parse(const char *s, double *factor) {
-    if (strcmp(s, "max") == 0) {
-        *factor = 0;
-        return 0;
-    }
-    size_t n = strlen(s);
-    if (n < 2 || s[n - 1] != 'x') return -1;
-    char *end;
-    double v = strtod(s, &end);
-    if (end != s + n - 1 || !(v > 0) || v > 1e9) return -1;
-    *factor = v;
-    return 0;
-}
 
 void replay_pace(replay_pacer *p, int64_t ts_ms) {
     if (p->factor <= 0) return;

@@ -1,17 +1,11 @@
-/* replay — pacing shared by the replay sources: events are released at
- * their event-time spacing divided by a speed factor.
- *
- * --speed max   no waiting (factor 0)
- * --speed 1x    real time
- * --speed Nx    N times faster (N a positive decimal, e.g. 10x, 0.5x) */
+/* replay — event-time pacing for the Kafka replay source: events are
+ * released at their event-time spacing divided by a speed factor (0: no
+ * waiting; 1: real time; N: N times faster — `--speed max|1x|Nx`, parsed by
+ * replay_parse_speed in app/replay_common.c). */
 #ifndef FINSENT_REPLAY_H
 #define FINSENT_REPLAY_H
 
 #include <stdint.h>
-
-/* Parses "max", "1x", "Nx" into *factor (0 for max). Returns 0, or -1 when
- * the text is none of these. */
-int replay_speed_parse(const char *s, double *factor);
 
 typedef struct replay_pacer {
     double factor;    /* 0: no waiting */

@@ -1,7 +1,7 @@
-/* Tests of the replay sources: speed parsing and pacing, JSONL feed files
- * decoding to the same events as live messages, and Kafka time-range and
- * offset replays over the mock cluster (whose offsets_for_times answers -1,
- * so the binary search over timestamps is what runs). */
+/* Tests of the Kafka replay source over the mock cluster: a time range
+ * returns exactly the messages in it (the 2.0 mock answers offsets_for_times
+ * with -1, so the binary search over timestamps is what runs), explicit
+ * offsets, event-time pacing, and replayed events equal to live ones. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,96 +15,40 @@
 
 #include "ingest/mock_cluster.h"
 #include "ingest/replay.h"
-#include "ingest/replay_file.h"
 #include "ingest/replay_kafka.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-static void test_speed_parse(void **state) {
+static void test_pacing(void **state) {
     (void)state;
-    double f;
-    assert_int_equal(replay_speed_parse("max", &f), 0);
-    assert_true(f == 0);
-    assert_int_equal(replay_speed_parse("1x", &f), 0);
-    assert_true(f == 1);
-    assert_int_equal(replay_speed_parse("12.5x", &f), 0);
-    assert_true(f == 12.5);
-    const char *bad[] = {"", "x", "0x", "-2x", "fast", "10", "1xx", "nanx"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_int_equal(replay_speed_parse(bad[i], &f), -1);
-}
-
-static void assert_same_event(const event *a, const event *b) {
-    assert_string_equal(a->id, b->id);
-    assert_string_equal(a->stream, b->stream);
-    assert_int_equal(a->ts_ms, b->ts_ms);
-    assert_string_equal(a->text, b->text);
-    if (a->source || b->source) assert_string_equal(a->source, b->source);
-    assert_int_equal(a->n_entities, b->n_entities);
-    for (int i = 0; i < a->n_entities; i++) assert_string_equal(a->entities[i], b->entities[i]);
-}
-
-static const char *const feed_lines[] = {
-    "{\"id\":\"a\",\"ts\":\"2024-05-01T12:30:00Z\",\"title\":\"Apple\",\"body\":\"$AAPL up\",\"source\":\"r\"}",
-    "",
-    "{\"id\":\"b\",\"ts\":1714566601000,\"text\":\"Goldman Sachs cut\",\"entities\":[\"gs\"]}",
-    "not json",
-    "{\"id\":\"c\",\"text\":\"no time\"}",
-    "{\"id\":\"d\",\"ts\":1714566602000,\"text\":\"last\"}",
-};
-
-static void test_file_jsonl_same_as_live(void **state) {
-    (void)state;
-    char path[] = "/tmp/finsent-feed-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    size_t n = sizeof feed_lines / sizeof feed_lines[0];
-    for (size_t i = 0; i < n; i++) fprintf(f, "%s\r\n", feed_lines[i]);
-    fclose(f);
-
-    ingest_options o = {0};
-    ingest_input *in = ingest_options_add_input(&o, "news", "news");
-    ingest_options_add_watch(&o, "Goldman Sachs", "GS");
-    char err[256];
-    replay_file *r = replay_file_open(path, &o, in, 10.0, err, sizeof err);
-    assert_non_null(r);
+    replay_pacer p = {.factor = 10};
     int64_t t0 = time_mono_ns();
-    event *e;
-    decode_result res;
-    int got = 0, bad = 0, rc;
-    long bad_lines[4];
-    while ((rc = replay_file_next(r, &e, &res)) != -1) {
-        assert_true(rc >= 0);
-        if (rc == 0) {
-            bad_lines[bad++] = replay_file_line(r);
-            continue;
-        }
-        /* the same line as a live Kafka message of the same input */
-        const char *line = feed_lines[replay_file_line(r) - 1];
-        decode_msg m = {.payload = line, .len = strlen(line), .topic = "news", .partition = 0, .offset = 9,
-                        .timestamp_ms = 5};
-        decode_result lres;
-        event *live = decode_message(&o, in, &m, &lres);
-        assert_non_null(live);
-        assert_same_event(e, live);
-        assert_null(e->origin_topic);
-        event_free(live);
-        event_free(e);
-        got++;
-    }
+    replay_pace(&p, 1000); /* the first event is due at once */
+    replay_pace(&p, 500);  /* earlier than the first: at once */
+    replay_pace(&p, 3000); /* 2 s of event time at 10x: 200 ms after the first */
     int64_t elapsed_ms = (time_mono_ns() - t0) / 1000000;
-    assert_int_equal(got, 3);
-    assert_int_equal(bad, 2);
-    assert_int_equal(bad_lines[0], 4); /* not json */
-    assert_int_equal(bad_lines[1], 5); /* no ts, no Kafka timestamp */
-    /* 2 s of event time at 10x: at least 200 ms (a lower bound, not a timing target) */
-    assert_true(elapsed_ms >= 190);
-    replay_file_close(r);
-    assert_null(replay_file_open("/nonexistent/feed", &o, in, 0, err, sizeof err));
-    assert_non_null(strstr(err, "/nonexistent/feed"));
-    ingest_options_free(&o);
-    unlink(path);
+    assert_true(elapsed_ms >= 199); /* a lower bound, not a timing target */
+}
+
+/* e equals the live decode of its payload at its origin */
+static void assert_same_as_live(const ingest_options *o, const event *e, int part, int i) {
+    char *v = xasprintf("{\"id\":\"p%d-%d\",\"text\":\"message %d\"}", part, i, i);
+    decode_msg m = {.payload = v, .len = strlen(v), .topic = "hist", .partition = part, .offset = e->origin_offset,
+                    .timestamp_ms = e->ts_ms};
+    decode_result res;
+    event *live = decode_message(o, ingest_options_input(o, "hist"), &m, &res);
+    assert_non_null(live);
+    assert_string_equal(e->id, live->id);
+    assert_string_equal(e->stream, live->stream);
+    assert_string_equal(e->text, live->text);
+    assert_int_equal(e->ts_ms, live->ts_ms);
+    assert_int_equal(e->n_entities, live->n_entities);
+    assert_string_equal(e->origin_topic, live->origin_topic);
+    assert_int_equal(e->origin_partition, live->origin_partition);
+    assert_int_equal(e->origin_offset, i); /* one producer per partition: offset = index */
+    event_free(live);
+    free(v);
 }
 
 #define RK_PARTS 3
@@ -159,6 +103,7 @@ static void test_kafka_time_range_and_offsets(void **state) {
         int part, i;
         assert_int_equal(sscanf(e->id, "p%d-%d", &part, &i), 2);
         assert_int_equal(part, e->origin_partition);
+        assert_same_as_live(&o, e, part, i);
         seen[part][i]++;
         got++;
         event_free(e);
@@ -208,8 +153,7 @@ static void test_kafka_time_range_and_offsets(void **state) {
 int main(void) {
     log_set_level(LOG_ERROR);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_speed_parse),
-        cmocka_unit_test(test_file_jsonl_same_as_live),
+        cmocka_unit_test(test_pacing),
         cmocka_unit_test(test_kafka_time_range_and_offsets),
     };
     return cmocka_run_group_tests_name("replay", tests, NULL, NULL);
