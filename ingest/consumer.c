@@ -15,6 +15,7 @@
 
 #define REVOKE_WAIT_MS 2000
 #define POLL_SLICE_MS 100
+#define STORE_INTERVAL_MS 100
 
 /* One polled, not yet committed message of a partition. */
 typedef struct inflight {
@@ -30,6 +31,8 @@ typedef struct part {
     inflight *q;
     size_t head, tail, cap;
     int64_t next_offset; /* the offset after the last one polled, -1 before the first */
+    int64_t ack_offset;  /* the offset after the acknowledged prefix, -1 none yet */
+    int64_t stored;      /* the last ack_offset handed to rd_kafka_offsets_store */
 } part;
 
 /* A dead letter on its way: everything needed to produce it again. */
@@ -56,6 +59,7 @@ struct ingest_consumer {
     part **parts;
     int n_parts;
     ingest_metrics m;
+    int64_t stored_at_ns; /* when store_offsets last ran (poll thread only) */
     rd_kafka_message_t **stash; /* polled while full, before the pause took hold (poll thread only) */
     int n_stash, stash_cap;
 };
@@ -134,12 +138,27 @@ static void ack_locked(ingest_consumer *c, const char *topic, int32_t partition,
     int64_t last = -1;
     while (p->head < p->tail && p->q[p->head].acked) last = p->q[p->head++].offset;
     if (p->head == p->tail) p->head = p->tail = 0;
-    if (last < 0) return;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = last + 1;
-    rd_kafka_resp_err_t err = rd_kafka_offsets_store(c->rk, l);
-    if (err) log_debug("ingest", "offset store %s[%d]@%lld: %s", topic, (int)partition, (long long)(last + 1),
-                       rd_kafka_err2str(err));
+    if (last >= 0) p->ack_offset = last + 1;
+}
+
+/* Hands the acknowledged offsets that moved to librdkafka (which commits
+ * them: auto-commit, revoke, close). Batched here, from the polling thread
+ * at most every STORE_INTERVAL_MS, rather than once per ack. */
+static void store_offsets(ingest_consumer *c) {
+    pthread_mutex_lock(&c->mu);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(c->n_parts ? c->n_parts : 1);
+    for (int i = 0; i < c->n_parts; i++) {
+        part *p = c->parts[i];
+        if (p->ack_offset > p->stored) {
+            rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = p->ack_offset;
+            p->stored = p->ack_offset;
+        }
+    }
+    if (l->cnt) {
+        rd_kafka_resp_err_t err = rd_kafka_offsets_store(c->rk, l);
+        if (err) log_debug("ingest", "offset store: %s", rd_kafka_err2str(err));
+    }
+    pthread_mutex_unlock(&c->mu);
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -321,6 +340,7 @@ static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts
             nanosleep(&ts, NULL);
         }
     }
+    store_offsets(c);
     rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) log_warn("ingest", "commit on revoke: %s", rd_kafka_err2str(err));
     pthread_mutex_lock(&c->mu);
@@ -365,6 +385,8 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
             p->topic = xstrdup(parts->elems[i].topic);
             p->partition = parts->elems[i].partition;
             p->next_offset = -1;
+            p->ack_offset = -1;
+            p->stored = -1;
             c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
             c->parts[c->n_parts++] = p;
         }
@@ -539,6 +561,11 @@ event *ingest_poll(ingest_consumer *c, int timeout_ms) {
     int64_t deadline = time_mono_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
         if (c->dlq) rd_kafka_poll(c->dlq, 0);
+        int64_t now = time_mono_ns();
+        if (now - c->stored_at_ns >= (int64_t)STORE_INTERVAL_MS * 1000000) {
+            store_offsets(c);
+            c->stored_at_ns = now;
+        }
         int n = in_flight(c);
         if (c->m.paused && n <= c->capacity / 2) set_paused(c, 0);
         int full = n >= c->capacity;
@@ -589,6 +616,7 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
     int drained = in_flight(c) == 0;
     if (!drained) log_warn("ingest", "closing with %d messages in flight; they will be redelivered", in_flight(c));
     c->closing = 1;
+    store_offsets(c);
     rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) log_warn("ingest", "final commit: %s", rd_kafka_err2str(err));
     rd_kafka_consumer_close(c->rk);
