@@ -574,7 +574,7 @@ event *ingest_poll(ingest_consumer *c, int timeout_ms) {
             msg = c->stash[0];
             memmove(c->stash, c->stash + 1, sizeof *c->stash * (size_t)--c->n_stash);
         } else {
-            int64_t left = (deadline - time_mono_ns()) / 1000000;
+            int64_t left = (deadline - now) / 1000000;
             int wait = left < 0 ? 0 : (int)left;
             if ((full || c->dlq) && wait > POLL_SLICE_MS) wait = POLL_SLICE_MS;
             msg = rd_kafka_consumer_poll(c->rk, wait);
