@@ -558,10 +558,11 @@ static int in_flight(ingest_consumer *c) {
 }
 
 event *ingest_poll(ingest_consumer *c, int timeout_ms) {
-    int64_t deadline = time_mono_ns() + (int64_t)timeout_ms * 1000000;
-    for (;;) {
+    int64_t now = time_mono_ns();
+    int64_t deadline = now + (int64_t)timeout_ms * 1000000;
+    for (int first = 1;; first = 0) {
         if (c->dlq) rd_kafka_poll(c->dlq, 0);
-        int64_t now = time_mono_ns();
+        if (!first) now = time_mono_ns();
         if (now - c->stored_at_ns >= (int64_t)STORE_INTERVAL_MS * 1000000) {
             store_offsets(c);
             c->stored_at_ns = now;
