@@ -85,8 +85,8 @@ static int produce(const char *bs, long n, int partitions) {
 
 /* kcat's rate from its first output byte to its exit; -1 on failure. */
 static double kcat_rate(const char *bs, long n, double *secs) {
-    /* -c N, not -e: kcat 1.7 against the 2.0 mock cluster may see a
-     * partition's end before its last fetch and stop short */
+    /* -c N: exits at exactly the N-th message (and fails the check if the
+     * topic holds fewer), bounded by timeout */
     char *cmd = xasprintf("timeout %d kcat -C -q -b %s -t %s -o beginning -c %ld 2>/dev/null", (int)WAIT_S, bs, TOPIC, n);
     FILE *f = popen(cmd, "r");
     free(cmd);
