@@ -13,11 +13,12 @@
 #include "app/signals.h"
 #include "app/sources.h"
 #include "app/wiring.h"
+#include "util/timeutil.h"
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: finsent replay --config FILE --file FEED [--speed max|1x|Nx] [--stream NAME]\n"
-            "                      [--model DIR] [--outbox DIR] [--dry-run]\n\n"
+            "usage: finsent replay --config FILE (--file FEED | --from TIME [--to TIME] | --from-offsets SPEC)\n"
+            "                      [--speed max|1x|Nx] [--stream NAME] [--model DIR] [--outbox DIR] [--dry-run]\n\n"
             "Re-runs a recorded feed through the same pipeline as 'finsent run': the\n"
             "same messages give the same alerts, with the same ids. Alerts are\n"
             "delivered to the configured sinks (through the outbox) unless --dry-run,\n"
@@ -32,10 +33,15 @@ static void usage(FILE *f) {
             "  --model DIR     override model.dir\n"
             "  --outbox DIR    override outbox.dir (keep a replay's outbox apart)\n"
             "  --dry-run       deliver nothing; only print the alerts\n\n"
-            "Replaying from Kafka (--from TIME [--to TIME], --from-offsets) is not built\n"
-            "yet (see README, Limits).\n\n"
-            "example:\n"
-            "  finsent replay --config configs/finsent.json --file app/demo/feed.jsonl --dry-run\n");
+            "  --from TIME     replay the input topics' messages whose Kafka timestamp\n"
+            "                  is at or after TIME (RFC 3339 or epoch ms) ...\n"
+            "  --to TIME       ... and before TIME (default: up to the end at start)\n"
+            "  --from-offsets SPEC  replay from topic:partition:offset[,...] up to the\n"
+            "                  end at start (partitions not named are not read)\n"
+            "Kafka history is read without a consumer group and commits nothing.\n\n"
+            "examples:\n"
+            "  finsent replay --config configs/finsent.json --file app/demo/feed.jsonl --dry-run\n"
+            "  finsent replay --config configs/finsent.json --from 2026-03-02T09:00:00Z --to 2026-03-02T12:00:00Z\n");
 }
 
 int cmd_replay(int argc, char **argv) {
@@ -47,7 +53,8 @@ int cmd_replay(int argc, char **argv) {
         {"to", required_argument, NULL, 'T'},     {"from-offsets", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
-    replay_args ra = {.speed = 0};
+    replay_args ra = {.speed = 0, .to_ms = -1};
+    int has_to = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -62,17 +69,25 @@ int cmd_replay(int argc, char **argv) {
         case 'o': ra.outbox = optarg; break;
         case 'n': ra.dry_run = 1; break;
         case 'F':
+            if (time_parse(optarg, &ra.from_ms) < 0)
+                return cli_usage_error("replay", "--from: expected RFC 3339 or epoch ms, got \"%s\"", optarg);
+            ra.has_from = 1;
+            break;
         case 'T':
-        case 'O':
-            fprintf(stderr, "finsent replay: replaying from Kafka (--from, --to, --from-offsets) is not built yet "
-                            "(see README, Limits)\n");
-            return 2;
+            if (time_parse(optarg, &ra.to_ms) < 0)
+                return cli_usage_error("replay", "--to: expected RFC 3339 or epoch ms, got \"%s\"", optarg);
+            has_to = 1;
+            break;
+        case 'O': ra.offsets = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("replay", "unknown option");
         }
     }
     if (optind < argc) return cli_usage_error("replay", "unexpected argument \"%s\"", argv[optind]);
     if (!ra.config) return cli_usage_error("replay", "--config FILE is required");
-    if (!ra.file) return cli_usage_error("replay", "--file FEED is required");
+    if (has_to && !ra.has_from) return cli_usage_error("replay", "--to needs --from");
+    int sources = (ra.file != NULL) + ra.has_from + (ra.offsets != NULL);
+    if (sources != 1) return cli_usage_error("replay", "give exactly one of --file, --from or --from-offsets");
+    if (has_to && ra.to_ms <= ra.from_ms) return cli_usage_error("replay", "--to must be after --from");
     return replay_run("replay", &ra, NULL, NULL);
 }

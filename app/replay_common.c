@@ -49,6 +49,39 @@ static void on_dead(long line, const char *reason, const char *detail, void *ud)
     log_warn("replay", "line %ld dead-lettered (%s): %s", line, reason, detail);
 }
 
+static void expect(const char *topic, int32_t partition, void *ud) { pipeline_expect_partition(ud, topic, partition); }
+
+/* The source the arguments name: a feed file or Kafka history. */
+typedef struct replay_source {
+    feed_source fs;
+    kafka_replay_source ks;
+    pl_source src;
+} replay_source;
+
+static int open_source(const char *cmd, const replay_args *a, const ingest_options *io, replay_source *rs) {
+    char err[512];
+    memset(rs, 0, sizeof *rs);
+    if (a->file) {
+        rs->fs.f = feed_open(a->file, io, a->stream, a->speed, on_dead, NULL, err, sizeof err);
+        rs->src = source_feed(&rs->fs);
+        if (rs->fs.f) return 0;
+    } else {
+        rs->ks.r = a->offsets ? replay_kafka_open_offsets(io, a->offsets, a->speed, err, sizeof err)
+                              : replay_kafka_open_time(io, a->from_ms, a->to_ms, a->speed, err, sizeof err);
+        rs->src = source_kafka_replay(&rs->ks);
+        if (rs->ks.r) return 0;
+    }
+    fprintf(stderr, "finsent %s: %s\n", cmd, err);
+    return -1;
+}
+
+static feed_counts source_counts(const replay_source *rs) {
+    if (rs->fs.f) return feed_get_counts(rs->fs.f);
+    feed_counts fc = {.dead = rs->ks.dead};
+    memcpy(fc.dead_by_reason, rs->ks.dead_by_reason, sizeof rs->ks.dead_by_reason);
+    return fc;
+}
+
 int replay_run(const char *cmd, const replay_args *a, const alerts_observer *observer, replay_result *res) {
     print_ctx pc = {observer};
     alerts_observer obs = {.on_window = pass_window, .on_alert = print_alert, .ud = &pc};
@@ -61,10 +94,8 @@ int replay_run(const char *cmd, const replay_args *a, const alerts_observer *obs
     }
     ingest_options io = {0};
     wire_ingest(&s.cfg, &io);
-    feed_source fs = {0};
-    fs.f = feed_open(a->file, &io, a->stream, a->speed, on_dead, NULL, err, sizeof err);
-    if (!fs.f) {
-        fprintf(stderr, "finsent %s: %s\n", cmd, err);
+    replay_source rs;
+    if (open_source(cmd, a, &io, &rs) < 0) {
         ingest_options_free(&io);
         service_close(&s);
         return 2;
@@ -73,12 +104,13 @@ int replay_run(const char *cmd, const replay_args *a, const alerts_observer *obs
     pl_options po = service_pipeline_options(&s);
     po.flush_at_end = 1;
     po.drain_ms = a->dry_run ? 0 : 30000;
-    pl_source src = source_feed(&fs);
-    pipeline *p = pipeline_start(&po, &src);
+    pipeline *p = pipeline_start(&po, &rs.src);
+    if (rs.ks.r) replay_kafka_partitions(rs.ks.r, expect, p);
     int rc = pipeline_run(p, &signals_stop);
     pl_stats st = pipeline_get_stats(p);
     pipeline_free(p);
-    feed_counts fc = feed_get_counts(fs.f);
+    feed_counts fc = source_counts(&rs);
+    if (!rs.fs.f) fc.events = fc.lines = (long)st.events_in + fc.dead;
     service_print_summary(&s, &st, fc.dead);
     if (res) {
         res->feed = fc;
@@ -86,8 +118,10 @@ int replay_run(const char *cmd, const replay_args *a, const alerts_observer *obs
         res->classified = st.classified;
         res->seconds = st.seconds;
     }
-    if (fs.io_error) rc = cli_fail(cmd, "%s: read error", a->file);
-    feed_close(fs.f);
+    if (rs.fs.io_error) rc = cli_fail(cmd, "%s: read error", a->file);
+    if (rs.ks.error) rc = cli_fail(cmd, "reading Kafka history failed (see the log)");
+    feed_close(rs.fs.f);
+    replay_kafka_close(rs.ks.r);
     ingest_options_free(&io);
     service_close(&s);
     return rc;

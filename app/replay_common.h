@@ -5,17 +5,23 @@
 #define FINSENT_REPLAY_COMMON_H
 
 #include "alerts/alerts.h"
+#include <stdint.h>
+
 #include "ingest/feed_file.h"
 
 typedef struct replay_args {
-    const char *config, *file, *stream, *model, *outbox;
+    const char *config, *stream, *model, *outbox;
+    const char *file;    /* a feed file; or else Kafka history: */
+    int has_from;        /* --from TIME [--to TIME] */
+    int64_t from_ms, to_ms; /* to_ms < 0: up to the end at start */
+    const char *offsets; /* --from-offsets topic:partition:offset,... */
     double speed; /* 0 = max */
     int dry_run;  /* no sinks */
 } replay_args;
 
 /* What a finished replay saw, for reports. */
 typedef struct replay_result {
-    feed_counts feed;
+    feed_counts feed; /* for Kafka history: events, dead letters and reasons */
     alerts_metrics alerts;
     long long classified;
     double seconds;

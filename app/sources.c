@@ -1,6 +1,8 @@
 /* sources — pl_source adapters; see sources.h. */
 #include "app/sources.h"
 
+#include "util/log.h"
+
 static int kafka_next(void *ctx, event **out, int max, int timeout_ms) {
     ingest_consumer *c = ctx;
     int n = 0;
@@ -54,3 +56,29 @@ static int feed_next_batch(void *ctx, event **out, int max, int timeout_ms) {
 }
 
 pl_source source_feed(feed_source *fs) { return (pl_source){.next = feed_next_batch, .ctx = fs}; }
+
+static int kafka_replay_next(void *ctx, event **out, int max, int timeout_ms) {
+    kafka_replay_source *ks = ctx;
+    int n = 0;
+    while (n < max) {
+        event *e = NULL;
+        decode_result res;
+        int rc = replay_kafka_next(ks->r, &e, &res, n == 0 ? timeout_ms + 5000 : timeout_ms);
+        if (rc == 1) {
+            out[n++] = e;
+        } else if (rc == 0) {
+            ks->dead++;
+            ks->dead_by_reason[res.reason]++;
+            log_warn("replay", "bad record (%s): %s", decode_reason_name(res.reason), res.detail);
+        } else {
+            if (rc == -2) {
+                ks->error = 1;
+                log_error("replay", "kafka: %s", replay_kafka_error(ks->r));
+            }
+            return n > 0 ? n : -1;
+        }
+    }
+    return n;
+}
+
+pl_source source_kafka_replay(kafka_replay_source *ks) { return (pl_source){.next = kafka_replay_next, .ctx = ks}; }

@@ -6,6 +6,7 @@
 #include "app/pipeline.h"
 #include "ingest/consumer.h"
 #include "ingest/feed_file.h"
+#include "ingest/replay_kafka.h"
 
 /* A source reading c (borrowed; the caller closes it after the pipeline). */
 pl_source source_kafka(ingest_consumer *c);
@@ -25,5 +26,16 @@ typedef struct feed_source {
     int io_error;
 } feed_source;
 pl_source source_feed(feed_source *fs);
+
+/* A source reading a Kafka history range (borrowed); next returns -1 at
+ * its end or on a Kafka error (then error is set). Bad records are
+ * counted, by reason, and logged. */
+typedef struct kafka_replay_source {
+    replay_kafka *r;
+    int error;
+    long dead;
+    long dead_by_reason[DECODE_N_REASONS];
+} kafka_replay_source;
+pl_source source_kafka_replay(kafka_replay_source *ks);
 
 #endif

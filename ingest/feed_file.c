@@ -2,6 +2,7 @@
  * source; see feed_file.h. */
 #include "ingest/feed_file.h"
 
+#include "ingest/replay.h"
 #include <cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/timeutil.h"
+#include "ingest/replay.h"
 #include "util/xalloc.h"
 
 #define REASON_NOT_ENVELOPE DECODE_N_REASONS
@@ -20,14 +21,12 @@ struct feed_file {
     int owns_in;
     const ingest_options *opt;
     const ingest_input *dflt;
-    double speed;
+    replay_pacer pacer;
     feed_dead_fn on_dead;
     void *ud;
     char *line;
     size_t cap;
     feed_counts counts;
-    int64_t first_ts;   /* event time of the first event, for pacing */
-    int64_t start_ns;   /* monotonic clock at the first event */
 };
 
 feed_file *feed_open(const char *path, const ingest_options *opt, const char *default_input, double speed,
@@ -56,10 +55,9 @@ feed_file *feed_open(const char *path, const ingest_options *opt, const char *de
     f->owns_in = in != stdin;
     f->opt = opt;
     f->dflt = dflt;
-    f->speed = speed;
+    f->pacer.factor = speed;
     f->on_dead = on_dead;
     f->ud = ud;
-    f->first_ts = INT64_MIN;
     return f;
 }
 
@@ -67,21 +65,6 @@ static void dead(feed_file *f, int reason, const char *name, const char *detail)
     f->counts.dead++;
     f->counts.dead_by_reason[reason]++;
     if (f->on_dead) f->on_dead(f->counts.lines, name, detail, f->ud);
-}
-
-/* Sleeps until event time ts is due at the configured speed. */
-static void pace(feed_file *f, int64_t ts) {
-    if (f->speed <= 0) return;
-    if (f->first_ts == INT64_MIN) {
-        f->first_ts = ts;
-        f->start_ns = time_mono_ns();
-        return;
-    }
-    int64_t due_ns = f->start_ns + (int64_t)((double)(ts - f->first_ts) * 1e6 / f->speed);
-    int64_t wait = due_ns - time_mono_ns();
-    if (wait <= 0) return;
-    struct timespec t = {wait / 1000000000LL, wait % 1000000000LL};
-    nanosleep(&t, NULL);
 }
 
 /* Decodes one line; returns an event or NULL (dead-lettered or blank). */
@@ -139,7 +122,7 @@ event *feed_next(feed_file *f, int *io_error) {
         event *e = decode_line(f, f->line, (size_t)n);
         if (!e) continue;
         f->counts.events++;
-        pace(f, e->ts_ms);
+        replay_pace(&f->pacer, e->ts_ms);
         return e;
     }
     if (ferror(f->in)) *io_error = 1;

@@ -292,3 +292,9 @@ void replay_kafka_close(replay_kafka *r) {
     free(r->parts);
     free(r);
 }
+
+int replay_kafka_partitions(const replay_kafka *r, void (*fn)(const char *topic, int32_t partition, void *ud),
+                            void *ud) {
+    for (int i = 0; i < r->n_parts; i++) fn(r->parts[i].topic, r->parts[i].partition, ud);
+    return r->n_parts;
+}

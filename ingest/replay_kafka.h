@@ -46,6 +46,10 @@ const char *replay_kafka_error(const replay_kafka *r);
  * not answer offsets_for_times). */
 int replay_kafka_searched(const replay_kafka *r);
 
+/* Calls fn for every partition the replay reads (so that each can hold
+ * the watermark from the start); returns how many. */
+int replay_kafka_partitions(const replay_kafka *r, void (*fn)(const char *topic, int32_t partition, void *ud),
+                            void *ud);
 void replay_kafka_close(replay_kafka *r);
 
 #endif

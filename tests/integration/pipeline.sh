@@ -79,6 +79,14 @@ firing_ids "$TMP/run.jsonl" >"$TMP/run.ids"
 check "run (live) fires the same alert ids as replay" cmp "$TMP/run.ids" "$TMP/replay.ids"
 dl=$(kcat -C -b "$bs" -t finsent.deadletter -e -q 2>/dev/null | wc -l)
 check "run dead-letters the 3 poison messages" test "$dl" -eq 3
+
+# 6. replay of the same history from Kafka (no group, no commits)
+FINSENT_DEMO_BROKERS="$bs" "$FINSENT" replay --config configs/demo.json --model "$MODEL" --from 0 --dry-run \
+    >"$TMP/kreplay.jsonl" 2>"$TMP/kreplay.err"
+check "replay --from reads the Kafka history and exits 0" test $? -eq 0
+check "replay from Kafka fires the same alerts as replay from the file" cmp "$TMP/kreplay.jsonl" "$TMP/replay.jsonl"
+check_out "replay --to without --from is a usage error" "--to needs --from" \
+    "$FINSENT" replay --config configs/demo.json --to 5
 kill -TERM $broker
 wait $broker
 done_testing
