@@ -1,0 +1,29 @@
+/* fuzz_time — libFuzzer target for time_parse (RFC 3339 and epoch ms).
+ * A parsed time with a four-digit year must survive time_format ->
+ * time_parse unchanged. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+/* 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in epoch ms: the
+ * range time_format writes with a four-digit year. */
+#define YEAR_1000_MS (-30610224000000LL)
+#define YEAR_10000_MS (253402300800000LL)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *s = xmalloc(size + 1);
+    memcpy(s, data, size);
+    s[size] = '\0';
+    int64_t ms, again;
+    if (time_parse(s, &ms) == 0 && ms >= YEAR_1000_MS && ms < YEAR_10000_MS) {
+        char buf[64];
+        time_format(ms, buf, sizeof buf);
+        if (time_parse(buf, &again) || again != ms) abort();
+    }
+    free(s);
+    return 0;
+}
