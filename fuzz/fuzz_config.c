@@ -1,7 +1,10 @@
-/* fuzz_config — libFuzzer target for the config loader: cfg_load_string
- * on arbitrary bytes (schema checks, ${ENV} substitution, cross-checks),
- * then, for a config that loads, the effective-config printer and cfg_free.
- * Any crash, sanitizer report or leak is a finding. */
+/* fuzz_config — libFuzzer target for the config loader: the finsent schema
+ * on arbitrary bytes (JSON parse, schema checks, ${ENV} substitution,
+ * cross-checks), then, for a config that loads, the effective-config
+ * printer and cfg_free. The text goes through cfg_load_text with its full
+ * length, as cfg_load reads a file (NUL bytes included); cfg_load_string
+ * is the same call with strlen. Any crash, sanitizer report or leak is a
+ * finding. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,15 +31,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     text[size] = '\0';
     fs_config cfg;
     char err[1024] = "";
-    if (cfg_load_string("fuzz.json", text, &cfg, err, sizeof err) == 0) {
+    if (cfg_load_text("fuzz.json", text, size, &cfg_finsent_schema, &cfg, err, sizeof err) == 0) {
         cJSON *j = cfg_to_json(&cfg_finsent_schema, &cfg);
         char *s = cJSON_PrintUnformatted(j);
         if (!s) abort();
         cJSON_free(s);
         cJSON_Delete(j);
         cfg_free(&cfg);
-    } else if (err[0] == '\0') {
-        abort(); /* a failure must say why */
+    } else if (err[0] == '\0' || strpbrk(err, "\r\n")) {
+        abort(); /* a failure says why, in one line */
     }
     free(text);
     return 0;
