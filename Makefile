@@ -36,7 +36,7 @@ endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DFINSENT_VERSION='"$(VERSION)"'
 
-MODULES := util ingest classify alerts app
+MODULES := util ingest classify alerts bench app
 LIB_SRC := $(filter-out app/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
@@ -64,9 +64,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TEST_HELPER_OBJ)
 
 tests: $(TEST_BIN) $(BUILD)/finsent
 
-# check-deps runs the installer only when a pkg-config module or kcat is missing.
+# check-deps runs the installer only when a pkg-config module, kcat or chromium is missing.
 check-deps:
-	@pkg-config --exists $(PKGS) cmocka && command -v kcat >/dev/null 2>&1 || ./scripts/deps.sh
+	@pkg-config --exists $(PKGS) cmocka && command -v kcat >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 || ./scripts/deps.sh
 
 deps:
 	./scripts/deps.sh

@@ -85,7 +85,7 @@ def learn_vocab(texts, size):
     most frequent whole words and word-final/-medial pieces until size."""
     words = collections.Counter()
     for t in texts:
-        words.update(tok_reference.basic_tokenize(t, lowercase=True))
+        words.update(tok_reference.basic_tokens(t, True))
     chars = collections.Counter()
     pieces = collections.Counter()
     for w, c in words.items():
@@ -202,8 +202,13 @@ def write_safetensors(path, tensors):
             f.write(b)
 
 
-def encode(tok, texts, max_len):
-    return [tok.encode(t, max_len) for t in texts]
+def encode(vocab, texts, max_len):
+    """Token ids as `finsent tokenize` gives them: [CLS] pieces [SEP], truncated."""
+    out = []
+    for t in texts:
+        ids = tok_reference.encode(t, vocab, True)
+        out.append(ids if len(ids) <= max_len else ids[:max_len - 1] + ids[-1:])
+    return out
 
 
 def batches(examples, bs, rng):
@@ -287,7 +292,7 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "vocab.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(vocab) + "\n")
-    tok = tok_reference.Tokenizer(os.path.join(a.out, "vocab.txt"), lowercase=True)
+    tok = tok_reference.load_vocab(os.path.join(a.out, "vocab.txt"))
 
     train = [(x, 1, y) for x, (_, y) in zip(encode(tok, [t for t, _ in sent_tr], a.max_len), sent_tr)]
     train += [(x, 0, y) for x, (_, y) in zip(encode(tok, [t for t, _ in topic_tr], a.max_len), topic_tr)]

@@ -1,0 +1,200 @@
+/* alert_state — firing, repeat, resolve and silences; see alert_state.h. */
+#include "alerts/alert_state.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+typedef struct as_state {
+    alert a;
+    int rule_idx;
+    int clear;              /* consecutive windows the rule did not hold */
+    int64_t last_sent_end;  /* window end of the last send (or suppressed send) */
+    int64_t last_eval_end;  /* window end of the last evaluation */
+} as_state;
+
+struct as_engine {
+    const alert_rule *rules;
+    int n_rules;
+    const alert_silence *silences;
+    int n_silences;
+    bl_table *bt;
+    as_emit_fn emit;
+    void *ud;
+    as_state ***by_key; /* [rule][key id] -> open alert or NULL */
+    uint32_t *by_key_cap;
+    as_state **firing;
+    int n_firing, firing_cap;
+    as_counts counts;
+};
+
+void as_alert_id(const char *rule, const char *key, int64_t start_ms, char *id) {
+    char *in = xasprintf("%s\n%s\n%lld", rule, key, (long long)start_ms);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(in, strlen(in), md, &len, EVP_sha256(), NULL);
+    free(in);
+    for (int i = 0; i < ALERT_ID_LEN / 2; i++) sprintf(id + 2 * i, "%02x", md[i]);
+    id[ALERT_ID_LEN] = 0;
+}
+
+as_engine *as_create(const alert_rule *rules, int n_rules, const alert_silence *silences, int n_silences,
+                     bl_table *bt, as_emit_fn emit, void *ud) {
+    as_engine *as = xcalloc(1, sizeof *as);
+    as->rules = rules;
+    as->n_rules = n_rules;
+    as->silences = silences;
+    as->n_silences = n_silences;
+    as->bt = bt;
+    as->emit = emit;
+    as->ud = ud;
+    as->by_key = xcalloc((size_t)(n_rules ? n_rules : 1), sizeof *as->by_key);
+    as->by_key_cap = xcalloc((size_t)(n_rules ? n_rules : 1), sizeof *as->by_key_cap);
+    return as;
+}
+
+void as_destroy(as_engine *as) {
+    if (!as) return;
+    for (int i = 0; i < as->n_firing; i++) free(as->firing[i]);
+    for (int i = 0; i < as->n_rules; i++) free(as->by_key[i]);
+    free(as->by_key);
+    free(as->by_key_cap);
+    free(as->firing);
+    free(as);
+}
+
+static as_state **slot_of(as_engine *as, int rule, uint32_t key_id) {
+    if (key_id >= as->by_key_cap[rule]) {
+        uint32_t cap = as->by_key_cap[rule] ? as->by_key_cap[rule] : 64;
+        while (cap <= key_id) cap *= 2;
+        as->by_key[rule] = xrealloc(as->by_key[rule], sizeof **as->by_key * cap);
+        memset(as->by_key[rule] + as->by_key_cap[rule], 0, sizeof **as->by_key * (cap - as->by_key_cap[rule]));
+        as->by_key_cap[rule] = cap;
+    }
+    return &as->by_key[rule][key_id];
+}
+
+static int silenced(const as_engine *as, const alert *a) {
+    for (int i = 0; i < as->n_silences; i++) {
+        const alert_silence *s = &as->silences[i];
+        if (s->rule && strcmp(s->rule, a->rule->name) != 0) continue;
+        if (s->key && strcmp(s->key, a->key->name) != 0) continue;
+        if (a->window_end_ms < s->until_ms) return 1;
+    }
+    return 0;
+}
+
+static void deliver(as_engine *as, const alert *a) {
+    if (silenced(as, a)) as->counts.suppressed++;
+    else as->emit(a, as->ud);
+}
+
+static void fill_window(alert *a, const win_result *r, const rule_eval *ev) {
+    a->window_start_ms = r->start_ms;
+    a->window_end_ms = r->end_ms;
+    a->counts = r->stats;
+    a->stats = *ev;
+    a->n_samples = r->n_samples;
+    if (r->n_samples > 0) memcpy(a->samples, r->samples, sizeof *r->samples * (size_t)r->n_samples);
+}
+
+static void resolve(as_engine *as, as_state *st) {
+    st->a.status = ALERT_RESOLVED;
+    st->a.n_samples = 0;
+    as->counts.resolved++;
+    deliver(as, &st->a);
+    *slot_of(as, st->rule_idx, st->a.key->id) = NULL;
+    for (int i = 0; i < as->n_firing; i++)
+        if (as->firing[i] == st) {
+            as->firing[i] = as->firing[--as->n_firing];
+            break;
+        }
+    free(st);
+}
+
+static void on_window(as_engine *as, int ri, const win_result *r) {
+    const alert_rule *rule = &as->rules[ri];
+    rule_eval ev;
+    int holds = rule_holds(rule, &r->stats, as->bt, bl_get(as->bt, r->key->id), &ev);
+    as_state **slot = slot_of(as, ri, r->key->id);
+    as_state *st = *slot;
+    if (!st && !holds) return;
+    if (!st) {
+        st = xcalloc(1, sizeof *st);
+        st->rule_idx = ri;
+        st->a.version = ALERT_VERSION;
+        st->a.rule = rule;
+        st->a.key = r->key;
+        st->a.severity = rule->severity;
+        as_alert_id(rule->name, r->key->name, r->start_ms, st->a.id);
+        fill_window(&st->a, r, &ev);
+        st->last_sent_end = st->last_eval_end = r->end_ms;
+        *slot = st;
+        if (as->n_firing == as->firing_cap) {
+            as->firing_cap = as->firing_cap ? as->firing_cap * 2 : 16;
+            as->firing = xrealloc(as->firing, sizeof *as->firing * (size_t)as->firing_cap);
+        }
+        as->firing[as->n_firing++] = st;
+        as->counts.fired++;
+        deliver(as, &st->a);
+        return;
+    }
+    st->last_eval_end = r->end_ms;
+    if (holds) {
+        st->clear = 0;
+        fill_window(&st->a, r, &ev);
+        if (rule->repeat_interval_ms > 0 && r->end_ms - st->last_sent_end >= rule->repeat_interval_ms) {
+            st->last_sent_end = r->end_ms;
+            as->counts.repeated++;
+            deliver(as, &st->a);
+        }
+        return;
+    }
+    st->a.window_start_ms = r->start_ms;
+    st->a.window_end_ms = r->end_ms;
+    st->a.counts = r->stats;
+    st->a.stats = ev;
+    if (++st->clear >= rule->resolve_after) resolve(as, st);
+}
+
+static int cmp_state(const void *x, const void *y) {
+    const as_state *a = *(as_state *const *)x, *b = *(as_state *const *)y;
+    if (a->rule_idx != b->rule_idx) return a->rule_idx - b->rule_idx;
+    return strcmp(a->a.key->name, b->a.key->name);
+}
+
+void as_process(as_engine *as, const win_result *results, int n) {
+    if (n <= 0) return;
+    int64_t start = results[0].start_ms, end = results[0].end_ms;
+    for (int i = 0; i < n; i++) {
+        for (int ri = 0; ri < as->n_rules; ri++)
+            if (as->rules[ri].scope == results[i].key->scope) on_window(as, ri, &results[i]);
+        bl_update(as->bt, results[i].key->id, &results[i].stats);
+    }
+    /* open alerts whose key had no window at this end: the condition is false */
+    int m = 0;
+    for (int i = 0; i < as->n_firing; i++)
+        if (as->firing[i]->last_eval_end != end) m++;
+    if (m == 0) return;
+    as_state **quiet = xmalloc(sizeof *quiet * (size_t)m);
+    m = 0;
+    for (int i = 0; i < as->n_firing; i++)
+        if (as->firing[i]->last_eval_end != end) quiet[m++] = as->firing[i];
+    qsort(quiet, (size_t)m, sizeof *quiet, cmp_state);
+    for (int i = 0; i < m; i++) {
+        as_state *st = quiet[i];
+        st->last_eval_end = end;
+        st->a.window_start_ms = start;
+        st->a.window_end_ms = end;
+        memset(&st->a.counts, 0, sizeof st->a.counts);
+        st->a.stats.negative_share = 0;
+        if (++st->clear >= as->rules[st->rule_idx].resolve_after) resolve(as, st);
+    }
+    free(quiet);
+}
+
+as_counts as_get_counts(const as_engine *as) { return as->counts; }
+int as_n_firing(const as_engine *as) { return as->n_firing; }

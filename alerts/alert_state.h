@@ -1,0 +1,70 @@
+/* alert_state — the life cycle of alerts, after Alertmanager.
+ *
+ * For every (rule, key) the engine follows closed windows in order:
+ *  - the rule holds and no alert is open → the alert fires;
+ *  - it keeps holding → it is sent again, same id and the latest window and
+ *    stats, once repeat_interval (event time) has passed since the last send;
+ *  - it fails to hold (or the key has no window at that window end) for
+ *    resolve_after windows in a row → it is sent resolved and closed.
+ * The id is stable: the first 32 hex digits of
+ * SHA-256("<rule>\n<key name>\n<start ms of the first firing window>"),
+ * so every delivery of one alert carries the same id, and a replay of the
+ * same input gives the same ids. Silenced alerts go through the same life
+ * cycle but are not handed to the emit callback (counted as suppressed).
+ * Baselines are folded in here, after the rules saw the window. */
+#ifndef FINSENT_ALERT_STATE_H
+#define FINSENT_ALERT_STATE_H
+
+#include <stdint.h>
+
+#include "alerts/baseline.h"
+#include "alerts/rules.h"
+#include "alerts/window.h"
+
+#define ALERT_VERSION 1
+#define ALERT_ID_LEN 32
+
+enum alert_status { ALERT_FIRING = 0, ALERT_RESOLVED };
+
+typedef struct alert {
+    int version;
+    char id[ALERT_ID_LEN + 1];
+    enum alert_status status;
+    const alert_rule *rule; /* the engine's copy; valid for its lifetime */
+    const win_key *key;     /* valid for the window engine's lifetime */
+    int64_t window_start_ms, window_end_ms;
+    win_stats counts;
+    rule_eval stats;
+    enum alert_severity severity;
+    win_sample samples[WIN_TOPK_MAX]; /* most negative first; none when resolved */
+    int n_samples;
+} alert;
+
+typedef struct as_counts {
+    int64_t fired, repeated, resolved, suppressed;
+} as_counts;
+
+/* Called for each alert to deliver; the alert is valid during the call. */
+typedef void (*as_emit_fn)(const alert *a, void *ud);
+
+typedef struct as_engine as_engine;
+
+/* rules and silences are borrowed and must outlive the engine; every rule
+ * must pass rule_check. bt is the baseline table updated by as_process. */
+as_engine *as_create(const alert_rule *rules, int n_rules, const alert_silence *silences, int n_silences,
+                     bl_table *bt, as_emit_fn emit, void *ud);
+void as_destroy(as_engine *as);
+
+/* Feeds the closed windows of one window end (a win_emit_fn batch):
+ * evaluates every rule of each key's scope, emits what fires, repeats or
+ * resolves, then folds the windows into the baselines. */
+void as_process(as_engine *as, const win_result *results, int n);
+
+/* Writes the stable id of (rule, key, start) into id (ALERT_ID_LEN + 1 bytes). */
+void as_alert_id(const char *rule, const char *key, int64_t start_ms, char *id);
+
+as_counts as_get_counts(const as_engine *as);
+/* Number of alerts currently firing. */
+int as_n_firing(const as_engine *as);
+
+#endif

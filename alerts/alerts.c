@@ -1,0 +1,240 @@
+/* alerts — windows, rules, outbox and sinks wired together; see alerts.h. */
+#include "alerts/alerts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/deliver.h"
+#include "alerts/outbox.h"
+#include "alerts/payload.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+/* An alert that the outbox refused, kept until it can be written. */
+typedef struct backlog_item {
+    char id[ALERT_ID_LEN + 1];
+    char *key, *body;
+    const alert_rule *rule;
+} backlog_item;
+
+struct alerts {
+    alert_rule *rules;
+    int n_rules;
+    win_engine *win;
+    bl_table *bt;
+    as_engine *as;
+    outbox *ob;
+    deliverer *dlv;
+    backlog_item *backlog;
+    int n_backlog, cap_backlog;
+    int64_t events, bad_labels, windows_closed, outbox_errors;
+    int put_failed; /* an outbox write failed during the current call */
+    win_late_fn on_late;
+    void *late_ud;
+};
+
+/* Writes one alert to the outbox; 0, or -1 leaving it to the caller. */
+static int write_alert(alerts *a, const char *id, const char *key, const char *body, const alert_rule *r) {
+    if (r->n_sinks == 0) return 0;
+    if (outbox_put(a->ob, id, key, body, r->sinks, r->n_sinks, time_now_ms(), NULL) == 0) return 0;
+    a->outbox_errors++;
+    log_error("alerts", "alert %s kept in memory, outbox write failed: %s", id, outbox_error(a->ob));
+    return -1;
+}
+
+static void push_backlog(alerts *a, const char *id, const char *key, char *body, const alert_rule *r) {
+    if (a->n_backlog == a->cap_backlog) {
+        a->cap_backlog = a->cap_backlog ? a->cap_backlog * 2 : 16;
+        a->backlog = xrealloc(a->backlog, sizeof *a->backlog * (size_t)a->cap_backlog);
+    }
+    backlog_item *b = &a->backlog[a->n_backlog++];
+    snprintf(b->id, sizeof b->id, "%s", id);
+    b->key = xstrdup(key);
+    b->body = body;
+    b->rule = r;
+}
+
+/* Writes the backlog in order; stops at the first failure. */
+static int flush_backlog(alerts *a) {
+    int k = 0;
+    while (k < a->n_backlog &&
+           write_alert(a, a->backlog[k].id, a->backlog[k].key, a->backlog[k].body, a->backlog[k].rule) == 0) {
+        free(a->backlog[k].key);
+        free(a->backlog[k].body);
+        k++;
+    }
+    memmove(a->backlog, a->backlog + k, sizeof *a->backlog * (size_t)(a->n_backlog - k));
+    a->n_backlog -= k;
+    return a->n_backlog == 0 ? 0 : -1;
+}
+
+static void on_alert(const alert *al, void *ud) {
+    alerts *a = ud;
+    char *body = payload_alert_json(al);
+    log_info("alerts", "%s %s on %s (id %s)", al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name,
+             al->key->name, al->id);
+    /* keep order: nothing jumps ahead of a backlog */
+    if (a->n_backlog == 0 && write_alert(a, al->id, al->key->name, body, al->rule) == 0) {
+        free(body);
+        return;
+    }
+    a->put_failed = 1;
+    push_backlog(a, al->id, al->key->name, body, al->rule);
+}
+
+static void on_windows(const win_result *r, int n, void *ud) {
+    alerts *a = ud;
+    a->windows_closed += n;
+    as_process(a->as, r, n);
+}
+
+static void on_late(const event *e, int missed, int total, void *ud) {
+    alerts *a = ud;
+    if (a->on_late) a->on_late(e, missed, total, a->late_ud);
+}
+
+static const alerts_sink *find_sink(const alerts_options *o, const char *name) {
+    for (int i = 0; i < o->n_sinks; i++) {
+        const char *n = o->sinks[i].kind == ALERTS_SINK_KAFKA ? o->sinks[i].kafka.name : o->sinks[i].webhook.name;
+        if (n && strcmp(n, name) == 0) return &o->sinks[i];
+    }
+    return NULL;
+}
+
+static int check_options(const alerts_options *o, char *err, size_t errlen) {
+    const char *why;
+    if ((why = win_config_check(&o->window))) return snprintf(err, errlen, "window: %s", why), -1;
+    if ((why = bl_config_check(&o->baseline))) return snprintf(err, errlen, "baseline: %s", why), -1;
+    if (!o->outbox_path || !o->outbox_path[0]) return snprintf(err, errlen, "alerts: an outbox path is required"), -1;
+    for (int i = 0; i < o->n_rules; i++) {
+        const alert_rule *r = &o->rules[i];
+        if ((why = rule_check(r)))
+            return snprintf(err, errlen, "rules[%d] (%s): %s", i, r->name ? r->name : "?", why), -1;
+        if (!(o->window.scopes & r->scope))
+            return snprintf(err, errlen, "rules[%d] (%s): scope %s is not aggregated by the windows", i, r->name,
+                            rule_scope_name(r->scope)),
+                   -1;
+        for (int s = 0; s < r->n_sinks; s++)
+            if (!find_sink(o, r->sinks[s]))
+                return snprintf(err, errlen, "rules[%d] (%s): sink \"%s\" is not defined", i, r->name, r->sinks[s]),
+                       -1;
+    }
+    return 0;
+}
+
+alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
+    if (check_options(o, err, errlen) < 0) return NULL;
+    outbox *ob = outbox_open(o->outbox_path, err, errlen);
+    if (!ob) return NULL;
+    alerts *a = xcalloc(1, sizeof *a);
+    a->ob = ob;
+    a->dlv = dlv_create(ob);
+    for (int i = 0; i < o->n_sinks; i++) {
+        const alerts_sink *s = &o->sinks[i];
+        int rc = s->kind == ALERTS_SINK_KAFKA ? dlv_add_kafka(a->dlv, &s->kafka, err, errlen)
+                                              : dlv_add_webhook(a->dlv, &s->webhook, err, errlen);
+        if (rc < 0) {
+            alerts_destroy(a, 0);
+            return NULL;
+        }
+    }
+    a->n_rules = o->n_rules;
+    a->rules = xcalloc((size_t)(o->n_rules ? o->n_rules : 1), sizeof *a->rules);
+    if (o->n_rules > 0) memcpy(a->rules, o->rules, sizeof *a->rules * (size_t)o->n_rules);
+    a->bt = bl_create(&o->baseline);
+    a->as = as_create(a->rules, a->n_rules, o->silences, o->n_silences, a->bt, on_alert, a);
+    a->on_late = o->on_late;
+    a->late_ud = o->late_ud;
+    a->win = win_create(&o->window, on_windows, on_late, a);
+    return a;
+}
+
+void alerts_destroy(alerts *a, int timeout_ms) {
+    if (!a) return;
+    win_destroy(a->win);
+    as_destroy(a->as);
+    bl_destroy(a->bt);
+    dlv_destroy(a->dlv, timeout_ms);
+    outbox_close(a->ob);
+    for (int i = 0; i < a->n_backlog; i++) {
+        log_error("alerts", "alert %s lost at shutdown: the outbox could not be written", a->backlog[i].id);
+        free(a->backlog[i].key);
+        free(a->backlog[i].body);
+    }
+    free(a->backlog);
+    free(a->rules);
+    free(a);
+}
+
+static int call_result(alerts *a) {
+    int failed = a->put_failed;
+    a->put_failed = 0;
+    return failed ? -2 : 0;
+}
+
+int alerts_add(alerts *a, int source, const event *e, int64_t now_ms) {
+    if (win_add(a->win, source, e, now_ms) < 0) {
+        a->bad_labels++;
+        return -1;
+    }
+    a->events++;
+    return call_result(a);
+}
+
+int alerts_observe(alerts *a, int source, int64_t ts_ms, int64_t now_ms) {
+    win_observe(a->win, source, ts_ms, now_ms);
+    return call_result(a);
+}
+
+int alerts_tick(alerts *a, int64_t now_ms) {
+    win_tick(a->win, now_ms);
+    return call_result(a);
+}
+
+int alerts_flush(alerts *a) {
+    win_flush(a->win);
+    return call_result(a);
+}
+
+int alerts_poll(alerts *a, int timeout_ms) {
+    if (a->n_backlog > 0) flush_backlog(a);
+    return dlv_poll(a->dlv, timeout_ms);
+}
+
+int alerts_drain(alerts *a, int64_t max_ms) {
+    int64_t end = time_now_ms() + max_ms;
+    do alerts_poll(a, 50);
+    while ((dlv_pending(a->dlv) > 0 || a->n_backlog > 0) && time_now_ms() < end);
+    return dlv_pending(a->dlv) + a->n_backlog;
+}
+
+int alerts_durable(const alerts *a) { return a->n_backlog == 0; }
+
+alerts_metrics alerts_get_metrics(const alerts *a) {
+    alerts_metrics m = {0};
+    as_counts c = as_get_counts(a->as);
+    dlv_counts d = dlv_get_counts(a->dlv);
+    wh_counts w = dlv_webhook_counts(a->dlv);
+    m.events = a->events;
+    m.bad_labels = a->bad_labels;
+    m.late_events = win_late_count(a->win);
+    m.watermark_ms = win_watermark(a->win);
+    m.windows_closed = a->windows_closed;
+    m.fired = c.fired;
+    m.repeated = c.repeated;
+    m.resolved = c.resolved;
+    m.suppressed = c.suppressed;
+    m.outbox_errors = a->outbox_errors;
+    m.backlog = a->n_backlog;
+    m.pending = dlv_pending(a->dlv);
+    m.delivered = d.delivered;
+    m.failed = d.failed;
+    m.retries = w.retries;
+    m.rejected = w.rejected;
+    m.gave_up = w.gave_up;
+    return m;
+}
+
+const char *alerts_error(const alerts *a) { return outbox_error(a->ob); }

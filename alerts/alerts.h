@@ -1,0 +1,97 @@
+/* alerts — the aggregation and alerting stage, as one object to wire.
+ *
+ *   events ─▶ windows (window.h) ─▶ rules + life cycle (alert_state.h,
+ *   baseline.h) ─▶ durable outbox (outbox.h) ─▶ sinks (webhook.h, kafka_sink.h)
+ *
+ * Single-threaded and caller-driven: the pipeline calls alerts_add for
+ * every scored event (and alerts_observe / alerts_tick so that idle
+ * partitions do not hold windows open), and calls alerts_poll from its loop
+ * to move alerts to the sinks; alerts_poll blocks at most its timeout.
+ * There is no internal thread. An alert is in the outbox (fsync'd) before
+ * alerts_add returns; if the outbox cannot be written (disk full), the
+ * alert is kept in memory and written again on the next alerts_poll, and
+ * alerts_durable() is 0 until it is: the caller must not commit input
+ * offsets meanwhile. */
+#ifndef FINSENT_ALERTS_H
+#define FINSENT_ALERTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alerts/alert_state.h"
+#include "alerts/baseline.h"
+#include "alerts/kafka_sink.h"
+#include "alerts/rules.h"
+#include "alerts/webhook.h"
+#include "alerts/window.h"
+#include "util/event.h"
+
+enum alerts_sink_kind { ALERTS_SINK_WEBHOOK = 0, ALERTS_SINK_KAFKA };
+
+typedef struct alerts_sink {
+    enum alerts_sink_kind kind;
+    wh_config webhook; /* kind WEBHOOK (its name is the sink's name) */
+    ks_config kafka;   /* kind KAFKA */
+} alerts_sink;
+
+typedef struct alerts_options {
+    win_config window;
+    bl_config baseline;
+    const alert_rule *rules; /* copied shallowly: strings must outlive the alerts object */
+    int n_rules;
+    const alert_silence *silences;
+    int n_silences;
+    const alerts_sink *sinks;
+    int n_sinks;
+    const char *outbox_path;
+    win_late_fn on_late; /* late events (dead-letter them); may be NULL */
+    void *late_ud;
+} alerts_options;
+
+typedef struct alerts_metrics {
+    int64_t events, bad_labels, late_events;
+    int64_t watermark_ms;
+    int64_t windows_closed;
+    int64_t fired, repeated, resolved, suppressed;
+    int64_t outbox_errors, backlog; /* failed outbox writes; alerts waiting for the outbox */
+    int64_t pending;                /* outbox entries not yet delivered everywhere */
+    int64_t delivered, failed;      /* per (alert, sink) */
+    int64_t retries, rejected, gave_up; /* webhook */
+} alerts_metrics;
+
+typedef struct alerts alerts;
+
+/* Validates the options, opens (and replays) the outbox and creates the
+ * sinks; undelivered alerts from a previous run are delivered by the next
+ * polls. NULL with a one-line reason in err (the bad rule, sink or field). */
+alerts *alerts_create(const alerts_options *o, char *err, size_t errlen);
+/* Flushes Kafka sinks for up to timeout_ms, then frees everything; what is
+ * undelivered stays in the outbox for the next run. */
+void alerts_destroy(alerts *a, int timeout_ms);
+
+/* Counts a scored event from source (partition index) at processing time
+ * now_ms; windows that close fire their alerts into the outbox. Returns 0,
+ * -1 when the sentiment label is unknown (not counted: dead-letter it), or
+ * -2 when an alert could not be written to the outbox (alerts_error(); it
+ * is kept and retried). */
+int alerts_add(alerts *a, int source, const event *e, int64_t now_ms);
+/* A source reached event time ts_ms without an event (see win_observe). */
+int alerts_observe(alerts *a, int source, int64_t ts_ms, int64_t now_ms);
+/* Lets idle sources go (see win_tick); call now and then from the loop. */
+int alerts_tick(alerts *a, int64_t now_ms);
+/* Closes every open window (end of a replay). */
+int alerts_flush(alerts *a);
+
+/* Writes back-logged alerts, hands new outbox entries to the sinks and
+ * drives deliveries for up to timeout_ms. Returns deliveries finished. */
+int alerts_poll(alerts *a, int timeout_ms);
+/* Polls until nothing is pending or max_ms passed; returns entries left. */
+int alerts_drain(alerts *a, int64_t max_ms);
+/* 1 when every alert fired so far is in the outbox. */
+int alerts_durable(const alerts *a);
+
+alerts_metrics alerts_get_metrics(const alerts *a);
+/* The last outbox error, "" when none. */
+const char *alerts_error(const alerts *a);
+
+#endif

@@ -1,0 +1,71 @@
+/* baseline — per-key EWMA of volume, negative share and negatives; see baseline.h. */
+#include "alerts/baseline.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+struct bl_table {
+    bl_config cfg;
+    bl_state *states; /* indexed by key id */
+    uint32_t cap;
+};
+
+static const bl_state bl_zero;
+
+const char *bl_config_check(const bl_config *c) {
+    if (!(c->alpha > 0.0 && c->alpha <= 1.0)) return "baseline alpha must be in (0, 1]";
+    if (c->warmup < 0) return "baseline warmup must be >= 0 windows";
+    if (!(c->min_stddev >= 0.0)) return "baseline min_stddev must be >= 0";
+    return NULL;
+}
+
+bl_table *bl_create(const bl_config *cfg) {
+    if (bl_config_check(cfg)) abort();
+    bl_table *t = xcalloc(1, sizeof *t);
+    t->cfg = *cfg;
+    return t;
+}
+
+void bl_destroy(bl_table *t) {
+    if (!t) return;
+    free(t->states);
+    free(t);
+}
+
+const bl_state *bl_get(bl_table *t, uint32_t key_id) { return key_id < t->cap ? &t->states[key_id] : &bl_zero; }
+
+static void ewma(double alpha, int first, double x, double *mean, double *var) {
+    if (first) {
+        *mean = x;
+        *var = 0.0;
+        return;
+    }
+    double d = x - *mean;
+    *mean += alpha * d;
+    *var = (1.0 - alpha) * (*var + alpha * d * d);
+}
+
+void bl_update(bl_table *t, uint32_t key_id, const win_stats *s) {
+    if (key_id >= t->cap) {
+        uint32_t cap = t->cap ? t->cap : 64;
+        while (cap <= key_id) cap *= 2;
+        t->states = xrealloc(t->states, sizeof *t->states * cap);
+        memset(t->states + t->cap, 0, sizeof *t->states * (cap - t->cap));
+        t->cap = cap;
+    }
+    bl_state *b = &t->states[key_id];
+    int first = b->n == 0;
+    ewma(t->cfg.alpha, first, (double)s->count, &b->vol_mean, &b->vol_var);
+    ewma(t->cfg.alpha, first, win_negative_share(s), &b->share_mean, &b->share_var);
+    ewma(t->cfg.alpha, first, (double)s->negatives, &b->neg_mean, &b->neg_var);
+    double sd = sqrt(b->share_var > 0 ? b->share_var : 0.0);
+    b->share_sd = sd > t->cfg.min_stddev ? sd : t->cfg.min_stddev;
+    b->n++;
+}
+
+int bl_ready(const bl_table *t, const bl_state *s) { return s->n >= t->cfg.warmup; }
+
+double bl_share_stddev(const bl_table *t, const bl_state *s) { return s->n ? s->share_sd : t->cfg.min_stddev; }

@@ -1,0 +1,184 @@
+/* payload — generic, Slack and PagerDuty alert bodies; see payload.h. */
+#include "alerts/payload.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+static char *print_owned(cJSON *root) {
+    char *s = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!s) abort(); /* cJSON only fails on out of memory */
+    char *out = xstrdup(s);
+    cJSON_free(s);
+    return out;
+}
+
+static void add_time(cJSON *o, const char *name, int64_t ms) {
+    char buf[40];
+    time_format(ms, buf, sizeof buf);
+    cJSON_AddStringToObject(o, name, buf);
+}
+
+char *payload_alert_json(const alert *a) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "version", a->version);
+    cJSON_AddStringToObject(root, "id", a->id);
+    cJSON_AddStringToObject(root, "status", a->status == ALERT_FIRING ? "firing" : "resolved");
+    cJSON_AddStringToObject(root, "rule", a->rule->name);
+    cJSON_AddStringToObject(root, "severity", rule_severity_name(a->severity));
+    cJSON *key = cJSON_AddObjectToObject(root, "key");
+    cJSON_AddStringToObject(key, "name", a->key->name);
+    cJSON_AddStringToObject(key, "scope", rule_scope_name(a->key->scope));
+    if (a->key->entity) cJSON_AddStringToObject(key, "entity", a->key->entity);
+    if (a->key->topic) cJSON_AddStringToObject(key, "topic", a->key->topic);
+    cJSON *win = cJSON_AddObjectToObject(root, "window");
+    add_time(win, "start", a->window_start_ms);
+    add_time(win, "end", a->window_end_ms);
+    cJSON_AddNumberToObject(win, "start_ms", (double)a->window_start_ms);
+    cJSON_AddNumberToObject(win, "end_ms", (double)a->window_end_ms);
+    cJSON *st = cJSON_AddObjectToObject(root, "stats");
+    cJSON_AddNumberToObject(st, "count", (double)a->counts.count);
+    cJSON_AddNumberToObject(st, "negatives", (double)a->counts.negatives);
+    cJSON_AddNumberToObject(st, "neutrals", (double)a->counts.neutrals);
+    cJSON_AddNumberToObject(st, "positives", (double)a->counts.positives);
+    cJSON_AddNumberToObject(st, "negative_share", a->stats.negative_share);
+    cJSON_AddNumberToObject(st, "baseline_share", a->stats.baseline_share);
+    cJSON_AddNumberToObject(st, "zscore", a->stats.zscore);
+    cJSON_AddNumberToObject(st, "ratio", a->stats.ratio);
+    cJSON_AddNumberToObject(st, "score", win_weighted_score(&a->counts));
+    cJSON *samples = cJSON_AddArrayToObject(root, "samples");
+    for (int i = 0; i < a->n_samples; i++) {
+        const win_sample *s = &a->samples[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", s->id);
+        if (s->source[0]) cJSON_AddStringToObject(o, "source", s->source);
+        add_time(o, "time", s->ts_ms);
+        cJSON_AddStringToObject(o, "text", s->text);
+        cJSON_AddNumberToObject(o, "score", s->p_negative);
+        cJSON_AddItemToArray(samples, o);
+    }
+    return print_owned(root);
+}
+
+/* Fields of a generic body that the views need; strings point into root. */
+typedef struct gen_view {
+    cJSON *root;
+    const char *id, *status, *rule, *severity, *key, *start, *end;
+    double count, negatives, share, baseline;
+    cJSON *samples, *stats;
+} gen_view;
+
+static const char *str_at(const cJSON *o, const char *name) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num_at(const cJSON *o, const char *name) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0.0;
+}
+
+static int gen_parse(const char *generic, gen_view *g) {
+    memset(g, 0, sizeof *g);
+    g->root = cJSON_Parse(generic);
+    if (!g->root) return -1;
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(g->root, "key");
+    const cJSON *win = cJSON_GetObjectItemCaseSensitive(g->root, "window");
+    g->stats = cJSON_GetObjectItemCaseSensitive(g->root, "stats");
+    g->samples = cJSON_GetObjectItemCaseSensitive(g->root, "samples");
+    g->id = str_at(g->root, "id");
+    g->status = str_at(g->root, "status");
+    g->rule = str_at(g->root, "rule");
+    g->severity = str_at(g->root, "severity");
+    g->key = str_at(key, "name");
+    g->start = str_at(win, "start");
+    g->end = str_at(win, "end");
+    if (!g->id || !g->status || !g->rule || !g->severity || !g->key || !g->start || !g->end ||
+        !cJSON_IsObject(g->stats)) {
+        cJSON_Delete(g->root);
+        return -1;
+    }
+    g->count = num_at(g->stats, "count");
+    g->negatives = num_at(g->stats, "negatives");
+    g->share = num_at(g->stats, "negative_share");
+    g->baseline = num_at(g->stats, "baseline_share");
+    return 0;
+}
+
+static char *summary_of(const gen_view *g) {
+    if (strcmp(g->status, "resolved") == 0)
+        return xasprintf("[RESOLVED] %s on %s: negative share back to %.0f%% (window %s .. %s)", g->rule, g->key,
+                         100 * g->share, g->start, g->end);
+    return xasprintf("[FIRING:%s] %s on %s: %.0f%% negative (%.0f of %.0f), baseline %.0f%% (window %s .. %s)",
+                     g->severity, g->rule, g->key, 100 * g->share, g->negatives, g->count, 100 * g->baseline,
+                     g->start, g->end);
+}
+
+char *payload_summary(const char *generic) {
+    gen_view g;
+    if (gen_parse(generic, &g) < 0) return NULL;
+    char *s = summary_of(&g);
+    cJSON_Delete(g.root);
+    return s;
+}
+
+char *payload_slack(const char *generic) {
+    gen_view g;
+    if (gen_parse(generic, &g) < 0) return NULL;
+    char *summary = summary_of(&g);
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "text", summary);
+    cJSON *blocks = cJSON_AddArrayToObject(root, "blocks");
+    cJSON *sec = cJSON_CreateObject();
+    cJSON_AddStringToObject(sec, "type", "section");
+    cJSON *txt = cJSON_AddObjectToObject(sec, "text");
+    cJSON_AddStringToObject(txt, "type", "mrkdwn");
+    cJSON_AddStringToObject(txt, "text", summary);
+    cJSON_AddItemToArray(blocks, sec);
+    const cJSON *s;
+    cJSON_ArrayForEach(s, g.samples) {
+        const char *text = str_at(s, "text");
+        if (!text) continue;
+        char *line = xasprintf("> %s _(%s, p_neg %.2f)_", text, str_at(s, "time") ? str_at(s, "time") : "",
+                               num_at(s, "score"));
+        cJSON *b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "type", "section");
+        cJSON *bt = cJSON_AddObjectToObject(b, "text");
+        cJSON_AddStringToObject(bt, "type", "mrkdwn");
+        cJSON_AddStringToObject(bt, "text", line);
+        cJSON_AddItemToArray(blocks, b);
+        free(line);
+    }
+    free(summary);
+    cJSON_Delete(g.root);
+    return print_owned(root);
+}
+
+char *payload_pagerduty(const char *generic, const char *routing_key) {
+    gen_view g;
+    if (gen_parse(generic, &g) < 0) return NULL;
+    int firing = strcmp(g.status, "firing") == 0;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "routing_key", routing_key ? routing_key : "");
+    cJSON_AddStringToObject(root, "event_action", firing ? "trigger" : "resolve");
+    cJSON_AddStringToObject(root, "dedup_key", g.id);
+    if (firing) {
+        char *summary = summary_of(&g);
+        cJSON *p = cJSON_AddObjectToObject(root, "payload");
+        cJSON_AddStringToObject(p, "summary", summary);
+        cJSON_AddStringToObject(p, "severity", g.severity); /* info|warning|critical are PagerDuty severities */
+        cJSON_AddStringToObject(p, "source", "finsent");
+        cJSON_AddStringToObject(p, "timestamp", g.end);
+        cJSON_AddStringToObject(p, "component", g.key);
+        cJSON_AddStringToObject(p, "group", g.rule);
+        cJSON_AddItemToObject(p, "custom_details", cJSON_Duplicate(g.stats, 1));
+        free(summary);
+    }
+    cJSON_Delete(g.root);
+    return print_owned(root);
+}

@@ -1,0 +1,38 @@
+/* payload — the bodies sent for an alert.
+ *
+ * The generic body (DESIGN.md "Alert", version 1) is what the outbox
+ * stores; the Slack incoming-webhook and PagerDuty Events v2 bodies are
+ * views computed from it at delivery time, so one stored entry serves
+ * every sink. Generic body:
+ *   {"version":1,"id":"<32 hex>","status":"firing"|"resolved","rule":"…",
+ *    "severity":"info"|"warning"|"critical",
+ *    "key":{"name":"entity=AAPL,topic=Earnings","scope":"entity_topic","entity":"AAPL","topic":"Earnings"},
+ *    "window":{"start":"<RFC 3339>","end":"<RFC 3339>","start_ms":…,"end_ms":…},
+ *    "stats":{"count":…,"negatives":…,"neutrals":…,"positives":…,"negative_share":…,
+ *             "baseline_share":…,"zscore":…,"ratio":…,"score":…},
+ *    "samples":[{"id":…,"source":…,"time":"<RFC 3339>","text":…,"score":<p_negative>}]}
+ * "score" in stats is the confidence-weighted score (window.h); entity and
+ * topic appear only when the key has them; source only when known. */
+#ifndef FINSENT_PAYLOAD_H
+#define FINSENT_PAYLOAD_H
+
+#include "alerts/alert_state.h"
+
+/* The generic JSON body of an alert; caller frees. Never NULL. */
+char *payload_alert_json(const alert *a);
+
+/* The Slack incoming-webhook body ({"text":…,"blocks":[…]}) for a generic
+ * body; caller frees. NULL when generic is not a valid generic body. */
+char *payload_slack(const char *generic);
+
+/* The PagerDuty Events v2 body for a generic body: routing_key, dedup_key =
+ * alert id, event_action trigger (firing) or resolve (resolved), and for a
+ * trigger a payload {summary, severity, source, timestamp, component,
+ * group, custom_details}. Caller frees; NULL when generic is not valid. */
+char *payload_pagerduty(const char *generic, const char *routing_key);
+
+/* A one-line human summary of a generic body (for logs and chat); caller
+ * frees; NULL when generic is not valid. */
+char *payload_summary(const char *generic);
+
+#endif

@@ -1,0 +1,578 @@
+/* window — event-time windows, watermark and late events; see window.h. */
+#include "alerts/window.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/xalloc.h"
+
+typedef struct win_slot {
+    uint32_t key_id;
+    int n_samples;
+    int min_sample; /* index of the least negative sample when full */
+    win_stats stats;
+} win_slot;
+
+/* All windows starting at one time: key id -> slot, open addressing. */
+typedef struct win_bucket {
+    int64_t start;
+    uint32_t *table; /* slot index + 1, 0 = empty */
+    uint32_t table_cap;
+    win_slot *slots;
+    win_sample *samples; /* top_k per slot, at slot index × top_k */
+    uint32_t n_slots, slots_cap;
+} win_bucket;
+
+typedef struct win_source {
+    int64_t max_ts;
+    int64_t last_seen_ms;
+    int used;
+} win_source;
+
+typedef struct win_strtab {
+    char **strs;
+    uint32_t *hashes;
+    uint32_t n, cap;
+    uint32_t *table; /* id + 1, open addressing */
+    uint32_t table_cap;
+} win_strtab;
+
+typedef struct key_ref {
+    uint32_t scope, eid, tid;
+} key_ref;
+
+/* A slot of a closing bucket with its key's rank, for sorting. */
+typedef struct ranked_slot {
+    uint32_t rank, slot;
+} ranked_slot;
+
+struct win_engine {
+    win_config cfg;
+    win_emit_fn emit;
+    win_late_fn late_fn;
+    void *ud;
+
+    win_strtab entities, topics;
+    win_key **keys;
+    key_ref *key_refs;
+    uint32_t *key_rank; /* position of each key in name order */
+    uint32_t n_keys, keys_cap, n_ranked;
+    uint32_t *key_table; /* key id + 1 */
+    uint32_t key_table_cap;
+
+    win_bucket **buckets; /* open, sorted by start */
+    int n_buckets, buckets_cap;
+    win_bucket **spare; /* closed buckets kept for reuse */
+    int n_spare, spare_cap;
+
+    win_source *sources;
+    int n_sources;
+
+    int64_t watermark;
+    int64_t late;
+    win_result *results;
+    uint32_t results_cap;
+    ranked_slot *order;
+    uint32_t *by_rank; /* slot index + 1 per key rank, while closing a bucket */
+    uint32_t by_rank_cap;
+    win_sample staged; /* the event being added, as a sample */
+    int staged_ready;
+    uint32_t *scratch; /* key ids of the event being added */
+    uint32_t scratch_cap;
+};
+
+static uint32_t hash_str(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static uint32_t hash_u32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    return x ^ (x >> 16);
+}
+
+/* Returns the dense id of s in t, adding it on first sight. */
+static uint32_t strtab_intern(win_strtab *t, const char *s) {
+    uint32_t h = hash_str(s), mask = t->table_cap - 1;
+    uint32_t i = h & mask;
+    for (uint32_t v; (v = t->table[i]) != 0; i = (i + 1) & mask)
+        if (t->hashes[v - 1] == h && strcmp(t->strs[v - 1], s) == 0) return v - 1;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->strs = xrealloc(t->strs, sizeof *t->strs * t->cap);
+        t->hashes = xrealloc(t->hashes, sizeof *t->hashes * t->cap);
+    }
+    t->hashes[t->n] = h;
+    t->strs[t->n++] = xstrdup(s);
+    if (t->n * 2 > t->table_cap) {
+        t->table_cap *= 2;
+        free(t->table);
+        t->table = xcalloc(t->table_cap, sizeof *t->table);
+        mask = t->table_cap - 1;
+        for (uint32_t j = 0; j < t->n; j++) {
+            uint32_t k = t->hashes[j] & mask;
+            while (t->table[k]) k = (k + 1) & mask;
+            t->table[k] = j + 1;
+        }
+    } else {
+        t->table[i] = t->n;
+    }
+    return t->n - 1;
+}
+
+static void strtab_init(win_strtab *t) {
+    t->table_cap = 64;
+    t->table = xcalloc(t->table_cap, sizeof *t->table);
+}
+
+static void strtab_free(win_strtab *t) {
+    for (uint32_t i = 0; i < t->n; i++) free(t->strs[i]);
+    free(t->strs);
+    free(t->hashes);
+    free(t->table);
+}
+
+/* Keys are identified by (scope, entity id + 1, topic id + 1), 0 = none. */
+static uint32_t key_hash(const key_ref *r) {
+    return hash_u32((uint32_t)r->scope * 0x9E3779B1u ^ hash_u32(r->eid * 0x85EBCA6Bu ^ r->tid));
+}
+
+static void key_table_insert(uint32_t *table, uint32_t cap, uint32_t h, uint32_t id) {
+    uint32_t i = h & (cap - 1);
+    while (table[i]) i = (i + 1) & (cap - 1);
+    table[i] = id + 1;
+}
+
+/* Returns the id of the key, interning it on first sight. */
+static uint32_t key_intern(win_engine *w, enum win_scope scope, uint32_t eid, uint32_t tid) {
+    key_ref ref = {(uint32_t)scope, eid, tid};
+    uint32_t h = key_hash(&ref);
+    uint32_t i = h & (w->key_table_cap - 1);
+    for (uint32_t v; (v = w->key_table[i]) != 0; i = (i + 1) & (w->key_table_cap - 1)) {
+        const key_ref *k = &w->key_refs[v - 1];
+        if (k->scope == ref.scope && k->eid == eid && k->tid == tid) return v - 1;
+    }
+    if (w->n_keys == w->keys_cap) {
+        w->keys_cap = w->keys_cap ? w->keys_cap * 2 : 64;
+        w->keys = xrealloc(w->keys, sizeof *w->keys * w->keys_cap);
+        w->key_refs = xrealloc(w->key_refs, sizeof *w->key_refs * w->keys_cap);
+        w->key_rank = xrealloc(w->key_rank, sizeof *w->key_rank * w->keys_cap);
+    }
+    const char *entity = eid ? w->entities.strs[eid - 1] : NULL;
+    const char *topic = tid ? w->topics.strs[tid - 1] : NULL;
+    win_key *k = xcalloc(1, sizeof *k);
+    k->scope = scope;
+    k->id = w->n_keys;
+    switch (scope) {
+    case WIN_SCOPE_GLOBAL: k->name = xstrdup("*"); break;
+    case WIN_SCOPE_TOPIC: k->name = xasprintf("topic=%s", topic); break;
+    case WIN_SCOPE_ENTITY: k->name = xasprintf("entity=%s", entity); break;
+    case WIN_SCOPE_ENTITY_TOPIC: k->name = xasprintf("entity=%s,topic=%s", entity, topic); break;
+    }
+    if (entity) k->entity = xstrdup(entity);
+    if (topic) k->topic = xstrdup(topic);
+    w->key_refs[w->n_keys] = ref;
+    w->keys[w->n_keys++] = k;
+    if (w->n_keys * 2 > w->key_table_cap) {
+        uint32_t cap = w->key_table_cap * 2;
+        uint32_t *t = xcalloc(cap, sizeof *t);
+        for (uint32_t j = 0; j < w->n_keys; j++) key_table_insert(t, cap, key_hash(&w->key_refs[j]), j);
+        free(w->key_table);
+        w->key_table = t;
+        w->key_table_cap = cap;
+    } else {
+        key_table_insert(w->key_table, w->key_table_cap, h, k->id);
+    }
+    return k->id;
+}
+
+static const win_key *const *g_sort_keys; /* for rank_cmp; set only inside rank_keys */
+
+static int rank_cmp(const void *a, const void *b) {
+    return strcmp(g_sort_keys[*(const uint32_t *)a]->name, g_sort_keys[*(const uint32_t *)b]->name);
+}
+
+/* Recomputes every key's rank in name order when keys were added. */
+static void rank_keys(win_engine *w) {
+    if (w->n_ranked == w->n_keys) return;
+    uint32_t *ids = xmalloc(sizeof *ids * w->n_keys);
+    for (uint32_t i = 0; i < w->n_keys; i++) ids[i] = i;
+    g_sort_keys = (const win_key *const *)w->keys;
+    qsort(ids, w->n_keys, sizeof *ids, rank_cmp);
+    g_sort_keys = NULL;
+    for (uint32_t i = 0; i < w->n_keys; i++) w->key_rank[ids[i]] = i;
+    free(ids);
+    w->n_ranked = w->n_keys;
+}
+
+const char *win_config_check(const win_config *c) {
+    if (c->size_ms <= 0) return "window size must be > 0 ms";
+    if (c->advance_ms <= 0 || c->advance_ms > c->size_ms) return "window advance must be > 0 and <= size";
+    if (c->lateness_ms < 0) return "allowed lateness must be >= 0";
+    if (c->idle_timeout_ms < 0) return "idle timeout must be >= 0";
+    if (c->scopes == 0 || (c->scopes & ~(unsigned)WIN_SCOPE_ALL)) return "key scopes must be a non-empty set";
+    if (c->top_k < 0 || c->top_k > WIN_TOPK_MAX) return "top_k samples must be 0..8";
+    return NULL;
+}
+
+win_engine *win_create(const win_config *cfg, win_emit_fn emit, win_late_fn late, void *ud) {
+    if (win_config_check(cfg) || !emit) abort();
+    win_engine *w = xcalloc(1, sizeof *w);
+    w->cfg = *cfg;
+    w->emit = emit;
+    w->late_fn = late;
+    w->ud = ud;
+    w->key_table_cap = 256;
+    w->key_table = xcalloc(w->key_table_cap, sizeof *w->key_table);
+    strtab_init(&w->entities);
+    strtab_init(&w->topics);
+    w->watermark = INT64_MIN;
+    return w;
+}
+
+static void bucket_free(win_bucket *b) {
+    free(b->table);
+    free(b->slots);
+    free(b->samples);
+    free(b);
+}
+
+void win_destroy(win_engine *w) {
+    if (!w) return;
+    for (uint32_t i = 0; i < w->n_keys; i++) {
+        free((char *)w->keys[i]->name);
+        free((char *)w->keys[i]->entity);
+        free((char *)w->keys[i]->topic);
+        free(w->keys[i]);
+    }
+    free(w->keys);
+    free(w->key_refs);
+    free(w->key_rank);
+    free(w->key_table);
+    strtab_free(&w->entities);
+    strtab_free(&w->topics);
+    free(w->order);
+    free(w->by_rank);
+    for (int i = 0; i < w->n_buckets; i++) bucket_free(w->buckets[i]);
+    for (int i = 0; i < w->n_spare; i++) bucket_free(w->spare[i]);
+    free(w->buckets);
+    free(w->spare);
+    free(w->sources);
+    free(w->results);
+    free(w->scratch);
+    free(w);
+}
+
+static int64_t floor_div(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Finds or opens the bucket of windows starting at start. */
+static win_bucket *bucket_get(win_engine *w, int64_t start) {
+    int i = w->n_buckets;
+    while (i > 0 && w->buckets[i - 1]->start > start) i--;
+    if (i > 0 && w->buckets[i - 1]->start == start) return w->buckets[i - 1];
+    win_bucket *b;
+    if (w->n_spare > 0) {
+        b = w->spare[--w->n_spare];
+    } else {
+        b = xcalloc(1, sizeof *b);
+        b->table_cap = 64;
+        b->table = xcalloc(b->table_cap, sizeof *b->table);
+    }
+    b->start = start;
+    b->n_slots = 0;
+    if (w->n_buckets == w->buckets_cap) {
+        w->buckets_cap = w->buckets_cap ? w->buckets_cap * 2 : 8;
+        w->buckets = xrealloc(w->buckets, sizeof *w->buckets * (size_t)w->buckets_cap);
+    }
+    memmove(w->buckets + i + 1, w->buckets + i, sizeof *w->buckets * (size_t)(w->n_buckets - i));
+    w->buckets[i] = b;
+    w->n_buckets++;
+    return b;
+}
+
+/* Returns the index of the key's slot in b, opening it on first sight. */
+static uint32_t bucket_slot(win_bucket *b, uint32_t key_id, int top_k) {
+    uint32_t mask = b->table_cap - 1;
+    uint32_t i = (key_id * 2654435761u) & mask;
+    for (uint32_t v; (v = b->table[i]) != 0; i = (i + 1) & mask)
+        if (b->slots[v - 1].key_id == key_id) return v - 1;
+    if (b->n_slots == b->slots_cap) {
+        b->slots_cap = b->slots_cap ? b->slots_cap * 2 : 32;
+        b->slots = xrealloc(b->slots, sizeof *b->slots * b->slots_cap);
+        if (top_k > 0) b->samples = xrealloc(b->samples, sizeof *b->samples * b->slots_cap * (size_t)top_k);
+    }
+    win_slot *s = &b->slots[b->n_slots++];
+    s->key_id = key_id;
+    s->n_samples = 0;
+    s->min_sample = 0;
+    memset(&s->stats, 0, sizeof s->stats);
+    if (b->n_slots * 2 > b->table_cap) {
+        b->table_cap *= 2;
+        free(b->table);
+        b->table = xcalloc(b->table_cap, sizeof *b->table);
+        mask = b->table_cap - 1;
+        for (uint32_t j = 0; j < b->n_slots; j++) {
+            uint32_t k = (b->slots[j].key_id * 2654435761u) & mask;
+            while (b->table[k]) k = (k + 1) & mask;
+            b->table[k] = j + 1;
+        }
+    } else {
+        b->table[i] = b->n_slots;
+    }
+    return b->n_slots - 1;
+}
+
+/* Orders samples: more negative first, then earlier, then smaller id. */
+static int sample_before(float pa, int64_t ta, const char *ia, const win_sample *b) {
+    if (pa != b->p_negative) return pa > b->p_negative;
+    if (ta != b->ts_ms) return ta < b->ts_ms;
+    return strcmp(ia, b->id) < 0;
+}
+
+static void copy_trunc(char *dst, size_t cap, const char *src) {
+    size_t n = src ? strlen(src) : 0;
+    if (n < cap) {
+        memcpy(dst, src ? src : "", n + 1);
+        return;
+    }
+    n = cap - 1;
+    while (n > 0 && ((uint8_t)src[n] & 0xC0) == 0x80) n--; /* do not split a UTF-8 sequence */
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+static void sample_fill(win_sample *s, const event *e) {
+    copy_trunc(s->id, sizeof s->id, e->id);
+    copy_trunc(s->source, sizeof s->source, e->source);
+    s->ts_ms = e->ts_ms;
+    s->p_negative = e->p_negative;
+    size_t n = strlen(e->text);
+    if (n <= WIN_SAMPLE_TEXT_MAX) {
+        memcpy(s->text, e->text, n + 1);
+    } else {
+        n = WIN_SAMPLE_TEXT_MAX;
+        while (n > 0 && ((uint8_t)e->text[n] & 0xC0) == 0x80) n--;
+        memcpy(s->text, e->text, n);
+        memcpy(s->text + n, "\xE2\x80\xA6", 4); /* "…" and NUL */
+    }
+}
+
+/* The event as a sample, made once per win_add however many slots take it. */
+static const win_sample *staged_sample(win_engine *w, const event *e) {
+    if (!w->staged_ready) {
+        sample_fill(&w->staged, e);
+        w->staged_ready = 1;
+    }
+    return &w->staged;
+}
+
+/* Keeps the k most negative events of a slot in samples[0..k). */
+static void slot_offer_sample(win_engine *w, win_slot *s, win_sample *samples, const event *e, int k) {
+    if (s->n_samples < k) {
+        samples[s->n_samples++] = *staged_sample(w, e);
+    } else {
+        if (!sample_before(e->p_negative, e->ts_ms, e->id ? e->id : "", &samples[s->min_sample])) return;
+        samples[s->min_sample] = *staged_sample(w, e);
+    }
+    if (s->n_samples == k) { /* find the new least negative */
+        int m = 0;
+        for (int i = 1; i < k; i++)
+            if (sample_before(samples[m].p_negative, samples[m].ts_ms, samples[m].id, &samples[i])) m = i;
+        s->min_sample = m;
+    }
+}
+
+static int cmp_sample(const void *a, const void *b) {
+    const win_sample *x = a, *y = b;
+    if (sample_before(x->p_negative, x->ts_ms, x->id, y)) return -1;
+    if (sample_before(y->p_negative, y->ts_ms, y->id, x)) return 1;
+    return 0;
+}
+
+static int cmp_ranked(const void *a, const void *b) {
+    uint32_t x = ((const ranked_slot *)a)->rank, y = ((const ranked_slot *)b)->rank;
+    return (x > y) - (x < y);
+}
+
+static void close_front(win_engine *w) {
+    win_bucket *b = w->buckets[0];
+    memmove(w->buckets, w->buckets + 1, sizeof *w->buckets * (size_t)(w->n_buckets - 1));
+    w->n_buckets--;
+    if (b->n_slots > 0) {
+        if (b->n_slots > w->results_cap) {
+            w->results_cap = b->n_slots;
+            w->results = xrealloc(w->results, sizeof *w->results * w->results_cap);
+            w->order = xrealloc(w->order, sizeof *w->order * w->results_cap);
+        }
+        rank_keys(w);
+        for (uint32_t i = 0; i < b->n_slots; i++) w->order[i] = (ranked_slot){w->key_rank[b->slots[i].key_id], i};
+        if ((uint64_t)b->n_slots * 8 >= w->n_keys) { /* dense: place by rank in O(keys) */
+            if (w->n_keys > w->by_rank_cap) {
+                w->by_rank_cap = w->n_keys * 2;
+                w->by_rank = xrealloc(w->by_rank, sizeof *w->by_rank * w->by_rank_cap);
+            }
+            memset(w->by_rank, 0, sizeof *w->by_rank * w->n_keys);
+            for (uint32_t i = 0; i < b->n_slots; i++) w->by_rank[w->order[i].rank] = i + 1;
+            uint32_t k = 0;
+            for (uint32_t r = 0; r < w->n_keys; r++)
+                if (w->by_rank[r]) w->order[k++] = (ranked_slot){r, w->by_rank[r] - 1};
+        } else {
+            qsort(w->order, b->n_slots, sizeof *w->order, cmp_ranked);
+        }
+        for (uint32_t i = 0; i < b->n_slots; i++) {
+            win_slot *s = &b->slots[w->order[i].slot];
+            win_sample *samples = b->samples ? b->samples + (size_t)w->order[i].slot * (size_t)w->cfg.top_k : NULL;
+            if (s->n_samples > 1) qsort(samples, (size_t)s->n_samples, sizeof *samples, cmp_sample);
+            w->results[i] = (win_result){w->keys[s->key_id], b->start, b->start + w->cfg.size_ms,
+                                         s->stats, samples, s->n_samples};
+        }
+        w->emit(w->results, (int)b->n_slots, w->ud);
+    }
+    memset(b->table, 0, sizeof *b->table * b->table_cap);
+    b->n_slots = 0;
+    if (w->n_spare == w->spare_cap) {
+        w->spare_cap = w->spare_cap ? w->spare_cap * 2 : 8;
+        w->spare = xrealloc(w->spare, sizeof *w->spare * (size_t)w->spare_cap);
+    }
+    w->spare[w->n_spare++] = b;
+}
+
+static void close_ready(win_engine *w) {
+    while (w->n_buckets > 0 && w->watermark != INT64_MIN &&
+           w->buckets[0]->start + w->cfg.size_ms <= w->watermark)
+        close_front(w);
+}
+
+static int64_t mark_of(const win_engine *w, const win_source *s) {
+    return s->max_ts == INT64_MIN ? INT64_MIN : s->max_ts - w->cfg.lateness_ms;
+}
+
+static void recompute_watermark(win_engine *w, int64_t now_ms) {
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    int active = 0;
+    for (int i = 0; i < w->n_sources; i++) {
+        const win_source *s = &w->sources[i];
+        if (!s->used) continue;
+        int64_t m = mark_of(w, s);
+        if (m > hi) hi = m;
+        if (w->cfg.idle_timeout_ms > 0 && now_ms - s->last_seen_ms > w->cfg.idle_timeout_ms) continue;
+        active++;
+        if (m < lo) lo = m;
+    }
+    int64_t wm = active ? lo : hi;
+    if (wm > w->watermark) {
+        w->watermark = wm;
+        close_ready(w);
+    }
+}
+
+static void source_seen(win_engine *w, int source, int64_t ts_ms, int64_t now_ms) {
+    if (source < 0) source = 0;
+    if (source >= w->n_sources) {
+        int n = source + 1;
+        w->sources = xrealloc(w->sources, sizeof *w->sources * (size_t)n);
+        for (int i = w->n_sources; i < n; i++) w->sources[i] = (win_source){INT64_MIN, 0, 0};
+        w->n_sources = n;
+    }
+    win_source *s = &w->sources[source];
+    s->used = 1;
+    s->last_seen_ms = now_ms;
+    if (ts_ms > s->max_ts) s->max_ts = ts_ms;
+    recompute_watermark(w, now_ms);
+}
+
+void win_observe(win_engine *w, int source, int64_t ts_ms, int64_t now_ms) { source_seen(w, source, ts_ms, now_ms); }
+
+void win_tick(win_engine *w, int64_t now_ms) { recompute_watermark(w, now_ms); }
+
+void win_flush(win_engine *w) {
+    while (w->n_buckets > 0) {
+        int64_t end = w->buckets[0]->start + w->cfg.size_ms;
+        if (end > w->watermark) w->watermark = end;
+        close_front(w);
+    }
+}
+
+static int label_class(const char *label) {
+    if (strcmp(label, "negative") == 0) return 0; /* the usual spellings first */
+    if (strcmp(label, "neutral") == 0) return 1;
+    if (strcmp(label, "positive") == 0) return 2;
+    if (strcasecmp(label, "negative") == 0) return 0;
+    if (strcasecmp(label, "neutral") == 0) return 1;
+    if (strcasecmp(label, "positive") == 0) return 2;
+    return -1;
+}
+
+static void count_in(win_engine *w, win_bucket *b, uint32_t key_id, const event *e, int cls, int64_t signed_micro) {
+    uint32_t si = bucket_slot(b, key_id, w->cfg.top_k);
+    win_slot *s = &b->slots[si];
+    s->stats.count++;
+    if (cls == 0) s->stats.negatives++;
+    else if (cls == 1) s->stats.neutrals++;
+    else s->stats.positives++;
+    s->stats.score_micro += signed_micro;
+    if (cls == 0 && w->cfg.top_k > 0)
+        slot_offer_sample(w, s, b->samples + (size_t)si * (size_t)w->cfg.top_k, e, w->cfg.top_k);
+}
+
+int win_add(win_engine *w, int source, const event *e, int64_t now_ms) {
+    int cls = label_class(e->sentiment.label);
+    if (cls < 0) return -1;
+    source_seen(w, source, e->ts_ms, now_ms);
+    w->staged_ready = 0;
+
+    int64_t micro = (int64_t)((double)e->sentiment.score * 1e6 + 0.5);
+    int64_t signed_micro = cls == 0 ? -micro : cls == 2 ? micro : 0;
+    const char *topic = e->topic.label[0] ? e->topic.label : NULL;
+    unsigned sc = w->cfg.scopes;
+
+    /* the event's keys, interned once for all its windows */
+    uint32_t need = 2 + 2 * (uint32_t)e->n_entities, nk = 0;
+    if (need > w->scratch_cap) {
+        w->scratch_cap = need * 2;
+        w->scratch = xrealloc(w->scratch, sizeof *w->scratch * w->scratch_cap);
+    }
+    uint32_t tid = topic && (sc & (WIN_SCOPE_TOPIC | WIN_SCOPE_ENTITY_TOPIC)) ? strtab_intern(&w->topics, topic) + 1 : 0;
+    if (sc & WIN_SCOPE_GLOBAL) w->scratch[nk++] = key_intern(w, WIN_SCOPE_GLOBAL, 0, 0);
+    if ((sc & WIN_SCOPE_TOPIC) && tid) w->scratch[nk++] = key_intern(w, WIN_SCOPE_TOPIC, 0, tid);
+    if (sc & (WIN_SCOPE_ENTITY | WIN_SCOPE_ENTITY_TOPIC)) {
+        for (int i = 0; i < e->n_entities; i++) {
+            uint32_t eid = strtab_intern(&w->entities, e->entities[i]) + 1;
+            if (sc & WIN_SCOPE_ENTITY) w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY, eid, 0);
+            if ((sc & WIN_SCOPE_ENTITY_TOPIC) && tid) w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY_TOPIC, eid, tid);
+        }
+    }
+
+    int total = 0, missed = 0;
+    int64_t last = floor_div(e->ts_ms, w->cfg.advance_ms) * w->cfg.advance_ms;
+    for (int64_t start = last; start + w->cfg.size_ms > e->ts_ms; start -= w->cfg.advance_ms) {
+        total++;
+        if (w->watermark != INT64_MIN && start + w->cfg.size_ms <= w->watermark) {
+            missed++;
+            continue;
+        }
+        win_bucket *b = bucket_get(w, start);
+        for (uint32_t i = 0; i < nk; i++) count_in(w, b, w->scratch[i], e, cls, signed_micro);
+    }
+    if (missed > 0) {
+        w->late++;
+        if (w->late_fn) w->late_fn(e, missed, total, w->ud);
+    }
+    return 0;
+}
+
+int64_t win_watermark(const win_engine *w) { return w->watermark; }
+int64_t win_late_count(const win_engine *w) { return w->late; }
+uint32_t win_n_keys(const win_engine *w) { return w->n_keys; }
+const win_key *win_key_at(const win_engine *w, uint32_t id) { return id < w->n_keys ? w->keys[id] : NULL; }
+
+double win_negative_share(const win_stats *s) { return s->count ? (double)s->negatives / (double)s->count : 0.0; }
+double win_weighted_score(const win_stats *s) { return s->count ? (double)s->score_micro / 1e6 / (double)s->count : 0.0; }

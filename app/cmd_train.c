@@ -1,0 +1,54 @@
+/* cmd_train — `finsent train --config FILE`: loads and validates a training
+ * config (classify/train.h describes the keys) and runs it. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/commands.h"
+#include "classify/train.h"
+
+static void usage(void) {
+    printf("usage: finsent train --config FILE\n"
+           "\n"
+           "Trains or fine-tunes a model: optional masked-LM pre-training on the texts, then the\n"
+           "classification heads; the best model by dev macro-F1 goes to \"out\", a resumable\n"
+           "checkpoint to \"out\"/checkpoint (rerun the same command to resume).\n"
+           "\n"
+           "config keys (JSON): out, vocab (required); heads [{name, labels [...]}];\n"
+           "  data [{path (.csv or .jsonl), head, text=\"text\", label=\"label\"}];\n"
+           "  model {hidden 128, layers 2, heads 2, intermediate 512, dropout 0.1}; max_len 64;\n"
+           "  cased false; init_from (a BERT model dir to start from: its config.json sets the\n"
+           "  shape); unlabelled [text files];\n"
+           "  pretrain_steps 0; pretrain_lr 5e-4; mask_prob 0.15; checkpoint_every 1000;\n"
+           "  epochs 3; batch_tokens 2048; max_steps 0 (no limit); lr 1e-4; warmup 0.06 (fraction);\n"
+           "  schedule linear|cosine|constant; weight_decay 0.01; clip 1.0; dev_fraction 0.1;\n"
+           "  seed 42; f16 false (write the model in half precision).\n"
+           "\n"
+           "example:\n"
+           "  finsent train --config configs/train-default.json\n");
+}
+
+int cmd_train(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'c') path = optarg;
+        else if (c == 'h') {
+            usage();
+            return 0;
+        } else return cli_usage_error("train", "bad option");
+    }
+    if (optind < argc) return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if (!path) return cli_usage_error("train", "no --config given");
+    train_cfg cfg;
+    char err[1024];
+    if (cfg_load_file(path, &train_cfg_schema, &cfg, err, sizeof err)) {
+        fprintf(stderr, "finsent train: %s\n", err);
+        return 2;
+    }
+    int rc = train_run(&cfg, err, sizeof err) ? cli_fail("train", "%s", err) : 0;
+    cfg_obj_free(&train_cfg_schema, &cfg);
+    return rc;
+}

@@ -1,0 +1,488 @@
+/* vocab_build — WordPiece vocabulary learner; see vocab_build.h.
+ *
+ * The merge loop is incremental: each pair keeps its weighted count and the
+ * list of words it occurs in, a max-heap holds (count, pair) entries with
+ * lazy deletion (an entry whose count is stale is skipped when popped), and
+ * a merge rewrites only the words on the merged pair's list. */
+#include "classify/vocab_build.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "util/xalloc.h"
+
+#define VB_MAX_WORD 100
+
+/* ---- basic pre-tokenizer ---------------------------------------------------- */
+
+static int is_ws(utf8proc_int32_t c) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return 1;
+    return utf8proc_category(c) == UTF8PROC_CATEGORY_ZS;
+}
+
+static int is_control(utf8proc_int32_t c) {
+    if (c == '\t' || c == '\n' || c == '\r') return 0;
+    utf8proc_category_t k = utf8proc_category(c);
+    return k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CF;
+}
+
+static int is_punct(utf8proc_int32_t c) {
+    if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) return 1;
+    utf8proc_category_t k = utf8proc_category(c);
+    return k >= UTF8PROC_CATEGORY_PC && k <= UTF8PROC_CATEGORY_PO;
+}
+
+static int is_cjk(utf8proc_int32_t c) {
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+           (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+typedef struct wordbuf {
+    char buf[4 * VB_MAX_WORD + 16];
+    size_t len;
+    int over; /* the word grew past the buffer */
+} wordbuf;
+
+static void wb_flush(wordbuf *w, vb_emit_fn emit, void *arg) {
+    if (w->len && !w->over) emit(w->buf, w->len, arg);
+    w->len = 0;
+    w->over = 0;
+}
+
+static void wb_put(wordbuf *w, utf8proc_int32_t c) {
+    if (w->len + 4 > sizeof w->buf) {
+        w->over = 1;
+        return;
+    }
+    w->len += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)w->buf + w->len);
+}
+
+void vb_basic_pretokenize(const char *text, size_t len, int lowercase, vb_emit_fn emit, void *arg) {
+    wordbuf w = {.len = 0};
+    size_t i = 0;
+    while (i < len) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &c);
+        if (n < 1) {
+            i++; /* an invalid byte is dropped */
+            continue;
+        }
+        i += (size_t)n;
+        if (c == 0 || c == 0xFFFD || is_control(c)) continue;
+        if (is_ws(c)) {
+            wb_flush(&w, emit, arg);
+            continue;
+        }
+        if (is_cjk(c)) {
+            wb_flush(&w, emit, arg);
+            wb_put(&w, c);
+            wb_flush(&w, emit, arg);
+            continue;
+        }
+        utf8proc_int32_t parts[8];
+        int np = 1;
+        parts[0] = c;
+        if (lowercase) {
+            int last = 0;
+            utf8proc_ssize_t k = utf8proc_decompose_char(utf8proc_tolower(c), parts, 8, UTF8PROC_DECOMPOSE, &last);
+            np = k > 0 && k <= 8 ? (int)k : 1;
+            if (k <= 0 || k > 8) parts[0] = utf8proc_tolower(c);
+        }
+        for (int p = 0; p < np; p++) {
+            utf8proc_int32_t d = parts[p];
+            if (lowercase && utf8proc_category(d) == UTF8PROC_CATEGORY_MN) continue;
+            if (is_punct(d)) {
+                wb_flush(&w, emit, arg);
+                wb_put(&w, d);
+                wb_flush(&w, emit, arg);
+            } else {
+                wb_put(&w, d);
+            }
+        }
+    }
+    wb_flush(&w, emit, arg);
+}
+
+/* ---- string → index map (open addressing, FNV-1a) ------------------------------- */
+
+typedef struct strmap {
+    char **keys;
+    int *vals;
+    size_t cap, n;
+} strmap;
+
+static uint64_t fnv(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static size_t strmap_slot(const strmap *m, const char *s, size_t n) {
+    size_t i = (size_t)fnv(s, n) & (m->cap - 1);
+    while (m->keys[i] && !(strncmp(m->keys[i], s, n) == 0 && m->keys[i][n] == 0)) i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static void strmap_grow(strmap *m) {
+    strmap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 1024;
+    m->keys = xcalloc(m->cap, sizeof *m->keys);
+    m->vals = xcalloc(m->cap, sizeof *m->vals);
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i]) {
+            size_t j = strmap_slot(m, old.keys[i], strlen(old.keys[i]));
+            m->keys[j] = old.keys[i];
+            m->vals[j] = old.vals[i];
+        }
+    free(old.keys);
+    free(old.vals);
+}
+
+/* Index of s[0..n), or -1; with add, inserts it with value val. */
+static int strmap_get(strmap *m, const char *s, size_t n, int add, int val) {
+    if (add && (m->n + 1) * 2 > m->cap) strmap_grow(m);
+    if (!m->cap) return -1;
+    size_t i = strmap_slot(m, s, n);
+    if (m->keys[i]) return m->vals[i];
+    if (!add) return -1;
+    m->keys[i] = xstrndup(s, n);
+    m->vals[i] = val;
+    m->n++;
+    return val;
+}
+
+static void strmap_free(strmap *m) {
+    for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+}
+
+/* ---- learner ------------------------------------------------------------------------ */
+
+typedef struct pairinfo {
+    uint64_t key; /* a << 32 | b */
+    long count;
+    int *words, nwords, capwords;
+    int last_word; /* last word appended to words, to skip immediate repeats */
+    int stamp;     /* merge step that last changed count */
+} pairinfo;
+
+typedef struct heapent {
+    long count;
+    uint64_t key;
+} heapent;
+
+struct vb_learner {
+    int lowercase;
+    vb_pretok_fn pretok;
+    strmap words;
+    char **wstr;
+    long *wfreq;
+    size_t nwords, capwords;
+    /* symbols */
+    strmap symmap;
+    char **sym;
+    long *symfreq;
+    int nsym, capsym;
+    /* per word symbol sequences */
+    int **ws;
+    int *wn, *wstamp;
+    /* pairs */
+    pairinfo *pairs;
+    int npairs, cappairs;
+    uint64_t *pkeys; /* open-addressing table of pair keys + 1 (0 = empty) */
+    int *pvals;
+    size_t pcap;
+    heapent *heap;
+    size_t nheap, capheap;
+    char **out;
+    int nout;
+};
+
+vb_learner *vb_new(int lowercase, vb_pretok_fn pretok) {
+    vb_learner *v = xcalloc(1, sizeof *v);
+    v->lowercase = lowercase;
+    v->pretok = pretok ? pretok : vb_basic_pretokenize;
+    return v;
+}
+
+void vb_free(vb_learner *v) {
+    if (!v) return;
+    strmap_free(&v->words);
+    strmap_free(&v->symmap);
+    free(v->wstr); /* the strings belong to the words map */
+    free(v->wfreq);
+    for (int i = 0; i < v->nsym; i++) free(v->sym[i]);
+    free(v->sym);
+    free(v->symfreq);
+    for (size_t w = 0; w < v->nwords && v->ws; w++) free(v->ws[w]);
+    free(v->ws);
+    free(v->wn);
+    free(v->wstamp);
+    for (int p = 0; p < v->npairs; p++) free(v->pairs[p].words);
+    free(v->pairs);
+    free(v->pkeys);
+    free(v->pvals);
+    free(v->heap);
+    free(v->out);
+    free(v);
+}
+
+static void count_word(const char *w, size_t n, void *arg) {
+    vb_learner *v = arg;
+    if (n > VB_MAX_WORD) return;
+    if (v->nwords == v->capwords) {
+        v->capwords = v->capwords ? v->capwords * 2 : 4096;
+        v->wstr = xrealloc(v->wstr, sizeof *v->wstr * v->capwords);
+        v->wfreq = xrealloc(v->wfreq, sizeof *v->wfreq * v->capwords);
+    }
+    int id = strmap_get(&v->words, w, n, 1, (int)v->nwords);
+    if (id == (int)v->nwords) {
+        v->wstr[id] = v->words.keys[strmap_slot(&v->words, w, n)];
+        v->wfreq[id] = 0;
+        v->nwords++;
+    }
+    v->wfreq[id]++;
+}
+
+void vb_add_text(vb_learner *v, const char *text, size_t len) { v->pretok(text, len, v->lowercase, count_word, v); }
+
+size_t vb_word_count(const vb_learner *v) { return v->nwords; }
+
+static int sym_get(vb_learner *v, const char *s, size_t n) {
+    int id = strmap_get(&v->symmap, s, n, 1, v->nsym);
+    if (id == v->nsym) {
+        if (v->nsym == v->capsym) {
+            v->capsym = v->capsym ? v->capsym * 2 : 1024;
+            v->sym = xrealloc(v->sym, sizeof *v->sym * (size_t)v->capsym);
+            v->symfreq = xrealloc(v->symfreq, sizeof *v->symfreq * (size_t)v->capsym);
+        }
+        v->sym[id] = xstrndup(s, n);
+        v->symfreq[id] = 0;
+        v->nsym++;
+    }
+    return id;
+}
+
+static void pair_table_grow(vb_learner *v) {
+    size_t oc = v->pcap;
+    uint64_t *ok = v->pkeys;
+    int *ov = v->pvals;
+    v->pcap = oc ? oc * 2 : 1 << 16;
+    v->pkeys = xcalloc(v->pcap, sizeof *v->pkeys);
+    v->pvals = xcalloc(v->pcap, sizeof *v->pvals);
+    for (size_t i = 0; i < oc; i++)
+        if (ok[i]) {
+            size_t j = (size_t)((ok[i] * 0x9E3779B97F4A7C15ULL) >> 20) & (v->pcap - 1);
+            while (v->pkeys[j]) j = (j + 1) & (v->pcap - 1);
+            v->pkeys[j] = ok[i];
+            v->pvals[j] = ov[i];
+        }
+    free(ok);
+    free(ov);
+}
+
+static pairinfo *pair_get(vb_learner *v, int a, int b) {
+    if ((size_t)(v->npairs + 1) * 2 > v->pcap) pair_table_grow(v);
+    uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
+    size_t j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (v->pcap - 1);
+    while (v->pkeys[j] && v->pkeys[j] != key) j = (j + 1) & (v->pcap - 1);
+    if (v->pkeys[j]) return &v->pairs[v->pvals[j]];
+    if (v->npairs == v->cappairs) {
+        v->cappairs = v->cappairs ? v->cappairs * 2 : 4096;
+        v->pairs = xrealloc(v->pairs, sizeof *v->pairs * (size_t)v->cappairs);
+    }
+    pairinfo *p = &v->pairs[v->npairs];
+    memset(p, 0, sizeof *p);
+    p->key = key - 1;
+    p->last_word = -1;
+    p->stamp = -1;
+    v->pkeys[j] = key;
+    v->pvals[j] = v->npairs++;
+    return p;
+}
+
+/* Max-heap by count, then by smaller key (earlier symbols). */
+static int heap_before(const heapent *x, const heapent *y) {
+    return x->count > y->count || (x->count == y->count && x->key < y->key);
+}
+
+static void heap_push(vb_learner *v, long count, uint64_t key) {
+    if (v->nheap == v->capheap) {
+        v->capheap = v->capheap ? v->capheap * 2 : 1 << 16;
+        v->heap = xrealloc(v->heap, sizeof *v->heap * v->capheap);
+    }
+    size_t i = v->nheap++;
+    v->heap[i] = (heapent){count, key};
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!heap_before(&v->heap[i], &v->heap[up])) break;
+        heapent t = v->heap[i];
+        v->heap[i] = v->heap[up];
+        v->heap[up] = t;
+        i = up;
+    }
+}
+
+static heapent heap_pop(vb_learner *v) {
+    heapent top = v->heap[0];
+    v->heap[0] = v->heap[--v->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, best = i;
+        if (l < v->nheap && heap_before(&v->heap[l], &v->heap[best])) best = l;
+        if (r < v->nheap && heap_before(&v->heap[r], &v->heap[best])) best = r;
+        if (best == i) break;
+        heapent t = v->heap[i];
+        v->heap[i] = v->heap[best];
+        v->heap[best] = t;
+        i = best;
+    }
+    return top;
+}
+
+/* Adds (sign = +1) or removes (-1) the pairs of word w; touched pairs get
+ * stamp and, when added, the word on their list. */
+static void word_pairs(vb_learner *v, int w, int sign, int stamp, int **dirty, int *ndirty, int *capdirty) {
+    for (int i = 0; i + 1 < v->wn[w]; i++) {
+        pairinfo *p = pair_get(v, v->ws[w][i], v->ws[w][i + 1]);
+        p->count += sign * v->wfreq[w];
+        if (sign > 0 && p->last_word != w) {
+            if (p->nwords == p->capwords) {
+                p->capwords = p->capwords ? p->capwords * 2 : 4;
+                p->words = xrealloc(p->words, sizeof *p->words * (size_t)p->capwords);
+            }
+            p->words[p->nwords++] = w;
+            p->last_word = w;
+        }
+        if (p->stamp != stamp) {
+            p->stamp = stamp;
+            if (*ndirty == *capdirty) {
+                *capdirty = *capdirty ? *capdirty * 2 : 256;
+                *dirty = xrealloc(*dirty, sizeof **dirty * (size_t)*capdirty);
+            }
+            (*dirty)[(*ndirty)++] = (int)(p - v->pairs);
+        }
+    }
+}
+
+static int cmp_symfreq_ctx_ids(const void *a, const void *b, void *ctx) {
+    const long *f = ctx;
+    int x = *(const int *)a, y = *(const int *)b;
+    if (f[x] != f[y]) return f[x] > f[y] ? -1 : 1;
+    return x - y;
+}
+
+int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
+    static const char *const specials[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+    if (vocab_size < 5) vocab_size = 5;
+    if (min_freq < 1) min_freq = 1;
+    v->ws = xcalloc(v->nwords ? v->nwords : 1, sizeof *v->ws);
+    v->wn = xcalloc(v->nwords ? v->nwords : 1, sizeof *v->wn);
+    v->wstamp = xcalloc(v->nwords ? v->nwords : 1, sizeof *v->wstamp);
+    char piece[8];
+    for (size_t w = 0; w < v->nwords; w++) {
+        const char *s = v->wstr[w];
+        size_t n = strlen(s);
+        v->ws[w] = xmalloc(sizeof(int) * (n ? n : 1));
+        for (size_t i = 0; i < n;) {
+            size_t cl = 1;
+            while (i + cl < n && ((uint8_t)s[i + cl] & 0xC0) == 0x80) cl++;
+            size_t pl = 0;
+            if (i) piece[pl++] = '#', piece[pl++] = '#';
+            memcpy(piece + pl, s + i, cl);
+            int id = sym_get(v, piece, pl + cl);
+            v->symfreq[id] += v->wfreq[w];
+            v->ws[w][v->wn[w]++] = id;
+            i += cl;
+        }
+        v->wstamp[w] = -1;
+    }
+    int nalpha = v->nsym;
+    int *order = xmalloc(sizeof(int) * (size_t)(nalpha ? nalpha : 1));
+    for (int i = 0; i < nalpha; i++) order[i] = i;
+    qsort_r(order, (size_t)nalpha, sizeof *order, cmp_symfreq_ctx_ids, v->symfreq);
+
+    int *dirty = NULL, ndirty = 0, capdirty = 0;
+    for (size_t w = 0; w < v->nwords; w++) word_pairs(v, (int)w, +1, 0, &dirty, &ndirty, &capdirty);
+    for (int i = 0; i < ndirty; i++) heap_push(v, v->pairs[dirty[i]].count, v->pairs[dirty[i]].key);
+
+    int *merged = NULL, nmerged = 0, capmerged = 0, step = 0;
+    while (5 + nalpha + nmerged < vocab_size && v->nheap) {
+        heapent top = heap_pop(v);
+        int a = (int)(top.key >> 32), b = (int)(uint32_t)top.key;
+        pairinfo *p = pair_get(v, a, b);
+        if (p->count != top.count || top.count <= 0) continue; /* stale entry */
+        if (top.count < min_freq) break;
+        step++;
+        const char *sb = v->sym[b];
+        char *name = xasprintf("%s%s", v->sym[a], sb + (strncmp(sb, "##", 2) == 0 ? 2 : 0));
+        int before = v->nsym, c = sym_get(v, name, strlen(name));
+        free(name);
+        if (c == before) {
+            if (nmerged == capmerged) {
+                capmerged = capmerged ? capmerged * 2 : 1024;
+                merged = xrealloc(merged, sizeof *merged * (size_t)capmerged);
+            }
+            merged[nmerged++] = c;
+        }
+        ndirty = 0;
+        int pidx = (int)(p - v->pairs), nw = p->nwords;
+        for (int k = 0; k < nw; k++) {
+            int w = v->pairs[pidx].words[k];
+            if (v->wstamp[w] == step) continue;
+            v->wstamp[w] = step;
+            int *s = v->ws[w], n = v->wn[w], hit = 0;
+            for (int i = 0; i + 1 < n && !hit; i++) hit = s[i] == a && s[i + 1] == b;
+            if (!hit) continue;
+            word_pairs(v, w, -1, step, &dirty, &ndirty, &capdirty);
+            int o = 0;
+            for (int i = 0; i < n; i++) {
+                if (i + 1 < n && s[i] == a && s[i + 1] == b) {
+                    s[o++] = c;
+                    i++;
+                } else {
+                    s[o++] = s[i];
+                }
+            }
+            v->wn[w] = o;
+            word_pairs(v, w, +1, step, &dirty, &ndirty, &capdirty);
+        }
+        /* the merged pair's list is spent; pair_get may have moved pairs */
+        v->pairs[pidx].nwords = 0;
+        v->pairs[pidx].last_word = -1;
+        for (int i = 0; i < ndirty; i++)
+            if (v->pairs[dirty[i]].count > 0) heap_push(v, v->pairs[dirty[i]].count, v->pairs[dirty[i]].key);
+    }
+    free(dirty);
+
+    int room = vocab_size - 5, na = nalpha < room ? nalpha : room;
+    v->out = xmalloc(sizeof(char *) * (size_t)(5 + na + nmerged));
+    v->nout = 0;
+    for (int i = 0; i < 5; i++) v->out[v->nout++] = (char *)specials[i];
+    for (int i = 0; i < na; i++) v->out[v->nout++] = v->sym[order[i]];
+    for (int i = 0; i < nmerged && v->nout < vocab_size; i++) v->out[v->nout++] = v->sym[merged[i]];
+    free(order);
+    free(merged);
+    *tokens = v->out;
+    return v->nout;
+}
+
+int vb_write(char *const *tokens, int n, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < n; i++) fprintf(f, "%s\n", tokens[i]);
+    if (ferror(f) | fclose(f)) {
+        snprintf(err, errlen, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,65 @@
+# train.sh — `finsent train` end to end on a tiny synthetic corpus (seconds):
+# CSV + JSONL inputs, MLM pre-training, the model directory, learning a
+# separable task, resume from a checkpoint giving the same weights as an
+# uninterrupted run, and one-line errors for bad configs and bad rows.
+. tests/integration/lib.sh
+export OPENBLAS_NUM_THREADS=1
+
+printf 'text,label\n' >"$TMP/sent.csv"
+: >"$TMP/topic.jsonl"
+i=0
+for t in AAPL MSFT TSLA AMZN NVDA META GOOG NFLX INTC AMD; do
+    for k in 1 2 3 4; do
+        i=$((i + 1))
+        printf '"$%s shares rally, strong earnings beat #%d",1\n' $t $i >>"$TMP/sent.csv"
+        printf '$%s stock plunges after weak guidance #%d,0\n' $t $i >>"$TMP/sent.csv"
+        printf '{"text": "%s dividend raised by board %d", "label": "dividend"}\n' $t $i >>"$TMP/topic.jsonl"
+        printf '{"text": "%s names new chief executive %d", "label": "personnel"}\n' $t $i >>"$TMP/topic.jsonl"
+    done
+done
+printf 'shares rally\nstock plunges again\n' >"$TMP/unlabelled.txt"
+"$FINSENT" vocab build --input "$TMP/sent.csv" --input "$TMP/topic.jsonl" --size 300 --min-freq 1 --out "$TMP/vocab.txt" 2>/dev/null
+
+config() { # out epochs schedule
+    cat <<EOC
+{"out": "$1", "vocab": "$TMP/vocab.txt", "max_len": 16,
+ "model": {"hidden": 16, "layers": 1, "heads": 2, "intermediate": 32},
+ "heads": [{"name": "sentiment", "labels": ["negative", "positive"]},
+           {"name": "topic", "labels": ["dividend", "personnel"]}],
+ "data": [{"path": "$TMP/sent.csv", "head": "sentiment"}, {"path": "$TMP/topic.jsonl", "head": "topic"}],
+ "unlabelled": ["$TMP/unlabelled.txt"], "pretrain_steps": 5, "batch_tokens": 128,
+ "epochs": $2, "lr": 5e-3, "warmup": 0, "schedule": "$3", "dev_fraction": 0.2}
+EOC
+}
+
+config "$TMP/a" 6 linear >"$TMP/a.json"
+check_rc "train exits 0" 0 "$FINSENT" train --config "$TMP/a.json"
+check "model directory written" test -s "$TMP/a/model.safetensors" -a -s "$TMP/a/config.json" -a -s "$TMP/a/vocab.txt" -a -s "$TMP/a/tokenizer_config.json"
+check "config lists both heads" grep -q '"finsent_heads"' "$TMP/a/config.json"
+check "checkpoint written" test -s "$TMP/a/checkpoint/optimizer.bin" -a -s "$TMP/a/checkpoint/state.json"
+check "the separable task is learned (dev accuracy 1)" sh -c "grep -cE '\"accuracy\":[[:space:]]*1,' '$TMP/a/dev_report.json' | grep -qx 2"
+
+# resume: 1 epoch, then the same run extended to 3 epochs, equals 3 epochs straight
+config "$TMP/s" 3 constant >"$TMP/s.json"
+config "$TMP/r" 1 constant >"$TMP/r1.json"
+config "$TMP/r" 3 constant >"$TMP/r3.json"
+"$FINSENT" train --config "$TMP/s.json" 2>/dev/null
+"$FINSENT" train --config "$TMP/r1.json" 2>/dev/null
+check_out "a rerun resumes from the checkpoint" "resuming from" "$FINSENT" train --config "$TMP/r3.json"
+check "resumed weights equal uninterrupted weights" cmp "$TMP/s/checkpoint/model.safetensors" "$TMP/r/checkpoint/model.safetensors"
+
+# fine-tuning from a model directory takes its shape from its config.json
+sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$TMP/f\", \"init_from\": \"$TMP/a\"|" -e 's|"hidden": 16|"hidden": 32|' \
+    -e 's|"epochs": 6|"epochs": 1|' "$TMP/a.json" >"$TMP/f.json"
+check_out "init_from loads the encoder and heads" "initialised 27 of 32 tensors" "$FINSENT" train --config "$TMP/f.json"
+check "fine-tuned model keeps the source shape" grep -qE '"hidden_size":[[:space:]]*16,' "$TMP/f/config.json"
+
+printf '{"out": "%s/x", "vocab": "%s/vocab.txt", "heads": [{"name": "sentiment", "labels": ["a", "b"]}], "data": [{"path": "%s/sent.csv", "head": "topic"}]}' "$TMP" "$TMP" "$TMP" >"$TMP/bad.json"
+check_out "unknown head named with its JSON path" "data[0].head" "$FINSENT" train --config "$TMP/bad.json"
+check_rc "bad config exits 2" 2 "$FINSENT" train --config "$TMP/bad.json"
+printf 'text,label\nfine,1\nodd,7\n' >"$TMP/badrow.csv"
+sed "s|$TMP/sent.csv|$TMP/badrow.csv|" "$TMP/a.json" | sed "s|\"$TMP/a\"|\"$TMP/b\"|" >"$TMP/badrow.json"
+check_out "bad label names file and line" "badrow.csv:3: label \"7\"" "$FINSENT" train --config "$TMP/badrow.json"
+check_rc "bad data exits 1" 1 "$FINSENT" train --config "$TMP/badrow.json"
+check_rc "missing --config exits 2" 2 "$FINSENT" train
+done_testing

@@ -1,0 +1,296 @@
+/* End-to-end tests of alerts/alerts: events → windows → rules → outbox →
+ * webhook on a local server; a replay of the same events gives the same
+ * alert bodies and ids; late events reach the callback; an outbox that
+ * cannot be written keeps the alert until it can; bad options are named. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "alerts/alerts.h"
+#include "tests/support/http_server.h"
+#include "util/xalloc.h"
+
+static char dir[64], path[128];
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/finsent-alerts-XXXXXX");
+    if (!mkdtemp(dir)) return -1;
+    snprintf(path, sizeof path, "%s/outbox.log", dir);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char tmp[160];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unlink(path);
+    unlink(tmp);
+    rmdir(dir);
+    return 0;
+}
+
+static const char *hook_sinks[] = {"hook"};
+
+static alert_rule spike_rule(void) {
+    return (alert_rule){.name = "neg-spike", .scope = WIN_SCOPE_ENTITY, .min_count = 5, .min_negatives = 3,
+                        .zscore = 3, .severity = ALERT_CRITICAL, .sinks = hook_sinks, .n_sinks = 1,
+                        .resolve_after = 1};
+}
+
+typedef struct late_log {
+    int n;
+} late_log;
+
+static void on_late(const event *e, int missed, int total, void *ud) {
+    (void)e;
+    (void)missed;
+    (void)total;
+    ((late_log *)ud)->n++;
+}
+
+static alerts *make(http_server *s, const alert_rule *rule, late_log *ll, char **url) {
+    *url = hs_url(s, "/hook");
+    alerts_sink sink = {.kind = ALERTS_SINK_WEBHOOK,
+                        .webhook = {.name = "hook", .url = *url, .secret = "k", .backoff_initial_ms = 50,
+                                    .tls_verify = 1}};
+    alerts_options o = {.window = {1000, 1000, 0, 0, WIN_SCOPE_ENTITY | WIN_SCOPE_GLOBAL, 2},
+                        .baseline = {0.3, 3, 0.05},
+                        .rules = rule,
+                        .n_rules = 1,
+                        .sinks = &sink,
+                        .n_sinks = 1,
+                        .outbox_path = path,
+                        .on_late = on_late,
+                        .late_ud = ll};
+    char err[256];
+    alerts *a = alerts_create(&o, err, sizeof err);
+    if (!a) fail_msg("alerts_create: %s", err);
+    return a;
+}
+
+/* Ten events per second for ACME; negatives per window from neg[]. */
+static void feed(alerts *a, const int *neg, int n_windows) {
+    char *ents[] = {"ACME"};
+    for (int w = 0; w < n_windows; w++)
+        for (int i = 0; i < 10; i++) {
+            char id[32], text[64];
+            snprintf(id, sizeof id, "w%d-%d", w, i);
+            snprintf(text, sizeof text, "ACME news %d/%d", w, i);
+            event e;
+            memset(&e, 0, sizeof e);
+            e.id = id;
+            e.text = text;
+            e.ts_ms = 1000LL * w + 100 * i;
+            e.entities = ents;
+            e.n_entities = 1;
+            int is_neg = i < neg[w];
+            snprintf(e.sentiment.label, sizeof e.sentiment.label, "%s", is_neg ? "negative" : "neutral");
+            e.sentiment.score = 0.9f;
+            e.p_negative = is_neg ? 0.5f + 0.04f * (float)i : 0.05f;
+            assert_int_equal(alerts_add(a, 0, &e, 0), 0);
+        }
+}
+
+static const int pattern[] = {1, 1, 1, 1, 8, 1, 1};
+
+static void test_spike_fires_and_resolves(void **state) {
+    (void)state;
+    http_server *s = hs_start("k");
+    late_log ll = {0};
+    char *url;
+    alert_rule r = spike_rule();
+    alerts *a = make(s, &r, &ll, &url);
+    feed(a, pattern, 7);
+    assert_int_equal(alerts_flush(a), 0);
+    assert_int_equal(alerts_drain(a, 10000), 0);
+    alerts_metrics m = alerts_get_metrics(a);
+    assert_int_equal(m.events, 70);
+    assert_int_equal(m.fired, 1);
+    assert_int_equal(m.resolved, 1);
+    assert_int_equal(m.delivered, 2);
+    assert_int_equal(hs_count(s), 2);
+    hs_request fire, res;
+    hs_get(s, 0, &fire);
+    hs_get(s, 1, &res);
+    assert_true(fire.sig_valid);
+    cJSON *f = cJSON_Parse(fire.body), *rv = cJSON_Parse(res.body);
+    assert_string_equal(cJSON_GetObjectItem(f, "status")->valuestring, "firing");
+    assert_string_equal(cJSON_GetObjectItem(rv, "status")->valuestring, "resolved");
+    assert_string_equal(cJSON_GetObjectItem(f, "id")->valuestring, cJSON_GetObjectItem(rv, "id")->valuestring);
+    char id[ALERT_ID_LEN + 1];
+    as_alert_id("neg-spike", "entity=ACME", 4000, id);
+    assert_string_equal(fire.idempotency_key, id);
+    cJSON *st = cJSON_GetObjectItem(f, "stats");
+    assert_int_equal(cJSON_GetObjectItem(st, "negatives")->valueint, 8);
+    assert_float_equal(cJSON_GetObjectItem(st, "negative_share")->valuedouble, 0.8, 1e-9);
+    assert_float_equal(cJSON_GetObjectItem(st, "baseline_share")->valuedouble, 0.1, 1e-9);
+    cJSON *samples = cJSON_GetObjectItem(f, "samples");
+    assert_int_equal(cJSON_GetArraySize(samples), 2);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(samples, 0), "id")->valuestring, "w4-7");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(samples, 0), "text")->valuestring, "ACME news 4/7");
+    cJSON_Delete(f);
+    cJSON_Delete(rv);
+    hs_request_clear(&fire);
+    hs_request_clear(&res);
+    alerts_destroy(a, 0);
+    free(url);
+    hs_stop(s);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void test_replay_gives_same_alerts(void **state) {
+    (void)state;
+    char *bodies[2][4] = {{0}};
+    for (int run = 0; run < 2; run++) {
+        http_server *s = hs_start("k");
+        late_log ll = {0};
+        char *url;
+        alert_rule r = spike_rule();
+        r.zscore = 0;
+        r.min_negative_share = 0.5;
+        r.repeat_interval_ms = 1000;
+        alerts *a = make(s, &r, &ll, &url);
+        static const int p2[] = {1, 1, 1, 1, 8, 9, 1, 1, 7};
+        feed(a, p2, 9);
+        alerts_flush(a);
+        assert_int_equal(alerts_drain(a, 10000), 0);
+        assert_int_equal(hs_count(s), 4); /* fire, repeat, resolve, fire */
+        for (int i = 0; i < 4; i++) {
+            hs_request q;
+            hs_get(s, i, &q);
+            bodies[run][i] = xstrdup(q.body);
+            hs_request_clear(&q);
+        }
+        alerts_destroy(a, 0);
+        free(url);
+        hs_stop(s);
+        unlink(path);
+    }
+    /* the same alerts; different alerts may reach the server in either order */
+    qsort(bodies[0], 4, sizeof bodies[0][0], cmp_str);
+    qsort(bodies[1], 4, sizeof bodies[1][0], cmp_str);
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(bodies[0][i], bodies[1][i]);
+        free(bodies[0][i]);
+        free(bodies[1][i]);
+    }
+}
+
+static void test_late_event_reported(void **state) {
+    (void)state;
+    http_server *s = hs_start("k");
+    late_log ll = {0};
+    char *url;
+    alert_rule r = spike_rule();
+    alerts *a = make(s, &r, &ll, &url);
+    feed(a, pattern, 3); /* watermark 2900: windows [0,1000) and [1000,2000) closed */
+    event e;
+    memset(&e, 0, sizeof e);
+    e.id = (char *)"late";
+    e.text = (char *)"late";
+    e.ts_ms = 1500;
+    snprintf(e.sentiment.label, sizeof e.sentiment.label, "negative");
+    assert_int_equal(alerts_add(a, 0, &e, 0), 0);
+    assert_int_equal(ll.n, 1);
+    assert_int_equal(alerts_get_metrics(a).late_events, 1);
+    snprintf(e.sentiment.label, sizeof e.sentiment.label, "bearish");
+    assert_int_equal(alerts_add(a, 0, &e, 0), -1);
+    assert_int_equal(alerts_get_metrics(a).bad_labels, 1);
+    alerts_destroy(a, 0);
+    free(url);
+    hs_stop(s);
+}
+
+static void test_outbox_full_keeps_alert(void **state) {
+    (void)state;
+    http_server *s = hs_start("k");
+    late_log ll = {0};
+    char *url;
+    alert_rule r = spike_rule();
+    alerts *a = make(s, &r, &ll, &url);
+    feed(a, pattern, 4);
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_FSIZE, &old);
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = 16; /* the outbox is empty: no record fits */
+    setrlimit(RLIMIT_FSIZE, &lim);
+    static const int spike[] = {8, 1};
+    char *ents[] = {"ACME"};
+    int rc = 0;
+    for (int w = 0; w < 2; w++)
+        for (int i = 0; i < 10; i++) {
+            event e;
+            memset(&e, 0, sizeof e);
+            char id[16];
+            snprintf(id, sizeof id, "x%d-%d", w, i);
+            e.id = id;
+            e.text = id;
+            e.ts_ms = 4000 + 1000LL * w + 100 * i;
+            e.entities = ents;
+            e.n_entities = 1;
+            snprintf(e.sentiment.label, sizeof e.sentiment.label, "%s", i < spike[w] ? "negative" : "neutral");
+            e.sentiment.score = 0.9f;
+            int k = alerts_add(a, 0, &e, 0);
+            if (k != 0) rc = k;
+        }
+    assert_int_equal(rc, -2);
+    assert_false(alerts_durable(a));
+    assert_non_null(strstr(alerts_error(a), "File too large"));
+    alerts_poll(a, 0); /* still full */
+    assert_false(alerts_durable(a));
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(alerts_drain(a, 10000), 0);
+    assert_true(alerts_durable(a));
+    assert_int_equal(hs_count_ok(s), 1);
+    assert_true(alerts_get_metrics(a).outbox_errors >= 2);
+    alerts_destroy(a, 0);
+    free(url);
+    hs_stop(s);
+}
+
+static void test_bad_options_named(void **state) {
+    (void)state;
+    alert_rule r = spike_rule();
+    static const char *nosuch[] = {"pager"};
+    r.sinks = nosuch;
+    alerts_options o = {.window = {1000, 1000, 0, 0, WIN_SCOPE_ENTITY, 2},
+                        .baseline = {0.3, 3, 0.05},
+                        .rules = &r,
+                        .n_rules = 1,
+                        .outbox_path = path};
+    char err[256] = "";
+    assert_null(alerts_create(&o, err, sizeof err));
+    assert_non_null(strstr(err, "sink \"pager\" is not defined"));
+    r.sinks = NULL;
+    r.n_sinks = 0;
+    r.scope = WIN_SCOPE_TOPIC;
+    assert_null(alerts_create(&o, err, sizeof err));
+    assert_non_null(strstr(err, "scope topic"));
+    o.window.advance_ms = 0;
+    assert_null(alerts_create(&o, err, sizeof err));
+    assert_non_null(strstr(err, "window"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_spike_fires_and_resolves, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_gives_same_alerts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_event_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outbox_full_keeps_alert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_options_named, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("alerts", tests, NULL, NULL);
+}
