@@ -1,0 +1,27 @@
+/* bench — the table of sub-benchmarks; see bench.h. */
+#include "bench/bench.h"
+
+#include "bench/bench_aggregate.h"
+
+#include <string.h>
+#include <time.h>
+
+const bench_entry bench_table[] = {
+    {"classify", "(--model DIR | --shape HIDDEN,LAYERS,HEADS,INTERMEDIATE) [--threads N] [--seconds S] [--json]",
+     "encoder throughput and FLOP rate against this machine's sgemm, padding share, tokenizer MB/s", bench_classify},
+    {"aggregate", "[--events N] [--json]", "events per second through windows, baselines and rules on one core",
+     bench_aggregate},
+};
+const int bench_count = (int)(sizeof bench_table / sizeof bench_table[0]);
+
+const bench_entry *bench_find(const char *name) {
+    for (int i = 0; i < bench_count; i++)
+        if (strcmp(bench_table[i].name, name) == 0) return &bench_table[i];
+    return NULL;
+}
+
+double bench_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

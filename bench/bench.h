@@ -1,0 +1,32 @@
+/* bench — the sub-benchmarks of `finsent bench NAME [options]`.
+ *
+ * Each sub-benchmark is one function with a command's signature (argv[0]
+ * is its name, e.g. "classify") returning an exit status (0 ok, 1 runtime
+ * failure, 2 bad usage). Every one accepts --help and --json; with --json
+ * it prints one JSON object whose measured ratio, where it has one, is
+ * under "ratio". Adding one: write bench/bench_<name>.c, declare its
+ * function below and add a line to bench_table in bench/bench.c. */
+#ifndef FINSENT_BENCH_H
+#define FINSENT_BENCH_H
+
+typedef int (*bench_fn)(int argc, char **argv);
+
+typedef struct bench_entry {
+    const char *name;
+    const char *usage;   /* arguments after the name */
+    const char *summary; /* one line */
+    bench_fn fn;
+} bench_entry;
+
+extern const bench_entry bench_table[];
+extern const int bench_count;
+
+/* The entry named name, or NULL. */
+const bench_entry *bench_find(const char *name);
+
+/* Monotonic seconds, for timing loops. */
+double bench_now(void);
+
+int bench_classify(int argc, char **argv);
+
+#endif

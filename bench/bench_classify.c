@@ -1,0 +1,285 @@
+/* bench_classify — `finsent bench classify`: the encoder's throughput and
+ * FLOP rate on a realistic length mix, against this machine's OpenBLAS
+ * sgemm rate measured in the same process with the same threads on the
+ * same matrix shapes (M = the tokens of an average forward, N and K the
+ * layer's weight shapes). Encoder and sgemm runs alternate in rounds so
+ * that both see the same machine load; the ratio is what counts. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cblas.h>
+#undef I /* <complex.h>, pulled in by OpenBLAS, defines I */
+
+#include "app/commands.h"
+#include "bench/bench.h"
+#include "classify/batch.h"
+#include "classify/model.h"
+#include "classify/tok_bench.h"
+#include "classify/tokenizer.h"
+#include "util/xalloc.h"
+
+#define N_SEQ 1024
+#define MAX_LEN 128
+#define ROUNDS 3
+#define CHUNK 256 /* sequences per batch_run call */
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: finsent bench classify (--model DIR | --shape HIDDEN,LAYERS,HEADS,INTERMEDIATE)\n"
+            "                              [--threads N] [--seconds S] [--budget TOKENS] [--json]\n\n"
+            "Runs the encoder on %d random sequences (60%% tweets of 10-60 tokens, 30%% headlines\n"
+            "of 12-20, 10%% texts of 128) and reports sequences/s, tokens/s, the encoder's GFLOP/s,\n"
+            "OpenBLAS sgemm GFLOP/s on the same shapes and threads, their ratio, and the share\n"
+            "of padding computed, and tokenizer MB/s on one core. --shape uses random\n"
+            "weights and a synthetic 30k vocabulary.\n\n"
+            "  --model DIR        a model directory (model.safetensors, config.json)\n"
+            "  --shape H,L,NH,I   hidden size, layers, attention heads, intermediate size\n"
+            "  --threads N        OpenBLAS threads (default 2)\n"
+            "  --seconds S        total measuring time (default 4)\n"
+            "  --budget TOKENS    tokens per forward (default 4096)\n"
+            "  --json             one JSON object; the ratio under \"ratio\"\n\n"
+            "example:\n  finsent bench classify --shape 256,4,4,1024 --threads 2 --json\n",
+            N_SEQ);
+}
+
+static uint64_t rng_next(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* A length from the mix, capped at max_len. */
+static int mix_len(uint64_t *s, int max_len) {
+    int r = (int)(rng_next(s) % 100), len;
+    if (r < 60) len = 10 + (int)(rng_next(s) % 51);
+    else if (r < 90) len = 12 + (int)(rng_next(s) % 9);
+    else len = MAX_LEN;
+    return len < max_len ? len : max_len;
+}
+
+/* One layer's four dense products at M rows, as enc_matmul_forward runs them. */
+static void sgemm_layer(int M, int C, int I, const float *a, const float *w, float *out) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, 3 * C, C, 1.0f, a, C, w, C, 0.0f, out, 3 * C);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, C, C, 1.0f, a, C, w, C, 0.0f, out, C);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, I, C, 1.0f, a, C, w, C, 0.0f, out, I);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, C, I, 1.0f, a, I, w, I, 0.0f, out, C);
+}
+
+static const char *const words[] = {
+    "the", "stock", "shares", "fell", "rose", "after", "earnings", "beat", "missed", "guidance", "cut", "raised",
+    "bank", "market", "record", "profit", "loss", "quarter", "analysts", "expect", "revenue", "growth", "weak",
+    "strong", "dividend", "buyback", "merger", "deal", "ceo", "resigns", "lawsuit", "recall", "rally", "crash",
+    "investors", "fed", "rates", "inflation", "bullish", "bearish", "downgrade", "upgrade", "$AAPL", "$TSLA",
+    "Q3", "3.5%", "$1.2bn", "!!", "—", "Zürich", "é", "🚀", "(Reuters)", "https://t.co/x1y2",
+};
+#define N_WORDS ((int)(sizeof words / sizeof words[0]))
+
+/* A tweet- or headline-like text of n words; caller frees. */
+static char *make_text(uint64_t *s, int n) {
+    size_t cap = 16, len = 0;
+    char *t = xmalloc(cap);
+    for (int i = 0; i < n; i++) {
+        const char *w = words[rng_next(s) % N_WORDS];
+        size_t wl = strlen(w);
+        if (len + wl + 2 > cap) t = xrealloc(t, cap = 2 * (len + wl + 2));
+        if (i) t[len++] = ' ';
+        memcpy(t + len, w, wl);
+        len += wl;
+    }
+    t[len] = 0;
+    return t;
+}
+
+/* A synthetic 30k-entry vocab.txt in a temporary file: the special tokens,
+ * ASCII characters, the bench's words and ## pieces, then filler. Returns
+ * the loaded vocab (the file is removed), NULL with err on failure. */
+static tok_vocab *synthetic_vocab(char *err, size_t errlen) {
+    char path[] = "/tmp/finsent-bench-vocab.XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "mkstemp: cannot create a temporary vocab");
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    int n = 0;
+    fputs("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n", f);
+    n += 5;
+    for (int ch = 33; ch < 127; ch++, n += 2) fprintf(f, "%c\n##%c\n", ch, ch);
+    for (int i = 0; i < N_WORDS; i++, n++) fprintf(f, "%s\n", words[i]);
+    for (; n < 30000; n++) fprintf(f, "w%05d\n", n);
+    fclose(f);
+    tok_vocab *v = tok_vocab_load(path, err, errlen);
+    unlink(path);
+    return v;
+}
+
+/* Tokenizer MB/s on one core over texts like the length mix's. */
+static double tokenizer_mbps(const cls_model *m, const char *model_dir, double seconds) {
+    char err[512];
+    tok_vocab *v;
+    if (model_dir) {
+        char *p = xasprintf("%s/vocab.txt", model_dir);
+        v = tok_vocab_load(p, err, sizeof err);
+        free(p);
+    } else {
+        v = synthetic_vocab(err, sizeof err);
+    }
+    if (!v) return 0;
+    uint64_t s = 99;
+    enum { N_TEXTS = 512 };
+    char *texts[N_TEXTS];
+    for (int i = 0; i < N_TEXTS; i++) texts[i] = make_text(&s, 6 + (int)(rng_next(&s) % 40));
+    tokenizer *t = tok_new(v, m->do_lower_case);
+    double mbps = tok_bench_mbps(t, (const char **)texts, N_TEXTS, seconds);
+    tok_free(t);
+    for (int i = 0; i < N_TEXTS; i++) free(texts[i]);
+    tok_vocab_free(v);
+    return mbps;
+}
+
+int bench_classify(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, 'm'}, {"shape", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'}, {"seconds", required_argument, NULL, 'S'},
+        {"budget", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    const char *model_dir = NULL, *shape = NULL;
+    int threads = 2, budget = 4096, json = 0, c;
+    double seconds = 4;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'm': model_dir = optarg; break;
+        case 's': shape = optarg; break;
+        case 't':
+            threads = (int)strtol(optarg, &end, 10);
+            if (*end || threads < 1 || threads > 256)
+                return cli_usage_error("bench", "--threads: expected 1..256, got '%s'", optarg);
+            break;
+        case 'S':
+            seconds = strtod(optarg, &end);
+            if (*end || !(seconds > 0 && seconds <= 3600))
+                return cli_usage_error("bench", "--seconds: expected a number in (0, 3600], got '%s'", optarg);
+            break;
+        case 'b':
+            budget = (int)strtol(optarg, &end, 10);
+            if (*end || budget < MAX_LEN || budget > 1 << 20)
+                return cli_usage_error("bench", "--budget: expected %d..%d tokens, got '%s'", MAX_LEN, 1 << 20, optarg);
+            break;
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: return cli_usage_error("bench", "classify: bad option");
+        }
+    }
+    if (optind < argc) return cli_usage_error("bench", "classify: unexpected argument '%s'", argv[optind]);
+    if (!model_dir == !shape) return cli_usage_error("bench", "classify: give exactly one of --model and --shape");
+
+    cls_model *m;
+    if (model_dir) {
+        char err[512];
+        m = cls_model_load(model_dir, NULL, err, sizeof err);
+        if (!m) return cli_fail("bench", "%s", err);
+    } else {
+        int h, l, nh, in;
+        char tail;
+        if (sscanf(shape, "%d,%d,%d,%d%c", &h, &l, &nh, &in, &tail) != 4 || h < 8 || h > 8192 || l < 1 || l > 64 ||
+            nh < 1 || h % nh != 0 || in < 8 || in > 65536)
+            return cli_usage_error("bench",
+                                   "--shape: expected HIDDEN,LAYERS,HEADS,INTERMEDIATE with HIDDEN a multiple of "
+                                   "HEADS, got '%s'",
+                                   shape);
+        model_config cfg;
+        mcfg_init_shape(&cfg, h, l, nh, in, 30000);
+        m = cls_model_random(&cfg, 42);
+    }
+    enc_set_threads(threads);
+    int C = m->cfg.hidden_size, I = m->cfg.intermediate_size, V = m->cfg.vocab_size;
+    int max_len = MAX_LEN < m->cfg.max_position ? MAX_LEN : m->cfg.max_position;
+
+    /* the length mix, random ids past the special tokens */
+    uint64_t rs = 12345;
+    int *lens = xmalloc(sizeof *lens * N_SEQ);
+    int32_t **ids = xmalloc(sizeof *ids * N_SEQ);
+    for (int i = 0; i < N_SEQ; i++) {
+        lens[i] = mix_len(&rs, max_len);
+        ids[i] = xmalloc(sizeof(int32_t) * (size_t)lens[i]);
+        for (int t = 0; t < lens[i]; t++) ids[i][t] = (int32_t)(5 + rng_next(&rs) % (uint64_t)(V > 5 ? V - 5 : 1));
+    }
+    batcher *b = batch_new(m, budget, max_len, 256);
+    float *logits = xmalloc(sizeof(float) * CHUNK * (size_t)m->n_out);
+    char err[256];
+    batch_stats warm = {0}, st = {0};
+    for (int i = 0; i < N_SEQ; i += CHUNK)
+        batch_run(b, (const int32_t *const *)ids + i, lens + i, CHUNK, logits, &warm, err, sizeof err);
+    int M = (int)(warm.tokens / warm.forwards);
+
+    int K = C > I ? C : I, N = 3 * C > I ? 3 * C : I;
+    float *A = xmalloc(sizeof(float) * (size_t)M * K), *W = xmalloc(sizeof(float) * (size_t)N * K),
+          *O = xmalloc(sizeof(float) * (size_t)M * N);
+    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)(rng_next(&rs) % 1000) * 1e-3f - 0.5f;
+    for (size_t i = 0; i < (size_t)N * K; i++) W[i] = (float)(rng_next(&rs) % 1000) * 1e-3f - 0.5f;
+    double layer_flops = 2.0 * M * (3.0 * C * C + (double)C * C + 2.0 * C * I);
+    sgemm_layer(M, C, I, A, W, O);
+
+    double t_enc = 0, t_gemm = 0, gemm_flops = 0, slice = seconds / (2 * ROUNDS);
+    int next = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        double t0 = bench_now(), t1;
+        do {
+            batch_run(b, (const int32_t *const *)ids + next, lens + next, CHUNK, logits, &st, err, sizeof err);
+            next = (next + CHUNK) % N_SEQ;
+            t1 = bench_now();
+        } while (t1 - t0 < slice);
+        t_enc += t1 - t0;
+        t0 = bench_now();
+        do {
+            sgemm_layer(M, C, I, A, W, O);
+            gemm_flops += layer_flops;
+            t1 = bench_now();
+        } while (t1 - t0 < slice);
+        t_gemm += t1 - t0;
+    }
+    double enc_gf = st.flops / t_enc * 1e-9, gemm_gf = gemm_flops / t_gemm * 1e-9;
+    double seq_s = (double)st.sequences / t_enc, tok_s = (double)st.tokens / t_enc;
+    double pad = batch_padding_share(&st);
+    double tok_mbps = tokenizer_mbps(m, model_dir, seconds / 8);
+    double padded_alt = st.padded_rows ? (double)(st.padded_rows - st.tokens) / (double)st.padded_rows : 0;
+    if (json) {
+        printf("{\"benchmark\":\"classify\",\"hidden\":%d,\"layers\":%d,\"heads\":%d,\"intermediate\":%d,\"vocab\":%d,"
+               "\"threads\":%d,\"token_budget\":%d,\"sequences\":%llu,\"tokens\":%llu,\"forwards\":%llu,"
+               "\"seconds_encoder\":%.3f,\"seconds_sgemm\":%.3f,\"sequences_per_s\":%.1f,\"tokens_per_s\":%.1f,"
+               "\"encoder_gflops\":%.2f,\"sgemm_gflops\":%.2f,\"sgemm_m\":%d,\"ratio\":%.4f,"
+               "\"padding_share\":%.4f,\"padded_batch_padding_share\":%.4f,\"tokenizer_mb_s\":%.2f}\n",
+               C, m->cfg.num_layers, m->cfg.num_heads, I, V, threads, budget, (unsigned long long)st.sequences,
+               (unsigned long long)st.tokens, (unsigned long long)st.forwards, t_enc, t_gemm, seq_s, tok_s, enc_gf,
+               gemm_gf, M, enc_gf / gemm_gf, pad, padded_alt, tok_mbps);
+    } else {
+        printf("classify bench: hidden %d, layers %d, heads %d, intermediate %d, vocab %d; %d threads, "
+               "%d-token budget\n",
+               C, m->cfg.num_layers, m->cfg.num_heads, I, V, threads, budget);
+        printf("  sequences/s           %10.1f\n", seq_s);
+        printf("  tokens/s              %10.1f\n", tok_s);
+        printf("  encoder GFLOP/s       %10.2f\n", enc_gf);
+        printf("  sgemm GFLOP/s         %10.2f   (same threads; M=%d, the layer's N,K)\n", gemm_gf, M);
+        printf("  ratio                 %10.3f\n", enc_gf / gemm_gf);
+        printf("  padding computed      %9.1f%%   (a padded batch of the same forwards: %.1f%%)\n", 100 * pad,
+               100 * padded_alt);
+        printf("  tokenizer MB/s        %10.2f   (one core)\n", tok_mbps);
+    }
+    for (int i = 0; i < N_SEQ; i++) free(ids[i]);
+    free(ids);
+    free(lens);
+    free(logits);
+    free(A);
+    free(W);
+    free(O);
+    batch_free(b);
+    cls_model_free(m);
+    return 0;
+}

@@ -1,0 +1,205 @@
+/* classifier — model + tokenizer + batcher behind one API; see classifier.h. */
+#include "classify/classifier.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classify/batch.h"
+#include "classify/encoder.h"
+#include "util/xalloc.h"
+
+#define CLS_SORT_WINDOW 256
+
+struct classifier {
+    cls_model *m;      /* shared with clones */
+    tok_vocab *vocab;  /* shared with clones */
+    int is_clone;
+    int max_len, token_budget;
+    tokenizer *tok;
+    batcher *b;
+    int32_t *idbuf;    /* (cap_ids) ids of the texts of one call, back to back */
+    size_t cap_ids;
+    tok_stats stats;
+};
+
+static void make_scratch(classifier *c) {
+    c->tok = tok_new(c->vocab, c->m->do_lower_case);
+    c->b = batch_new(c->m, c->token_budget, c->max_len, CLS_SORT_WINDOW);
+}
+
+classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t errlen) {
+    cls_options o = opts ? *opts : (cls_options){0};
+    cls_model *m = cls_model_load(dir, o.head_name, err, errlen);
+    if (!m) return NULL;
+    char *vpath = xasprintf("%s/vocab.txt", dir);
+    tok_vocab *v = tok_vocab_load(vpath, err, errlen);
+    if (v && tok_vocab_size(v) > m->cfg.vocab_size) {
+        snprintf(err, errlen, "%s: %d tokens but the model's vocab_size is %d", vpath, tok_vocab_size(v),
+                 m->cfg.vocab_size);
+        tok_vocab_free(v);
+        v = NULL;
+    }
+    free(vpath);
+    if (!v) {
+        cls_model_free(m);
+        return NULL;
+    }
+    classifier *c = xcalloc(1, sizeof *c);
+    c->m = m;
+    c->vocab = v;
+    int maxpos = m->cfg.max_position < 512 ? m->cfg.max_position : 512;
+    c->max_len = o.max_len >= 2 && o.max_len < maxpos ? o.max_len : maxpos;
+    c->token_budget = o.token_budget > 0 ? o.token_budget : 4096;
+    enc_set_threads(o.threads > 0 ? o.threads : 1);
+    make_scratch(c);
+    return c;
+}
+
+classifier *cls_clone(const classifier *c) {
+    classifier *k = xcalloc(1, sizeof *k);
+    k->m = c->m;
+    k->vocab = c->vocab;
+    k->is_clone = 1;
+    k->max_len = c->max_len;
+    k->token_budget = c->token_budget;
+    make_scratch(k);
+    return k;
+}
+
+void cls_close(classifier *c) {
+    if (!c) return;
+    tok_free(c->tok);
+    batch_free(c->b);
+    free(c->idbuf);
+    if (!c->is_clone) {
+        tok_vocab_free(c->vocab);
+        cls_model_free(c->m);
+    }
+    free(c);
+}
+
+const cls_model *cls_get_model(const classifier *c) { return c->m; }
+int cls_n_heads(const classifier *c) { return c->m->cfg.n_heads; }
+const char *cls_head_name(const classifier *c, int head) { return c->m->cfg.heads[head].name; }
+int cls_head_n_labels(const classifier *c, int head) { return c->m->cfg.heads[head].n_labels; }
+const char *cls_head_label(const classifier *c, int head, int label) { return c->m->cfg.heads[head].labels[label]; }
+int cls_find_head(const classifier *c, const char *name) { return cls_model_head(c->m, name); }
+tok_stats cls_tok_stats(const classifier *c) { return c->stats; }
+
+void cls_output_free(cls_output *out) {
+    if (!out) return;
+    free(out->index);
+    free(out->probs);
+    free(out->logits);
+    if (out->ids)
+        for (int i = 0; i < out->n; i++) free(out->ids[i]);
+    free(out->ids);
+    free(out->n_ids);
+    memset(out, 0, sizeof *out);
+}
+
+int cls_classify(classifier *c, const char *const *texts, const size_t *lens, int n, int flags, cls_output *out,
+                 char *err, size_t errlen) {
+    const cls_model *m = c->m;
+    int K = m->n_out, H = m->cfg.n_heads;
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    out->n_heads = H;
+    out->n_out = K;
+    out->index = xcalloc((size_t)(n ? n : 1) * H, sizeof *out->index);
+    out->probs = xcalloc((size_t)(n ? n : 1) * K, sizeof *out->probs);
+    out->logits = xcalloc((size_t)(n ? n : 1) * K, sizeof *out->logits);
+    if (n == 0) return 0;
+    size_t need = (size_t)n * (size_t)c->max_len;
+    if (need > c->cap_ids) {
+        c->cap_ids = need;
+        c->idbuf = xrealloc(c->idbuf, sizeof *c->idbuf * need);
+    }
+    const int32_t **ids = xmalloc(sizeof *ids * (size_t)n);
+    int *nid = xmalloc(sizeof *nid * (size_t)n);
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = lens ? lens[i] : strlen(texts[i]);
+        nid[i] = tok_encode(c->tok, texts[i], len, c->max_len, c->idbuf + off, &c->stats);
+        ids[i] = c->idbuf + off;
+        off += (size_t)nid[i];
+    }
+    int rc = batch_run(c->b, ids, nid, n, out->logits, NULL, err, errlen);
+    if (rc == 0) {
+        for (int i = 0; i < n; i++)
+            for (int h = 0; h < H; h++) {
+                int nl = m->cfg.heads[h].n_labels, o = m->head_off[h], best = 0;
+                float *p = out->probs + (size_t)i * K + o;
+                memcpy(p, out->logits + (size_t)i * K + o, sizeof(float) * (size_t)nl);
+                enc_softmax(p, nl);
+                for (int j = 1; j < nl; j++)
+                    if (p[j] > p[best]) best = j;
+                out->index[(size_t)i * H + h] = best;
+            }
+        if (flags & CLS_TOKENS) {
+            out->ids = xcalloc((size_t)n, sizeof *out->ids);
+            out->n_ids = xcalloc((size_t)n, sizeof *out->n_ids);
+            for (int i = 0; i < n; i++) {
+                out->n_ids[i] = nid[i];
+                out->ids[i] = xmalloc(sizeof(int32_t) * (size_t)nid[i]);
+                memcpy(out->ids[i], ids[i], sizeof(int32_t) * (size_t)nid[i]);
+            }
+        }
+    }
+    free(ids);
+    free(nid);
+    return rc;
+}
+
+float cls_output_score(const cls_output *out, const classifier *c, int i, int head) {
+    int idx = out->index[(size_t)i * out->n_heads + head];
+    return out->probs[(size_t)i * out->n_out + c->m->head_off[head] + idx];
+}
+
+const float *cls_output_probs(const cls_output *out, const classifier *c, int i, int head) {
+    return out->probs + (size_t)i * out->n_out + c->m->head_off[head];
+}
+
+static void set_score(event_score *s, const classifier *c, const cls_output *out, int i, int head) {
+    if (head < 0) {
+        s->label[0] = 0;
+        s->score = 0;
+        s->index = -1;
+        return;
+    }
+    int idx = out->index[(size_t)i * out->n_heads + head];
+    snprintf(s->label, sizeof s->label, "%s", cls_head_label(c, head, idx));
+    s->score = cls_output_score(out, c, i, head);
+    s->index = idx;
+}
+
+void cls_fill_events(const classifier *c, const cls_output *out, event *const *events, int n) {
+    int topic = cls_find_head(c, "topic"), sent = cls_find_head(c, "sentiment");
+    if (sent < 0 && cls_n_heads(c) == 1 && topic < 0) sent = 0;
+    int neg = -1;
+    for (int j = 0; sent >= 0 && j < cls_head_n_labels(c, sent); j++) {
+        const char *l = cls_head_label(c, sent, j);
+        if (strcasecmp(l, "negative") == 0 || strcasecmp(l, "bearish") == 0) {
+            neg = j;
+            break;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        set_score(&events[i]->topic, c, out, i, topic);
+        set_score(&events[i]->sentiment, c, out, i, sent);
+        events[i]->p_negative = neg >= 0 ? cls_output_probs(out, c, i, sent)[neg] : 0.0f;
+    }
+}
+
+int cls_score_events(classifier *c, event *const *events, int n, char *err, size_t errlen) {
+    const char **texts = xmalloc(sizeof *texts * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) texts[i] = events[i]->text;
+    cls_output out;
+    int rc = cls_classify(c, texts, NULL, n, 0, &out, err, errlen);
+    if (rc == 0) cls_fill_events(c, &out, events, n);
+    cls_output_free(&out);
+    free(texts);
+    return rc;
+}

@@ -1,0 +1,47 @@
+# classify.sh — `finsent classify` and `finsent bench classify` on the
+# encoder fixture (tests/fixtures/encoder): order, heads, flags, malformed
+# lines in place, model errors, bench dispatch.
+. tests/integration/lib.sh
+FIX=tests/fixtures/encoder
+
+cat >"$TMP/in.jsonl" <<'JSONL'
+{"id":1,"text":"The stock fell after earnings miss."}
+not json
+
+{"id":"x","text":5}
+{"text":"Shares rose on strong guidance!"}
+{"id":4,"text":""}
+JSONL
+
+"$FINSENT" classify --model $FIX/multihead --logits --tokens --batch 2 "$TMP/in.jsonl" >"$TMP/res" 2>"$TMP/err"
+check "classify exits 0 with malformed lines" test $? -eq 0
+check "one output line per non-blank input line" test "$(wc -l <"$TMP/res")" -eq 5
+check "first line keeps its id and both heads" grep -q '^{"id":1,"topic":{"label":"[^"]*","score":[0-9.e-]*,"probs":\[[^]]*\]},"sentiment":{' "$TMP/res"
+check "tokens of the first text" grep -q '"tokens":\[2,55,56,58,64,65,67,14,3\]}$' "$TMP/res"
+check "invalid JSON in place" test "$(sed -n 2p "$TMP/res")" = '{"error":"invalid JSON","line":2}'
+check "non-string text in place, with id" test "$(sed -n 3p "$TMP/res")" = '{"id":"x","error":"\"text\" is not a string","line":4}'
+check "empty text is classified" grep -q '^{"id":4,"topic"' "$TMP/res"
+check "malformed lines counted on stderr" grep -q '2 malformed' "$TMP/err"
+# logits of text 1 equal the fixture's (PyTorch) to 1e-4
+want=$(tr -d ' \n' <$FIX/multihead/expected.json | sed 's/.*"ids":\[2,55,56,58,64,65,67,14,3\],"logits":\[\([^]]*\)\].*/\1/')
+got=$(sed -n 1p "$TMP/res" | sed 's/.*"logits":\[\([^]]*\)\].*/\1/')
+check "logits match PyTorch to 1e-4" awk -v a="$want" -v b="$got" 'BEGIN{n=split(a,x,",");split(b,y,",");
+  for(i=1;i<=n;i++){d=x[i]-y[i]; if(d<0)d=-d; if(d>1e-4) exit 1} exit n==7?0:1}'
+
+printf '{"id":7,"text":"bank rally"}\n' | "$FINSENT" classify --model $FIX/base >"$TMP/one" 2>&1
+check "plain checkpoint: one head named sentiment, stdin" grep -q '^{"id":7,"sentiment":{"label":"\(negative\|neutral\|positive\)"' "$TMP/one"
+printf '{"id":7,"text":"bank rally"}\n' | "$FINSENT" classify --model $FIX/base --head-name tone >"$TMP/one" 2>&1
+check "--head-name names the head" grep -q '^{"id":7,"tone":{' "$TMP/one"
+
+check_rc "missing --model exits 2" 2 "$FINSENT" classify
+check_out "bad model dir named" "$TMP/nomodel/config.json: No such file or directory" "$FINSENT" classify --model "$TMP/nomodel"
+check_rc "bad model dir exits 2" 2 "$FINSENT" classify --model "$TMP/nomodel"
+check_rc "bad --batch exits 2" 2 "$FINSENT" classify --model $FIX/base --batch 0
+
+check_out "bench: unknown benchmark named" "unknown benchmark 'nope' (one of: classify" "$FINSENT" bench nope
+check_rc "bench: unknown benchmark exits 2" 2 "$FINSENT" bench nope
+check_rc "bench classify: needs --model or --shape" 2 "$FINSENT" bench classify
+check_rc "bench classify: bad shape exits 2" 2 "$FINSENT" bench classify --shape 30,1,4,64
+check_out "bench classify --json has a ratio" '"ratio":' "$FINSENT" bench classify --shape 32,1,2,64 --seconds 0.2 --json
+check_out "bench classify on a model dir: no padding" '"padding_share":0.0000' "$FINSENT" bench classify --model $FIX/base --seconds 0.2 --json
+done_testing
