@@ -6,27 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "classify/tokenizer.h"
-
-static char path[64];
-
-static void remove_scratch(void) { unlink(path); }
+#include "fuzz/fuzz_scratch.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
-    snprintf(path, sizeof path, "/tmp/finsent-fuzz-vocab-%d.txt", (int)getpid());
-    atexit(remove_scratch);
+    fuzz_scratch_init("vocab");
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) abort();
     char err[512] = "";
-    tok_vocab *v = tok_vocab_load(path, err, sizeof err);
+    tok_vocab *v = tok_vocab_load(fuzz_scratch_write(data, size), err, sizeof err);
     if (!v) {
         if (!err[0]) abort();
         return 0;
