@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "alerts/alerts.h"
-#include "tests/support/http_server.h"
+#include "app/hook_server.h"
 #include "util/xalloc.h"
 
 static char dir[64], path[128];

@@ -21,7 +21,7 @@
 #include "alerts/deliver.h"
 #include "alerts/payload.h"
 #include "alerts/sign.h"
-#include "tests/support/http_server.h"
+#include "app/hook_server.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 

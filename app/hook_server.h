@@ -1,4 +1,4 @@
-/* http_server — a real HTTP server on 127.0.0.1 for tests and the demo's
+/* hook_server — a real HTTP server on 127.0.0.1 for tests and the demo's
  * built-in alert receiver (libmicrohttpd, a thread per connection).
  *
  * It listens on an ephemeral port, records every request (method, path,
@@ -7,8 +7,8 @@
  * command, misbehaves: answers 500, 429 with Retry-After, 400, closes the
  * connection without an answer, stalls before answering, or stops
  * listening altogether (connections refused) until resumed. Thread-safe. */
-#ifndef FINSENT_TEST_HTTP_SERVER_H
-#define FINSENT_TEST_HTTP_SERVER_H
+#ifndef FINSENT_HOOK_SERVER_H
+#define FINSENT_HOOK_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
-/* http_server — recording, misbehaving HTTP server on loopback; see http_server.h. */
-#include "tests/support/http_server.h"
+/* hook_server — recording, misbehaving HTTP server on loopback; see hook_server.h. */
+#include "app/hook_server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>

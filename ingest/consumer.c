@@ -1,0 +1,586 @@
+/* consumer — librdkafka consumer group with acknowledged, in-order offset
+ * commits, back-pressure by pausing, and a dead-letter producer; see
+ * consumer.h for the contract. */
+#include "ingest/consumer.h"
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#define REVOKE_WAIT_MS 2000
+#define POLL_SLICE_MS 100
+
+/* One polled, not yet committed message of a partition. */
+typedef struct inflight {
+    int64_t offset;
+    int acked;
+    int released; /* left the bounded pipeline (ingest_release); no longer counted in in_flight */
+} inflight;
+
+/* Bookkeeping of one assigned partition: q[head..tail) in offset order. */
+typedef struct part {
+    char *topic;
+    int32_t partition;
+    inflight *q;
+    size_t head, tail, cap;
+    int64_t next_offset; /* the offset after the last one polled, -1 before the first */
+} part;
+
+/* A dead letter on its way: everything needed to produce it again. */
+typedef struct dlq_item {
+    char *payload;
+    size_t len;
+    char *key;
+    size_t keylen;
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    enum decode_reason reason;
+    char detail[160];
+    int drop_payload; /* the payload was too large for the dead-letter topic */
+} dlq_item;
+
+struct ingest_consumer {
+    const ingest_options *opt;
+    rd_kafka_t *rk;
+    rd_kafka_t *dlq;
+    int capacity;
+    int closing;
+    pthread_mutex_t mu; /* guards parts, n_parts, m */
+    part **parts;
+    int n_parts;
+    ingest_metrics m;
+    rd_kafka_message_t **stash; /* polled while full, before the pause took hold (poll thread only) */
+    int n_stash, stash_cap;
+};
+
+static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    (void)rk;
+    enum log_level lv = level <= 3 ? LOG_ERROR : level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
+    log_msg(lv, "kafka", "%s: %s", fac, buf);
+}
+
+static part *part_find(ingest_consumer *c, const char *topic, int32_t partition) {
+    for (int i = 0; i < c->n_parts; i++)
+        if (c->parts[i]->partition == partition && strcmp(c->parts[i]->topic, topic) == 0) return c->parts[i];
+    return NULL;
+}
+
+static void part_push(part *p, int64_t offset) {
+    if (p->tail == p->cap) {
+        if (p->head > 0) {
+            memmove(p->q, p->q + p->head, (p->tail - p->head) * sizeof *p->q);
+            p->tail -= p->head;
+            p->head = 0;
+        } else {
+            p->cap = p->cap ? p->cap * 2 : 64;
+            p->q = xrealloc(p->q, p->cap * sizeof *p->q);
+        }
+    }
+    p->q[p->tail++] = (inflight){.offset = offset};
+    p->next_offset = offset + 1;
+}
+
+/* Index of offset in q[head..tail), or -1. */
+static long part_index(const part *p, int64_t offset) {
+    size_t lo = p->head, hi = p->tail;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->q[mid].offset < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < p->tail && p->q[lo].offset == offset) ? (long)lo : -1;
+}
+
+static void part_free(part *p) {
+    free(p->topic);
+    free(p->q);
+    free(p);
+}
+
+/* Under mu: applies one ack and stores the offset after the acknowledged
+ * prefix. */
+static void ack_locked(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset) {
+    part *p = part_find(c, topic, partition);
+    long i = p ? part_index(p, offset) : -1;
+    if (i < 0 || p->q[i].acked) {
+        c->m.acks_ignored++;
+        return;
+    }
+    p->q[i].acked = 1;
+    if (!p->q[i].released) c->m.in_flight--;
+    c->m.acked++;
+    int64_t last = -1;
+    while (p->head < p->tail && p->q[p->head].acked) last = p->q[p->head++].offset;
+    if (p->head == p->tail) p->head = p->tail = 0;
+    if (last < 0) return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = last + 1;
+    rd_kafka_resp_err_t err = rd_kafka_offsets_store(c->rk, l);
+    if (err) log_debug("ingest", "offset store %s[%d]@%lld: %s", topic, (int)partition, (long long)(last + 1),
+                       rd_kafka_err2str(err));
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+void ingest_release(ingest_consumer *c, const event *e) {
+    if (!e->origin_topic) return;
+    pthread_mutex_lock(&c->mu);
+    part *p = part_find(c, e->origin_topic, e->origin_partition);
+    long i = p ? part_index(p, e->origin_offset) : -1;
+    if (i >= 0 && !p->q[i].acked && !p->q[i].released) {
+        p->q[i].released = 1;
+        c->m.in_flight--;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset) {
+    if (!topic) return;
+    pthread_mutex_lock(&c->mu);
+    ack_locked(c, topic, partition, offset);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void ingest_ack(ingest_consumer *c, const event *e) {
+    ingest_ack_origin(c, e->origin_topic, e->origin_partition, e->origin_offset);
+}
+
+void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out) {
+    pthread_mutex_lock(&c->mu);
+    *out = c->m;
+    int64_t lag = 0;
+    for (int i = 0; i < c->n_parts && lag >= 0; i++) {
+        int64_t lo, hi;
+        part *p = c->parts[i];
+        if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
+            lag = -1;
+        else if (p->next_offset >= 0 && hi > p->next_offset)
+            lag += hi - p->next_offset;
+    }
+    out->lag = lag;
+    out->assigned_partitions = c->n_parts;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- dead letters ---- */
+
+static void dlq_item_free(dlq_item *it) {
+    free(it->payload);
+    free(it->key);
+    free(it->topic);
+    free(it);
+}
+
+/* Produces the dead letter, retrying while the local queue is full. */
+static void dlq_send(ingest_consumer *c, dlq_item *it) {
+    char part_s[16], off_s[24];
+    snprintf(part_s, sizeof part_s, "%d", (int)it->partition);
+    snprintf(off_s, sizeof off_s, "%lld", (long long)it->offset);
+    for (int attempt = 0;; attempt++) {
+        rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+        rd_kafka_header_add(h, "reason", -1, decode_reason_name(it->reason), -1);
+        rd_kafka_header_add(h, "source_topic", -1, it->topic, -1);
+        rd_kafka_header_add(h, "source_partition", -1, part_s, -1);
+        rd_kafka_header_add(h, "source_offset", -1, off_s, -1);
+        rd_kafka_header_add(h, "error", -1, it->detail, -1);
+        if (it->drop_payload) rd_kafka_header_add(h, "payload_dropped", -1, "too large for the dead-letter topic", -1);
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            c->dlq, RD_KAFKA_V_TOPIC(c->opt->dead_letter_topic),
+            RD_KAFKA_V_VALUE(it->drop_payload ? NULL : it->payload, it->drop_payload ? 0 : it->len),
+            RD_KAFKA_V_KEY(it->key, it->keylen), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(it), RD_KAFKA_V_END);
+        if (!err) return;
+        rd_kafka_headers_destroy(h);
+        if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+            it->drop_payload = 1;
+        } else {
+            if (attempt % 50 == 0)
+                log_warn("ingest", "dead letter for %s[%d]@%s not queued: %s; retrying", it->topic, (int)it->partition,
+                         off_s, rd_kafka_err2str(err));
+            rd_kafka_poll(c->dlq, POLL_SLICE_MS);
+        }
+        pthread_mutex_lock(&c->mu);
+        c->m.dead_letter_retries++;
+        pthread_mutex_unlock(&c->mu);
+    }
+}
+
+static void dlq_delivered(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque) {
+    (void)rk;
+    ingest_consumer *c = opaque;
+    dlq_item *it = msg->_private;
+    if (c->closing) { /* purged at close: unacknowledged, so redelivered to the next owner */
+        dlq_item_free(it);
+        return;
+    }
+    if (msg->err) {
+        log_warn("ingest", "dead letter for %s[%d]@%lld not delivered: %s; retrying", it->topic, (int)it->partition,
+                 (long long)it->offset, rd_kafka_err2str(msg->err));
+        if (msg->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) it->drop_payload = 1;
+        pthread_mutex_lock(&c->mu);
+        c->m.dead_letter_retries++;
+        pthread_mutex_unlock(&c->mu);
+        dlq_send(c, it);
+        return;
+    }
+    ingest_ack_origin(c, it->topic, it->partition, it->offset);
+    dlq_item_free(it);
+}
+
+/* The message is bad: count it and send it to the dead-letter topic (or,
+ * without one, log it and acknowledge it at once). */
+static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const decode_result *r) {
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    pthread_mutex_lock(&c->mu);
+    c->m.dead_lettered++;
+    c->m.dead_letter_by_reason[r->reason]++;
+    pthread_mutex_unlock(&c->mu);
+    log_debug("ingest", "dead letter %s[%d]@%lld: %s: %s", topic, (int)msg->partition, (long long)msg->offset,
+              decode_reason_name(r->reason), r->detail);
+    if (!c->dlq) {
+        log_warn("ingest", "dropping %s[%d]@%lld (no dead_letter_topic): %s: %s", topic, (int)msg->partition,
+                 (long long)msg->offset, decode_reason_name(r->reason), r->detail);
+        ingest_ack_origin(c, topic, msg->partition, msg->offset);
+        return;
+    }
+    dlq_item *it = xcalloc(1, sizeof *it);
+    it->payload = xmalloc(msg->len ? msg->len : 1);
+    memcpy(it->payload, msg->payload, msg->len);
+    it->len = msg->len;
+    if (msg->key_len) {
+        it->key = xmalloc(msg->key_len);
+        memcpy(it->key, msg->key, msg->key_len);
+        it->keylen = msg->key_len;
+    }
+    it->topic = xstrdup(topic);
+    it->partition = msg->partition;
+    it->offset = msg->offset;
+    it->reason = r->reason;
+    snprintf(it->detail, sizeof it->detail, "%s", r->detail);
+    dlq_send(c, it);
+}
+
+/* ---- pausing and rebalancing ---- */
+
+static void set_paused(ingest_consumer *c, int on) {
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(c->rk, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
+        if (on)
+            rd_kafka_pause_partitions(c->rk, a);
+        else
+            rd_kafka_resume_partitions(c->rk, a);
+        rd_kafka_topic_partition_list_destroy(a);
+    }
+    pthread_mutex_lock(&c->mu);
+    c->m.paused = on;
+    if (on) c->m.pauses++;
+    pthread_mutex_unlock(&c->mu);
+    log_debug("ingest", "%s partitions (in flight %d)", on ? "paused" : "resumed", c->m.in_flight);
+}
+
+/* In-flight messages of the listed partitions. */
+static int inflight_of(ingest_consumer *c, const rd_kafka_topic_partition_list_t *parts) {
+    int n = 0;
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < parts->cnt; i++) {
+        part *p = part_find(c, parts->elems[i].topic, parts->elems[i].partition);
+        if (!p) continue;
+        for (size_t k = p->head; k < p->tail; k++) n += !p->q[k].acked && !p->q[k].released;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts) {
+    int64_t deadline = time_mono_ns() + (int64_t)(c->closing ? 0 : REVOKE_WAIT_MS) * 1000000;
+    while (inflight_of(c, parts) > 0 && time_mono_ns() < deadline) {
+        if (c->dlq) rd_kafka_poll(c->dlq, 10);
+        else {
+            struct timespec ts = {0, 10 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) log_warn("ingest", "commit on revoke: %s", rd_kafka_err2str(err));
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < parts->cnt; i++) {
+        for (int k = 0; k < c->n_parts; k++) {
+            part *p = c->parts[k];
+            if (p->partition != parts->elems[i].partition || strcmp(p->topic, parts->elems[i].topic) != 0) continue;
+            for (size_t j = p->head; j < p->tail; j++) c->m.in_flight -= !p->q[j].acked && !p->q[j].released;
+            part_free(p);
+            c->parts[k] = c->parts[--c->n_parts];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    /* stashed messages of revoked partitions go back to Kafka: the next owner reads them */
+    int kept = 0;
+    for (int i = 0; i < c->n_stash; i++) {
+        rd_kafka_message_t *m = c->stash[i];
+        int revoked = 0;
+        for (int k = 0; k < parts->cnt && !revoked; k++)
+            revoked = m->partition == parts->elems[k].partition &&
+                      strcmp(rd_kafka_topic_name(m->rkt), parts->elems[k].topic) == 0;
+        if (revoked)
+            rd_kafka_message_destroy(m);
+        else
+            c->stash[kept++] = m;
+    }
+    c->n_stash = kept;
+}
+
+static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
+    ingest_consumer *c = opaque;
+    int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    pthread_mutex_lock(&c->mu);
+    c->m.rebalances++;
+    pthread_mutex_unlock(&c->mu);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        pthread_mutex_lock(&c->mu);
+        for (int i = 0; i < parts->cnt; i++) {
+            if (part_find(c, parts->elems[i].topic, parts->elems[i].partition)) continue;
+            part *p = xcalloc(1, sizeof *p);
+            p->topic = xstrdup(parts->elems[i].topic);
+            p->partition = parts->elems[i].partition;
+            p->next_offset = -1;
+            c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
+            c->parts[c->n_parts++] = p;
+        }
+        int paused = c->m.paused;
+        pthread_mutex_unlock(&c->mu);
+        log_info("ingest", "assigned %d partitions", parts->cnt);
+        if (coop)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+        else
+            rd_kafka_assign(rk, parts);
+        if (paused) rd_kafka_pause_partitions(rk, parts);
+    } else {
+        if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
+            log_error("ingest", "rebalance error: %s", rd_kafka_err2str(err));
+        log_info("ingest", "revoking %d partitions", parts->cnt);
+        on_revoke(c, parts);
+        if (coop)
+            rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+        else
+            rd_kafka_assign(rk, NULL);
+    }
+}
+
+/* ---- opening ---- */
+
+static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen) {
+    char e[256];
+    if (rd_kafka_conf_set(conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
+        snprintf(err, errlen, "kafka property %s: %s", k, e);
+        return -1;
+    }
+    return 0;
+}
+
+static rd_kafka_conf_t *base_conf(const ingest_options *opt, char *err, size_t errlen) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, kafka_log);
+    for (int i = 0; i < opt->n_kafka; i++) {
+        if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    return conf;
+}
+
+ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen) {
+    if (opt->n_inputs == 0) {
+        snprintf(err, errlen, "no input topics");
+        return NULL;
+    }
+    ingest_consumer *c = xcalloc(1, sizeof *c);
+    c->opt = opt;
+    c->capacity = opt->queue_capacity > 0 ? opt->queue_capacity : INGEST_DEFAULT_QUEUE_CAPACITY;
+    pthread_mutex_init(&c->mu, NULL);
+
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set_log_cb(conf, kafka_log);
+    /* defaults the config may override ... */
+    if (conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
+        conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen))
+        goto fail_conf;
+    for (int i = 0; i < opt->n_kafka; i++)
+        if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) goto fail_conf;
+    /* ... and what at-least-once needs, which it may not */
+    if (conf_set(conf, "group.id", opt->group_id ? opt->group_id : "finsent", err, errlen) ||
+        conf_set(conf, "enable.auto.commit", "true", err, errlen) ||
+        conf_set(conf, "enable.auto.offset.store", "false", err, errlen) ||
+        conf_set(conf, "enable.partition.eof", "false", err, errlen))
+        goto fail_conf;
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance);
+    rd_kafka_conf_set_opaque(conf, c);
+    char e[512];
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
+    if (!c->rk) {
+        snprintf(err, errlen, "kafka consumer: %s", e);
+        goto fail_conf;
+    }
+    rd_kafka_poll_set_consumer(c->rk);
+
+    if (opt->dead_letter_topic) {
+        rd_kafka_conf_t *pconf = base_conf(opt, err, errlen);
+        if (!pconf) goto fail;
+        if (conf_set(pconf, "enable.idempotence", "true", err, errlen) ||
+            conf_set(pconf, "linger.ms", "5", err, errlen)) {
+            rd_kafka_conf_destroy(pconf);
+            goto fail;
+        }
+        rd_kafka_conf_set_dr_msg_cb(pconf, dlq_delivered);
+        rd_kafka_conf_set_opaque(pconf, c);
+        c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, e, sizeof e);
+        if (!c->dlq) {
+            snprintf(err, errlen, "kafka dead-letter producer: %s", e);
+            goto fail;
+        }
+    }
+
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(opt->n_inputs);
+    for (int i = 0; i < opt->n_inputs; i++)
+        rd_kafka_topic_partition_list_add(topics, opt->inputs[i].topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(c->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (rerr) {
+        snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(rerr));
+        goto fail;
+    }
+    return c;
+
+fail_conf:
+    rd_kafka_conf_destroy(conf);
+fail:
+    if (c->dlq) rd_kafka_destroy(c->dlq);
+    if (c->rk) {
+        rd_kafka_consumer_close(c->rk);
+        rd_kafka_destroy(c->rk);
+    }
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+    return NULL;
+}
+
+/* ---- polling ---- */
+
+/* Tracks, decodes and either returns the event or dead-letters it. */
+static event *take(ingest_consumer *c, rd_kafka_message_t *msg) {
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    pthread_mutex_lock(&c->mu);
+    part *p = part_find(c, topic, msg->partition);
+    if (p) {
+        part_push(p, msg->offset);
+        c->m.messages_in++;
+        if (++c->m.in_flight > c->m.in_flight_max) c->m.in_flight_max = c->m.in_flight;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (!p) { /* a straggler from a revoked partition: its next owner reads it */
+        log_debug("ingest", "dropping %s[%d]@%lld: not assigned", topic, (int)msg->partition, (long long)msg->offset);
+        return NULL;
+    }
+    int64_t ts = rd_kafka_message_timestamp(msg, NULL);
+    decode_msg dm = {.payload = msg->payload, .len = msg->len, .topic = topic, .partition = msg->partition,
+                     .offset = msg->offset, .timestamp_ms = ts};
+    decode_result r;
+    event *e = decode_message(c->opt, ingest_options_input(c->opt, topic), &dm, &r);
+    if (!e) {
+        dead_letter(c, msg, &r);
+        return NULL;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->m.events_out++;
+    c->m.truncated += (uint64_t)r.truncated;
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+static int in_flight(ingest_consumer *c) {
+    pthread_mutex_lock(&c->mu);
+    int n = c->m.in_flight;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+event *ingest_poll(ingest_consumer *c, int timeout_ms) {
+    int64_t deadline = time_mono_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        if (c->dlq) rd_kafka_poll(c->dlq, 0);
+        int n = in_flight(c);
+        if (c->m.paused && n <= c->capacity / 2) set_paused(c, 0);
+        int full = n >= c->capacity;
+        rd_kafka_message_t *msg;
+        if (!full && c->n_stash > 0) {
+            msg = c->stash[0];
+            memmove(c->stash, c->stash + 1, sizeof *c->stash * (size_t)--c->n_stash);
+        } else {
+            int64_t left = (deadline - time_mono_ns()) / 1000000;
+            int wait = left < 0 ? 0 : (int)left;
+            if ((full || c->dlq) && wait > POLL_SLICE_MS) wait = POLL_SLICE_MS;
+            msg = rd_kafka_consumer_poll(c->rk, wait);
+        }
+        if (msg && msg->err) {
+            log_warn("ingest", "consumer: %s", rd_kafka_message_errstr(msg));
+            rd_kafka_message_destroy(msg);
+        } else if (msg && full) {
+            if (c->n_stash == c->stash_cap) {
+                c->stash_cap = c->stash_cap ? c->stash_cap * 2 : 16;
+                c->stash = xrealloc(c->stash, sizeof *c->stash * (size_t)c->stash_cap);
+            }
+            c->stash[c->n_stash++] = msg;
+            if (!c->m.paused) set_paused(c, 1);
+        } else if (msg) {
+            event *e = take(c, msg);
+            rd_kafka_message_destroy(msg);
+            if (!c->m.paused && in_flight(c) >= c->capacity) set_paused(c, 1);
+            if (e) return e;
+        }
+        if (time_mono_ns() >= deadline) return NULL;
+    }
+}
+
+int ingest_close(ingest_consumer *c, int timeout_ms) {
+    if (!c) return 0;
+    int64_t deadline = time_mono_ns() + (int64_t)timeout_ms * 1000000;
+    if (!c->m.paused) set_paused(c, 1);
+    while (in_flight(c) > 0 && time_mono_ns() < deadline) {
+        if (c->dlq) rd_kafka_poll(c->dlq, 0);
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, 20);
+        if (msg) rd_kafka_message_destroy(msg); /* not tracked: redelivered to the next owner */
+    }
+    if (c->dlq) {
+        int64_t left = (deadline - time_mono_ns()) / 1000000;
+        rd_kafka_flush(c->dlq, left > 0 ? (int)left : 0);
+        rd_kafka_poll(c->dlq, 0);
+    }
+    int drained = in_flight(c) == 0;
+    if (!drained) log_warn("ingest", "closing with %d messages in flight; they will be redelivered", in_flight(c));
+    c->closing = 1;
+    rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) log_warn("ingest", "final commit: %s", rd_kafka_err2str(err));
+    rd_kafka_consumer_close(c->rk);
+    rd_kafka_destroy(c->rk);
+    if (c->dlq) {
+        rd_kafka_purge(c->dlq, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(c->dlq, 0);
+        rd_kafka_destroy(c->dlq);
+    }
+    for (int i = 0; i < c->n_stash; i++) rd_kafka_message_destroy(c->stash[i]);
+    free(c->stash);
+    for (int i = 0; i < c->n_parts; i++) part_free(c->parts[i]);
+    free(c->parts);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+    return drained ? 0 : 1;
+}

@@ -1,0 +1,93 @@
+/* consumer — the live Kafka source: a librdkafka consumer group over the
+ * configured input topics, decoding each message to an event, dead-lettering
+ * the bad ones, committing offsets only for acknowledged work.
+ *
+ * Threads: one thread calls ingest_poll (and finally ingest_close); any
+ * thread may call ingest_ack and ingest_metrics_get.
+ *
+ * At-least-once: every message handed out (or dead-lettered) is in flight
+ * until it is acknowledged (ingest_ack, or the dead-letter producer's
+ * delivery confirmation). Per partition, the stored offset only advances
+ * past a contiguous prefix of acknowledged messages (enable.auto.commit with
+ * enable.auto.offset.store=false; commits also on revoke and close), so a
+ * crash redelivers whatever was not durable and nothing else is skipped.
+ *
+ * Back-pressure: at most queue_capacity messages are in flight. When full,
+ * all assigned partitions are paused and ingest_poll keeps polling (so the
+ * group session and max.poll.interval.ms stay alive); they are resumed when
+ * in-flight falls to half the capacity.
+ *
+ * Rebalances: on revoke, the consumer waits (up to 2 s) for the revoked
+ * partitions' in-flight messages to be acknowledged, commits, then forgets
+ * them: later acks for them are ignored (counted). On assign, consumption
+ * resumes from the committed offsets. */
+#ifndef FINSENT_CONSUMER_H
+#define FINSENT_CONSUMER_H
+
+#include <stdint.h>
+
+#include "ingest/decode.h"
+#include "ingest/ingest.h"
+#include "util/event.h"
+
+typedef struct ingest_consumer ingest_consumer;
+
+/* Counters, copied out by ingest_metrics_get. */
+typedef struct ingest_metrics {
+    uint64_t messages_in;     /* messages received from Kafka */
+    uint64_t events_out;      /* decoded events handed out */
+    uint64_t dead_lettered;   /* messages dead-lettered (all reasons) */
+    uint64_t dead_letter_by_reason[DECODE_N_REASONS];
+    uint64_t dead_letter_retries; /* dead-letter produce attempts that failed and were retried */
+    uint64_t truncated;       /* events whose text was cut to max_text_bytes */
+    uint64_t acked;           /* acknowledgements applied */
+    uint64_t acks_ignored;    /* acks for partitions no longer assigned or unknown offsets */
+    uint64_t pauses;          /* times the partitions were paused for back-pressure */
+    uint64_t rebalances;      /* assign + revoke callbacks */
+    int in_flight;            /* polled (or dead-lettering) and not yet acknowledged */
+    int in_flight_max;        /* the highest in_flight seen */
+    int paused;               /* 1 while paused for back-pressure */
+    int assigned_partitions;
+    int64_t lag;              /* sum over assigned partitions of high watermark - next offset (cached, -1 unknown) */
+} ingest_metrics;
+
+/* Creates the consumer and (when dead_letter_topic is set) the idempotent
+ * dead-letter producer from opt (which must outlive the consumer), and
+ * subscribes to the input topics. Returns NULL with a one-line reason in
+ * err (naming the bad property or topic) on failure. */
+ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen);
+
+/* Waits up to timeout_ms for the next good event. Returns it (the caller
+ * owns it and must eventually ingest_ack it, then event_free it) or NULL
+ * when none came in time. Dead letters are produced inside and never
+ * returned. Must be called regularly (at least every few seconds) even when
+ * the caller has nothing to do, so that the group stays alive. */
+event *ingest_poll(ingest_consumer *c, int timeout_ms);
+
+/* Acknowledges that e's effects are durable: its offset may be committed
+ * once every earlier message of its partition is acknowledged too. Reads
+ * only e's origin fields, so e may be freed right after. Thread-safe;
+ * acks for revoked partitions or repeated acks are ignored (counted). */
+void ingest_ack(ingest_consumer *c, const event *e);
+
+/* Says that e has left the bounded part of the pipeline (it is counted in
+ * its windows) while its offset must still wait for ingest_ack (until the
+ * windows close): it stops counting towards queue_capacity, so that events
+ * held by open windows never stall consumption. Reads only e's origin;
+ * thread-safe; unknown or repeated releases are ignored. */
+void ingest_release(ingest_consumer *c, const event *e);
+
+/* The same by origin. */
+void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset);
+
+/* Copies the counters. Thread-safe. */
+void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);
+
+/* Stops consuming: pauses, waits up to timeout_ms for in-flight messages to
+ * be acknowledged and dead letters delivered, commits what is acknowledged,
+ * leaves the group and frees everything. Call from the polling thread.
+ * Returns 0 when everything drained, 1 when the bound was hit (the rest is
+ * redelivered to the next owner). NULL is a no-op returning 0. */
+int ingest_close(ingest_consumer *c, int timeout_ms);
+
+#endif

@@ -1,0 +1,355 @@
+/* decode — message bytes to an event or a dead-letter reason; see decode.h. */
+#include "ingest/decode.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#define ENTITY_MAX_BYTES 64
+
+static const char *const reason_names[DECODE_N_REASONS] = {
+    [DECODE_OK] = "ok",
+    [DECODE_EMPTY_MESSAGE] = "empty_message",
+    [DECODE_OVERSIZE] = "oversize",
+    [DECODE_INVALID_UTF8] = "invalid_utf8",
+    [DECODE_INVALID_JSON] = "invalid_json",
+    [DECODE_NOT_AN_OBJECT] = "not_an_object",
+    [DECODE_BAD_FIELD_TYPE] = "bad_field_type",
+    [DECODE_BAD_TIMESTAMP] = "bad_timestamp",
+    [DECODE_MISSING_TIMESTAMP] = "missing_timestamp",
+    [DECODE_MISSING_TEXT] = "missing_text",
+    [DECODE_EMPTY_TEXT] = "empty_text",
+    [DECODE_ID_TOO_LONG] = "id_too_long",
+    [DECODE_EMPTY_ID] = "empty_id",
+    [DECODE_TOO_MANY_ENTITIES] = "too_many_entities",
+    [DECODE_BAD_ENTITY] = "bad_entity",
+};
+
+const char *decode_reason_name(enum decode_reason r) {
+    if ((int)r < 0 || r >= DECODE_N_REASONS) return "unknown";
+    return reason_names[r];
+}
+
+int decode_utf8_valid(const char *s, size_t n) {
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) { /* ASCII fast path */
+            i++;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0) return 0;
+        i += (size_t)k;
+    }
+    return 1;
+}
+
+/* Compares one pointer token (with ~0 ~1 escapes, len bytes) to a key. */
+static int token_equals(const char *tok, size_t len, const char *key) {
+    size_t i = 0;
+    while (i < len) {
+        char c = tok[i++];
+        if (c == '~' && i < len && (tok[i] == '0' || tok[i] == '1')) c = tok[i++] == '0' ? '~' : '/';
+        if (*key++ != c) return 0;
+    }
+    return *key == '\0';
+}
+
+cJSON *decode_pointer(cJSON *root, const char *pointer) {
+    cJSON *cur = root;
+    const char *p = pointer;
+    if (*p == '\0') return cur;
+    if (*p != '/') return NULL;
+    while (cur && *p == '/') {
+        p++;
+        size_t len = strcspn(p, "/");
+        if (cJSON_IsArray(cur)) {
+            if (len == 0 || len > 9 || (len > 1 && p[0] == '0')) return NULL;
+            int idx = 0;
+            for (size_t i = 0; i < len; i++) {
+                if (!isdigit((unsigned char)p[i])) return NULL;
+                idx = idx * 10 + (p[i] - '0');
+            }
+            cur = cJSON_GetArrayItem(cur, idx);
+        } else if (cJSON_IsObject(cur)) {
+            cJSON *child = cur->child;
+            while (child && !(child->string && token_equals(p, len, child->string))) child = child->next;
+            cur = child;
+        } else {
+            return NULL;
+        }
+        p += len;
+    }
+    return cur;
+}
+
+/* decoding state for one message */
+typedef struct dctx {
+    const ingest_options *opt;
+    const ingest_fields *f;
+    cJSON *root;
+    decode_result *res;
+} dctx;
+
+__attribute__((format(printf, 3, 4))) static int fail(dctx *c, enum decode_reason r, const char *fmt, ...) {
+    c->res->reason = r;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->res->detail, sizeof c->res->detail, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Looks up a field: the configured pointer or the default. A JSON null
+ * counts as absent, and so does a field mapped to "" (not mapped). */
+static cJSON *field(dctx *c, const char *configured, const char *dflt, const char **used) {
+    *used = configured ? configured : dflt;
+    if (!**used) return NULL;
+    cJSON *it = decode_pointer(c->root, *used);
+    return (it && cJSON_IsNull(it)) ? NULL : it;
+}
+
+/* Gets an optional string field into *out (borrowed from the JSON tree). */
+static int string_field(dctx *c, const char *configured, const char *dflt, const char *name, const char **out) {
+    const char *ptr;
+    cJSON *it = field(c, configured, dflt, &ptr);
+    *out = NULL;
+    if (!it) return 0;
+    if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "%s (%s) is not a string", name, ptr);
+    if (!decode_utf8_valid(it->valuestring, strlen(it->valuestring)))
+        return fail(c, DECODE_INVALID_UTF8, "%s (%s) decodes to invalid UTF-8", name, ptr);
+    *out = it->valuestring;
+    return 0;
+}
+
+static int blank(const char *s) {
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s)) return 0;
+    return 1;
+}
+
+/* Cuts s (len bytes, valid UTF-8) to at most max bytes at a character boundary. */
+static size_t utf8_cut(const char *s, size_t len, size_t max) {
+    if (len <= max) return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return n;
+}
+
+static int build_text(dctx *c, event *e) {
+    const char *title, *body, *text;
+    if (string_field(c, c->f->title, "/title", "title", &title) ||
+        string_field(c, c->f->body, "/body", "body", &body) ||
+        string_field(c, c->f->text, "/text", "text", &text))
+        return -1;
+    if (!body) body = text;
+    if (!title && !body) return fail(c, DECODE_MISSING_TEXT, "none of title, body, text is present");
+    int has_title = title && !blank(title), has_body = body && !blank(body);
+    if (!has_title && !has_body) return fail(c, DECODE_EMPTY_TEXT, "title and body are empty");
+    char *joined;
+    if (has_title && has_body)
+        joined = xasprintf("%s. %s", title, body);
+    else
+        joined = xstrdup(has_title ? title : body);
+    size_t len = strlen(joined);
+    size_t max = c->opt && c->opt->max_text_bytes ? c->opt->max_text_bytes : INGEST_DEFAULT_MAX_TEXT_BYTES;
+    size_t cut = utf8_cut(joined, len, max);
+    if (cut < len) {
+        joined[cut] = '\0';
+        c->res->truncated = 1;
+    }
+    e->text = joined;
+    return 0;
+}
+
+static int build_ts(dctx *c, event *e, int64_t kafka_ts) {
+    const char *ptr;
+    cJSON *it = field(c, c->f->ts, "/ts", &ptr);
+    if (!it) {
+        if (kafka_ts < 0) return fail(c, DECODE_MISSING_TIMESTAMP, "no ts (%s) and no Kafka timestamp", ptr);
+        e->ts_ms = kafka_ts;
+        return 0;
+    }
+    if (cJSON_IsNumber(it)) {
+        double v = it->valuedouble;
+        if (v != v || v < -9.2e18 || v > 9.2e18) return fail(c, DECODE_BAD_TIMESTAMP, "ts (%s) out of range", ptr);
+        e->ts_ms = (int64_t)v;
+        return 0;
+    }
+    if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "ts (%s) is neither a string nor a number", ptr);
+    if (time_parse(it->valuestring, &e->ts_ms) != 0)
+        return fail(c, DECODE_BAD_TIMESTAMP, "ts (%s) is not RFC 3339 or epoch ms: \"%.40s\"", ptr, it->valuestring);
+    return 0;
+}
+
+static int build_id(dctx *c, event *e, const decode_msg *m) {
+    const char *ptr;
+    cJSON *it = field(c, c->f->id, "/id", &ptr);
+    if (!it) {
+        if (m->topic)
+            e->id = xasprintf("%s-%d-%lld", m->topic, (int)m->partition, (long long)m->offset);
+        else
+            e->id = xasprintf("%s-%lld", e->stream, (long long)m->offset);
+        return 0;
+    }
+    if (cJSON_IsNumber(it)) {
+        double v = it->valuedouble;
+        if (v != (double)(long long)v) return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is not an integer", ptr);
+        e->id = xasprintf("%lld", (long long)v);
+        return 0;
+    }
+    if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is neither a string nor an integer", ptr);
+    size_t len = strlen(it->valuestring);
+    if (len == 0) return fail(c, DECODE_EMPTY_ID, "id (%s) is empty", ptr);
+    if (len > INGEST_DEFAULT_MAX_ID_BYTES)
+        return fail(c, DECODE_ID_TOO_LONG, "id (%s) is %zu bytes, limit %d", ptr, len, INGEST_DEFAULT_MAX_ID_BYTES);
+    if (!decode_utf8_valid(it->valuestring, len))
+        return fail(c, DECODE_INVALID_UTF8, "id (%s) decodes to invalid UTF-8", ptr);
+    e->id = xstrdup(it->valuestring);
+    return 0;
+}
+
+/* Adds an upper-cased, trimmed entity key. */
+static int add_entity(dctx *c, event *e, const char *s, size_t len) {
+    while (len && isspace((unsigned char)*s)) s++, len--;
+    while (len && isspace((unsigned char)s[len - 1])) len--;
+    if (len == 0 || len > ENTITY_MAX_BYTES)
+        return fail(c, DECODE_BAD_ENTITY, "entity \"%.40s\" is empty or longer than %d bytes", s, ENTITY_MAX_BYTES);
+    char key[ENTITY_MAX_BYTES + 1];
+    for (size_t i = 0; i < len; i++) key[i] = (char)toupper((unsigned char)s[i]);
+    key[len] = '\0';
+    event_add_entity(e, key);
+    if (e->n_entities > INGEST_DEFAULT_MAX_ENTITIES)
+        return fail(c, DECODE_TOO_MANY_ENTITIES, "more than %d entities", INGEST_DEFAULT_MAX_ENTITIES);
+    return 0;
+}
+
+static int entities_from_field(dctx *c, event *e) {
+    const char *ptr;
+    cJSON *arr = field(c, c->f->entities, "/entities", &ptr);
+    if (!arr && !c->f->entities) arr = field(c, NULL, "/tickers", &ptr);
+    if (!arr) return 0;
+    if (!cJSON_IsArray(arr)) return fail(c, DECODE_BAD_FIELD_TYPE, "entities (%s) is not an array", ptr);
+    if (cJSON_GetArraySize(arr) > INGEST_DEFAULT_MAX_ENTITIES)
+        return fail(c, DECODE_TOO_MANY_ENTITIES, "entities (%s) has %d items, limit %d", ptr, cJSON_GetArraySize(arr),
+                    INGEST_DEFAULT_MAX_ENTITIES);
+    cJSON *it;
+    cJSON_ArrayForEach(it, arr) {
+        if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "entities (%s) has a non-string item", ptr);
+        if (!decode_utf8_valid(it->valuestring, strlen(it->valuestring)))
+            return fail(c, DECODE_INVALID_UTF8, "entities (%s) has invalid UTF-8", ptr);
+        if (add_entity(c, e, it->valuestring, strlen(it->valuestring))) return -1;
+    }
+    return 0;
+}
+
+/* A word character for boundaries: ASCII letters and digits and any
+ * non-ASCII byte (so that "Appleé" is not the word "Apple"). */
+static int wordch(unsigned char ch) { return isalnum(ch) || ch >= 0x80 || ch == '_'; }
+
+static int cashtags(dctx *c, event *e) {
+    const unsigned char *t = (const unsigned char *)e->text;
+    for (size_t i = 0; t[i]; i++) {
+        if (t[i] != '$' || (i > 0 && (wordch(t[i - 1]) || t[i - 1] == '$'))) continue;
+        size_t j = i + 1, n = 0;
+        while (isalpha(t[j]) && n < 7) j++, n++;
+        if (n < 1 || n > 6) continue;
+        size_t end = j;
+        if (t[j] == '.' && isalpha(t[j + 1])) {
+            size_t k = j + 1, m = 0;
+            while (isalpha(t[k]) && m < 3) k++, m++;
+            if (m <= 2 && !wordch(t[k])) end = k;
+        }
+        if (wordch(t[end])) continue;
+        if (add_entity(c, e, (const char *)t + i + 1, end - i - 1)) return -1;
+        i = end - 1;
+    }
+    return 0;
+}
+
+static int watchlist(dctx *c, event *e) {
+    if (!c->opt) return 0;
+    const char *text = e->text;
+    for (int w = 0; w < c->opt->n_watchlist; w++) {
+        const ingest_watch *wl = &c->opt->watchlist[w];
+        size_t n = strlen(wl->name);
+        if (n == 0) continue;
+        for (const char *p = strcasestr(text, wl->name); p; p = strcasestr(p + 1, wl->name)) {
+            if ((p == text || !wordch((unsigned char)p[-1])) && !wordch((unsigned char)p[n])) {
+                if (add_entity(c, e, wl->entity, strlen(wl->entity))) return -1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+static const ingest_fields default_fields;
+
+event *decode_message(const ingest_options *opt, const ingest_input *in, const decode_msg *m, decode_result *res) {
+    memset(res, 0, sizeof *res);
+    dctx c = {.opt = opt, .f = in ? &in->fields : &default_fields, .res = res};
+    size_t max = opt && opt->max_message_bytes ? opt->max_message_bytes : INGEST_DEFAULT_MAX_MESSAGE_BYTES;
+    if (m->len == 0) {
+        fail(&c, DECODE_EMPTY_MESSAGE, "the payload is empty");
+        return NULL;
+    }
+    if (m->len > max) {
+        fail(&c, DECODE_OVERSIZE, "the payload is %zu bytes, limit %zu", m->len, max);
+        return NULL;
+    }
+    if (!decode_utf8_valid(m->payload, m->len)) {
+        fail(&c, DECODE_INVALID_UTF8, "the payload is not valid UTF-8");
+        return NULL;
+    }
+    if (memchr(m->payload, '\0', m->len)) {
+        fail(&c, DECODE_INVALID_JSON, "the payload contains a NUL byte");
+        return NULL;
+    }
+    const char *end = NULL;
+    c.root = cJSON_ParseWithLengthOpts(m->payload, m->len, &end, 0);
+    if (!c.root || (size_t)(end - (const char *)m->payload) != m->len) {
+        /* trailing bytes: skip whitespace before deciding */
+        const char *p = end ? end : m->payload;
+        const char *stop = (const char *)m->payload + m->len;
+        while (c.root && p < stop && isspace((unsigned char)*p)) p++;
+        if (!c.root || p != stop) {
+            size_t at = end ? (size_t)(end - (const char *)m->payload) : 0;
+            cJSON_Delete(c.root);
+            fail(&c, DECODE_INVALID_JSON, "not valid JSON (near byte %zu)", at);
+            return NULL;
+        }
+    }
+    if (!cJSON_IsObject(c.root)) {
+        cJSON_Delete(c.root);
+        fail(&c, DECODE_NOT_AN_OBJECT, "the payload is JSON but not an object");
+        return NULL;
+    }
+    event *e = xcalloc(1, sizeof *e);
+    e->stream = xstrdup(in && in->stream ? in->stream : in ? in->topic : m->topic ? m->topic : "file");
+    e->origin_topic = m->topic ? xstrdup(m->topic) : NULL;
+    e->origin_partition = m->partition;
+    e->origin_offset = m->offset;
+    e->topic.index = -1;
+    e->sentiment.index = -1;
+    const char *source;
+    int rc = build_text(&c, e) || build_ts(&c, e, m->timestamp_ms) || build_id(&c, e, m) ||
+             string_field(&c, c.f->source, "/source", "source", &source) || entities_from_field(&c, e) ||
+             cashtags(&c, e) || watchlist(&c, e);
+    if (!rc && source) e->source = xstrdup(source);
+    cJSON_Delete(c.root);
+    if (rc) {
+        event_free(e);
+        return NULL;
+    }
+    return e;
+}

@@ -1,0 +1,68 @@
+/* ingest — ownership helpers for ingest_options; see ingest.h. */
+#include "ingest/ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+static void fields_free(ingest_fields *f) {
+    free(f->id);
+    free(f->ts);
+    free(f->title);
+    free(f->body);
+    free(f->text);
+    free(f->source);
+    free(f->entities);
+}
+
+void ingest_options_free(ingest_options *o) {
+    for (int i = 0; i < o->n_kafka; i++) {
+        free(o->kafka[i].key);
+        free(o->kafka[i].value);
+    }
+    free(o->kafka);
+    free(o->group_id);
+    for (int i = 0; i < o->n_inputs; i++) {
+        free(o->inputs[i].topic);
+        free(o->inputs[i].stream);
+        fields_free(&o->inputs[i].fields);
+    }
+    free(o->inputs);
+    free(o->dead_letter_topic);
+    for (int i = 0; i < o->n_watchlist; i++) {
+        free(o->watchlist[i].name);
+        free(o->watchlist[i].entity);
+    }
+    free(o->watchlist);
+    memset(o, 0, sizeof *o);
+}
+
+void ingest_options_set_kafka(ingest_options *o, const char *key, const char *value) {
+    o->kafka = xrealloc(o->kafka, sizeof *o->kafka * (size_t)(o->n_kafka + 1));
+    o->kafka[o->n_kafka].key = xstrdup(key);
+    o->kafka[o->n_kafka].value = xstrdup(value);
+    o->n_kafka++;
+}
+
+ingest_input *ingest_options_add_input(ingest_options *o, const char *topic, const char *stream) {
+    o->inputs = xrealloc(o->inputs, sizeof *o->inputs * (size_t)(o->n_inputs + 1));
+    ingest_input *in = &o->inputs[o->n_inputs++];
+    memset(in, 0, sizeof *in);
+    in->topic = xstrdup(topic);
+    in->stream = stream ? xstrdup(stream) : NULL;
+    return in;
+}
+
+void ingest_options_add_watch(ingest_options *o, const char *name, const char *entity) {
+    o->watchlist = xrealloc(o->watchlist, sizeof *o->watchlist * (size_t)(o->n_watchlist + 1));
+    o->watchlist[o->n_watchlist].name = xstrdup(name);
+    o->watchlist[o->n_watchlist].entity = xstrdup(entity);
+    o->n_watchlist++;
+}
+
+const ingest_input *ingest_options_input(const ingest_options *o, const char *topic) {
+    for (int i = 0; i < o->n_inputs; i++)
+        if (strcmp(o->inputs[i].topic, topic) == 0) return &o->inputs[i];
+    return NULL;
+}

@@ -1,0 +1,86 @@
+/* ingest — the options of the ingest module, shared by the live consumer,
+ * the replay sources and the config loader.
+ *
+ * The config engineer's loader fills an ingest_options from the config file
+ * (keys: kafka{...}, group_id, inputs[] {topic, stream, fields{id, ts,
+ * title, body, text, source, entities}}, dead_letter_topic, queue_capacity,
+ * max_message_bytes, max_text_bytes, watchlist[] {name, entity}); the
+ * consumer and the replay sources read it and never change it. Every string
+ * is owned by the options (ingest_options_free frees them). */
+#ifndef FINSENT_INGEST_H
+#define FINSENT_INGEST_H
+
+#include <stddef.h>
+
+#define INGEST_DEFAULT_QUEUE_CAPACITY 10000
+#define INGEST_DEFAULT_MAX_MESSAGE_BYTES (1024 * 1024)
+#define INGEST_DEFAULT_MAX_TEXT_BYTES 8192
+#define INGEST_DEFAULT_MAX_ID_BYTES 256
+#define INGEST_DEFAULT_MAX_ENTITIES 64
+
+/* JSON pointers (RFC 6901, "~0" "~1" escapes) into an input message. NULL
+ * means the default: "/id", "/ts", "/title", "/body", "/text", "/source",
+ * and "/entities" falling back to "/tickers". */
+typedef struct ingest_fields {
+    char *id;
+    char *ts;
+    char *title;
+    char *body;
+    char *text;
+    char *source;
+    char *entities;
+} ingest_fields;
+
+/* One input topic: where it comes from and what its events are called. */
+typedef struct ingest_input {
+    char *topic;  /* Kafka topic name */
+    char *stream; /* stream name put on events, e.g. "news"; NULL: the topic */
+    ingest_fields fields;
+} ingest_input;
+
+/* A watch-list entry: a case-insensitive whole-word name in the text that
+ * adds an entity key, e.g. {"Goldman Sachs", "GS"}. */
+typedef struct ingest_watch {
+    char *name;
+    char *entity;
+} ingest_watch;
+
+/* A librdkafka property passed through unchanged (security, SASL, TLS,
+ * bootstrap.servers, ...). */
+typedef struct ingest_kv {
+    char *key;
+    char *value;
+} ingest_kv;
+
+typedef struct ingest_options {
+    ingest_kv *kafka;
+    int n_kafka;
+    char *group_id;            /* consumer group; NULL: "finsent" */
+    ingest_input *inputs;
+    int n_inputs;
+    char *dead_letter_topic;   /* NULL: dead letters are counted and logged only */
+    int queue_capacity;        /* in-flight messages (polled, not yet acked); <= 0: default */
+    size_t max_message_bytes;  /* larger messages are dead-lettered "oversize"; 0: default */
+    size_t max_text_bytes;     /* longer text is truncated at a UTF-8 boundary; 0: default */
+    ingest_watch *watchlist;
+    int n_watchlist;
+} ingest_options;
+
+/* Frees every string and array the options own (not the struct itself) and
+ * zeroes it; a zeroed struct is a no-op. */
+void ingest_options_free(ingest_options *o);
+
+/* Appends a kafka pass-through property (copied). Can't fail. */
+void ingest_options_set_kafka(ingest_options *o, const char *key, const char *value);
+
+/* Appends an input with the default field mapping (strings copied); returns
+ * it so that the caller may set field pointers (owned, xstrdup'ed). */
+ingest_input *ingest_options_add_input(ingest_options *o, const char *topic, const char *stream);
+
+/* Appends a watch-list entry (strings copied). */
+void ingest_options_add_watch(ingest_options *o, const char *name, const char *entity);
+
+/* The input whose topic is `topic`, or NULL. */
+const ingest_input *ingest_options_input(const ingest_options *o, const char *topic);
+
+#endif
