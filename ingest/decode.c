@@ -106,6 +106,9 @@ __attribute__((format(printf, 3, 4))) static int fail(dctx *c, enum decode_reaso
     va_start(ap, fmt);
     vsnprintf(c->res->detail, sizeof c->res->detail, fmt, ap);
     va_end(ap);
+    /* one line: quoted values from the message may hold control characters */
+    for (char *p = c->res->detail; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     return -1;
 }
 
