@@ -206,7 +206,9 @@ static int build_id(dctx *c, event *e, const decode_msg *m) {
     }
     if (cJSON_IsNumber(it)) {
         double v = it->valuedouble;
-        if (v != (double)(long long)v) return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is not an integer", ptr);
+        /* range first: converting a double beyond long long is undefined */
+        if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0) || v != (double)(long long)v)
+            return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is not a 64-bit integer", ptr);
         e->id = xasprintf("%lld", (long long)v);
         return 0;
     }
