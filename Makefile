@@ -119,4 +119,7 @@ fuzz-long: fuzz
 clean:
 	rm -rf build build-asan build-fuzz finsent
 
+# .incbin inputs are invisible to -MMD
+$(BUILD)/app/demo_assets.o: app/demo/feed.jsonl configs/demo.json
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -33,6 +33,7 @@ struct alerts {
     int put_failed; /* an outbox write failed during the current call */
     win_late_fn on_late;
     void *late_ud;
+    const alerts_observer *observer;
 };
 
 /* Writes one alert to the outbox; 0, or -1 leaving it to the caller. */
@@ -72,6 +73,7 @@ static int flush_backlog(alerts *a) {
 
 static void on_alert(const alert *al, void *ud) {
     alerts *a = ud;
+    if (a->observer && a->observer->on_alert) a->observer->on_alert(al, a->observer->ud);
     char *body = payload_alert_json(al);
     log_info("alerts", "%s %s on %s (id %s)", al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name,
              al->key->name, al->id);
@@ -87,6 +89,11 @@ static void on_alert(const alert *al, void *ud) {
 static void on_windows(const win_result *r, int n, void *ud) {
     alerts *a = ud;
     a->windows_closed += n;
+    if (a->observer && a->observer->on_window)
+        for (int i = 0; i < n; i++) {
+            const bl_state *b = bl_get(a->bt, r[i].key->id);
+            a->observer->on_window(&r[i], b, bl_ready(a->bt, b), a->observer->ud);
+        }
     as_process(a->as, r, n);
 }
 
@@ -147,6 +154,7 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     a->as = as_create(a->rules, a->n_rules, o->silences, o->n_silences, a->bt, on_alert, a);
     a->on_late = o->on_late;
     a->late_ud = o->late_ud;
+    a->observer = o->observer;
     a->win = win_create(&o->window, on_windows, on_late, a);
     return a;
 }

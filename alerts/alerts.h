@@ -46,7 +46,20 @@ typedef struct alerts_options {
     const char *outbox_path;
     win_late_fn on_late; /* late events (dead-letter them); may be NULL */
     void *late_ud;
+    const struct alerts_observer *observer; /* may be NULL; borrowed */
 } alerts_options;
+
+/* Watches the engine for back-test reports and tests; either callback may
+ * be NULL. Both run inside alerts_add / alerts_observe / alerts_tick /
+ * alerts_flush on the caller's thread. */
+typedef struct alerts_observer {
+    /* A closed window, with the key's baseline as the rules saw it (before
+     * this window is folded in) and whether that baseline was past warm-up. */
+    void (*on_window)(const win_result *r, const bl_state *baseline, int baseline_ready, void *ud);
+    /* An alert handed to the outbox: fired, sent again, or resolved. */
+    void (*on_alert)(const alert *al, void *ud);
+    void *ud;
+} alerts_observer;
 
 typedef struct alerts_metrics {
     int64_t events, bad_labels, late_events;

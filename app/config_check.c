@@ -2,6 +2,8 @@
  * config_check.h. Messages follow cfgschema's "expected ..., got ..." form. */
 #include "app/config_check.h"
 
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -77,18 +79,21 @@ int cfg_check_sink(void *obj, const cJSON *json, cfg_ctx *ctx) {
 }
 
 /* True when s is "host:port", "[v6]:port" with a port from 1 to 65535. */
+/* The metrics endpoint listens on an IPv4 address or localhost; port 0
+ * picks a free one. Same rule as http_endpoint_start. */
 static bool host_port_ok(const char *s) {
     const char *colon = strrchr(s, ':');
     if (!colon || colon == s || colon[1] == '\0') return false;
+    char host[64];
     size_t hl = (size_t)(colon - s);
-    if (s[0] == '[') {
-        if (s[hl - 1] != ']' || hl < 3) return false;
-    } else if (memchr(s, ':', hl) || memchr(s, ' ', hl)) {
-        return false;
-    }
+    if (hl >= sizeof host) return false;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    struct in_addr a;
+    if (strcmp(host, "localhost") != 0 && inet_pton(AF_INET, host, &a) != 1) return false;
     char *end;
     long port = strtol(colon + 1, &end, 10);
-    return *end == '\0' && colon[1] >= '0' && colon[1] <= '9' && port >= 1 && port <= 65535;
+    return *end == '\0' && colon[1] >= '0' && colon[1] <= '9' && port >= 0 && port <= 65535;
 }
 
 int cfg_check_metrics(void *obj, const cJSON *json, cfg_ctx *ctx) {

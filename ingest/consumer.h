@@ -80,6 +80,12 @@ void ingest_release(ingest_consumer *c, const event *e);
 /* The same by origin. */
 void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset);
 
+/* Calls fn for every partition of every input topic, from the cluster's
+ * metadata (waiting up to timeout_ms per topic); returns how many. A topic
+ * whose metadata cannot be had is logged and skipped. */
+int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
+                           int timeout_ms);
+
 /* Copies the counters. Thread-safe. */
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);
 

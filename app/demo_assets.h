@@ -1,0 +1,14 @@
+/* demo_assets — the bundled demo feed and config, compiled into the binary
+ * (app/demo/feed.jsonl, configs/demo.json) so that `finsent demo` needs
+ * nothing but the model directory. */
+#ifndef FINSENT_DEMO_ASSETS_H
+#define FINSENT_DEMO_ASSETS_H
+
+#include <stddef.h>
+
+/* The feed: kcat -J style envelopes, one per line (tools/make_demo_feed.py). */
+const char *demo_feed(size_t *len);
+/* The demo config, with ${FINSENT_DEMO_*} placeholders the demo fills. */
+const char *demo_config(size_t *len);
+
+#endif

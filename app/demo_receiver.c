@@ -1,0 +1,93 @@
+/* demo_receiver — prints alerts as a risk analyst would want to read them;
+ * see demo_receiver.h. */
+#include "app/demo_receiver.h"
+
+#include <cJSON.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+#define MAX_IDS 1024
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static demo_received g_counts;
+static char g_ids[MAX_IDS][40];
+
+static const char *str(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num(const cJSON *o, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* "2026-03-02T10:00:00.000Z" → "03-02 10:00" */
+static void short_time(const char *iso, char *out, size_t len) {
+    if (strlen(iso) >= 16)
+        snprintf(out, len, "%.5s %.5s", iso + 5, iso + 11);
+    else
+        snprintf(out, len, "%s", iso);
+}
+
+static void count_id(const char *id) {
+    for (int i = 0; i < g_counts.distinct_ids && i < MAX_IDS; i++)
+        if (strcmp(g_ids[i], id) == 0) return;
+    if (g_counts.distinct_ids < MAX_IDS) snprintf(g_ids[g_counts.distinct_ids], sizeof g_ids[0], "%s", id);
+    g_counts.distinct_ids++;
+}
+
+static void on_request(const hs_request *r, void *ud) {
+    (void)ud;
+    cJSON *a = cJSON_ParseWithLength(r->body ? r->body : "", r->body_len);
+    if (!a) return;
+    const cJSON *key = cJSON_GetObjectItemCaseSensitive(a, "key");
+    const cJSON *win = cJSON_GetObjectItemCaseSensitive(a, "window");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(a, "stats");
+    const cJSON *samples = cJSON_GetObjectItemCaseSensitive(a, "samples");
+    int firing = strcmp(str(a, "status"), "firing") == 0;
+    char t0[16], t1[16];
+    short_time(str(win, "start"), t0, sizeof t0);
+    short_time(str(win, "end"), t1, sizeof t1);
+
+    pthread_mutex_lock(&g_lock);
+    if (firing)
+        g_counts.firing++;
+    else
+        g_counts.resolved++;
+    g_counts.signed_ok += r->sig_valid;
+    count_id(str(a, "id"));
+    flockfile(stdout);
+    printf("\n%s %-8s %-22s %s  window %s-%s UTC  (id %.12s, signature %s)\n", firing ? "ALERT" : "CLEAR",
+           str(a, "severity"), str(a, "rule"), str(key, "name"), t0, t1 + 6, str(a, "id"),
+           r->sig_valid ? "ok" : "BAD");
+    printf("      %d messages, %d negative (%.0f%% vs baseline %.0f%%), %.1fx the usual negatives\n",
+           (int)num(st, "count"), (int)num(st, "negatives"), 100 * num(st, "negative_share"),
+           100 * num(st, "baseline_share"), num(st, "ratio"));
+    int k = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, samples) {
+        if (k++ == 2) break;
+        printf("      \"%.110s\"  (%s, p_neg %.2f)\n", str(s, "text"), str(s, "source"), num(s, "score"));
+    }
+    fflush(stdout);
+    funlockfile(stdout);
+    pthread_mutex_unlock(&g_lock);
+    cJSON_Delete(a);
+}
+
+http_server *demo_receiver_start(const char *secret) {
+    http_server *s = hs_start(secret);
+    if (s) hs_set_on_request(s, on_request, NULL);
+    return s;
+}
+
+demo_received demo_receiver_counts(void) {
+    pthread_mutex_lock(&g_lock);
+    demo_received c = g_counts;
+    pthread_mutex_unlock(&g_lock);
+    return c;
+}

@@ -1,0 +1,25 @@
+/* ops_metrics — ingest collectors; see ops_metrics.h. */
+#include "app/ops_metrics.h"
+
+#include <stdio.h>
+
+#include "ingest/decode.h"
+
+void ops_collect_ingest(metrics_writer *w, void *arg) {
+    ingest_metrics m;
+    ingest_metrics_get(arg, &m);
+    mw_counter(w, "finsent_messages_in_total", "Messages read from Kafka.", "", (double)m.messages_in);
+    for (int r = 1; r < DECODE_N_REASONS; r++) {
+        char labels[96];
+        snprintf(labels, sizeof labels, "reason=\"%s\"", decode_reason_name((enum decode_reason)r));
+        mw_counter(w, "finsent_dead_letters_total", "Messages sent to the dead-letter topic, by reason.", labels,
+                   (double)m.dead_letter_by_reason[r]);
+    }
+    mw_counter(w, "finsent_texts_truncated_total", "Texts cut to ingest.max_text_bytes.", "", (double)m.truncated);
+    mw_gauge(w, "finsent_in_flight", "Messages polled and still in the bounded pipeline.", "", m.in_flight);
+    mw_gauge(w, "finsent_consumer_paused", "1 while partitions are paused for back-pressure.", "", m.paused);
+    mw_gauge(w, "finsent_assigned_partitions", "Partitions assigned to this instance.", "", m.assigned_partitions);
+    mw_gauge(w, "finsent_consumer_lag", "Messages behind the high watermark, over assigned partitions (-1 unknown).",
+             "", (double)m.lag);
+    mw_counter(w, "finsent_rebalances_total", "Partition assignments and revocations.", "", (double)m.rebalances);
+}

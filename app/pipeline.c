@@ -1,0 +1,326 @@
+/* pipeline — the threads and queues between ingest, classify and alerts;
+ * see pipeline.h for the contract. */
+#include "app/pipeline.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/queue.h"
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+#define SOURCE_BATCH 64
+#define AGG_BATCH 256
+#define TICK_MS 500
+
+/* A partition (or the one file) as a dense watermark source id. */
+typedef struct pl_origin {
+    char *topic;
+    int32_t partition;
+} pl_origin;
+
+/* An event counted in windows that are not all closed yet. */
+typedef struct pl_pending {
+    int64_t last_end; /* end of the event's last window */
+    int src;
+    int64_t offset;
+} pl_pending;
+
+struct pipeline {
+    pl_options o;
+    pl_source src;
+    queue *q_in, *q_out;
+    pthread_t t_src, t_cls;
+    atomic_int stopping;
+    atomic_int cls_failed;
+
+    /* counters: written by one thread, read by the metrics thread */
+    _Atomic int64_t events_in, classified, batches, aggregated, bad_labels, acked;
+    _Atomic int64_t first_ts, last_ts;
+    metrics_hist batch_size, classify_seconds;
+    pthread_mutex_t snap_lock; /* guards alerts_snap */
+    alerts_metrics alerts_snap;
+    int64_t t0_ns;
+
+    /* caller's thread only */
+    pl_origin *origins;
+    int n_origins;
+    pl_pending *heap; /* min-heap on last_end */
+    size_t n_heap, cap_heap;
+};
+
+/* ---- source ids and the pending-ack heap (caller's thread) ---- */
+
+static int origin_id(pipeline *p, const char *topic, int32_t partition) {
+    if (!topic) return 0;
+    for (int i = 0; i < p->n_origins; i++)
+        if (p->origins[i].partition == partition && strcmp(p->origins[i].topic, topic) == 0) return i;
+    p->origins = xrealloc(p->origins, sizeof *p->origins * (size_t)(p->n_origins + 1));
+    p->origins[p->n_origins] = (pl_origin){xstrdup(topic), partition};
+    return p->n_origins++;
+}
+
+static void heap_push(pipeline *p, pl_pending v) {
+    if (p->n_heap == p->cap_heap) {
+        p->cap_heap = p->cap_heap ? p->cap_heap * 2 : 1024;
+        p->heap = xrealloc(p->heap, sizeof *p->heap * p->cap_heap);
+    }
+    size_t i = p->n_heap++;
+    while (i > 0 && p->heap[(i - 1) / 2].last_end > v.last_end) {
+        p->heap[i] = p->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    p->heap[i] = v;
+}
+
+static pl_pending heap_pop(pipeline *p) {
+    pl_pending top = p->heap[0], last = p->heap[--p->n_heap];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= p->n_heap) break;
+        if (c + 1 < p->n_heap && p->heap[c + 1].last_end < p->heap[c].last_end) c++;
+        if (p->heap[c].last_end >= last.last_end) break;
+        p->heap[i] = p->heap[c];
+        i = c;
+    }
+    if (p->n_heap) p->heap[i] = last;
+    return top;
+}
+
+/* End of the last window (by start) that contains ts. */
+static int64_t last_window_end(const pl_options *o, int64_t ts) {
+    int64_t adv = o->window_advance_ms;
+    int64_t start = (ts >= 0 ? ts / adv : -((-ts + adv - 1) / adv)) * adv;
+    return start + o->window_size_ms;
+}
+
+/* Acknowledges every pending event whose windows have all closed, once the
+ * alerts they fired are durable. */
+static void ack_closed(pipeline *p, int64_t watermark) {
+    if (!alerts_durable(p->o.alerts)) return;
+    while (p->n_heap > 0 && p->heap[0].last_end <= watermark) {
+        pl_pending v = heap_pop(p);
+        if (p->src.ack) p->src.ack(p->src.ctx, p->origins[v.src].topic, p->origins[v.src].partition, v.offset);
+        p->acked++;
+    }
+}
+
+/* ---- the source thread ---- */
+
+static void *source_main(void *arg) {
+    pipeline *p = arg;
+    event *buf[SOURCE_BATCH];
+    while (!atomic_load(&p->stopping)) {
+        int n = p->src.next(p->src.ctx, buf, SOURCE_BATCH, 100);
+        if (n < 0) break;
+        for (int i = 0; i < n; i++) {
+            p->events_in++;
+            while (queue_push(p->q_in, buf[i], 100) == 1) {}
+        }
+    }
+    queue_close(p->q_in);
+    return NULL;
+}
+
+/* ---- the classify thread ---- */
+
+static void *classify_main(void *arg) {
+    pipeline *p = arg;
+    int max = p->o.batch_events > 0 ? p->o.batch_events : 64;
+    event **batch = xmalloc(sizeof *batch * (size_t)max);
+    char err[256];
+    for (;;) {
+        int n = queue_pop_many(p->q_in, (void **)batch, max, 100);
+        if (n < 0) break;
+        if (n == 0) continue;
+        int64_t deadline = time_mono_ns() + (int64_t)p->o.max_batch_wait_ms * 1000000;
+        while (n < max) {
+            int64_t left_ms = (deadline - time_mono_ns()) / 1000000;
+            if (left_ms <= 0) break;
+            int m = queue_pop_many(p->q_in, (void **)batch + n, max - n, (int)left_ms);
+            if (m <= 0) break;
+            n += m;
+        }
+        int64_t t = time_mono_ns();
+        if (atomic_load(&p->cls_failed) || cls_score_events(p->o.cls, batch, n, err, sizeof err) < 0) {
+            if (!atomic_exchange(&p->cls_failed, 1)) log_error("pipeline", "classification failed: %s", err);
+            atomic_store(&p->stopping, 1);
+            for (int i = 0; i < n; i++) event_free(batch[i]); /* not acked: read again after a restart */
+            continue;
+        }
+        metrics_hist_observe(&p->classify_seconds, (double)(time_mono_ns() - t) / 1e9);
+        metrics_hist_observe(&p->batch_size, n);
+        p->batches++;
+        p->classified += n;
+        for (int i = 0; i < n; i++)
+            while (queue_push(p->q_out, batch[i], 100) == 1) {}
+    }
+    free(batch);
+    queue_close(p->q_out);
+    return NULL;
+}
+
+/* ---- the caller's thread ---- */
+
+pipeline *pipeline_start(const pl_options *o, const pl_source *src) {
+    pipeline *p = xcalloc(1, sizeof *p);
+    p->o = *o;
+    if (p->o.window_advance_ms <= 0) p->o.window_advance_ms = p->o.window_size_ms;
+    p->src = *src;
+    int cap = o->queue_capacity > 0 ? o->queue_capacity : 10000;
+    p->q_in = queue_new((size_t)cap);
+    p->q_out = queue_new((size_t)cap);
+    p->first_ts = INT64_MAX;
+    p->last_ts = INT64_MIN;
+    static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+    static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+    metrics_hist_init(&p->batch_size, batch_bounds, 10);
+    metrics_hist_init(&p->classify_seconds, latency_bounds, 11);
+    pthread_mutex_init(&p->snap_lock, NULL);
+    p->t0_ns = time_mono_ns();
+    pthread_create(&p->t_src, NULL, source_main, p);
+    pthread_create(&p->t_cls, NULL, classify_main, p);
+    return p;
+}
+
+void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition) {
+    /* a source that reported nothing yet holds the watermark at its floor */
+    alerts_observe(p->o.alerts, origin_id(p, topic, partition), INT64_MIN / 2, time_now_ms());
+}
+
+static void snapshot_alerts(pipeline *p) {
+    alerts_metrics m = alerts_get_metrics(p->o.alerts);
+    pthread_mutex_lock(&p->snap_lock);
+    p->alerts_snap = m;
+    pthread_mutex_unlock(&p->snap_lock);
+}
+
+/* Counts one scored event; frees it. */
+static void aggregate(pipeline *p, event *e, int64_t now_ms) {
+    int src = origin_id(p, e->origin_topic, e->origin_partition);
+    int rc = alerts_add(p->o.alerts, src, e, now_ms);
+    if (e->ts_ms < p->first_ts) p->first_ts = e->ts_ms;
+    if (e->ts_ms > p->last_ts) p->last_ts = e->ts_ms;
+    if (p->src.release) p->src.release(p->src.ctx, e);
+    if (rc == -1) {
+        /* not counted: the model's sentiment labels are not negative/neutral/positive */
+        p->bad_labels++;
+        log_warn("pipeline", "event %s: sentiment label \"%s\" is not negative, neutral or positive; not counted",
+                 e->id, e->sentiment.label);
+        if (p->src.ack && e->origin_topic)
+            p->src.ack(p->src.ctx, e->origin_topic, e->origin_partition, e->origin_offset);
+    } else if (e->origin_topic) {
+        heap_push(p, (pl_pending){last_window_end(&p->o, e->ts_ms), src, e->origin_offset});
+    }
+    p->aggregated++;
+    event_free(e);
+}
+
+int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
+    event *buf[AGG_BATCH];
+    int64_t next_tick = 0;
+    for (;;) {
+        if (stop && *stop && !atomic_load(&p->stopping)) {
+            log_info("pipeline", "stopping: draining queued events");
+            atomic_store(&p->stopping, 1);
+        }
+        int n = queue_pop_many(p->q_out, (void **)buf, AGG_BATCH, 0);
+        if (n < 0) break;
+        int64_t now = time_now_ms();
+        for (int i = 0; i < n; i++) aggregate(p, buf[i], now);
+        if (now >= next_tick) {
+            alerts_tick(p->o.alerts, now);
+            next_tick = now + TICK_MS;
+        }
+        alerts_metrics m = alerts_get_metrics(p->o.alerts);
+        ack_closed(p, m.watermark_ms);
+        alerts_poll(p->o.alerts, n > 0 ? 0 : 20);
+        snapshot_alerts(p);
+    }
+    if (p->o.flush_at_end && !atomic_load(&p->stopping)) {
+        alerts_flush(p->o.alerts);
+        ack_closed(p, INT64_MAX);
+    }
+    if (p->o.drain_ms > 0) alerts_drain(p->o.alerts, p->o.drain_ms);
+    snapshot_alerts(p);
+    return atomic_load(&p->cls_failed) ? 1 : 0;
+}
+
+void pipeline_free(pipeline *p) {
+    if (!p) return;
+    atomic_store(&p->stopping, 1);
+    pthread_join(p->t_src, NULL);
+    pthread_join(p->t_cls, NULL);
+    /* whatever is still queued was never counted: not acked, read again later */
+    void *left[64];
+    int n;
+    while ((n = queue_pop_many(p->q_in, left, 64, 0)) > 0)
+        for (int i = 0; i < n; i++) event_free(left[i]);
+    while ((n = queue_pop_many(p->q_out, left, 64, 0)) > 0)
+        for (int i = 0; i < n; i++) event_free(left[i]);
+    queue_free(p->q_in);
+    queue_free(p->q_out);
+    for (int i = 0; i < p->n_origins; i++) free(p->origins[i].topic);
+    free(p->origins);
+    free(p->heap);
+    pthread_mutex_destroy(&p->snap_lock);
+    free(p);
+}
+
+pl_stats pipeline_get_stats(pipeline *p) {
+    pthread_mutex_lock(&p->snap_lock);
+    int64_t late = p->alerts_snap.late_events;
+    pthread_mutex_unlock(&p->snap_lock);
+    return (pl_stats){
+        .events_in = p->events_in,
+        .classified = p->classified,
+        .aggregated = p->aggregated,
+        .bad_labels = p->bad_labels,
+        .late_events = late,
+        .acked = p->acked,
+        .batches = p->batches,
+        .q_in_depth = (int64_t)queue_depth(p->q_in),
+        .q_out_depth = (int64_t)queue_depth(p->q_out),
+        .first_ts_ms = p->first_ts,
+        .last_ts_ms = p->last_ts,
+        .seconds = (double)(time_mono_ns() - p->t0_ns) / 1e9,
+    };
+}
+
+void pipeline_collect(metrics_writer *w, void *arg) {
+    pipeline *p = arg;
+    pl_stats s = pipeline_get_stats(p);
+    pthread_mutex_lock(&p->snap_lock);
+    alerts_metrics a = p->alerts_snap;
+    pthread_mutex_unlock(&p->snap_lock);
+    mw_counter(w, "finsent_events_in_total", "Events decoded and entering the pipeline.", "", (double)s.events_in);
+    mw_counter(w, "finsent_events_classified_total", "Events scored by the classifier.", "", (double)s.classified);
+    mw_counter(w, "finsent_events_aggregated_total", "Events counted in windows.", "", (double)s.aggregated);
+    mw_counter(w, "finsent_events_bad_label_total", "Events whose sentiment label is unknown (not counted).", "",
+               (double)s.bad_labels);
+    mw_counter(w, "finsent_late_events_total", "Events later than the watermark allows.", "", (double)a.late_events);
+    mw_counter(w, "finsent_events_acked_total", "Events whose windows closed and whose alerts are durable.", "",
+               (double)s.acked);
+    mw_gauge(w, "finsent_queue_depth", "Events waiting between stages.", "stage=\"classify\"", (double)s.q_in_depth);
+    mw_gauge(w, "finsent_queue_depth", "Events waiting between stages.", "stage=\"aggregate\"",
+             (double)s.q_out_depth);
+    mw_hist(w, "finsent_classify_batch_size", "Events per classifier batch.", "", &p->batch_size);
+    mw_hist(w, "finsent_classify_seconds", "Time to classify one batch.", "", &p->classify_seconds);
+    mw_gauge(w, "finsent_watermark_ms", "Event-time watermark (epoch ms).", "", (double)a.watermark_ms);
+    mw_counter(w, "finsent_windows_closed_total", "Windows closed.", "", (double)a.windows_closed);
+    mw_counter(w, "finsent_alerts_fired_total", "Alerts fired.", "", (double)a.fired);
+    mw_counter(w, "finsent_alerts_repeated_total", "Firing alerts sent again after repeat_interval.", "",
+               (double)a.repeated);
+    mw_counter(w, "finsent_alerts_resolved_total", "Alerts resolved.", "", (double)a.resolved);
+    mw_counter(w, "finsent_alerts_silenced_total", "Alerts suppressed by silences.", "", (double)a.suppressed);
+    mw_counter(w, "finsent_alerts_delivered_total", "Deliveries finished (alert × sink).", "", (double)a.delivered);
+    mw_counter(w, "finsent_alerts_failed_total", "Deliveries given up or rejected (alert × sink).", "",
+               (double)a.failed);
+    mw_counter(w, "finsent_alert_retries_total", "Webhook delivery retries.", "", (double)a.retries);
+    mw_gauge(w, "finsent_alerts_pending", "Outbox entries not yet delivered everywhere.", "", (double)a.pending);
+    mw_counter(w, "finsent_outbox_errors_total", "Failed outbox writes.", "", (double)a.outbox_errors);
+}

@@ -1,0 +1,85 @@
+/* pipeline — ingest → classify → alerts, wired with bounded queues and
+ * threads; the one code path behind run, replay, backtest and demo.
+ *
+ *   source thread ──q_in──▶ classify thread ──q_out──▶ caller's thread
+ *   (pl_source.next)        (batches by count      (alerts_add, acks when
+ *                            or max wait)            windows close, delivery)
+ *
+ * Back-pressure: both queues are bounded, so a slow stage stalls the one
+ * before it; a Kafka source pauses its partitions (ingest/consumer.h).
+ *
+ * Durability: an event is released to its source once it is counted in
+ * its windows, and acknowledged (its offset may be committed) once every
+ * window it belongs to has closed and the alerts those windows fired are
+ * in the outbox. A crash therefore re-reads exactly the events of windows
+ * that were still open. */
+#ifndef FINSENT_PIPELINE_H
+#define FINSENT_PIPELINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "alerts/alerts.h"
+#include "classify/classifier.h"
+#include "util/event.h"
+#include "util/metrics.h"
+
+/* Where events come from. Callbacks run on the source thread (next) or
+ * the caller's thread (release, ack); ctx is the source's own. */
+typedef struct pl_source {
+    /* Up to max events into out, waiting up to timeout_ms. Returns the
+     * number (>= 0), or -1 at the end of the input (replays). */
+    int (*next)(void *ctx, event **out, int max, int timeout_ms);
+    /* The event is counted in its windows; may be NULL. */
+    void (*release)(void *ctx, const event *e);
+    /* The event's effects are durable; may be NULL. */
+    void (*ack)(void *ctx, const char *topic, int32_t partition, int64_t offset);
+    void *ctx;
+} pl_source;
+
+typedef struct pl_options {
+    classifier *cls;        /* borrowed */
+    alerts *alerts;         /* borrowed */
+    int64_t window_size_ms; /* the alerts' window size and advance, to know */
+    int64_t window_advance_ms; /* when an event's last window closes */
+    int max_batch_wait_ms;  /* classify: wait at most this for a fuller batch */
+    int batch_events;       /* classify: most events per batch */
+    int queue_capacity;     /* each of q_in and q_out */
+    int flush_at_end;       /* at the end of input close every window (replays) */
+    int64_t drain_ms;       /* at the end, keep delivering alerts this long at most */
+} pl_options;
+
+typedef struct pl_stats {
+    int64_t events_in, classified, aggregated, bad_labels, late_events, acked;
+    int64_t batches;
+    int64_t q_in_depth, q_out_depth;
+    int64_t first_ts_ms, last_ts_ms; /* event-time span seen */
+    double seconds;                  /* wall time of the run so far */
+} pl_stats;
+
+typedef struct pipeline pipeline;
+
+/* Starts the source and classify threads. Never NULL. */
+pipeline *pipeline_start(const pl_options *o, const pl_source *src);
+
+/* Declares a Kafka partition before its first event, so that it holds the
+ * watermark back until it has been read (or goes idle). */
+void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition);
+
+/* Runs the aggregation loop on the calling thread until the source ends
+ * (then, with flush_at_end, every window closes and deliveries drain for
+ * up to drain_ms) or *stop becomes non-zero (then the stages drain what is
+ * queued, and unacknowledged offsets stay uncommitted). Returns 0, or 1
+ * when classification failed. */
+int pipeline_run(pipeline *p, volatile sig_atomic_t *stop);
+
+/* Joins the threads and frees; call after pipeline_run. */
+void pipeline_free(pipeline *p);
+
+/* A consistent-enough snapshot; thread-safe. */
+pl_stats pipeline_get_stats(pipeline *p);
+
+/* Prometheus collector (arg: the pipeline). */
+void pipeline_collect(metrics_writer *w, void *arg);
+
+#endif

@@ -1,0 +1,94 @@
+/* replay_common — feed replay shared by replay and backtest; see
+ * replay_common.h. */
+#include "app/replay_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/payload.h"
+#include "app/commands.h"
+#include "app/service.h"
+#include "app/signals.h"
+#include "app/sources.h"
+#include "util/log.h"
+
+int replay_parse_speed(const char *s, double *speed) {
+    if (strcmp(s, "max") == 0) {
+        *speed = 0;
+        return 0;
+    }
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || strcmp(end, "x") != 0 || !(v > 0) || v > 1e9) return -1;
+    *speed = v;
+    return 0;
+}
+
+/* Prints every alert as the generic JSON body, then calls the caller's. */
+typedef struct print_ctx {
+    const alerts_observer *inner;
+} print_ctx;
+
+static void print_alert(const alert *al, void *ud) {
+    print_ctx *pc = ud;
+    char *body = payload_alert_json(al);
+    printf("%s\n", body);
+    fflush(stdout);
+    free(body);
+    if (pc->inner && pc->inner->on_alert) pc->inner->on_alert(al, pc->inner->ud);
+}
+
+static void pass_window(const win_result *r, const bl_state *b, int ready, void *ud) {
+    print_ctx *pc = ud;
+    if (pc->inner && pc->inner->on_window) pc->inner->on_window(r, b, ready, pc->inner->ud);
+}
+
+static void on_dead(long line, const char *reason, const char *detail, void *ud) {
+    (void)ud;
+    log_warn("replay", "line %ld dead-lettered (%s): %s", line, reason, detail);
+}
+
+int replay_run(const char *cmd, const replay_args *a, const alerts_observer *observer, replay_result *res) {
+    print_ctx pc = {observer};
+    alerts_observer obs = {.on_window = pass_window, .on_alert = print_alert, .ud = &pc};
+    service s;
+    char err[512];
+    if (service_open(&s, a->config, a->model, a->outbox, a->dry_run ? SERVICE_NO_SINKS : 0, &obs, err,
+                     sizeof err) < 0) {
+        fprintf(stderr, "finsent %s: %s\n", cmd, err);
+        return 2;
+    }
+    ingest_options io = {0};
+    wire_ingest(&s.cfg, &io);
+    feed_source fs = {0};
+    fs.f = feed_open(a->file, &io, a->stream, a->speed, on_dead, NULL, err, sizeof err);
+    if (!fs.f) {
+        fprintf(stderr, "finsent %s: %s\n", cmd, err);
+        ingest_options_free(&io);
+        service_close(&s);
+        return 2;
+    }
+    signals_install();
+    pl_options po = service_pipeline_options(&s);
+    po.flush_at_end = 1;
+    po.drain_ms = a->dry_run ? 0 : 30000;
+    pl_source src = source_feed(&fs);
+    pipeline *p = pipeline_start(&po, &src);
+    int rc = pipeline_run(p, &signals_stop);
+    pl_stats st = pipeline_get_stats(p);
+    pipeline_free(p);
+    feed_counts fc = feed_get_counts(fs.f);
+    service_print_summary(&s, &st, fc.dead);
+    if (res) {
+        res->feed = fc;
+        res->alerts = alerts_get_metrics(s.alerts);
+        res->classified = st.classified;
+        res->seconds = st.seconds;
+    }
+    if (fs.io_error) rc = cli_fail(cmd, "%s: read error", a->file);
+    feed_close(fs.f);
+    ingest_options_free(&io);
+    service_close(&s);
+    return rc;
+}

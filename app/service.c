@@ -1,0 +1,87 @@
+/* service — common set-up of the pipeline commands; see service.h. */
+#include "app/service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static void log_late(const event *e, int missed, int total, void *ud) {
+    (void)ud;
+    if (missed == total)
+        log_warn("pipeline", "late event %s (%s): every window it belongs to had closed; not counted", e->id,
+                 e->stream);
+}
+
+int service_open(service *s, const char *path, const char *model_dir, const char *outbox_dir, int flags,
+                 const alerts_observer *observer, char *err, size_t errlen) {
+    memset(s, 0, sizeof *s);
+    if (cfg_load(path, &s->cfg, err, errlen) < 0) return -1;
+    log_set_level((enum log_level)s->cfg.log.level);
+    if (s->cfg.log.format != LOG_FORMAT_AUTO) log_set_format((enum log_format)s->cfg.log.format);
+    if (model_dir) {
+        free(s->cfg.model.dir);
+        s->cfg.model.dir = xstrdup(model_dir);
+    }
+    if (outbox_dir) {
+        free(s->cfg.outbox.dir);
+        s->cfg.outbox.dir = xstrdup(outbox_dir);
+    }
+    cls_options co = wire_classifier(&s->cfg);
+    s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
+    if (!s->cls) goto fail;
+    if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
+    if (flags & SERVICE_NO_SINKS) {
+        s->wa.opt.n_sinks = 0;
+        for (int i = 0; i < s->wa.opt.n_rules; i++) s->wa.rules[i].n_sinks = 0;
+    }
+    s->wa.opt.on_late = log_late;
+    s->wa.opt.observer = observer;
+    s->alerts = alerts_create(&s->wa.opt, err, errlen);
+    if (!s->alerts) goto fail;
+    if ((flags & SERVICE_METRICS) && s->cfg.metrics.listen[0]) {
+        s->http = http_endpoint_start(s->cfg.metrics.listen, err, errlen);
+        if (!s->http) goto fail;
+    }
+    log_info("service", "model %s: %d heads; outbox %s", s->cfg.model.dir, cls_n_heads(s->cls),
+             s->wa.outbox_path);
+    return 0;
+fail:
+    service_close(s);
+    return -1;
+}
+
+pl_options service_pipeline_options(const service *s) {
+    return (pl_options){
+        .cls = s->cls,
+        .alerts = s->alerts,
+        .window_size_ms = s->cfg.windows.size_ms,
+        .window_advance_ms = s->cfg.windows.advance_ms,
+        .max_batch_wait_ms = (int)s->cfg.model.max_batch_wait_ms,
+        .batch_events = 64,
+        .queue_capacity = s->cfg.ingest.queue_capacity,
+    };
+}
+
+void service_close(service *s) {
+    http_endpoint_stop(s->http);
+    if (s->alerts) alerts_destroy(s->alerts, 5000);
+    wired_alerts_free(&s->wa);
+    cls_close(s->cls);
+    cfg_free(&s->cfg);
+    memset(s, 0, sizeof *s);
+}
+
+void service_print_summary(const service *s, const pl_stats *st, long dead_letters) {
+    alerts_metrics m = alerts_get_metrics(s->alerts);
+    double rate = st->seconds > 0 ? (double)st->classified / st->seconds : 0;
+    fprintf(stderr,
+            "finsent: %lld events classified (%.0f/s), %ld dead letters, %lld late, %lld windows closed; "
+            "alerts: %lld fired, %lld repeated, %lld resolved, %lld silenced; deliveries: %lld done, %lld failed, "
+            "%lld pending\n",
+            (long long)st->classified, rate, dead_letters, (long long)m.late_events, (long long)m.windows_closed,
+            (long long)m.fired, (long long)m.repeated, (long long)m.resolved, (long long)m.suppressed,
+            (long long)m.delivered, (long long)m.failed, (long long)m.pending);
+}
