@@ -68,7 +68,7 @@ tests: $(TEST_BIN) $(BUILD)/finsent
 
 # check-deps runs the installer only when a pkg-config module, kcat or chromium is missing.
 check-deps:
-	@pkg-config --exists $(PKGS) cmocka && command -v kcat >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 || ./scripts/deps.sh
+	@pkg-config --exists $(PKGS) cmocka && command -v kcat >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 || ./scripts/deps.sh
 
 deps:
 	./scripts/deps.sh

@@ -126,8 +126,10 @@ static bool is_env_ref(const char *s) {
     return n > 3 && s[0] == '$' && s[1] == '{' && s[n - 1] == '}' && env_name_ok(s + 2, n - 3);
 }
 
-/* Returns a fresh copy of s with ${NAME} replaced by the variable's value and
- * "$${" by "${"; NULL after reporting an unset variable or a bad reference.
+/* Returns a fresh copy of s with ${NAME} replaced by the variable's value,
+ * ${NAME:-default} by the value or, when unset or empty, the default (which
+ * may not contain '}'), and "$${" by "${"; NULL after reporting an unset
+ * variable or a bad reference.
  * Never echoes s itself: it may hold a secret. */
 static char *env_subst(cfg_ctx *ctx, const char *s) {
     size_t cap = strlen(s) + 1, len = 0;
@@ -135,20 +137,29 @@ static char *env_subst(cfg_ctx *ctx, const char *s) {
     for (const char *p = s; *p;) {
         const char *piece = p;
         size_t plen = 1;
+        char dbuf[1024]; /* a ${NAME:-default}'s default */
         if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
             piece = "${";
             plen = 2;
             p += 3;
         } else if (p[0] == '$' && p[1] == '{') {
             const char *end = strchr(p + 2, '}');
-            if (!end || !env_name_ok(p + 2, (size_t)(end - p - 2))) {
+            const char *dflt = end ? strstr(p + 2, ":-") : NULL;
+            if (dflt && dflt > end) dflt = NULL;
+            const char *name_end = dflt ? dflt : end;
+            if (!end || !env_name_ok(p + 2, (size_t)(name_end - p - 2))) {
                 free(out);
-                fail(ctx, "expected ${NAME} with NAME made of letters, digits and _ (write $${ for a literal ${)");
+                fail(ctx, "expected ${NAME} or ${NAME:-default} with NAME made of letters, digits and _ "
+                          "(write $${ for a literal ${)");
                 return NULL;
             }
             char name[256];
-            snprintf(name, sizeof name, "%.*s", (int)(end - p - 2), p + 2);
+            snprintf(name, sizeof name, "%.*s", (int)(name_end - p - 2), p + 2);
             piece = getenv(name);
+            if (dflt && (!piece || !*piece)) {
+                snprintf(dbuf, sizeof dbuf, "%.*s", (int)(end - dflt - 2), dflt + 2);
+                piece = dbuf;
+            }
             if (!piece) {
                 free(out);
                 fail(ctx, "environment variable %s is not set", name);

@@ -223,9 +223,18 @@ static void test_env_substitution(void **state) {
     cfg_obj_free(&schema, &c);
     expect_error("{\"names\": [\"x\", \"${CFGT_UNSET}\"]}", "t.json: names[1]: environment variable CFGT_UNSET is not set");
     expect_error("{\"s\": \"${1BAD}\"}",
-                 "t.json: s: expected ${NAME} with NAME made of letters, digits and _ (write $${ for a literal ${)");
+                 "t.json: s: expected ${NAME} or ${NAME:-default} with NAME made of letters, digits and _ "
+                 "(write $${ for a literal ${)");
     expect_error("{\"s\": \"${OPEN\"}",
-                 "t.json: s: expected ${NAME} with NAME made of letters, digits and _ (write $${ for a literal ${)");
+                 "t.json: s: expected ${NAME} or ${NAME:-default} with NAME made of letters, digits and _ "
+                 "(write $${ for a literal ${)");
+    /* defaults: used when unset or empty, ignored when set */
+    setenv("CFGT_EMPTY", "", 1);
+    assert_int_equal(load("{\"s\": \"${CFGT_UNSET:-127.0.0.1:9092}/${CFGT_EMPTY:-e}/${CFGT_NAME:-x}\","
+                          " \"dur\": \"${CFGT_UNSET:-5m}\"}", &c), 0);
+    assert_string_equal(c.s, "127.0.0.1:9092/e/world");
+    assert_int_equal(c.dur_ms, 300000);
+    cfg_obj_free(&schema, &c);
 }
 
 static void test_secrets(void **state) {
@@ -235,6 +244,9 @@ static void test_secrets(void **state) {
                  "t.json: secret: expected a ${ENV_VAR} reference (secrets are not written in config files), got a "
                  "literal string");
     expect_error("{\"secret\": \"x${CFGT_SECRET}\"}",
+                 "t.json: secret: expected a ${ENV_VAR} reference (secrets are not written in config files), got a "
+                 "literal string");
+    expect_error("{\"secret\": \"${CFGT_SECRET:-fallback}\"}",
                  "t.json: secret: expected a ${ENV_VAR} reference (secrets are not written in config files), got a "
                  "literal string");
     expect_error("{\"secret\": 123456}",

@@ -1,0 +1,84 @@
+# pipeline.sh — the whole pipeline through its commands: demo (mock cluster,
+# signed webhook), replay and backtest of the same feed, and `finsent run`
+# against a standalone mock broker fed by kcat. Same feed, same alert ids.
+. tests/integration/lib.sh
+
+MODEL=${FINSENT_TEST_MODEL:-models/default}
+FEED=app/demo/feed.jsonl
+if [ ! -f "$MODEL/config.json" ]; then
+    skip "pipeline tests" "no model at $MODEL"
+    done_testing
+    exit
+fi
+export FINSENT_DEMO_SECRET=test-secret FINSENT_DEMO_OUTBOX="$TMP/outbox"
+
+# ids of firing alerts in JSON lines (the generic alert body)
+firing_ids() { jq -r 'select(.status == "firing") | .id' "$@" | sort -u; }
+
+# 1. replay --dry-run prints every alert as JSON
+"$FINSENT" replay --config configs/demo.json --file "$FEED" --model "$MODEL" --dry-run \
+    >"$TMP/replay.jsonl" 2>"$TMP/replay.err"
+check "replay exits 0" test $? -eq 0
+check_out "replay counts the 3 poison lines as dead letters" "3 dead letters" cat "$TMP/replay.err"
+firing_ids "$TMP/replay.jsonl" >"$TMP/replay.ids"
+check "replay fires at least one alert" test -s "$TMP/replay.ids"
+check "firing alerts carry version, window, stats and samples" \
+    jq -s -e 'map(select(.status == "firing")) | length > 0 and
+              all(.version == 1 and (.window.start | length > 0) and (.stats.count > 0) and (.samples | length > 0))' \
+    "$TMP/replay.jsonl"
+
+# 2. the same feed twice gives byte-identical alerts
+"$FINSENT" replay --config configs/demo.json --file "$FEED" --model "$MODEL" --dry-run \
+    >"$TMP/replay2.jsonl" 2>/dev/null
+check "replay is deterministic" cmp "$TMP/replay.jsonl" "$TMP/replay2.jsonl"
+
+# 3. demo: Kafka (mock cluster) → pipeline → signed webhook; same ids as replay
+timeout 120 "$FINSENT" demo --model "$MODEL" >"$TMP/demo.out" 2>"$TMP/demo.err"
+check "demo exits 0" test $? -eq 0
+check "demo prints a summary" grep -q "== finsent demo summary ==" "$TMP/demo.out"
+grep -o 'id [0-9a-f]\{12\}' "$TMP/demo.out" | cut -c4- | sort -u >"$TMP/demo.ids"
+cut -c1-12 "$TMP/replay.ids" | sort -u >"$TMP/replay.ids12"
+check "demo (live over Kafka) fires the same alert ids as replay" cmp "$TMP/demo.ids" "$TMP/replay.ids12"
+check_out "demo consumed every message" "messages consumed     1784" cat "$TMP/demo.out"
+deliveries=$(awk '/webhook received/ {print $3 + $6}' "$TMP/demo.out")
+check_out "every delivery carried a valid signature" "$deliveries signatures valid" cat "$TMP/demo.out"
+
+# 4. backtest: no delivery, an HTML report with a chart per alerted key
+"$FINSENT" backtest --config configs/demo.json --file "$FEED" --model "$MODEL" --report "$TMP/bt.html" \
+    >"$TMP/bt.jsonl" 2>"$TMP/bt.err"
+check "backtest prints the same alerts as replay" cmp "$TMP/bt.jsonl" "$TMP/replay.jsonl"
+check "backtest report has charts" grep -q "<svg" "$TMP/bt.html"
+check_rc "backtest without --file is a usage error" 2 "$FINSENT" backtest --config configs/demo.json
+
+# 5. finsent run against a standalone mock broker fed by kcat; alerts to a Kafka topic
+"$FINSENT" mock-broker --brokers 1 --topic news:3 --topic comments:3 --topic finsent.alerts:1 \
+    --topic finsent.deadletter:1 >"$TMP/broker.out" 2>"$TMP/broker.err" &
+broker=$!
+i=0
+while ! grep -q bootstrap.servers "$TMP/broker.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+bs=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
+for t in news comments; do
+    jq -r --arg t "$t" 'select(.topic == $t) | .payload' "$FEED" | kcat -P -b "$bs" -t "$t" 2>/dev/null
+done
+FINSENT_DEMO_BROKERS="$bs" FINSENT_DEMO_WEBHOOK="http://127.0.0.1:9/alerts" \
+    "$FINSENT" run --config configs/demo.json --model "$MODEL" >"$TMP/run.out" 2>"$TMP/run.err" &
+run=$!
+want=$(jq -s 'length' "$TMP/replay.jsonl")
+got=0
+i=0
+while [ "$got" -lt "$want" ] && [ $i -lt 90 ]; do
+    sleep 1
+    got=$(kcat -C -b "$bs" -t finsent.alerts -e -q 2>/dev/null | wc -l)
+    i=$((i + 1))
+done
+kill -TERM $run
+wait $run
+check "run drains and exits 0 on SIGTERM" test $? -eq 0
+kcat -C -b "$bs" -t finsent.alerts -e -q 2>/dev/null >"$TMP/run.jsonl"
+firing_ids "$TMP/run.jsonl" >"$TMP/run.ids"
+check "run (live) fires the same alert ids as replay" cmp "$TMP/run.ids" "$TMP/replay.ids"
+dl=$(kcat -C -b "$bs" -t finsent.deadletter -e -q 2>/dev/null | wc -l)
+check "run dead-letters the 3 poison messages" test "$dl" -eq 3
+kill -TERM $broker
+wait $broker
+done_testing
