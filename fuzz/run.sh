@@ -39,7 +39,7 @@ for n in $names; do
         fresh="$FUZZ_BUILD/merged/$n"
         rm -rf "$fresh"
         mkdir -p "$fresh"
-        if "$bin" -merge=1 "$fresh" "$corpus" "$found" >"$log" 2>&1; then
+        if "$bin" -merge=1 -max_len=8192 "$fresh" "$corpus" "$found" >"$log" 2>&1; then
             rm -f "$corpus"/*
             cp "$fresh"/* "$corpus"/ 2>/dev/null
             echo "$n: corpus $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
@@ -50,7 +50,7 @@ for n in $names; do
         continue
     fi
     start=$(date +%s)
-    "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
         -print_final_stats=1 -artifact_prefix="$FUZZ_BUILD/artifacts/$n-" "$found" "$corpus" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
