@@ -1,6 +1,7 @@
 /* fuzz_scratch — for targets whose parser takes a path: one scratch file
- * per fuzzer process (/tmp/finsent-fuzz-TAG-PID), rewritten with each
- * input and removed at exit. Header-only: each target is one program. */
+ * per fuzzer process (finsent-fuzz-TAG-PID in /dev/shm when writable, a
+ * memory file system, else /tmp), rewritten with each input and removed
+ * at exit. Header-only: each target is one program. */
 #ifndef FINSENT_FUZZ_SCRATCH_H
 #define FINSENT_FUZZ_SCRATCH_H
 
@@ -15,7 +16,8 @@ static void fuzz_scratch_remove(void) { unlink(fuzz_scratch_file); }
 
 /* Names the scratch file; call once from LLVMFuzzerInitialize. */
 static void fuzz_scratch_init(const char *tag) {
-    snprintf(fuzz_scratch_file, sizeof fuzz_scratch_file, "/tmp/finsent-fuzz-%s-%d", tag, (int)getpid());
+    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(fuzz_scratch_file, sizeof fuzz_scratch_file, "%s/finsent-fuzz-%s-%d", dir, tag, (int)getpid());
     atexit(fuzz_scratch_remove);
 }
 
