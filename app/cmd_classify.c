@@ -21,6 +21,7 @@
 #include "app/commands.h"
 #include "classify/classifier.h"
 #include "util/log.h"
+#include "util/jsonl.h"
 #include "util/xalloc.h"
 
 #define CLASSIFY_DEFAULT_BATCH 64
@@ -85,29 +86,6 @@ static char *json_quote(const char *s) {
     return r;
 }
 
-static int is_blank(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
-    return 1;
-}
-
-/* Removes every \u0000 escape from line[0..len) in place (a "\\" escape is
- * skipped whole, so "\\u0000" stays); returns the new length. */
-static size_t drop_nul_escapes(char *line, size_t len) {
-    size_t w = 0;
-    for (size_t r = 0; r < len;) {
-        if (line[r] == '\\' && r + 5 < len && line[r + 1] == 'u' && memcmp(line + r + 2, "0000", 4) == 0) {
-            r += 6;
-            continue;
-        }
-        size_t n = (line[r] == '\\' && r + 1 < len) ? 2 : 1;
-        memmove(line + w, line + r, n);
-        w += n;
-        r += n;
-    }
-    return w;
-}
-
 /* One input line of a batch. */
 typedef struct pending {
     cJSON *obj;        /* parsed line, NULL when invalid JSON */
@@ -129,7 +107,7 @@ typedef struct run {
 static void parse_line(pending *p, char *line, size_t len, long lineno) {
     memset(p, 0, sizeof *p);
     p->lineno = lineno;
-    p->obj = cJSON_ParseWithLength(line, drop_nul_escapes(line, len));
+    p->obj = cJSON_ParseWithLength(line, jsonl_drop_nul_escapes(line, len));
     const cJSON *text = NULL;
     if (!p->obj)
         p->error = "invalid JSON";
@@ -292,7 +270,7 @@ int cmd_classify(int argc, char **argv) {
     int np = 0, rc = 0;
     while (rc == 0 && (n = getline(&line, &cap, in)) >= 0) {
         lineno++;
-        if (is_blank(line, (size_t)n)) continue;
+        if (jsonl_blank(line, (size_t)n)) continue;
         parse_line(&ps[np++], line, (size_t)n, lineno);
         if (np == batch) {
             rc = flush_batch(&r, ps, np, &ob);

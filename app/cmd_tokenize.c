@@ -17,6 +17,7 @@
 #include "app/commands.h"
 #include "classify/tokenizer.h"
 #include "util/log.h"
+#include "util/jsonl.h"
 #include "util/xalloc.h"
 
 #define TOKENIZE_DEFAULT_MAX_LEN 512
@@ -73,34 +74,11 @@ static void out_id(outbuf *o, const cJSON *obj) {
     cJSON_free(s);
 }
 
-static int is_blank(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return 0;
-    return 1;
-}
-
-/* Removes every \u0000 escape from line[0..len) in place (a "\\" escape
- * is skipped whole, so "\\u0000" stays); returns the new length. */
-static size_t drop_nul_escapes(char *line, size_t len) {
-    size_t w = 0;
-    for (size_t r = 0; r < len;) {
-        if (line[r] == '\\' && r + 5 < len && line[r + 1] == 'u' && memcmp(line + r + 2, "0000", 4) == 0) {
-            r += 6;
-            continue;
-        }
-        size_t n = (line[r] == '\\' && r + 1 < len) ? 2 : 1;
-        memmove(line + w, line + r, n);
-        w += n;
-        r += n;
-    }
-    return w;
-}
-
 /* Writes the output line for input line number lineno into o. Returns 1
  * when the line was malformed. */
 static int tokenize_line(tokenizer *t, char *line, size_t len, long lineno, int max_len, int32_t *ids,
                          tok_stats *st, outbuf *o) {
-    cJSON *obj = cJSON_ParseWithLength(line, drop_nul_escapes(line, len));
+    cJSON *obj = cJSON_ParseWithLength(line, jsonl_drop_nul_escapes(line, len));
     const char *err = NULL;
     const cJSON *text = NULL;
     if (!obj)
@@ -184,7 +162,7 @@ int cmd_tokenize(int argc, char **argv) {
     int rc = 0;
     while ((n = getline(&line, &cap, in)) >= 0) {
         lineno++;
-        if (is_blank(line, (size_t)n)) continue;
+        if (jsonl_blank(line, (size_t)n)) continue;
         o.len = 0;
         bad += tokenize_line(t, line, (size_t)n, lineno, max_len, ids, &st, &o);
         if (fwrite(o.buf, 1, o.len, stdout) != o.len) {

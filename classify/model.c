@@ -11,16 +11,8 @@
 #include <string.h>
 
 #include "classify/safetensors.h"
+#include "util/errmsg.h"
 #include "util/xalloc.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Carves the parameter buffer into tensors (qkv weights adjacent so that
  * one sgemm computes all three) and sets head offsets. */
@@ -184,7 +176,7 @@ static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape) {
 static int load_param(const st_file *f, const cls_param *p, char *err, size_t errlen) {
     const st_tensor *t = find_alias(f, p->name);
     if (!t) {
-        seterr(err, errlen, "%s: tensor '%s': missing", st_path(f), p->name);
+        err_set(err, errlen, "%s: tensor '%s': missing", st_path(f), p->name);
         return -1;
     }
     int same = t->ndim == p->ndim;
@@ -193,11 +185,11 @@ static int load_param(const st_file *f, const cls_param *p, char *err, size_t er
         char got[96], want[96];
         shape_str(got, sizeof got, t->ndim, t->shape);
         shape_str(want, sizeof want, p->ndim, p->shape);
-        seterr(err, errlen, "%s: tensor '%s': shape %s, expected %s", st_path(f), t->name, got, want);
+        err_set(err, errlen, "%s: tensor '%s': shape %s, expected %s", st_path(f), t->name, got, want);
         return -1;
     }
     if (st_to_f32(t, p->data) != 0) {
-        seterr(err, errlen, "%s: tensor '%s': dtype %s, expected F32, F16 or BF16", st_path(f), t->name,
+        err_set(err, errlen, "%s: tensor '%s': dtype %s, expected F32, F16 or BF16", st_path(f), t->name,
                st_dtype_name(t->dtype));
         return -1;
     }
@@ -211,7 +203,7 @@ static int read_lower_case(const char *dir, int *out, char *err, size_t errlen) 
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         int rc = errno == ENOENT ? 0 : -1;
-        if (rc) seterr(err, errlen, "%s: %s", path, strerror(errno));
+        if (rc) err_set(err, errlen, "%s: %s", path, strerror(errno));
         free(path);
         return rc;
     }
@@ -223,12 +215,12 @@ static int read_lower_case(const char *dir, int *out, char *err, size_t errlen) 
     free(buf);
     int rc = 0;
     if (!cJSON_IsObject(root)) {
-        seterr(err, errlen, "%s: not a JSON object (or over 1 MiB)", path);
+        err_set(err, errlen, "%s: not a JSON object (or over 1 MiB)", path);
         rc = -1;
     } else {
         const cJSON *lc = cJSON_GetObjectItemCaseSensitive(root, "do_lower_case");
         if (lc && !cJSON_IsBool(lc)) {
-            seterr(err, errlen, "%s: \"do_lower_case\": expected true or false", path);
+            err_set(err, errlen, "%s: \"do_lower_case\": expected true or false", path);
             rc = -1;
         } else if (lc) {
             *out = cJSON_IsTrue(lc);
@@ -258,11 +250,11 @@ cls_model *cls_model_load(const char *dir, const char *head_name, char *err, siz
         snprintf(name, sizeof name, m->cfg.multi_head ? "classifier.%s.weight" : "classifier.weight", hd->name);
         const st_tensor *t = st_find(f, name);
         if (!t) {
-            seterr(err, errlen, "%s: tensor '%s': missing", st_pathname, name);
+            err_set(err, errlen, "%s: tensor '%s': missing", st_pathname, name);
             goto fail;
         }
         if (t->ndim != 2 || t->shape[0] < 1 || t->shape[0] > 4096) {
-            seterr(err, errlen, "%s: tensor '%s': expected shape [labels, %d]", st_pathname, name,
+            err_set(err, errlen, "%s: tensor '%s': expected shape [labels, %d]", st_pathname, name,
                    m->cfg.hidden_size);
             goto fail;
         }

@@ -10,22 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 #define MCFG_MAX_FILE (16u << 20)
 #define MCFG_MAX_LABELS 4096
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* one line: names and values from the file may hold control characters */
-    for (char *p = err; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-}
 
 void mcfg_free(model_config *cfg) {
     for (int h = 0; h < cfg->n_heads; h++) {
@@ -70,7 +59,7 @@ static int get_int(const char *path, const cJSON *root, const char *key, int def
         return 0;
     }
     if (!cJSON_IsNumber(j) || j->valuedouble < 1 || j->valuedouble > 1e8 || j->valuedouble != floor(j->valuedouble)) {
-        seterr(err, errlen, "%s: \"%s\": expected a positive integer", path, key);
+        err_set(err, errlen, "%s: \"%s\": expected a positive integer", path, key);
         return -1;
     }
     *out = (int)j->valuedouble;
@@ -81,12 +70,12 @@ static int get_int(const char *path, const cJSON *root, const char *key, int def
 static int parse_id2label(const char *path, const char *where, const cJSON *j, mcfg_head *h, char *err,
                           size_t errlen) {
     if (!cJSON_IsObject(j)) {
-        seterr(err, errlen, "%s: %s: expected an object {\"0\": \"label\", ...}", path, where);
+        err_set(err, errlen, "%s: %s: expected an object {\"0\": \"label\", ...}", path, where);
         return -1;
     }
     int n = cJSON_GetArraySize(j);
     if (n < 1 || n > MCFG_MAX_LABELS) {
-        seterr(err, errlen, "%s: %s: expected 1 to %d labels, got %d", path, where, MCFG_MAX_LABELS, n);
+        err_set(err, errlen, "%s: %s: expected 1 to %d labels, got %d", path, where, MCFG_MAX_LABELS, n);
         return -1;
     }
     h->labels = xcalloc((size_t)n, sizeof *h->labels);
@@ -97,12 +86,12 @@ static int parse_id2label(const char *path, const char *where, const cJSON *j, m
         errno = 0;
         long id = strtol(e->string, &end, 10);
         if (errno || *end || end == e->string || id < 0 || id >= n || !cJSON_IsString(e)) {
-            seterr(err, errlen, "%s: %s: key \"%s\" is not a label id in 0..%d with a string label", path, where,
+            err_set(err, errlen, "%s: %s: key \"%s\" is not a label id in 0..%d with a string label", path, where,
                    e->string, n - 1);
             return -1;
         }
         if (h->labels[id]) {
-            seterr(err, errlen, "%s: %s: label id %ld given twice", path, where, id);
+            err_set(err, errlen, "%s: %s: label id %ld given twice", path, where, id);
             return -1;
         }
         h->labels[id] = xstrdup(e->valuestring);
@@ -114,7 +103,7 @@ static int parse_config(const char *path, const cJSON *root, const char *head_na
                         size_t errlen) {
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(root, "model_type");
     if (mt && (!cJSON_IsString(mt) || strcmp(mt->valuestring, "bert") != 0)) {
-        seterr(err, errlen, "%s: \"model_type\": expected \"bert\"", path);
+        err_set(err, errlen, "%s: \"model_type\": expected \"bert\"", path);
         return -1;
     }
     /* Defaults are Hugging Face BertConfig's. */
@@ -127,7 +116,7 @@ static int parse_config(const char *path, const cJSON *root, const char *head_na
         get_int(path, root, "vocab_size", 30522, &cfg->vocab_size, err, errlen))
         return -1;
     if (cfg->hidden_size % cfg->num_heads != 0) {
-        seterr(err, errlen, "%s: \"hidden_size\" %d is not a multiple of \"num_attention_heads\" %d", path,
+        err_set(err, errlen, "%s: \"hidden_size\" %d is not a multiple of \"num_attention_heads\" %d", path,
                cfg->hidden_size, cfg->num_heads);
         return -1;
     }
@@ -135,21 +124,21 @@ static int parse_config(const char *path, const cJSON *root, const char *head_na
     cfg->layer_norm_eps = 1e-12f;
     if (eps) {
         if (!cJSON_IsNumber(eps) || !(eps->valuedouble > 0 && eps->valuedouble < 1)) {
-            seterr(err, errlen, "%s: \"layer_norm_eps\": expected a number in (0, 1)", path);
+            err_set(err, errlen, "%s: \"layer_norm_eps\": expected a number in (0, 1)", path);
             return -1;
         }
         cfg->layer_norm_eps = (float)eps->valuedouble;
     }
     const cJSON *act = cJSON_GetObjectItemCaseSensitive(root, "hidden_act");
     if (act && (!cJSON_IsString(act) || strcmp(act->valuestring, "gelu") != 0)) {
-        seterr(err, errlen, "%s: \"hidden_act\": only \"gelu\" (exact erf) is supported, got %s%.32s%s", path,
+        err_set(err, errlen, "%s: \"hidden_act\": only \"gelu\" (exact erf) is supported, got %s%.32s%s", path,
                cJSON_IsString(act) ? "\"" : "", cJSON_IsString(act) ? act->valuestring : "a non-string",
                cJSON_IsString(act) ? "\"" : "");
         return -1;
     }
     const cJSON *pe = cJSON_GetObjectItemCaseSensitive(root, "position_embedding_type");
     if (pe && (!cJSON_IsString(pe) || strcmp(pe->valuestring, "absolute") != 0)) {
-        seterr(err, errlen, "%s: \"position_embedding_type\": only \"absolute\" is supported", path);
+        err_set(err, errlen, "%s: \"position_embedding_type\": only \"absolute\" is supported", path);
         return -1;
     }
 
@@ -157,7 +146,7 @@ static int parse_config(const char *path, const cJSON *root, const char *head_na
     if (fh) {
         int n = cJSON_GetArraySize(fh);
         if (!cJSON_IsArray(fh) || n < 1 || n > 16) {
-            seterr(err, errlen, "%s: \"finsent_heads\": expected an array of 1 to 16 heads", path);
+            err_set(err, errlen, "%s: \"finsent_heads\": expected an array of 1 to 16 heads", path);
             return -1;
         }
         cfg->multi_head = 1;
@@ -169,13 +158,13 @@ static int parse_config(const char *path, const cJSON *root, const char *head_na
             snprintf(where, sizeof where, "\"finsent_heads\"[%d]", i);
             if (!cJSON_IsString(nm) || !nm->valuestring[0] || strlen(nm->valuestring) > 64 ||
                 strpbrk(nm->valuestring, ". \"\\/")) {
-                seterr(err, errlen, "%s: %s.name: expected a short name without dots, spaces or quotes", path,
+                err_set(err, errlen, "%s: %s.name: expected a short name without dots, spaces or quotes", path,
                        where);
                 return -1;
             }
             for (int k = 0; k < i; k++)
                 if (strcmp(cfg->heads[k].name, nm->valuestring) == 0) {
-                    seterr(err, errlen, "%s: %s.name: head \"%s\" given twice", path, where, nm->valuestring);
+                    err_set(err, errlen, "%s: %s.name: head \"%s\" given twice", path, where, nm->valuestring);
                     return -1;
                 }
             cfg->heads[i].name = xstrdup(nm->valuestring);
@@ -199,7 +188,7 @@ int mcfg_load(const char *path, const char *head_name, model_config *cfg, char *
     memset(cfg, 0, sizeof *cfg);
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     char *buf = xmalloc(MCFG_MAX_FILE + 1);
@@ -207,14 +196,14 @@ int mcfg_load(const char *path, const char *head_name, model_config *cfg, char *
     int rd_err = ferror(fp);
     fclose(fp);
     if (rd_err || n > MCFG_MAX_FILE) {
-        seterr(err, errlen, "%s: %s", path, rd_err ? "read error" : "larger than 16 MiB");
+        err_set(err, errlen, "%s: %s", path, rd_err ? "read error" : "larger than 16 MiB");
         free(buf);
         return -1;
     }
     cJSON *root = cJSON_ParseWithLength(buf, n);
     free(buf);
     if (!cJSON_IsObject(root)) {
-        seterr(err, errlen, "%s: not a JSON object", path);
+        err_set(err, errlen, "%s: not a JSON object", path);
         cJSON_Delete(root);
         return -1;
     }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 struct st_file {
@@ -45,18 +46,6 @@ size_t st_dtype_size(st_dtype d) {
     return 0;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* one line: names and values from the file may hold control characters */
-    for (char *p = err; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-}
-
 void st_close(st_file *f) {
     if (!f) return;
     for (int i = 0; i < f->n; i++) free(f->t[i].name);
@@ -78,25 +67,25 @@ static int64_t json_uint(const cJSON *j) {
 static int parse_entry(const char *path, const cJSON *e, size_t data_len, st_tensor *t, char *err, size_t errlen) {
     const char *name = e->string;
     if (!cJSON_IsObject(e)) {
-        seterr(err, errlen, "%s: tensor '%s': header entry is not an object", path, name);
+        err_set(err, errlen, "%s: tensor '%s': header entry is not an object", path, name);
         return -1;
     }
     const cJSON *dt = cJSON_GetObjectItemCaseSensitive(e, "dtype");
     const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
     const cJSON *off = cJSON_GetObjectItemCaseSensitive(e, "data_offsets");
     if (!cJSON_IsString(dt)) {
-        seterr(err, errlen, "%s: tensor '%s': missing dtype", path, name);
+        err_set(err, errlen, "%s: tensor '%s': missing dtype", path, name);
         return -1;
     }
     int k = 0;
     while (k < N_DTYPES && strcmp(dtypes[k].name, dt->valuestring) != 0) k++;
     if (k == N_DTYPES) {
-        seterr(err, errlen, "%s: tensor '%s': unknown dtype '%.16s'", path, name, dt->valuestring);
+        err_set(err, errlen, "%s: tensor '%s': unknown dtype '%.16s'", path, name, dt->valuestring);
         return -1;
     }
     t->dtype = dtypes[k].dtype;
     if (!cJSON_IsArray(sh) || cJSON_GetArraySize(sh) > ST_MAX_DIMS) {
-        seterr(err, errlen, "%s: tensor '%s': shape is not an array of at most %d dimensions", path, name,
+        err_set(err, errlen, "%s: tensor '%s': shape is not an array of at most %d dimensions", path, name,
                ST_MAX_DIMS);
         return -1;
     }
@@ -106,12 +95,12 @@ static int parse_entry(const char *path, const cJSON *e, size_t data_len, st_ten
     cJSON_ArrayForEach(d, sh) {
         int64_t v = json_uint(d);
         if (v < 0) {
-            seterr(err, errlen, "%s: tensor '%s': shape holds a value that is not a non-negative integer", path,
+            err_set(err, errlen, "%s: tensor '%s': shape holds a value that is not a non-negative integer", path,
                    name);
             return -1;
         }
         if (v > 0 && numel > (SIZE_MAX / 8) / (size_t)v) {
-            seterr(err, errlen, "%s: tensor '%s': shape too large", path, name);
+            err_set(err, errlen, "%s: tensor '%s': shape too large", path, name);
             return -1;
         }
         numel *= (size_t)v;
@@ -120,21 +109,21 @@ static int parse_entry(const char *path, const cJSON *e, size_t data_len, st_ten
     t->numel = numel;
     t->nbytes = numel * dtypes[k].size;
     if (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2) {
-        seterr(err, errlen, "%s: tensor '%s': data_offsets is not a pair", path, name);
+        err_set(err, errlen, "%s: tensor '%s': data_offsets is not a pair", path, name);
         return -1;
     }
     int64_t b = json_uint(cJSON_GetArrayItem(off, 0)), en = json_uint(cJSON_GetArrayItem(off, 1));
     if (b < 0 || en < 0 || en < b) {
-        seterr(err, errlen, "%s: tensor '%s': bad data_offsets", path, name);
+        err_set(err, errlen, "%s: tensor '%s': bad data_offsets", path, name);
         return -1;
     }
     if ((uint64_t)en > data_len) {
-        seterr(err, errlen, "%s: tensor '%s': data_offsets [%lld, %lld) beyond the data (%zu bytes; file truncated?)",
+        err_set(err, errlen, "%s: tensor '%s': data_offsets [%lld, %lld) beyond the data (%zu bytes; file truncated?)",
                path, name, (long long)b, (long long)en, data_len);
         return -1;
     }
     if ((uint64_t)(en - b) != t->nbytes) {
-        seterr(err, errlen, "%s: tensor '%s': data_offsets span %lld bytes but shape and dtype need %zu", path, name,
+        err_set(err, errlen, "%s: tensor '%s': data_offsets span %lld bytes but shape and dtype need %zu", path, name,
                (long long)(en - b), t->nbytes);
         return -1;
     }
@@ -151,25 +140,25 @@ static int cmp_by_offset(const void *a, const void *b) {
 st_file *st_open(const char *path, char *err, size_t errlen) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         return NULL;
     }
     size_t size = (size_t)sb.st_size;
     if (size < 8) {
-        seterr(err, errlen, "%s: file too short (%zu bytes) for a safetensors header", path, size);
+        err_set(err, errlen, "%s: file too short (%zu bytes) for a safetensors header", path, size);
         close(fd);
         return NULL;
     }
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
-        seterr(err, errlen, "%s: mmap: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: mmap: %s", path, strerror(errno));
         return NULL;
     }
     st_file *f = xcalloc(1, sizeof *f);
@@ -181,13 +170,13 @@ st_file *st_open(const char *path, char *err, size_t errlen) {
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | p[i];
     if (hlen > size - 8) {
-        seterr(err, errlen, "%s: header length %llu beyond the file size %zu", path, (unsigned long long)hlen, size);
+        err_set(err, errlen, "%s: header length %llu beyond the file size %zu", path, (unsigned long long)hlen, size);
         st_close(f);
         return NULL;
     }
     cJSON *root = cJSON_ParseWithLength((const char *)p + 8, (size_t)hlen);
     if (!cJSON_IsObject(root)) {
-        seterr(err, errlen, "%s: header is not a JSON object", path);
+        err_set(err, errlen, "%s: header is not a JSON object", path);
         cJSON_Delete(root);
         st_close(f);
         return NULL;
@@ -217,7 +206,7 @@ st_file *st_open(const char *path, char *err, size_t errlen) {
     for (int i = 1; i < f->n; i++) {
         uintptr_t prev_end = (uintptr_t)order[i - 1]->data + order[i - 1]->nbytes;
         if (order[i]->nbytes && (uintptr_t)order[i]->data < prev_end) {
-            seterr(err, errlen, "%s: tensor '%s': data overlaps tensor '%s'", path, order[i]->name,
+            err_set(err, errlen, "%s: tensor '%s': data overlaps tensor '%s'", path, order[i]->name,
                    order[i - 1]->name);
             free(order);
             st_close(f);
@@ -310,7 +299,7 @@ int st_to_f32(const st_tensor *t, float *out) {
 
 int st_write(const char *path, const st_write_tensor *t, int n, st_dtype dtype, char *err, size_t errlen) {
     if (dtype != ST_F32 && dtype != ST_F16 && dtype != ST_BF16) {
-        seterr(err, errlen, "%s: cannot write dtype %s", path, st_dtype_name(dtype));
+        err_set(err, errlen, "%s: cannot write dtype %s", path, st_dtype_name(dtype));
         return -1;
     }
     size_t es = st_dtype_size(dtype), off = 0;
@@ -333,7 +322,7 @@ int st_write(const char *path, const st_write_tensor *t, int n, st_dtype dtype, 
     char *hdr = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!hdr) {
-        seterr(err, errlen, "%s: out of memory printing the header", path);
+        err_set(err, errlen, "%s: out of memory printing the header", path);
         return -1;
     }
     size_t hlen = strlen(hdr), padded = (hlen + 7) & ~(size_t)7;
@@ -341,7 +330,7 @@ int st_write(const char *path, const st_write_tensor *t, int n, st_dtype dtype, 
     FILE *fp = fopen(tmp, "wb");
     int rc = -1;
     if (!fp) {
-        seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+        err_set(err, errlen, "%s: %s", tmp, strerror(errno));
         goto out;
     }
     unsigned char len8[8];
@@ -365,12 +354,12 @@ int st_write(const char *path, const st_write_tensor *t, int n, st_dtype dtype, 
     }
     if (fclose(fp) != 0) ok = 0;
     if (!ok) {
-        seterr(err, errlen, "%s: write failed: %s", tmp, strerror(errno));
+        err_set(err, errlen, "%s: write failed: %s", tmp, strerror(errno));
         unlink(tmp);
         goto out;
     }
     if (rename(tmp, path) != 0) {
-        seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: rename: %s", path, strerror(errno));
         unlink(tmp);
         goto out;
     }

@@ -1,0 +1,16 @@
+/* errmsg — the "one line into a caller's buffer" error convention.
+ *
+ * Functions that can fail take (char *err, size_t errlen) and, on failure,
+ * write one line there with err_set; callers print it once. */
+#ifndef FINSENT_ERRMSG_H
+#define FINSENT_ERRMSG_H
+
+#include <stddef.h>
+
+/* printf into err (truncated to errlen), control characters (a newline
+ * quoted from a file) shown as '?' so that it stays one line; a NULL or
+ * empty buffer is a no-op. Returns -1 so that `return err_set(...)` reads
+ * as a failure. */
+int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
