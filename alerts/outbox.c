@@ -214,7 +214,8 @@ static int replay_record(outbox *ob, const uint8_t *p, size_t n) {
         e->sinks = xcalloc((size_t)e->n_sinks + 1, sizeof *e->sinks);
         e->state = xcalloc((size_t)e->n_sinks + 1, 1);
         for (int i = 0; i < e->n_sinks && !r.bad; i++) e->sinks[i] = get_str(&r);
-        if (r.bad || r.off != n || (ob->n > 0 && e->seq <= ob->entries[ob->n - 1]->seq)) {
+        /* UINT64_MAX is no writer's seq: accepting it would wrap next_seq to 0 */
+        if (r.bad || r.off != n || e->seq == UINT64_MAX || (ob->n > 0 && e->seq <= ob->entries[ob->n - 1]->seq)) {
             entry_free(e);
             return -1;
         }
