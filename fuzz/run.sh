@@ -42,7 +42,7 @@ for n in $names; do
         if "$bin" -merge=1 -max_len=8192 "$fresh" "$corpus" "$found" >"$log" 2>&1; then
             rm -f "$corpus"/*
             cp "$fresh"/* "$corpus"/ 2>/dev/null
-            echo "$n: corpus $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) KiB"
+            echo "$n: corpus $(ls "$corpus" | wc -l) files, $(cat "$corpus"/* | wc -c) bytes"
         else
             echo "$n: FAILED merge (see $log)"
             failed="$failed $n"
