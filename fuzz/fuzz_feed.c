@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < size; i++) max_line += data[i] == '\n';
     char err[256] = "";
     feed_file *f = feed_open(fuzz_scratch_write(data, size), &opts, NULL, 0, on_dead, &max_line, err, sizeof err);
+    fuzz_scratch_remove(); /* the open file stays readable */
     if (!f) abort();
     int io_error;
     event *e;

@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* The head name a plain checkpoint gets: the last input byte picks
      * NULL ("sentiment") or "topic", so both paths run. */
     const char *head = size && (data[size - 1] & 1) ? "topic" : NULL;
-    if (mcfg_load(fuzz_scratch_write(data, size), head, &cfg, err, sizeof err) != 0) {
+    int rc = mcfg_load(fuzz_scratch_write(data, size), head, &cfg, err, sizeof err);
+    fuzz_scratch_remove();
+    if (rc != 0) {
         if (!err[0] || strpbrk(err, "\r\n") || cfg.heads || cfg.n_heads) abort();
         return 0;
     }

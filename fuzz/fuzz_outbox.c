@@ -85,6 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         int n = outbox_count(ob);
         if (!outbox_error(ob)[0] || n == 0 || outbox_entry_at(ob, n - 1)->seq != (uint64_t)INT64_MAX) abort();
         outbox_close(ob);
+        fuzz_scratch_remove();
         return 0;
     }
     if (outbox_compact(ob) != 0) abort();
@@ -95,5 +96,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_entries(ob);
     if (outbox_n_pending(ob) != pending + 1 || outbox_count(ob) != pending + 1 || !outbox_find(ob, seq)) abort();
     outbox_close(ob);
+    fuzz_scratch_remove();
     return 0;
 }

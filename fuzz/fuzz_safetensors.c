@@ -41,6 +41,7 @@ static void check_tensor(const st_tensor *t, const cJSON *e, const uint8_t *data
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[512] = "";
     st_file *f = st_open(fuzz_scratch_write(data, size), err, sizeof err);
+    fuzz_scratch_remove(); /* the mapping stays */
     if (!f) {
         if (!err[0] || strpbrk(err, "\r\n")) abort(); /* one line saying why */
         return 0;

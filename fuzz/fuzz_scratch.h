@@ -1,7 +1,9 @@
 /* fuzz_scratch — for targets whose parser takes a path: one scratch file
  * per fuzzer process (finsent-fuzz-TAG-PID in /dev/shm when writable, a
- * memory file system, else /tmp), rewritten with each input and removed
- * at exit. Header-only: each target is one program. */
+ * memory file system, else /tmp), written with each input and removed once
+ * the parser has opened it (and at exit), so that only an input that
+ * crashed the parser leaves it behind. Header-only: each target is one
+ * program. */
 #ifndef FINSENT_FUZZ_SCRATCH_H
 #define FINSENT_FUZZ_SCRATCH_H
 
@@ -12,6 +14,7 @@
 
 static char fuzz_scratch_file[96];
 
+/* Removes the scratch file; an open descriptor or mapping of it stays valid. */
 static void fuzz_scratch_remove(void) { unlink(fuzz_scratch_file); }
 
 /* Names the scratch file; call once from LLVMFuzzerInitialize. */

@@ -20,6 +20,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[512] = "";
     tok_vocab *v = tok_vocab_load(fuzz_scratch_write(data, size), err, sizeof err);
+    fuzz_scratch_remove();
     if (!v) {
         if (!err[0]) abort();
         return 0;
