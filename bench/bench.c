@@ -2,6 +2,7 @@
 #include "bench/bench.h"
 
 #include "bench/bench_aggregate.h"
+#include "bench/bench_ingest.h"
 
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,8 @@ const bench_entry bench_table[] = {
      "encoder throughput and FLOP rate against this machine's sgemm, padding share, tokenizer MB/s", bench_classify},
     {"aggregate", "[--events N] [--json]", "events per second through windows, baselines and rules on one core",
      bench_aggregate},
+    {"ingest", "[--messages N] [--json]", "messages/s consumed and decoded from the mock cluster against kcat's raw rate",
+     bench_ingest},
 };
 const int bench_count = (int)(sizeof bench_table / sizeof bench_table[0]);
 

@@ -15,6 +15,7 @@
 
 #define REVOKE_WAIT_MS 2000
 #define POLL_SLICE_MS 100
+#define STORE_INTERVAL_MS 100
 
 /* One polled, not yet committed message of a partition. */
 typedef struct inflight {
@@ -30,6 +31,8 @@ typedef struct part {
     inflight *q;
     size_t head, tail, cap;
     int64_t next_offset; /* the offset after the last one polled, -1 before the first */
+    int64_t ack_offset;  /* the offset after the acknowledged prefix, -1 none yet */
+    int64_t stored;      /* the last ack_offset handed to rd_kafka_offsets_store */
 } part;
 
 /* A dead letter on its way: everything needed to produce it again. */
@@ -56,14 +59,28 @@ struct ingest_consumer {
     part **parts;
     int n_parts;
     ingest_metrics m;
+    int64_t stored_at_ns; /* when store_offsets last ran (poll thread only) */
     rd_kafka_message_t **stash; /* polled while full, before the pause took hold (poll thread only) */
     int n_stash, stash_cap;
 };
 
+/* librdkafka logs connection failures at level 3; they are transient
+ * (it reconnects), so they are warnings here, not errors. */
 static void kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
     (void)rk;
-    enum log_level lv = level <= 3 ? LOG_ERROR : level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
+    enum log_level lv = level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO : LOG_DEBUG;
     log_msg(lv, "kafka", "%s: %s", fac, buf);
+}
+
+static void kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[256];
+        rd_kafka_fatal_error(rk, buf, sizeof buf);
+        log_error("kafka", "fatal: %s", buf);
+    } else {
+        log_warn("kafka", "%s: %s", rd_kafka_err2name(err), reason);
+    }
 }
 
 static part *part_find(ingest_consumer *c, const char *topic, int32_t partition) {
@@ -121,12 +138,27 @@ static void ack_locked(ingest_consumer *c, const char *topic, int32_t partition,
     int64_t last = -1;
     while (p->head < p->tail && p->q[p->head].acked) last = p->q[p->head++].offset;
     if (p->head == p->tail) p->head = p->tail = 0;
-    if (last < 0) return;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = last + 1;
-    rd_kafka_resp_err_t err = rd_kafka_offsets_store(c->rk, l);
-    if (err) log_debug("ingest", "offset store %s[%d]@%lld: %s", topic, (int)partition, (long long)(last + 1),
-                       rd_kafka_err2str(err));
+    if (last >= 0) p->ack_offset = last + 1;
+}
+
+/* Hands the acknowledged offsets that moved to librdkafka (which commits
+ * them: auto-commit, revoke, close). Batched here, from the polling thread
+ * at most every STORE_INTERVAL_MS, rather than once per ack. */
+static void store_offsets(ingest_consumer *c) {
+    pthread_mutex_lock(&c->mu);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(c->n_parts ? c->n_parts : 1);
+    for (int i = 0; i < c->n_parts; i++) {
+        part *p = c->parts[i];
+        if (p->ack_offset > p->stored) {
+            rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = p->ack_offset;
+            p->stored = p->ack_offset;
+        }
+    }
+    if (l->cnt) {
+        rd_kafka_resp_err_t err = rd_kafka_offsets_store(c->rk, l);
+        if (err) log_debug("ingest", "offset store: %s", rd_kafka_err2str(err));
+    }
+    pthread_mutex_unlock(&c->mu);
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -308,6 +340,7 @@ static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts
             nanosleep(&ts, NULL);
         }
     }
+    store_offsets(c);
     rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) log_warn("ingest", "commit on revoke: %s", rd_kafka_err2str(err));
     pthread_mutex_lock(&c->mu);
@@ -352,6 +385,8 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
             p->topic = xstrdup(parts->elems[i].topic);
             p->partition = parts->elems[i].partition;
             p->next_offset = -1;
+            p->ack_offset = -1;
+            p->stored = -1;
             c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
             c->parts[c->n_parts++] = p;
         }
@@ -389,6 +424,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *e
 static rd_kafka_conf_t *base_conf(const ingest_options *opt, char *err, size_t errlen) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, kafka_log);
+    rd_kafka_conf_set_error_cb(conf, kafka_error);
     for (int i = 0; i < opt->n_kafka; i++) {
         if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) {
             rd_kafka_conf_destroy(conf);
@@ -410,6 +446,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, kafka_log);
+    rd_kafka_conf_set_error_cb(conf, kafka_error);
     /* defaults the config may override ... */
     if (conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
         conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen))
@@ -480,6 +517,13 @@ static event *take(ingest_consumer *c, rd_kafka_message_t *msg) {
     const char *topic = rd_kafka_topic_name(msg->rkt);
     pthread_mutex_lock(&c->mu);
     part *p = part_find(c, topic, msg->partition);
+    if (p && msg->offset < p->next_offset) {
+        /* fetched again (a seek or a fetcher rewind): this member already
+         * has it in flight or done */
+        c->m.rewind_skipped++;
+        pthread_mutex_unlock(&c->mu);
+        return NULL;
+    }
     if (p) {
         part_push(p, msg->offset);
         c->m.messages_in++;
@@ -514,9 +558,15 @@ static int in_flight(ingest_consumer *c) {
 }
 
 event *ingest_poll(ingest_consumer *c, int timeout_ms) {
-    int64_t deadline = time_mono_ns() + (int64_t)timeout_ms * 1000000;
-    for (;;) {
+    int64_t now = time_mono_ns();
+    int64_t deadline = now + (int64_t)timeout_ms * 1000000;
+    for (int first = 1;; first = 0) {
         if (c->dlq) rd_kafka_poll(c->dlq, 0);
+        if (!first) now = time_mono_ns();
+        if (now - c->stored_at_ns >= (int64_t)STORE_INTERVAL_MS * 1000000) {
+            store_offsets(c);
+            c->stored_at_ns = now;
+        }
         int n = in_flight(c);
         if (c->m.paused && n <= c->capacity / 2) set_paused(c, 0);
         int full = n >= c->capacity;
@@ -525,7 +575,7 @@ event *ingest_poll(ingest_consumer *c, int timeout_ms) {
             msg = c->stash[0];
             memmove(c->stash, c->stash + 1, sizeof *c->stash * (size_t)--c->n_stash);
         } else {
-            int64_t left = (deadline - time_mono_ns()) / 1000000;
+            int64_t left = (deadline - now) / 1000000;
             int wait = left < 0 ? 0 : (int)left;
             if ((full || c->dlq) && wait > POLL_SLICE_MS) wait = POLL_SLICE_MS;
             msg = rd_kafka_consumer_poll(c->rk, wait);
@@ -567,6 +617,7 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
     int drained = in_flight(c) == 0;
     if (!drained) log_warn("ingest", "closing with %d messages in flight; they will be redelivered", in_flight(c));
     c->closing = 1;
+    store_offsets(c);
     rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) log_warn("ingest", "final commit: %s", rd_kafka_err2str(err));
     rd_kafka_consumer_close(c->rk);

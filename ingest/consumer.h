@@ -8,14 +8,16 @@
  * At-least-once: every message handed out (or dead-lettered) is in flight
  * until it is acknowledged (ingest_ack, or the dead-letter producer's
  * delivery confirmation). Per partition, the stored offset only advances
- * past a contiguous prefix of acknowledged messages (enable.auto.commit with
+ * past a contiguous prefix of acknowledged messages (stored from the
+ * polling thread every 100 ms; enable.auto.commit with
  * enable.auto.offset.store=false; commits also on revoke and close), so a
  * crash redelivers whatever was not durable and nothing else is skipped.
  *
  * Back-pressure: at most queue_capacity messages are in flight. When full,
  * all assigned partitions are paused and ingest_poll keeps polling (so the
  * group session and max.poll.interval.ms stay alive); they are resumed when
- * in-flight falls to half the capacity.
+ * in-flight falls to half the capacity. (librdkafka 2.0 fetches again
+ * about 1 s after a resume: size the capacity so that pauses are rare.)
  *
  * Rebalances: on revoke, the consumer waits (up to 2 s) for the revoked
  * partitions' in-flight messages to be acknowledged, commits, then forgets
@@ -43,6 +45,7 @@ typedef struct ingest_metrics {
     uint64_t acked;           /* acknowledgements applied */
     uint64_t acks_ignored;    /* acks for partitions no longer assigned or unknown offsets */
     uint64_t pauses;          /* times the partitions were paused for back-pressure */
+    uint64_t rewind_skipped;  /* messages fetched again after a pause/resume and skipped */
     uint64_t rebalances;      /* assign + revoke callbacks */
     int in_flight;            /* polled (or dead-lettering) and not yet acknowledged */
     int in_flight_max;        /* the highest in_flight seen */

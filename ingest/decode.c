@@ -41,8 +41,10 @@ int decode_utf8_valid(const char *s, size_t n) {
     const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
     size_t i = 0;
     while (i < n) {
-        if (p[i] < 0x80) { /* ASCII fast path */
-            i++;
+        if (p[i] < 0x80) { /* ASCII fast path, a word at a time where it can */
+            uint64_t w;
+            while (i + 8 <= n && (memcpy(&w, p + i, 8), (w & 0x8080808080808080ULL) == 0)) i += 8;
+            while (i < n && p[i] < 0x80) i++;
             continue;
         }
         utf8proc_int32_t cp;
@@ -158,12 +160,13 @@ static int build_text(dctx *c, event *e) {
     if (!title && !body) return fail(c, DECODE_MISSING_TEXT, "none of title, body, text is present");
     int has_title = title && !blank(title), has_body = body && !blank(body);
     if (!has_title && !has_body) return fail(c, DECODE_EMPTY_TEXT, "title and body are empty");
-    char *joined;
-    if (has_title && has_body)
-        joined = xasprintf("%s. %s", title, body);
-    else
-        joined = xstrdup(has_title ? title : body);
-    size_t len = strlen(joined);
+    size_t tl = has_title ? strlen(title) : 0, bl = has_body ? strlen(body) : 0;
+    size_t len = tl + bl + (has_title && has_body ? 2 : 0);
+    char *joined = xmalloc(len + 1), *w = joined;
+    if (has_title) w = mempcpy(w, title, tl);
+    if (has_title && has_body) w = mempcpy(w, ". ", 2);
+    if (has_body) w = mempcpy(w, body, bl);
+    *w = '\0';
     size_t max = c->opt && c->opt->max_text_bytes ? c->opt->max_text_bytes : INGEST_DEFAULT_MAX_TEXT_BYTES;
     size_t cut = utf8_cut(joined, len, max);
     if (cut < len) {

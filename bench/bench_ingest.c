@@ -1,0 +1,220 @@
+/* bench_ingest — consume + decode throughput against kcat's raw rate.
+ *
+ * An in-process mock cluster (loopback TCP) gets N realistic news messages
+ * (~400 bytes: title, body with cashtags, source, entities) over at least 6
+ * partitions (more for large N: the mock keeps ~5 MB per partition). Then, in the same run:
+ *   - kcat -C -o beginning -c N -q reads the topic into a pipe we count;
+ *   - finsent's consumer group (ingest_open / ingest_poll / ingest_ack)
+ *     reads and decodes it, acknowledging each event at once.
+ * Both rates are measured from the first message to the last (so neither
+ * counts process start nor the group join), and `ratio` is finsent's rate
+ * over kcat's. A third figure is the decoder alone on the same payloads. */
+#include "bench/bench_ingest.h"
+
+#include <getopt.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/commands.h"
+#include "bench/bench.h"
+#include "ingest/consumer.h"
+#include "ingest/decode.h"
+#include "ingest/mock_cluster.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define TOPIC "bench"
+#define WAIT_S 120.0
+/* The 2.0 mock cluster keeps about 5 MB per partition and drops older
+ * segments: spread the topic so that every partition stays under 4 MB. */
+#define PARTITION_BYTES (4 << 20)
+#define MESSAGE_BYTES 450
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: finsent bench ingest [--messages N] [--json]\n\n"
+               "Messages per second consumed and decoded from librdkafka's mock cluster\n"
+               "(loopback TCP), next to kcat's raw consume rate of the same topic measured\n"
+               "in the same run; ratio = finsent / kcat (target >= 0.5). Needs kcat.\n\n"
+               "  --messages N  messages in the topic (default 200000)\n"
+               "  --json        print one JSON object\n\n"
+               "example: finsent bench ingest --messages 100000 --json\n");
+}
+
+static char *payload(long i) {
+    static const char *const tick[] = {"AAPL", "MSFT", "GS", "TSLA", "BRK.B", "JPM", "XOM", "NVDA"};
+    return xasprintf("{\"id\":\"n%ld\",\"ts\":\"2024-05-01T12:%02ld:%02ld.%03ldZ\",\"title\":\"%s shares move after "
+                     "quarterly results\",\"body\":\"Shares of $%s fell %ld.%ld%% in early trading after the company "
+                     "reported revenue below estimates and cut its outlook; analysts at Goldman Sachs said the "
+                     "guidance was conservative.\",\"source\":\"newswire\",\"entities\":[\"%s\",\"%s\"]}",
+                     i, (i / 60000) % 60, (i / 1000) % 60, i % 1000, tick[i % 8], tick[i % 8], i % 9, i % 10,
+                     tick[i % 8], tick[(i + 3) % 8]);
+}
+
+static void delivered(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    (void)rk;
+    if (m->err) (*(long *)opaque)++;
+}
+
+static int produce(const char *bs, long n, int partitions) {
+    long failed = 0;
+    char e[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bs, e, sizeof e);
+    rd_kafka_conf_set(conf, "linger.ms", "20", e, sizeof e);
+    rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", e, sizeof e);
+    rd_kafka_conf_set_dr_msg_cb(conf, delivered);
+    rd_kafka_conf_set_opaque(conf, &failed);
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
+    if (!p) return -1;
+    for (long i = 0; i < n; i++) {
+        char *v = payload(i);
+        while (rd_kafka_producev(p, RD_KAFKA_V_TOPIC(TOPIC), RD_KAFKA_V_PARTITION((int32_t)(i % partitions)),
+                                 RD_KAFKA_V_VALUE(v, strlen(v)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            rd_kafka_poll(p, 10);
+        free(v);
+    }
+    int rc = rd_kafka_flush(p, 60000) ? -1 : 0;
+    rd_kafka_poll(p, 0);
+    if (failed) rc = -1;
+    rd_kafka_destroy(p);
+    return rc;
+}
+
+/* kcat's rate from its first output byte to its exit; -1 on failure. */
+static double kcat_rate(const char *bs, long n, double *secs) {
+    /* -c N: exits at exactly the N-th message (and fails the check if the
+     * topic holds fewer), bounded by timeout */
+    char *cmd = xasprintf("timeout %d kcat -C -q -b %s -t %s -o beginning -c %ld 2>/dev/null", (int)WAIT_S, bs, TOPIC, n);
+    FILE *f = popen(cmd, "r");
+    free(cmd);
+    if (!f) return -1;
+    char buf[1 << 16];
+    size_t k;
+    long lines = 0;
+    double t0 = 0;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (t0 == 0) t0 = bench_now();
+        for (size_t i = 0; i < k; i++) lines += buf[i] == '\n';
+    }
+    double t1 = bench_now();
+    if (pclose(f) != 0 || lines != n) return -1;
+    *secs = t1 - t0;
+    return (double)n / *secs;
+}
+
+/* finsent's consume+decode rate from the first event to the n-th. */
+static double ingest_rate(const char *bs, long n, double *secs, char *err, size_t errlen) {
+    ingest_options o = {0};
+    ingest_options_set_kafka(&o, "bootstrap.servers", bs);
+    o.group_id = xstrdup("bench-ingest");
+    ingest_options_add_input(&o, TOPIC, "news");
+    ingest_options_add_watch(&o, "Goldman Sachs", "GS");
+    ingest_consumer *c = ingest_open(&o, err, errlen);
+    if (!c) {
+        ingest_options_free(&o);
+        return -1;
+    }
+    long got = 0;
+    double t0 = 0, start = bench_now();
+    while (got < n && bench_now() - start < WAIT_S) {
+        event *e = ingest_poll(c, 100);
+        if (!e) continue;
+        if (got++ == 0) t0 = bench_now();
+        ingest_ack(c, e);
+        event_free(e);
+    }
+    double t1 = bench_now();
+    ingest_close(c, 5000);
+    ingest_options_free(&o);
+    if (got < n) {
+        snprintf(err, errlen, "only %ld of %ld messages within %.0f s", got, n, WAIT_S);
+        return -1;
+    }
+    *secs = t1 - t0;
+    return (double)(n - 1) / *secs;
+}
+
+/* The decoder alone over the same payloads (in memory). */
+static double decode_rate(long n) {
+    long m = n < 50000 ? n : 50000;
+    char **p = xmalloc(sizeof *p * (size_t)m);
+    for (long i = 0; i < m; i++) p[i] = payload(i);
+    ingest_options o = {0};
+    ingest_options_add_watch(&o, "Goldman Sachs", "GS");
+    double t0 = bench_now();
+    for (long i = 0; i < m; i++) {
+        decode_msg dm = {.payload = p[i], .len = strlen(p[i]), .topic = TOPIC, .offset = i, .timestamp_ms = 0};
+        decode_result r;
+        event_free(decode_message(&o, NULL, &dm, &r));
+    }
+    double secs = bench_now() - t0;
+    for (long i = 0; i < m; i++) free(p[i]);
+    free(p);
+    ingest_options_free(&o);
+    return (double)m / secs;
+}
+
+int bench_ingest(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"messages", required_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    long n = 200000;
+    int json = 0, c;
+    while ((c = getopt_long(argc, argv, "n:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': {
+            char *end;
+            n = strtol(optarg, &end, 10);
+            if (*end || n < 100 || n > 100000000)
+                return cli_usage_error("bench ingest", "--messages: expected 100..100000000, got \"%s\"", optarg);
+            break;
+        }
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: return cli_usage_error("bench ingest", "unknown option");
+        }
+    }
+    if (optind < argc) return cli_usage_error("bench ingest", "unexpected argument \"%s\"", argv[optind]);
+    if (system("command -v kcat >/dev/null 2>&1") != 0) return cli_fail("bench ingest", "kcat is not installed");
+    enum log_level saved = log_get_level();
+    log_set_level(LOG_ERROR);
+    char err[256];
+    ingest_mock *m = ingest_mock_new(1, err, sizeof err);
+    if (!m) return cli_fail("bench ingest", "%s", err);
+    const char *bs = ingest_mock_bootstraps(m);
+    int rc = 0;
+    double ksecs = 0, isecs = 0, krate = -1, irate = -1;
+    int partitions = (int)(n * MESSAGE_BYTES / PARTITION_BYTES) + 1;
+    if (partitions < 6) partitions = 6;
+    if (ingest_mock_topic(m, TOPIC, partitions) || produce(bs, n, partitions)) {
+        rc = cli_fail("bench ingest", "could not fill the mock cluster");
+    } else if ((krate = kcat_rate(bs, n, &ksecs)) < 0) {
+        rc = cli_fail("bench ingest", "kcat did not read the %ld messages", n);
+    } else if ((irate = ingest_rate(bs, n, &isecs, err, sizeof err)) < 0) {
+        rc = cli_fail("bench ingest", "%s", err);
+    }
+    ingest_mock_free(m);
+    log_set_level(saved);
+    if (rc) return rc;
+    double drate = decode_rate(n);
+    double ratio = irate / krate;
+    if (json)
+        printf("{\"bench\":\"ingest\",\"messages\":%ld,\"partitions\":%d,\"ingest_msgs_per_s\":%.0f,"
+               "\"ingest_seconds\":%.3f,\"kcat_msgs_per_s\":%.0f,\"kcat_seconds\":%.3f,"
+               "\"decode_only_msgs_per_s\":%.0f,\"ratio\":%.3f}\n",
+               n, partitions, irate, isecs, krate, ksecs, drate, ratio);
+    else
+        printf("messages          %ld over %d partitions (mock cluster, loopback TCP)\n"
+               "finsent ingest    %.0f msgs/s (%.3f s: consume, decode, ack)\n"
+               "kcat -C           %.0f msgs/s (%.3f s: raw consume)\n"
+               "decode only       %.0f msgs/s (in memory)\n"
+               "ratio             %.3f (finsent / kcat; target >= 0.5)\n",
+               n, partitions, irate, isecs, krate, ksecs, drate, ratio);
+    return 0;
+}
