@@ -9,7 +9,8 @@
  * terminating NUL. Checked: a decoded event has an id, a stream and valid
  * UTF-8 text within the limit (truncated flag set when cut), and at most
  * 64 distinct, upper-cased entity keys of 1 to 64 bytes; a rejected
- * message has a reason and a one-line detail. */
+ * message has a reason and a one-line detail; decode_utf8_valid agrees
+ * with a plain reference check on the payload. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +51,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 static int utf8_ok(const char *s) { return decode_utf8_valid(s, strlen(s)); }
 
+/* A plain UTF-8 check to compare decode_utf8_valid with: shortest form
+ * only, no surrogates, nothing above U+10FFFF. */
+static int ref_utf8_valid(const uint8_t *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        size_t len;
+        uint32_t cp, min;
+        if (c < 0x80) { i++; continue; }
+        if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
+        else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
+        else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
+        else return 0;
+        if (len > n - i) return 0;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+        i += len;
+    }
+    return 1;
+}
+
 static void check_event(const event *e, const decode_result *res, int limited) {
     if (res->reason != DECODE_OK || !e->id || !e->id[0] || !e->stream || !e->text || !utf8_ok(e->text)) abort();
     if (strlen(e->text) > (limited ? TEXT_LIMIT : INGEST_DEFAULT_MAX_TEXT_BYTES)) abort();
@@ -76,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const ingest_options *opt = (sel & 4) ? &opts : NULL;
     decode_msg m = {.payload = payload, .len = len, .topic = (sel & 8) ? NULL : "news", .partition = 3,
                     .offset = 42, .timestamp_ms = (sel & 16) ? -1 : 1714566600000LL};
+    if (decode_utf8_valid(payload, len) != ref_utf8_valid(data + 1, len)) abort();
     decode_result res;
     event *e = decode_message(opt, in, &m, &res);
     if (e) {
