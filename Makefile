@@ -5,6 +5,9 @@
 #   make asan       AddressSanitizer + UBSan build in build-asan/
 #   make asan-test  run the whole suite against the sanitizer build
 #   make demo       install missing deps, build, run `finsent demo`
+#   make fuzz       libFuzzer targets (fuzz/fuzz_*.c) into build-fuzz/ (clang)
+#   make fuzz-smoke run each fuzz target FUZZ_SECONDS (default 60) on its corpus
+#   make fuzz-long  run each fuzz target 600 s
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -18,6 +21,14 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# FUZZ=1 (set by `make fuzz`): library objects instrumented for libFuzzer
+# (coverage only; the fuzzer runtime is linked into each target), with
+# float-cast-overflow, which clang leaves out of "undefined".
+ifeq ($(FUZZ),1)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined,float-cast-overflow
+endif
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -35,7 +46,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(wildcard tests/support/*.c)
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-test demo clean deps check-deps model
+.PHONY: all test asan asan-test demo clean deps check-deps model fuzz fuzz-bins fuzz-smoke fuzz-long
 
 all: $(BUILD)/finsent finsent
 
@@ -76,8 +87,37 @@ demo: check-deps
 	$(MAKE) $(BUILD)/finsent
 	$(BUILD)/finsent demo
 
+# ---- fuzzing (libFuzzer) ----
+# One target per parser: fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput,
+# its seed corpus is fuzz/corpus/NAME/. `make fuzz` builds every target
+# with clang into build-fuzz/fuzz/ (needs clang and libclang-rt-14-dev,
+# which holds the libFuzzer runtime; scripts/deps.sh installs both).
+# fuzz/run.sh runs them; crashes are saved under build-fuzz/artifacts/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+# The libFuzzer runtime is found by linking a one-line target.
+fuzz: check-deps
+	@echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' | \
+	  $(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - >/dev/null 2>&1 || ./scripts/deps.sh
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) FUZZ=1 fuzz-bins
+
+fuzz-bins: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+fuzz-smoke: fuzz
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-long: fuzz
+	fuzz/run.sh 600
+
 clean:
-	rm -rf build build-asan finsent
+	rm -rf build build-asan build-fuzz finsent
 
 # .incbin inputs are invisible to -MMD
 $(BUILD)/app/demo_assets.o: app/demo/feed.jsonl configs/demo.json

@@ -115,6 +115,12 @@ static void enc_mark(buf *b, uint64_t seq, const char *sink, enum outbox_state s
     rec_end(b);
 }
 
+/* The largest seq a log may hold. Counting from 1 never reaches it; a
+ * (crafted) record beyond it is malformed, and a put past it fails, so that
+ * next_seq cannot wrap to 0 and put an entry out of order, where the next
+ * replay would drop it. */
+#define OUTBOX_MAX_SEQ ((uint64_t)INT64_MAX)
+
 typedef struct rd {
     const uint8_t *p;
     size_t n, off;
@@ -214,7 +220,7 @@ static int replay_record(outbox *ob, const uint8_t *p, size_t n) {
         e->sinks = xcalloc((size_t)e->n_sinks + 1, sizeof *e->sinks);
         e->state = xcalloc((size_t)e->n_sinks + 1, 1);
         for (int i = 0; i < e->n_sinks && !r.bad; i++) e->sinks[i] = get_str(&r);
-        if (r.bad || r.off != n || (ob->n > 0 && e->seq <= ob->entries[ob->n - 1]->seq)) {
+        if (r.bad || r.off != n || e->seq > OUTBOX_MAX_SEQ || (ob->n > 0 && e->seq <= ob->entries[ob->n - 1]->seq)) {
             entry_free(e);
             return -1;
         }
@@ -335,6 +341,11 @@ static int append(outbox *ob, const buf *b, int sync) {
 
 int outbox_put(outbox *ob, const char *id, const char *key, const char *body, const char *const *sinks,
                int n_sinks, int64_t created_ms, uint64_t *seq) {
+    if (ob->next_seq > OUTBOX_MAX_SEQ) {
+        set_err(ob, "%s: sequence numbers exhausted (the log holds seq %llu)", ob->path,
+                (unsigned long long)OUTBOX_MAX_SEQ);
+        return -1;
+    }
     outbox_entry *e = xcalloc(1, sizeof *e);
     e->seq = ob->next_seq;
     e->created_ms = created_ms;

@@ -47,7 +47,8 @@ void outbox_close(outbox *ob);
 /* Appends an entry for the given sinks and fsyncs it. Returns 0 and sets
  * *seq (may be NULL); -1 on a write or sync error (disk full, file too
  * large): the log is rolled back to before this entry, nothing accepted
- * earlier is lost, and outbox_error() says why. */
+ * earlier is lost, and outbox_error() says why. Also -1 when seq would pass
+ * INT64_MAX (only a tampered log gets there; replay drops larger seqs). */
 int outbox_put(outbox *ob, const char *id, const char *key, const char *body, const char *const *sinks,
                int n_sinks, int64_t created_ms, uint64_t *seq);
 

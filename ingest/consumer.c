@@ -226,7 +226,7 @@ static void dlq_send(ingest_consumer *c, dlq_item *it) {
         if (it->drop_payload) rd_kafka_header_add(h, "payload_dropped", -1, "too large for the dead-letter topic", -1);
         rd_kafka_resp_err_t err = rd_kafka_producev(
             c->dlq, RD_KAFKA_V_TOPIC(c->opt->dead_letter_topic),
-            RD_KAFKA_V_VALUE(it->drop_payload ? NULL : it->payload, it->drop_payload ? 0 : it->len),
+            RD_KAFKA_V_VALUE((it->drop_payload ? NULL : it->payload), it->drop_payload ? 0 : it->len),
             RD_KAFKA_V_KEY(it->key, it->keylen), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_OPAQUE(it), RD_KAFKA_V_END);
         if (!err) return;

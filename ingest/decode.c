@@ -108,6 +108,9 @@ __attribute__((format(printf, 3, 4))) static int fail(dctx *c, enum decode_reaso
     va_start(ap, fmt);
     vsnprintf(c->res->detail, sizeof c->res->detail, fmt, ap);
     va_end(ap);
+    /* one line: quoted values from the message may hold control characters */
+    for (char *p = c->res->detail; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     return -1;
 }
 
@@ -206,7 +209,9 @@ static int build_id(dctx *c, event *e, const decode_msg *m) {
     }
     if (cJSON_IsNumber(it)) {
         double v = it->valuedouble;
-        if (v != (double)(long long)v) return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is not an integer", ptr);
+        /* range first: converting a double beyond long long is undefined */
+        if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0) || v != (double)(long long)v)
+            return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is not a 64-bit integer", ptr);
         e->id = xasprintf("%lld", (long long)v);
         return 0;
     }

@@ -67,6 +67,17 @@ static void dead(feed_file *f, int reason, const char *name, const char *detail)
     if (f->on_dead) f->on_dead(f->counts.lines, name, detail, f->ud);
 }
 
+/* Reads an optional envelope number into *out: absent or not a number
+ * leaves it alone; -1 when it lies outside [lo, hi] (converting such a
+ * double to an integer type is undefined). */
+static int envelope_int(const cJSON *j, double lo, double hi, int64_t *out) {
+    if (!cJSON_IsNumber(j)) return 0;
+    double v = j->valuedouble;
+    if (!(v >= lo && v <= hi)) return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
 /* Decodes one line; returns an event or NULL (dead-lettered or blank). */
 static event *decode_line(feed_file *f, char *line, size_t len) {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
@@ -87,6 +98,8 @@ static event *decode_line(feed_file *f, char *line, size_t len) {
         if (!in) {
             char detail[160];
             snprintf(detail, sizeof detail, "topic \"%.100s\" is not an input", topic->valuestring);
+            for (char *c = detail; *c; c++) /* one line whatever the topic holds */
+                if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
             dead(f, REASON_UNKNOWN_TOPIC, "unknown_topic", detail);
             cJSON_Delete(env);
             return NULL;
@@ -97,9 +110,14 @@ static event *decode_line(feed_file *f, char *line, size_t len) {
         cJSON *p = cJSON_GetObjectItemCaseSensitive(env, "partition");
         cJSON *o = cJSON_GetObjectItemCaseSensitive(env, "offset");
         cJSON *ts = cJSON_GetObjectItemCaseSensitive(env, "ts");
-        if (cJSON_IsNumber(p)) m.partition = (int32_t)p->valuedouble;
-        if (cJSON_IsNumber(o)) m.offset = (int64_t)o->valuedouble;
-        if (cJSON_IsNumber(ts)) m.timestamp_ms = (int64_t)ts->valuedouble;
+        int64_t part = m.partition;
+        if (envelope_int(p, INT32_MIN, INT32_MAX, &part) || envelope_int(o, -9.2e18, 9.2e18, &m.offset) ||
+            envelope_int(ts, -9.2e18, 9.2e18, &m.timestamp_ms)) {
+            dead(f, REASON_NOT_ENVELOPE, "not_an_envelope", "envelope partition, offset or ts out of range");
+            cJSON_Delete(env);
+            return NULL;
+        }
+        m.partition = (int32_t)part;
     }
     decode_result r;
     event *e = decode_message(f->opt, in, &m, &r);

@@ -44,6 +44,13 @@ static void path_pop(cfg_ctx *ctx, size_t saved) {
     ctx->path[saved] = '\0';
 }
 
+/* Keeps a message on one line: control characters that came from the
+ * config (a key or string may hold a raw or escaped newline) become '?'. */
+static void one_line(char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
 static int vfail(cfg_ctx *ctx, const char *rel, const char *fmt, va_list ap) {
     char msg[768];
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -54,6 +61,7 @@ static int vfail(cfg_ctx *ctx, const char *rel, const char *fmt, va_list ap) {
         snprintf(ctx->err, ctx->errlen, "%s: %s: %s", ctx->file, full, msg);
     else
         snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->file, msg);
+    one_line(ctx->err);
     return -1;
 }
 

@@ -7,8 +7,10 @@
 
 #include <stddef.h>
 
-/* printf into err (truncated to errlen); a NULL or empty buffer is a no-op.
- * Returns -1 so that `return err_set(...)` reads as a failure. */
+/* printf into err (truncated to errlen), control characters (a newline
+ * quoted from a file) shown as '?' so that it stays one line; a NULL or
+ * empty buffer is a no-op. Returns -1 so that `return err_set(...)` reads
+ * as a failure. */
 int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -2,6 +2,7 @@
 #include "util/timeutil.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,9 @@ int time_parse(const char *s, int64_t *ms) {
     while (i < len && isdigit((unsigned char)s[i])) i++;
     if (i == len && len <= 19) {
         char *end;
+        errno = 0;
         long long v = strtoll(s, &end, 10);
-        if (*end) return -1;
+        if (*end || errno == ERANGE) return -1; /* out of int64 range: reject, never clamp */
         *ms = v;
         return 0;
     }

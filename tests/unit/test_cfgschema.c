@@ -323,6 +323,17 @@ static void test_error_messages(void **state) {
     expect_error("{} {}", "t.json: line 1, column 4: unexpected text after the JSON value near \"{}\"");
 }
 
+/* Found by fuzz/fuzz_config: a key or value holding a newline (raw, which
+ * cJSON accepts, or escaped) split the one-line message in two. */
+static void test_error_message_one_line(void **state) {
+    (void)state;
+    expect_error("{\"inner\": {\"wa\nit\": \"1s\"}}", "t.json: inner.wa?it: unknown key (did you mean \"wait\"?)");
+    expect_error("{\"e\": \"be\\nta\\r\"}",
+                 "t.json: e: expected \"alpha\", \"beta\" or \"gamma\", got \"be?ta?\" (did you mean \"beta\"?)");
+    expect_error("{\"dur\": \"5\\u0001m\"}",
+                 "t.json: dur: expected a duration like \"5m\" (ms, s, m, h or d), got \"5?m\"");
+}
+
 typedef struct t_wrong { int64_t x; } t_wrong;
 static const cfg_field wrong_fields[] = {{.key = "x", .type = CFG_NUMBER, .def = "1", .size = 4}};
 static const cfg_schema wrong_schema = CFG_SCHEMA("wrong", t_wrong, wrong_fields, NULL, NULL);
@@ -341,6 +352,7 @@ int main(void) {
         cmocka_unit_test(test_defaults),         cmocka_unit_test(test_env_substitution),
         cmocka_unit_test(test_secrets),          cmocka_unit_test(test_print_human_units),
         cmocka_unit_test(test_error_messages),   cmocka_unit_test(test_schema_storage_checked),
+        cmocka_unit_test(test_error_message_one_line),
     };
     return cmocka_run_group_tests_name("cfgschema", tests, NULL, NULL);
 }

@@ -257,12 +257,44 @@ static void test_utf8(void **state) {
     assert_false(decode_utf8_valid("\xff", 1));
 }
 
+/* Found by fuzz/fuzz_decode: a quoted value with a newline split the
+ * one-line detail (logs, the dead-letter "error" header) in two. */
+static void test_detail_one_line(void **state) {
+    (void)state;
+    decode_result r;
+    assert_null(decs("{\"ts\":\"yesterday\\nnow\",\"text\":\"t\"}", &r));
+    assert_int_equal(r.reason, DECODE_BAD_TIMESTAMP);
+    assert_string_equal(r.detail, "ts (/ts) is not RFC 3339 or epoch ms: \"yesterday?now\"");
+    assert_null(decs("{\"text\":\"t\",\"entities\":[\"a\\nb\\u0001xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]}",
+                     &r));
+    assert_int_equal(r.reason, DECODE_BAD_ENTITY);
+    assert_null(strpbrk(r.detail, "\r\n\001"));
+}
+
+/* Found by fuzz/fuzz_decode (UBSan float-cast-overflow): a numeric id
+ * beyond the 64-bit range was converted to long long, which is undefined. */
+static void test_numeric_id_range(void **state) {
+    (void)state;
+    decode_result r;
+    assert_null(decs("{\"id\":1e300,\"text\":\"t\"}", &r));
+    assert_int_equal(r.reason, DECODE_BAD_FIELD_TYPE);
+    assert_string_equal(r.detail, "id (/id) is not a 64-bit integer");
+    assert_null(decs("{\"id\":-1e19,\"text\":\"t\"}", &r));
+    assert_null(decs("{\"id\":2.5,\"text\":\"t\"}", &r));
+    assert_int_equal(r.reason, DECODE_BAD_FIELD_TYPE);
+    event *e = decs("{\"id\":-4611686018427387904,\"text\":\"t\"}", &r);
+    assert_non_null(e);
+    assert_string_equal(e->id, "-4611686018427387904");
+    event_free(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_poison_kinds),   cmocka_unit_test(test_reason_names_stable),
         cmocka_unit_test(test_default_mapping), cmocka_unit_test(test_pointer_mapping),
         cmocka_unit_test(test_cashtags),       cmocka_unit_test(test_watchlist),
         cmocka_unit_test(test_truncation),     cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_detail_one_line), cmocka_unit_test(test_numeric_id_range),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);
 }

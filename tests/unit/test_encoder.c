@@ -19,6 +19,7 @@
 #include "classify/batch.h"
 #include "classify/encoder.h"
 #include "classify/model.h"
+#include "classify/model_config.h"
 #include "classify/safetensors.h"
 #include "util/xalloc.h"
 
@@ -329,6 +330,29 @@ static void test_corrupt_safetensors(void **state) {
     st_close(f);
 }
 
+/* Found by fuzz/fuzz_safetensors and fuzz/fuzz_model_config: a name or
+ * value with a newline in it split the one-line error in two. */
+static void test_errors_one_line(void **state) {
+    (void)state;
+    expect_st_error("{\"a\":{\"dtype\":\"F32\\n\",\"shape\":[1],\"data_offsets\":[0,4]}}", 0, 4,
+                    "%s: tensor 'a': unknown dtype 'F32?'");
+    expect_st_error("{\"a\\r\\nb\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", 0, 4,
+                    "%s: tensor 'a??b': data_offsets span 4 bytes but shape and dtype need 8");
+    char path[128], want[256], err[256] = "";
+    snprintf(path, sizeof path, "%s/config.json", tmpdir);
+    const char *cfg = "{\"hidden_act\": \"re\\nlu\"}";
+    spit(path, cfg, strlen(cfg));
+    model_config mc;
+    assert_int_equal(mcfg_load(path, NULL, &mc, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s: \"hidden_act\": only \"gelu\" (exact erf) is supported, got \"re?lu\"", path);
+    assert_string_equal(err, want);
+    cfg = "{\"id2label\": {\"0\": \"a\", \"x\\ny\": \"b\"}}";
+    spit(path, cfg, strlen(cfg));
+    assert_int_equal(mcfg_load(path, NULL, &mc, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s: \"id2label\": key \"x?y\" is not a label id in 0..1 with a string label", path);
+    assert_string_equal(err, want);
+}
+
 /* A model dir in tmpdir/name: config from base (with one key changed when
  * cfg_edit is given) and base's tensors written by st_write, minus the one
  * named skip. Returns the dir in a static buffer. */
@@ -432,6 +456,7 @@ int main(void) {
         cmocka_unit_test(test_half_conversions),
         cmocka_unit_test_setup_teardown(test_corrupt_safetensors, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_corrupt_models, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_errors_one_line, setup_tmp, teardown_tmp),
     };
     return cmocka_run_group_tests_name("encoder", tests, NULL, NULL);
 }

@@ -131,6 +131,55 @@ static void test_corrupt_byte_detected(void **state) {
     outbox_close(ob);
 }
 
+/* Writes a log of one CRC-valid entry with the given seq, no sinks. */
+static void write_entry_with_seq(uint64_t seq) {
+    uint8_t rec[64];
+    size_t n = 0;
+    rec[n++] = 'E';
+    for (int i = 0; i < 8; i++) rec[n++] = (uint8_t)(seq >> (8 * i));
+    for (int i = 0; i < 8; i++) rec[n++] = 0;    /* created_ms */
+    rec[n++] = 0, rec[n++] = 0;                  /* no sinks */
+    for (int k = 0; k < 3; k++) {                /* id, key, body: "x" */
+        rec[n++] = 1, rec[n++] = 0, rec[n++] = 0, rec[n++] = 0;
+        rec[n++] = 'x';
+    }
+    uint8_t head[8];
+    uint32_t crc = outbox_crc32(rec, n);
+    for (int i = 0; i < 4; i++) head[i] = (uint8_t)(n >> (8 * i)), head[4 + i] = (uint8_t)(crc >> (8 * i));
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(head, 1, 8, f);
+    fwrite(rec, 1, n, f);
+    fclose(f);
+}
+
+/* Found by fuzz/fuzz_outbox: a CRC-valid entry with seq UINT64_MAX (or
+ * UINT64_MAX - 1) wrapped next_seq to 0, so a put got seq 0, out of order,
+ * and was dropped (lost) on the next open. Now a seq beyond INT64_MAX is
+ * malformed (cut off), and a put past it fails with an error instead. */
+static void test_max_seq(void **state) {
+    (void)state;
+    write_entry_with_seq(UINT64_MAX - 1);
+    outbox *ob = open_ok();
+    assert_int_equal(outbox_count(ob), 0);
+    put_n(ob, 0, 1);
+    outbox_close(ob);
+    ob = open_ok();
+    assert_int_equal(outbox_count(ob), 1);
+    assert_string_equal(outbox_entry_at(ob, 0)->id, "id-0");
+    outbox_close(ob);
+
+    write_entry_with_seq((uint64_t)INT64_MAX);
+    ob = open_ok();
+    assert_int_equal(outbox_count(ob), 1);
+    assert_int_equal(outbox_put(ob, "id-x", "k", "{}", two, 2, 1, NULL), -1);
+    assert_non_null(strstr(outbox_error(ob), "sequence numbers exhausted"));
+    outbox_close(ob);
+    ob = open_ok();
+    assert_int_equal(outbox_count(ob), 1);
+    outbox_close(ob);
+}
+
 static void test_compaction(void **state) {
     (void)state;
     outbox *ob = open_ok();
@@ -209,6 +258,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_torn_tail_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_byte_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error_loses_nothing, setup, teardown),
         cmocka_unit_test(test_open_error),
         cmocka_unit_test(test_crc32_known_value),

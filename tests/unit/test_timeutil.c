@@ -35,6 +35,19 @@ static void test_parse_epoch_ms(void **state) {
     int64_t ms;
     assert_int_equal(time_parse("1714566600250", &ms), 0);
     assert_int_equal(ms, 1714566600250LL);
+    assert_int_equal(time_parse("-9223372036854775807", &ms), -1); /* 20 characters: not epoch ms */
+    assert_int_equal(time_parse("9223372036854775807", &ms), 0);
+    assert_int_equal(ms, INT64_MAX);
+}
+
+/* Found by fuzz/fuzz_time: an integer beyond int64 was clamped to INT64_MAX. */
+static void test_parse_epoch_overflow_rejected(void **state) {
+    (void)state;
+    int64_t ms = 42;
+    assert_int_equal(time_parse("9666002171454546666", &ms), -1);
+    assert_int_equal(time_parse("9223372036854775808", &ms), -1);
+    assert_int_equal(time_parse("-9223372036854775809", &ms), -1);
+    assert_int_equal(ms, 42);
 }
 
 static void test_parse_rejects_garbage(void **state) {
@@ -61,7 +74,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_rfc3339_utc),   cmocka_unit_test(test_parse_rfc3339_offsets),
         cmocka_unit_test(test_parse_epoch_ms),      cmocka_unit_test(test_parse_rejects_garbage),
-        cmocka_unit_test(test_format_round_trip),
+        cmocka_unit_test(test_format_round_trip),   cmocka_unit_test(test_parse_epoch_overflow_rejected),
     };
     return cmocka_run_group_tests_name("timeutil", tests, NULL, NULL);
 }

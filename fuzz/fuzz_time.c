@@ -1,0 +1,54 @@
+/* fuzz_time — libFuzzer target for time_parse (RFC 3339 and epoch ms).
+ * An accepted integer must be the value written (no silent clamping); a
+ * parsed time with a four-digit year must survive time_format ->
+ * time_parse unchanged. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+#include "util/xalloc.h"
+
+/* 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in epoch ms: the
+ * range time_format writes with a four-digit year. */
+#define YEAR_1000_MS (-30610224000000LL)
+#define YEAR_10000_MS (253402300800000LL)
+
+/* True when s is an optional '-' and digits only. */
+static bool is_integer(const char *s) {
+    if (*s == '-') s++;
+    if (!*s) return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return false;
+    return true;
+}
+
+/* True when ms printed in decimal is the integer s without leading zeros. */
+static bool integer_is(const char *s, int64_t ms) {
+    bool neg = *s == '-';
+    if (neg) s++;
+    while (s[0] == '0' && s[1]) s++;
+    char want[32], got[32];
+    snprintf(want, sizeof want, "%s%s", neg && strcmp(s, "0") != 0 ? "-" : "", s);
+    snprintf(got, sizeof got, "%" PRId64, ms);
+    return strcmp(want, got) == 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *s = xmalloc(size + 1);
+    memcpy(s, data, size);
+    s[size] = '\0';
+    int64_t ms, again;
+    if (time_parse(s, &ms) == 0 && is_integer(s) && !integer_is(s, ms)) abort();
+    if (time_parse(s, &ms) == 0 && ms >= YEAR_1000_MS && ms < YEAR_10000_MS) {
+        char buf[64];
+        time_format(ms, buf, sizeof buf);
+        if (time_parse(buf, &again) || again != ms) abort();
+    }
+    free(s);
+    return 0;
+}

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Runs every libFuzzer target in build-fuzz/fuzz/ for SECONDS each over its
+# seed corpus fuzz/corpus/NAME/, one after the other, and fails when any
+# target finds a crash, a sanitizer report, a leak or a timeout.
+#
+#   fuzz/run.sh SECONDS [NAME...]       run (new inputs go to a scratch dir)
+#   fuzz/run.sh -merge [NAME...]        fold the scratch finds of earlier runs
+#                                       into fuzz/corpus/NAME/, minimised
+#
+# New inputs a run finds are kept in build-fuzz/found/NAME/ (the checked-in
+# corpus is only read); crashes are written to build-fuzz/artifacts/.
+# One line per target: "NAME: ok, N execs in S s" or "NAME: FAILED ...".
+set -u
+FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
+MODE=run
+if [ "${1:-}" = -merge ]; then MODE=merge; else SECONDS_EACH=${1:?usage: fuzz/run.sh SECONDS|-merge [NAME...]}; fi
+shift
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+names=$*
+if [ -z "$names" ]; then
+    for b in "$FUZZ_BUILD"/fuzz/fuzz_*; do
+        [ -x "$b" ] || continue
+        case "$b" in *.d) continue ;; esac
+        names="$names $(basename "$b" | sed 's/^fuzz_//')"
+    done
+fi
+[ -n "$names" ] || { echo "fuzz: no targets in $FUZZ_BUILD/fuzz (run make fuzz)" >&2; exit 1; }
+
+failed=""
+for n in $names; do
+    bin="$FUZZ_BUILD/fuzz/fuzz_$n"
+    corpus="fuzz/corpus/$n"
+    found="$FUZZ_BUILD/found/$n"
+    log="$FUZZ_BUILD/logs/$n.log"
+    mkdir -p "$corpus" "$found" "$FUZZ_BUILD/artifacts" "$FUZZ_BUILD/logs"
+    if [ "$MODE" = merge ]; then
+        fresh="$FUZZ_BUILD/merged/$n"
+        rm -rf "$fresh"
+        mkdir -p "$fresh"
+        if "$bin" -merge=1 -max_len=8192 "$fresh" "$corpus" "$found" >"$log" 2>&1; then
+            rm -f "$corpus"/*
+            cp "$fresh"/* "$corpus"/ 2>/dev/null
+            echo "$n: corpus $(ls "$corpus" | wc -l) files, $(cat "$corpus"/* | wc -c) bytes"
+        else
+            echo "$n: FAILED merge (see $log)"
+            failed="$failed $n"
+        fi
+        continue
+    fi
+    start=$(date +%s)
+    "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+        -print_final_stats=1 -artifact_prefix="$FUZZ_BUILD/artifacts/$n-" "$found" "$corpus" >"$log" 2>&1
+    rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    if [ $rc -eq 0 ]; then
+        echo "$n: ok, ${execs:-?} execs in $(( $(date +%s) - start )) s"
+    else
+        echo "$n: FAILED (exit $rc; log $log); last lines:"
+        grep -E 'ERROR|SUMMARY|Test unit written|runtime error' "$log" | head -n 8 | sed 's/^/    /'
+        failed="$failed $n"
+    fi
+done
+[ -z "$failed" ] || { echo "fuzz: failed:$failed"; exit 1; }
