@@ -11,6 +11,10 @@ const bench_entry bench_table[] = {
      "encoder throughput and FLOP rate against this machine's sgemm, padding share, tokenizer MB/s", bench_classify},
     {"aggregate", "[--events N] [--json]", "events per second through windows, baselines and rules on one core",
      bench_aggregate},
+    {"pipeline", "[--model DIR] [--messages N] [--seconds S] [--soak SECONDS [--rate-factor F]] [--json]",
+     "end-to-end messages/s (Kafka to alerts) over classify-only messages/s; RSS under overload", bench_pipeline},
+    {"e2e", "[--model DIR] [--spikes N] [--json]",
+     "latency from the message completing a spike to the webhook receiving its alert, p50/p99", bench_e2e},
 };
 const int bench_count = (int)(sizeof bench_table / sizeof bench_table[0]);
 
