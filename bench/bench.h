@@ -30,5 +30,6 @@ double bench_now(void);
 int bench_classify(int argc, char **argv);
 int bench_pipeline(int argc, char **argv);
 int bench_e2e(int argc, char **argv);
+int bench_feed(int argc, char **argv);
 
 #endif

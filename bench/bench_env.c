@@ -156,7 +156,8 @@ bench_producer *bench_producer_new(const char *brokers, int linger_ms, char *err
     char kerr[256], linger[16];
     snprintf(linger, sizeof linger, "%d", linger_ms);
     if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, kerr, sizeof kerr) != RD_KAFKA_CONF_OK ||
-        rd_kafka_conf_set(conf, "linger.ms", linger, kerr, sizeof kerr) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_set(conf, "linger.ms", linger, kerr, sizeof kerr) != RD_KAFKA_CONF_OK ||
+        rd_kafka_conf_set(conf, "queue.buffering.max.messages", "20000", kerr, sizeof kerr) != RD_KAFKA_CONF_OK) {
         snprintf(err, errlen, "producer: %s", kerr);
         rd_kafka_conf_destroy(conf);
         free(p);
@@ -199,21 +200,11 @@ void bench_producer_free(bench_producer *p) {
 
 /* ---- a broker in a child process ---- */
 
-int bench_broker_spawn(const char *const *topics, int n_topics, char *bs, size_t bslen, pid_t *pid, char *err,
-                       size_t errlen) {
+int bench_spawn(char *const *argv, pid_t *pid, FILE **out, char *err, size_t errlen) {
     int fds[2];
     if (pipe(fds) < 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
-    }
-    char **argv = xcalloc((size_t)(2 * n_topics + 5), sizeof *argv);
-    int k = 0;
-    argv[k++] = xstrdup("finsent");
-    argv[k++] = xstrdup("mock-broker");
-    argv[k++] = xstrdup("--brokers=1");
-    for (int i = 0; i < n_topics; i++) {
-        argv[k++] = xstrdup("--topic");
-        argv[k++] = xstrdup(topics[i]);
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -221,15 +212,39 @@ int bench_broker_spawn(const char *const *topics, int n_topics, char *bs, size_t
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     int rc = posix_spawn(pid, "/proc/self/exe", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < k; i++) free(argv[i]);
-    free(argv);
     close(fds[1]);
     if (rc != 0) {
         close(fds[0]);
-        snprintf(err, errlen, "cannot start finsent mock-broker: %s", strerror(rc));
+        snprintf(err, errlen, "cannot start finsent %s: %s", argv[1], strerror(rc));
         return -1;
     }
-    FILE *f = fdopen(fds[0], "r");
+    *out = fdopen(fds[0], "r");
+    return 0;
+}
+
+void bench_child_stop(pid_t pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
+void bench_child_wait(pid_t pid) {
+    if (pid > 0) waitpid(pid, NULL, 0);
+}
+
+int bench_broker_spawn(const char *const *topics, int n_topics, char *bs, size_t bslen, pid_t *pid, char *err,
+                       size_t errlen) {
+    char **argv = xcalloc((size_t)(2 * n_topics + 4), sizeof *argv);
+    int k = 0;
+    argv[k++] = xstrdup("finsent");
+    argv[k++] = xstrdup("mock-broker");
+    argv[k++] = xstrdup("--brokers=1");
+    for (int i = 0; i < n_topics; i++) argv[k++] = xasprintf("--topic=%s", topics[i]);
+    FILE *f = NULL;
+    int rc = bench_spawn(argv, pid, &f, err, errlen);
+    for (int i = 0; i < k; i++) free(argv[i]);
+    free(argv);
+    if (rc < 0) return -1;
     char line[512];
     int found = 0;
     while (!found && fgets(line, sizeof line, f))
@@ -241,14 +256,8 @@ int bench_broker_spawn(const char *const *topics, int n_topics, char *bs, size_t
     fclose(f);
     if (!found) {
         snprintf(err, errlen, "finsent mock-broker did not print its bootstrap servers");
-        bench_broker_stop(*pid);
+        bench_child_stop(*pid);
         return -1;
     }
     return 0;
-}
-
-void bench_broker_stop(pid_t pid) {
-    if (pid <= 0) return;
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
 }

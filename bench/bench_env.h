@@ -1,12 +1,14 @@
 /* bench_env — what the end-to-end benchmarks (pipeline, e2e) share: the
  * model lookup, a scratch directory, a message mix made from the demo
- * feed's texts, a plain producer, RSS from /proc/self/status, and a
- * standalone mock broker in a child process (so that the broker's copy of
- * every message does not count in this process's RSS). */
+ * feed's texts, a plain producer, RSS from /proc/self/status, and child
+ * processes of this binary: a standalone mock broker and a load generator
+ * (`finsent bench feed`), so that the broker's copy of every message and
+ * the producer's buffers do not count in the pipeline's RSS. */
 #ifndef FINSENT_BENCH_ENV_H
 #define FINSENT_BENCH_ENV_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -37,7 +39,9 @@ long bench_mix_size(const bench_mix *m);
 /* Payload of message i (caller frees) and its topic ("news"/"comments"). */
 char *bench_mix_payload(const bench_mix *m, long i, const char **topic);
 
-/* A producer with linger.ms as given (0: send at once). */
+/* A producer with linger.ms as given (0: send at once) and at most 20000
+ * messages queued locally (so that its memory stays small when the broker
+ * lags). */
 typedef struct bench_producer bench_producer;
 /* NULL with one line in err when librdkafka refuses the config. */
 bench_producer *bench_producer_new(const char *brokers, int linger_ms, char *err, size_t errlen);
@@ -50,12 +54,19 @@ long bench_producer_flush(bench_producer *p, int timeout_ms);
 /* Waits up to 1 s for what is queued, drops the rest, frees; NULL is a no-op. */
 void bench_producer_free(bench_producer *p);
 
-/* A mock cluster in a child process (`finsent mock-broker`, this same
- * binary) with topics "name:partitions". 0 with its bootstrap servers in
- * bs and its pid in *pid, or -1 with err. */
+/* Runs this same binary with argv (argv[0] is only a name) in a child
+ * process whose stdout is *out (read it, then fclose). 0 with *pid, or -1
+ * with err. */
+int bench_spawn(char *const *argv, pid_t *pid, FILE **out, char *err, size_t errlen);
+/* Stops a child (SIGTERM) and waits for it; pid <= 0 is a no-op. */
+void bench_child_stop(pid_t pid);
+/* Waits for a child that was told to stop; pid <= 0 is a no-op. */
+void bench_child_wait(pid_t pid);
+
+/* A mock cluster in a child process (`finsent mock-broker`) with topics
+ * "name:partitions". 0 with its bootstrap servers in bs and its pid in
+ * *pid, or -1 with err. Stop it with bench_child_stop. */
 int bench_broker_spawn(const char *const *topics, int n_topics, char *bs, size_t bslen, pid_t *pid, char *err,
                        size_t errlen);
-/* Stops it (SIGTERM, then waits). */
-void bench_broker_stop(pid_t pid);
 
 #endif
