@@ -93,18 +93,29 @@ static const char *const CONFIG_FMT =
     " \"metrics\": {\"listen\": \"\"},\n"
     " \"log\": {\"level\": \"error\"}}\n";
 
+/* CPU seconds used by this process so far (all threads). */
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* A pl_source around another, timing the first event handed out and the
  * last one counted in its windows. */
 typedef struct timed_source {
     pl_source inner;
     int64_t first_ns, last_ns;
+    double first_cpu, last_cpu; /* process CPU seconds at the same moments */
     long released;
 } timed_source;
 
 static int timed_next(void *ctx, event **out, int max, int timeout_ms) {
     timed_source *t = ctx;
     int n = t->inner.next(t->inner.ctx, out, max, timeout_ms);
-    if (n > 0 && t->first_ns == 0) t->first_ns = time_mono_ns();
+    if (n > 0 && t->first_ns == 0) {
+        t->first_ns = time_mono_ns();
+        t->first_cpu = cpu_seconds();
+    }
     return n;
 }
 
@@ -112,6 +123,7 @@ static void timed_release(void *ctx, const event *e) {
     timed_source *t = ctx;
     if (t->inner.release) t->inner.release(t->inner.ctx, e);
     t->last_ns = time_mono_ns();
+    t->last_cpu = cpu_seconds();
     t->released++;
 }
 
@@ -127,10 +139,12 @@ static pl_source timed(timed_source *t) {
 static void expect(const char *topic, int32_t partition, void *ud) { pipeline_expect_partition(ud, topic, partition); }
 
 /* Classify-only messages/s: events scored in batches of `batch` until at
- * least `seconds` passed (one pass at least). -1 on a classifier error. */
-static double classify_only(classifier *cls, event **ev, long n, int batch, double seconds, long *scored) {
+ * least `seconds` passed (one pass at least); *scored and *cpu get the
+ * events scored and the process CPU seconds used. -1 on a classifier error. */
+static double classify_only(classifier *cls, event **ev, long n, int batch, double seconds, long *scored,
+                            double *cpu) {
     char err[256];
-    double t0 = bench_now(), t;
+    double t0 = bench_now(), c0 = cpu_seconds(), t;
     long done = 0;
     do {
         for (long i = 0; i < n; i += batch) {
@@ -144,6 +158,7 @@ static double classify_only(classifier *cls, event **ev, long n, int batch, doub
         t = bench_now();
     } while (t - t0 < seconds);
     *scored = done;
+    *cpu = cpu_seconds() - c0;
     return (double)done / (t - t0);
 }
 
@@ -345,20 +360,26 @@ static int env_open(pl_env *e, const pl_args *a, const char *model) {
     e->prod = NULL;
     if (undelivered != 0)
         return cli_fail("bench pipeline", "not every message reached the cluster at %s", e->bs), -1;
-    e->ic = ingest_open(&e->io, err, sizeof err);
-    if (!e->ic) return cli_fail("bench pipeline", "%s", err), -1;
     return 0;
 }
 
 typedef struct e2e_result {
-    double rate, seconds;
+    double rate, seconds, cpu;
     long aggregated;
     pl_stats st;
     int rc;
 } e2e_result;
 
-/* (b): the bounded pipeline over the produced messages. */
+/* (b): the bounded pipeline over the produced messages; the consumer is
+ * opened here, so that it does not run during (a). rc 1 when it cannot. */
 static e2e_result run_end_to_end(pl_env *e, long messages) {
+    e2e_result r = {.rc = 1};
+    char err[512];
+    e->ic = ingest_open(&e->io, err, sizeof err);
+    if (!e->ic) {
+        cli_fail("bench pipeline", "%s", err);
+        return r;
+    }
     pl_options po = service_pipeline_options(&e->s);
     po.flush_at_end = 1;
     po.drain_ms = 10000;
@@ -367,12 +388,12 @@ static e2e_result run_end_to_end(pl_env *e, long messages) {
     pl_source src = timed(&ts);
     pipeline *p = pipeline_start(&po, &src);
     ingest_list_partitions(e->ic, expect, p, 5000);
-    e2e_result r = {0};
     r.rc = pipeline_run(p, &signals_stop);
     r.st = pipeline_get_stats(p);
     pipeline_free(p);
     r.aggregated = ts.released;
     r.seconds = (double)(ts.last_ns - ts.first_ns) / 1e9;
+    r.cpu = ts.last_cpu - ts.first_cpu;
     r.rate = r.seconds > 0 ? (double)ts.released / r.seconds : 0;
     return r;
 }
@@ -429,16 +450,20 @@ int bench_pipeline(int argc, char **argv) {
         return 1;
     }
     int batch = service_pipeline_options(&e.s).batch_events;
-    long scored1, scored2;
-    double cls1 = classify_only(e.s.cls, e.ev, e.n_ev, batch, a.seconds, &scored1);
+    long scored1, scored2 = 0;
+    double cpu1, cpu2 = 0;
+    double cls1 = classify_only(e.s.cls, e.ev, e.n_ev, batch, a.seconds, &scored1, &cpu1);
     e2e_result r = run_end_to_end(&e, a.messages);
-    double cls2 = cls1 < 0 ? -1 : classify_only(e.s.cls, e.ev, e.n_ev, batch, a.seconds, &scored2);
+    double cls2 = cls1 < 0 ? -1 : classify_only(e.s.cls, e.ev, e.n_ev, batch, a.seconds, &scored2, &cpu2);
     if (cls1 < 0 || cls2 < 0 || r.rc != 0 || r.aggregated == 0) {
         env_close(&e);
         return cli_fail("bench pipeline", "%s", r.aggregated == 0 ? "no message went through the pipeline"
                                                                     : "classification failed");
     }
     double cls_rate = (cls1 + cls2) / 2, ratio = r.rate / cls_rate;
+    /* messages per CPU-second: the end-to-end figure includes the mock cluster's threads */
+    double cls_per_cpu = (double)(scored1 + scored2) / (cpu1 + cpu2);
+    double e2e_per_cpu = r.cpu > 0 ? (double)r.aggregated / r.cpu : 0, cpu_ratio = e2e_per_cpu / cls_per_cpu;
     long rss = bench_rss_kb();
     alerts_metrics am = alerts_get_metrics(e.s.alerts);
     int hooks = hs_count(e.hook);
@@ -464,11 +489,12 @@ int bench_pipeline(int argc, char **argv) {
                "\"classify_only_msgs_per_s\":%.1f,\"classify_only_before\":%.1f,\"classify_only_after\":%.1f,"
                "\"end_to_end_msgs_per_s\":%.1f,\"end_to_end_seconds\":%.3f,\"aggregated\":%ld,\"batches\":%lld,"
                "\"mean_batch\":%.1f,\"alerts_fired\":%lld,\"webhook_requests\":%d,\"rss_kb\":%ld,"
+               "\"classify_only_msgs_per_cpu_s\":%.1f,\"end_to_end_msgs_per_cpu_s\":%.1f,\"cpu_ratio\":%.4f,"
                "\"ratio\":%.4f,\"target_ratio\":%.2f",
                model, a.messages, batch, e.s.cfg.model.threads, cls_rate, cls1, cls2, r.rate, r.seconds,
                r.aggregated, (long long)r.st.batches,
                r.st.batches ? (double)r.st.classified / (double)r.st.batches : 0, (long long)am.fired, hooks, rss,
-               ratio, RATIO_TARGET);
+               cls_per_cpu, e2e_per_cpu, cpu_ratio, ratio, RATIO_TARGET);
         if (a.soak > 0) {
             printf(",\"soak\":{\"seconds\":%.0f,\"rate_factor\":%.2f,\"feed_msgs_per_s\":%.1f,\"produced\":%ld,"
                    "\"consumed\":%ld,\"lag_end\":%lld,\"unacked_end\":%lld,\"in_flight_end\":%lld,\"pauses\":%llu,\"samples\":%d,\"rss_start_kb\":%ld,"
@@ -490,6 +516,9 @@ int bench_pipeline(int argc, char **argv) {
                r.aggregated, r.seconds);
         printf("  ratio                 %10.3f         (target >= %.2f: %s)\n", ratio, RATIO_TARGET,
                ratio >= RATIO_TARGET ? "met" : "NOT met");
+        printf("  per CPU-second        %10.1f msg/s   classify-only, %.1f end to end (%.3f; includes the\n"
+               "                                         in-process mock cluster's threads)\n",
+               cls_per_cpu, e2e_per_cpu, cpu_ratio);
         printf("  batches               %10lld         (mean %.1f events)\n", (long long)r.st.batches,
                r.st.batches ? (double)r.st.classified / (double)r.st.batches : 0);
         printf("  alerts                %10lld fired, %d webhook requests\n", (long long)am.fired, hooks);

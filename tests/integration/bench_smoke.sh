@@ -27,4 +27,5 @@ check "bench e2e prints one JSON object with its figures" \
     "$TMP/e2e.json"
 check_rc "bench e2e --spikes 0 is a usage error" 2 "$FINSENT" bench e2e --model "$MODEL" --spikes 0
 check_rc "bench pipeline --soak 0 is a usage error" 2 "$FINSENT" bench pipeline --model "$MODEL" --soak 0
+check_rc "bench feed without --brokers is a usage error" 2 "$FINSENT" bench feed --rate 10
 done_testing
