@@ -218,7 +218,7 @@ static void pick_texts(e2e_run *r, classifier *cls) {
         int k = 0;
         for (long j = i; j < n && k < 64; j++) {
             const char *topic;
-            char *payload = bench_mix_payload(mix, j, &topic);
+            char *payload = bench_mix_payload(mix, j, -1, &topic);
             decode_msg dm = {payload, strlen(payload), topic, 0, j, -1};
             decode_result res;
             event *e = decode_message(&io, NULL, &dm, &res);

@@ -130,10 +130,10 @@ void bench_mix_free(bench_mix *m) {
 
 long bench_mix_size(const bench_mix *m) { return m->n; }
 
-char *bench_mix_payload(const bench_mix *m, long i, const char **topic) {
+char *bench_mix_payload(const bench_mix *m, long i, int64_t ts_ms, const char **topic) {
     const mix_msg *g = &m->msgs[i % m->n];
     *topic = g->topic;
-    int64_t ts = g->ts_ms + (i / m->n) * m->span_days * DAY_MS;
+    int64_t ts = ts_ms >= 0 ? ts_ms : g->ts_ms + (i / m->n) * m->span_days * DAY_MS;
     return xasprintf("{\"id\":\"bench-%ld\",\"ts\":%lld%s%s", i, (long long)ts, g->rest[0] == '}' ? "" : ",",
                      g->rest);
 }

@@ -36,8 +36,9 @@ bench_mix *bench_mix_new(void);
 void bench_mix_free(bench_mix *m);
 /* Messages in one cycle. */
 long bench_mix_size(const bench_mix *m);
-/* Payload of message i (caller frees) and its topic ("news"/"comments"). */
-char *bench_mix_payload(const bench_mix *m, long i, const char **topic);
+/* Payload of message i (caller frees) and its topic ("news"/"comments");
+ * its event time is ts_ms, or the cycle's (above) when ts_ms < 0. */
+char *bench_mix_payload(const bench_mix *m, long i, int64_t ts_ms, const char **topic);
 
 /* A producer with linger.ms as given (0: send at once) and at most 20000
  * messages queued locally (so that its memory stays small when the broker

@@ -13,17 +13,20 @@
 #include "app/signals.h"
 #include "bench/bench.h"
 #include "bench/bench_env.h"
+#include "util/timeutil.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: finsent bench feed --brokers HOST:PORT[,...] --rate R [--seconds S] [--first I] [--json]\n\n"
+    fprintf(f, "usage: finsent bench feed --brokers HOST:PORT[,...] --rate R [--seconds S] [--first I]\n"
+               "                          [--live-time] [--json]\n\n"
                "Produces the benchmarks' message mix (the demo feed's texts, new ids, event time\n"
-               "moving on a simulated day per cycle) to topics news and comments at R messages/s\n"
-               "for S seconds (default 60; SIGINT/SIGTERM stop it), then prints how many it\n"
-               "produced and the rate achieved.\n\n"
+               "moving on a simulated day per cycle, or the wall clock with --live-time) to\n"
+               "topics news and comments at R messages/s for S seconds (default 60;\n"
+               "SIGINT/SIGTERM stop it), then prints how many it produced and the rate.\n\n"
                "  --brokers LIST  bootstrap servers\n"
                "  --rate R        messages per second (1..1000000)\n"
                "  --seconds S     how long (default 60, at most 86400)\n"
                "  --first I       index of the first message (default 0)\n"
+               "  --live-time     event time = the wall clock at produce time, as a live stream\n"
                "  --json          one JSON object\n\n"
                "example:\n  finsent bench feed --brokers 127.0.0.1:9092 --rate 2000 --seconds 30\n");
 }
@@ -32,13 +35,13 @@ int bench_feed(int argc, char **argv) {
     static const struct option opts[] = {
         {"brokers", required_argument, NULL, 'b'}, {"rate", required_argument, NULL, 'r'},
         {"seconds", required_argument, NULL, 's'}, {"first", required_argument, NULL, 'i'},
-        {"json", no_argument, NULL, 'j'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"live-time", no_argument, NULL, 'l'},     {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     const char *brokers = NULL;
     double rate = 0, seconds = 60;
     long first = 0;
-    int json = 0, c;
+    int json = 0, live = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end;
         switch (c) {
@@ -57,6 +60,7 @@ int bench_feed(int argc, char **argv) {
             first = strtol(optarg, &end, 10);
             if (*end || first < 0) return cli_usage_error("bench feed", "--first: expected >= 0, got \"%s\"", optarg);
             break;
+        case 'l': live = 1; break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("bench feed", "unknown option");
@@ -76,7 +80,7 @@ int bench_feed(int argc, char **argv) {
         double target = (t - t0) * rate;
         while (i < target && !signals_stop) {
             const char *topic;
-            char *payload = bench_mix_payload(mix, first + i, &topic);
+            char *payload = bench_mix_payload(mix, first + i, live ? time_now_ms() : -1, &topic);
             failed = bench_produce(p, topic, payload) < 0;
             free(payload);
             if (failed) break;

@@ -16,6 +16,10 @@
  *   (c) --soak S: `finsent bench feed` in a child process produces at
  *       --rate-factor × (b)'s rate for S seconds while the pipeline
  *       consumes (and falls behind: back-pressure pauses the partitions);
+ *       its messages carry the wall clock as event time, as a live stream
+ *       does (the cycles' compressed time, a simulated day per ~1,800
+ *       messages, would turn the partitions' uneven consumption into days
+ *       of event-time skew and keep hundreds of windows open per key);
  *       VmRSS is sampled every second: at the start (pipeline idle), after
  *       a warm-up (a tenth of the run, at most 30 s: queues and librdkafka's
  *       prefetch filled), at the end and the maximum. With --soak the
@@ -24,6 +28,7 @@
  *       the producer's buffers are the pipeline's.
  * The messages are the demo feed's texts in cycles (bench_env.h). */
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,6 +176,8 @@ typedef struct soak_state {
     long produced;          /* by the feed child */
     long rss_start, rss_end, rss_max, rss_warm;
     long series[SERIES_MAX]; /* RSS every SERIES_EVERY samples */
+    long heap[SERIES_MAX];   /* kB malloc has handed out at the same samples (mallinfo2: the
+                              * main arena and mmapped chunks; other arenas are not counted) */
     int samples, n_series;
     ingest_consumer *ic;
     pipeline *p;
@@ -191,7 +198,11 @@ static void *soak_sampler(void *arg) {
         if (left <= 0) break;
         usleep(left < 1 ? (useconds_t)(left * 1e6) : 1000000);
         long kb = bench_rss_kb();
-        if (s->samples++ % SERIES_EVERY == 0 && s->n_series < SERIES_MAX) s->series[s->n_series++] = kb;
+        if (s->samples++ % SERIES_EVERY == 0 && s->n_series < SERIES_MAX) {
+            struct mallinfo2 mi = mallinfo2();
+            s->heap[s->n_series] = (long)((mi.uordblks + mi.hblkhd) / 1024);
+            s->series[s->n_series++] = kb;
+        }
         if (kb > s->rss_max) s->rss_max = kb;
         if (s->rss_warm < 0 && bench_now() - t0 >= warm_at) s->rss_warm = kb;
         s->rss_end = kb;
@@ -344,7 +355,7 @@ static int env_open(pl_env *e, const pl_args *a, const char *model) {
     e->ev = xcalloc((size_t)a->messages, sizeof *e->ev);
     for (long i = 0; i < a->messages; i++) {
         const char *topic;
-        char *payload = bench_mix_payload(e->mix, i, &topic);
+        char *payload = bench_mix_payload(e->mix, i, -1, &topic);
         if (bench_produce(e->prod, topic, payload) < 0) {
             free(payload);
             return cli_fail("bench pipeline", "cannot produce to %s", topic), -1;
@@ -404,15 +415,15 @@ static int run_soak(pl_env *e, const pl_args *a, double rate, soak_state *ss) {
     char err[256];
     *ss = (soak_state){.rate = rate * a->factor, .seconds = a->soak, .ic = e->ic};
     long cycle = bench_mix_size(e->mix);
-    char *argv[] = {"finsent", "bench", "feed", "--json", NULL, NULL, NULL, NULL, NULL};
-    argv[4] = xasprintf("--brokers=%s", e->bs);
-    argv[5] = xasprintf("--rate=%.1f", ss->rate);
-    argv[6] = xasprintf("--seconds=%.0f", a->soak + 10);
-    argv[7] = xasprintf("--first=%ld", (a->messages / cycle + 2) * cycle);
+    char *argv[] = {"finsent", "bench", "feed", "--json", "--live-time", NULL, NULL, NULL, NULL, NULL};
+    argv[5] = xasprintf("--brokers=%s", e->bs);
+    argv[6] = xasprintf("--rate=%.1f", ss->rate);
+    argv[7] = xasprintf("--seconds=%.0f", a->soak + 10);
+    argv[8] = xasprintf("--first=%ld", (a->messages / cycle + 2) * cycle);
     pid_t feed;
     FILE *out;
     int rc = bench_spawn(argv, &feed, &out, err, sizeof err);
-    for (int i = 4; i < 8; i++) free(argv[i]);
+    for (int i = 5; i < 9; i++) free(argv[i]);
     if (rc < 0) return cli_fail("bench pipeline", "%s", err);
     pl_options po = service_pipeline_options(&e->s);
     pl_source src = source_kafka(e->ic);
@@ -505,6 +516,8 @@ int bench_pipeline(int argc, char **argv) {
                    growth, growth_warm, GROWTH_TARGET_PCT);
             printf(",\"rss_every_%ds_kb\":[", SERIES_EVERY);
             for (int i = 0; i < ss.n_series; i++) printf("%s%ld", i ? "," : "", ss.series[i]);
+            printf("],\"malloc_main_in_use_every_%ds_kb\":[", SERIES_EVERY);
+            for (int i = 0; i < ss.n_series; i++) printf("%s%ld", i ? "," : "", ss.heap[i]);
             printf("]}");
         }
         printf("}\n");
@@ -532,6 +545,8 @@ int bench_pipeline(int argc, char **argv) {
                    ss.rss_warm, ss.rss_end, ss.rss_max, ss.samples);
             printf("  RSS every %d s (kB):", SERIES_EVERY);
             for (int i = 0; i < ss.n_series; i++) printf(" %ld", ss.series[i]);
+            printf("\n  malloc in use (kB):   ");
+            for (int i = 0; i < ss.n_series; i++) printf(" %ld", ss.heap[i]);
             printf("\n");
             printf("  growth %.2f%% from start (%s), %.2f%% after warm-up (%s); target <= %.0f%%\n", growth,
                    growth <= GROWTH_TARGET_PCT ? "met" : "NOT met", growth_warm,
