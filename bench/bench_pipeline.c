@@ -191,7 +191,7 @@ typedef struct soak_state {
 static void *soak_sampler(void *arg) {
     soak_state *s = arg;
     double t0 = bench_now(), warm_at = s->seconds / 10 < 30 ? s->seconds / 10 : 30;
-    s->rss_start = s->rss_max = bench_rss_kb();
+    s->rss_start = s->rss_max = s->rss_end = bench_rss_kb();
     s->rss_warm = -1;
     while (!signals_stop) {
         double left = t0 + s->seconds - bench_now();
