@@ -14,6 +14,12 @@ const bench_entry bench_table[] = {
      bench_aggregate},
     {"ingest", "[--messages N] [--json]", "messages/s consumed and decoded from the mock cluster against kcat's raw rate",
      bench_ingest},
+    {"pipeline", "[--model DIR] [--messages N] [--seconds S] [--soak SECONDS [--rate-factor F]] [--kafka K=V] [--json]",
+     "end-to-end messages/s (Kafka to alerts) over classify-only messages/s; RSS under overload", bench_pipeline},
+    {"e2e", "[--model DIR] [--spikes N] [--fetch-wait-ms MS] [--json]",
+     "latency from the message completing a spike to the webhook receiving its alert, p50/p99", bench_e2e},
+    {"feed", "--brokers LIST --rate R [--seconds S] [--first I] [--live-time] [--json]",
+     "load generator: the benchmarks' message mix to topics news and comments at a steady rate", bench_feed},
 };
 const int bench_count = (int)(sizeof bench_table / sizeof bench_table[0]);
 

@@ -28,5 +28,8 @@ const bench_entry *bench_find(const char *name);
 double bench_now(void);
 
 int bench_classify(int argc, char **argv);
+int bench_pipeline(int argc, char **argv);
+int bench_e2e(int argc, char **argv);
+int bench_feed(int argc, char **argv);
 
 #endif

@@ -1,0 +1,31 @@
+# bench_smoke.sh — `finsent bench pipeline` and `finsent bench e2e` run end
+# to end on a small scale and print well-formed JSON with their keys.
+# Performance is measured, never asserted: no timing or ratio is checked.
+. tests/integration/lib.sh
+
+MODEL=${FINSENT_TEST_MODEL:-${FINSENT_MODEL:-models/default}}
+if [ ! -f "$MODEL/config.json" ]; then
+    skip "bench pipeline smoke" "no model at $MODEL"
+    skip "bench e2e smoke" "no model at $MODEL"
+    done_testing
+    exit
+fi
+
+timeout 120 "$FINSENT" bench pipeline --model "$MODEL" --messages 2000 --seconds 0.5 --json \
+    >"$TMP/pipeline.json" 2>"$TMP/pipeline.err"
+check "bench pipeline exits 0" test $? -eq 0
+check "bench pipeline prints one JSON object with its figures" \
+    jq -e 'has("classify_only_msgs_per_s") and has("end_to_end_msgs_per_s") and has("ratio") and
+           has("batches") and has("rss_kb") and .benchmark == "pipeline" and .aggregated == 2000' \
+    "$TMP/pipeline.json"
+
+timeout 120 "$FINSENT" bench e2e --model "$MODEL" --spikes 3 --json >"$TMP/e2e.json" 2>"$TMP/e2e.err"
+check "bench e2e exits 0" test $? -eq 0
+check "bench e2e prints one JSON object with its figures" \
+    jq -e 'has("p50_ms") and has("p99_ms") and has("max_ms") and has("bound_ms") and has("ratio") and
+           .benchmark == "e2e" and .spikes == 3 and (.latencies_ms | length) == 3' \
+    "$TMP/e2e.json"
+check_rc "bench e2e --spikes 0 is a usage error" 2 "$FINSENT" bench e2e --model "$MODEL" --spikes 0
+check_rc "bench pipeline --soak 0 is a usage error" 2 "$FINSENT" bench pipeline --model "$MODEL" --soak 0
+check_rc "bench feed without --brokers is a usage error" 2 "$FINSENT" bench feed --rate 10
+done_testing
