@@ -40,15 +40,12 @@ check_out "text report: macro average" "macro avg    0.5000    0.5833    0.5357 
 check_out "text report: confusion row of other" "other      1      0      0      3" \
     "$FINSENT" eval --model $M --data "$TMP/t.csv" --head topic
 "$FINSENT" eval --model $M --data "$TMP/t.csv" --head topic --json >"$TMP/names.json" 2>&1
-check "JSON report: exact figures" python3 -c "
-import json, sys
-r = json.load(open('$TMP/names.json'))
-assert r['n'] == 8 and r['accuracy'] == 0.75, r
-assert abs(r['macro avg']['f1'] - (6 / 7 + 0.75) / 3) < 1e-9, r
-assert abs(r['weighted avg']['f1'] - (18 / 7 + 3) / 8) < 1e-9, r
-assert r['weighted avg']['recall'] == 0.75, r
-assert r['confusion_matrix']['rows'] == [[3, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 0], [1, 0, 0, 3]], r
-"
+check "JSON report: accuracy" grep -qF '"n":8,"accuracy":0.75,' "$TMP/names.json"
+check "JSON report: macro average (F1 = 15/28)" \
+    grep -qF '"macro avg":{"precision":0.5,"recall":0.58333333333333337,"f1":0.5357142857142857,' "$TMP/names.json"
+check "JSON report: weighted average (F1 = 39/56)" \
+    grep -qF '"weighted avg":{"precision":0.65625,"recall":0.75,"f1":0.6964285714285714,' "$TMP/names.json"
+check "JSON report: confusion matrix" grep -qF '"rows":[[3,0,0,0],[0,0,0,1],[0,0,0,0],[1,0,0,3]]' "$TMP/names.json"
 "$FINSENT" eval --model $M --data "$TMP/t.jsonl" --label-column gold --head topic --json >"$TMP/ids.json" 2>&1
 check "integer ids in JSONL give the same report" cmp "$TMP/names.json" "$TMP/ids.json"
 "$FINSENT" eval --model $M --data "$TMP/m.csv" --label-column y --label-map E=earnings,M=macro,O=other --head topic \
