@@ -5,6 +5,7 @@
 #   make asan       AddressSanitizer + UBSan build in build-asan/
 #   make asan-test  run the whole suite against the sanitizer build
 #   make demo       install missing deps, build, run `finsent demo`
+#   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -71,6 +72,11 @@ asan: check-deps
 
 asan-test: asan
 	BUILD=build-asan SANITIZED=1 tests/run.sh
+
+# model: reproduces models/default from ../shared/data (about 30 minutes on 2 cores)
+model: check-deps
+	$(MAKE) $(BUILD)/finsent
+	FINSENT=$(BUILD)/finsent scripts/make_model.sh
 
 demo: check-deps
 	$(MAKE) $(BUILD)/finsent
