@@ -12,7 +12,7 @@
 #                            (models/default.card.md with the measured figures)
 # Training runs niced with OPENBLAS_NUM_THREADS (default 2). A rerun resumes
 # an interrupted training from build/model/*/checkpoint; `rm -rf build/model`
-# starts over.
+# starts over. FINETUNED=DIR skips the training and packages DIR.
 set -eu
 DATA=../shared/data
 WORK=build/model
@@ -27,22 +27,28 @@ for f in $SENT/sent_train.csv $SENT/sent_valid.csv $TOPIC/topic_train.csv $TOPIC
 done
 mkdir -p $WORK $OUT
 
-step() { # name command...: runs and records the wall time in $WORK/time_<name>.txt
+step() { # name command...: runs it and adds a row "| name | wall time |" to $WORK/times.txt
     name=$1; shift
     t0=$(date +%s)
     "$@"
     t=$(( $(date +%s) - t0 ))
-    printf '%dm%02ds\n' $((t / 60)) $((t % 60)) >"$WORK/time_$name.txt"
-    echo "make_model: $name took $(cat "$WORK/time_$name.txt")" >&2
+    printf '| %s | %dm%02ds |\n' "$name" $((t / 60)) $((t % 60)) >>$WORK/times.txt
+    echo "make_model: $name took $((t / 60))m$((t % 60))s" >&2
 }
 
+# FINETUNED=DIR packages an already fine-tuned directory instead of training
+# (its stage times are then expected in $WORK/times.txt)
+FT=${FINETUNED:-$WORK/finetune}
+if [ -z "${FINETUNED:-}" ]; then
+: >$WORK/times.txt
 step vocab "$FINSENT" vocab build --input $SENT/sent_train.csv --input $TOPIC/topic_train.csv \
     --input $DATA/unlabelled/stocknet_tweets.txt --size 8000 --out $WORK/vocab.txt
 step pretrain nice -n 10 "$FINSENT" train --config configs/pretrain-default.json
 step finetune nice -n 10 "$FINSENT" train --config configs/train-default.json
+fi
 
 for f in model.safetensors config.json vocab.txt tokenizer_config.json dev_report.json; do
-    cp $WORK/finetune/$f $OUT/$f
+    cp "$FT/$f" $OUT/$f
 done
 
 # dev = the training files' dev split (as `finsent train` made it); valid = the valid files
