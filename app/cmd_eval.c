@@ -59,7 +59,7 @@ static void usage(void) {
            "  topic tweets (ids 0-19 in the order of the head's labels):\n"
            "    finsent eval --model models/default --head topic \\\n"
            "      --data ../shared/data/twitter-financial-news-topic/topic_valid.csv\n"
-           "  SEntFiN headlines (dev split only):\n"
+           "  SEntFiN headlines (its dev split, by default):\n"
            "    finsent eval --model models/default --head sentiment --format sentfin \\\n"
            "      --data ../shared/data/sentfin/SEntFiN.csv\n");
 }
