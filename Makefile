@@ -8,6 +8,7 @@
 #   make fuzz       libFuzzer targets (fuzz/fuzz_*.c) into build-fuzz/ (clang)
 #   make fuzz-smoke run each fuzz target FUZZ_SECONDS (default 60) on its corpus
 #   make fuzz-long  run each fuzz target 600 s
+#   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -82,6 +83,11 @@ asan: check-deps
 
 asan-test: asan
 	BUILD=build-asan SANITIZED=1 tests/run.sh
+
+# model: reproduces models/default from ../shared/data (about 30 minutes on 2 cores)
+model: check-deps
+	$(MAKE) $(BUILD)/finsent
+	FINSENT=$(BUILD)/finsent scripts/make_model.sh
 
 demo: check-deps
 	$(MAKE) $(BUILD)/finsent

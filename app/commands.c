@@ -34,7 +34,7 @@ const command commands[] = {
      "JSONL {id,text} in, scored JSONL out, same order", cmd_classify},
     {"tokenize", "--vocab FILE [--cased] [--max-len N] [FILE]", "JSONL {id,text} in, {id,ids} out", cmd_tokenize},
     {"train", "--config FILE", "train or fine-tune a model", cmd_train},
-    {"eval", "--model DIR --data FILE --head NAME [--json]", "precision, recall, F1 and confusion matrix of a head", cmd_eval},
+    {"eval", "--model DIR --data FILE --head NAME [--json] [--label-map MAP] [--format F] [--split S]", "precision, recall, F1 and confusion matrix of a head", cmd_eval},
     {"vocab", "build [options]", "learn a WordPiece vocabulary from a corpus", cmd_vocab},
     {"bench", "classify|ingest|aggregate|pipeline|e2e [options] [--json]", "benchmarks that print ratios measured in one run", cmd_bench},
     {"mock-broker", "[--brokers N] [--topic NAME:PARTITIONS ...]", "a Kafka-protocol cluster on loopback for trying and testing", cmd_mock_broker},

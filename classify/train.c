@@ -14,6 +14,7 @@
 
 #include "classify/eval_metrics.h"
 #include "classify/optim.h"
+#include "classify/sentfin.h"
 #include "classify/tokenizer.h"
 #include "classify/train_model.h"
 #include "util/csv.h"
@@ -29,11 +30,14 @@ static const cfg_field head_fields[] = {
 };
 static const cfg_schema head_schema = CFG_SCHEMA("head", train_head_cfg, head_fields, NULL, NULL);
 
+static const char *const data_formats[] = {"plain", "sentfin", NULL};
+
 static const cfg_field data_fields[] = {
     {.key = "path", .type = CFG_STRING, .flags = CFG_REQUIRED, F(train_data_cfg, path)},
     {.key = "head", .type = CFG_STRING, .flags = CFG_REQUIRED, F(train_data_cfg, head)},
     {.key = "text", .type = CFG_STRING, .def = "text", F(train_data_cfg, text)},
     {.key = "label", .type = CFG_STRING, .def = "label", F(train_data_cfg, label)},
+    {.key = "format", .type = CFG_ENUM, .def = "plain", .enums = data_formats, F(train_data_cfg, format)},
 };
 static const cfg_schema data_schema = CFG_SCHEMA("data", train_data_cfg, data_fields, NULL, NULL);
 
@@ -188,19 +192,36 @@ static int load_labelled(loader *L, const train_data_cfg *d, int head, char *err
         return -1;
     }
     int rc = 0;
-    if (ends_with(d->path, ".csv")) {
+    if (ends_with(d->path, ".csv") || d->format == TRAIN_FORMAT_SENTFIN) {
         csv_reader *r = csv_open(f);
         char **fl;
         int n = csv_next(r, &fl), tcol = -1, lcol = -1;
+        const char *tname = d->format == TRAIN_FORMAT_SENTFIN ? "Title" : d->text;
+        const char *lname = d->format == TRAIN_FORMAT_SENTFIN ? "Decisions" : d->label;
         for (int i = 0; i < n; i++) {
-            if (strcmp(fl[i], d->text) == 0) tcol = i;
-            if (strcmp(fl[i], d->label) == 0) lcol = i;
+            if (strcmp(fl[i], tname) == 0) tcol = i;
+            if (strcmp(fl[i], lname) == 0) lcol = i;
         }
         if (tcol < 0 || lcol < 0) {
-            snprintf(err, errlen, "%s: header lacks the column \"%s\"", d->path, tcol < 0 ? d->text : d->label);
+            snprintf(err, errlen, "%s: header lacks the column \"%s\"", d->path, tcol < 0 ? tname : lname);
             rc = -1;
         }
-        while (!rc && (n = csv_next(r, &fl)) != 0) {
+        while (!rc && d->format == TRAIN_FORMAT_SENTFIN && (n = csv_next(r, &fl)) != 0) {
+            sf_entity ents[SF_MAX_ENTITIES];
+            int ne = n > 0 && tcol < n && lcol < n ? sf_parse_decisions(fl[lcol], ents, SF_MAX_ENTITIES) : -1;
+            const char *ls = ne >= 0 ? sf_headline_label(ents, ne) : NULL;
+            int lab = ls ? parse_label(h, ls) : -1;
+            if (n < 0) snprintf(err, errlen, "%s: %s", d->path, csv_error(r)), rc = -1;
+            else if (ne < 0)
+                snprintf(err, errlen, "%s:%ld: Decisions is not a {'entity': 'label'} dict", d->path, csv_line(r)),
+                    rc = -1;
+            else if (ls && lab < 0)
+                snprintf(err, errlen, "%s:%ld: label \"%s\" is not one of head %s's labels", d->path, csv_line(r), ls,
+                         h->name),
+                    rc = -1;
+            else if (ls) add_text(L, fl[tcol], head, lab);
+        }
+        while (!rc && d->format == TRAIN_FORMAT_PLAIN && (n = csv_next(r, &fl)) != 0) {
             int lab = n > 0 && tcol < n && lcol < n ? parse_label(h, fl[lcol]) : -1;
             if (n < 0) snprintf(err, errlen, "%s: %s", d->path, csv_error(r)), rc = -1;
             else if (lab < 0)

@@ -36,7 +36,11 @@ typedef struct train_data_cfg {
     char *head;  /* the head its labels train */
     char *text;  /* text column / key */
     char *label; /* label column / key: an id or a label name */
+    int format;  /* TRAIN_FORMAT_PLAIN, or TRAIN_FORMAT_SENTFIN: SEntFiN.csv, headline
+                    labels from its Decisions column (classify/sentfin.h) */
 } train_data_cfg;
+
+enum { TRAIN_FORMAT_PLAIN, TRAIN_FORMAT_SENTFIN };
 
 typedef struct train_model_cfg {
     int hidden, layers, heads, intermediate;

@@ -62,4 +62,20 @@ sed "s|$TMP/sent.csv|$TMP/badrow.csv|" "$TMP/a.json" | sed "s|\"$TMP/a\"|\"$TMP/
 check_out "bad label names file and line" "badrow.csv:3: label \"7\"" "$FINSENT" train --config "$TMP/badrow.json"
 check_rc "bad data exits 1" 1 "$FINSENT" train --config "$TMP/badrow.json"
 check_rc "missing --config exits 2" 2 "$FINSENT" train
+# SEntFiN format: headline labels from Decisions (apostrophes in names), disagreeing headlines left out
+cat >"$TMP/sf.csv" <<'EOC'
+S No.,Title,Decisions,Words
+1,AAPL shares rally,{'AAPL': 'positive'},3
+2,"Moody's cuts TSLA, stock plunges","{'TSLA': 'negative', 'Moody's': 'negative'}",5
+3,MSFT up and AMZN down,"{'MSFT': 'positive', 'AMZN': 'negative'}",5
+EOC
+sed -e "s|{\"path\": \"$TMP/sent.csv\", \"head\": \"sentiment\"}|{\"path\": \"$TMP/sf.csv\", \"head\": \"sentiment\", \"format\": \"sentfin\"}|" \
+    -e "s|\"$TMP/a\"|\"$TMP/sf\"|" -e 's|"epochs": 6|"epochs": 1|' -e 's|"dev_fraction": 0.2|"dev_fraction": 0|' \
+    -e 's|"labels": \["negative", "positive"\]|"labels": ["negative", "positive", "neutral"]|' "$TMP/a.json" >"$TMP/sf.json"
+check_out "sentfin data: the two agreeing headlines train" "head sentiment: 2 training, 0 dev examples" \
+    "$FINSENT" train --config "$TMP/sf.json"
+sed '3s/negative.}/bad}/' "$TMP/sf.csv" >"$TMP/sfbad.csv"
+sed "s|$TMP/sf.csv|$TMP/sfbad.csv|" "$TMP/sf.json" >"$TMP/sfbad.json"
+check_out "a malformed Decisions dict names file and line" "sfbad.csv:3: Decisions is not" \
+    "$FINSENT" train --config "$TMP/sfbad.json"
 done_testing

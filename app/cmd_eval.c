@@ -1,0 +1,380 @@
+/* cmd_eval — `finsent eval`: scores one head of a model on a labelled file
+ * (CSV with a header row, JSONL, or the SEntFiN CSV) and prints the
+ * classification report of classify/eval_metrics.h: per-class precision,
+ * recall, F1 and support, macro and weighted averages, accuracy and the
+ * confusion matrix, as a table or as JSON.
+ *
+ * Gold labels are resolved against the head's labels in this order: a key
+ * of --label-map (its value must be a label of the head), a label name
+ * (case-insensitive), then — only without --label-map — an integer id. A
+ * gold label resolving to none is an input error naming file and line. */
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app/commands.h"
+#include "classify/classifier.h"
+#include "classify/eval_metrics.h"
+#include "classify/sentfin.h"
+#include "classify/train.h"
+#include "util/csv.h"
+#include "util/xalloc.h"
+
+#define EVAL_BATCH 256
+
+static void usage(void) {
+    printf("usage: finsent eval --model DIR --data FILE --head NAME [--json] [--text-column C]\n"
+           "                    [--label-column C] [--label-map MAP] [--format F] [--split S] [--threads N]\n"
+           "\n"
+           "Classifies every text of FILE with the model and scores head NAME against the gold\n"
+           "labels: per-class precision, recall, F1 and support, macro and weighted averages,\n"
+           "accuracy and the confusion matrix (rows gold, columns predicted).\n"
+           "\n"
+           "options:\n"
+           "  --model DIR        model directory (model.safetensors, config.json, vocab.txt)\n"
+           "  --data FILE        .csv (RFC 4180, header row) or .jsonl (one object a line)\n"
+           "  --head NAME        the head to score (e.g. sentiment, topic)\n"
+           "  --json             print the report as one JSON object\n"
+           "  --text-column C    CSV column / JSON key of the text (default text)\n"
+           "  --label-column C   CSV column / JSON key of the gold label (default label)\n"
+           "  --label-map MAP    gold value -> head label, e.g. 0=negative,1=positive,2=neutral;\n"
+           "                     without it a gold label is a label name or an integer id\n"
+           "  --format F         plain (default) or sentfin: SEntFiN.csv, headline-level labels\n"
+           "                     (all entities agree; see classify/sentfin.h)\n"
+           "  --split S          all (default; sentfin: dev), dev or train: only the texts that\n"
+           "                     `finsent train` with dev_fraction 0.1 puts in its dev / train split\n"
+           "  --threads N        OpenBLAS threads (default 1)\n"
+           "  -h, --help         this text\n"
+           "\n"
+           "the files of ../shared/data:\n"
+           "  sentiment tweets (0 Bearish, 1 Bullish, 2 Neutral):\n"
+           "    finsent eval --model models/default --head sentiment \\\n"
+           "      --data ../shared/data/twitter-financial-news-sentiment/sent_valid.csv \\\n"
+           "      --label-map 0=negative,1=positive,2=neutral\n"
+           "  topic tweets (ids 0-19 in the order of the head's labels):\n"
+           "    finsent eval --model models/default --head topic \\\n"
+           "      --data ../shared/data/twitter-financial-news-topic/topic_valid.csv\n"
+           "  SEntFiN headlines (its dev split, by default):\n"
+           "    finsent eval --model models/default --head sentiment --format sentfin \\\n"
+           "      --data ../shared/data/sentfin/SEntFiN.csv\n");
+}
+
+/* Prints "finsent eval: <message>" for bad input data and returns 2. */
+static int bad_input(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_input(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "finsent eval: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 2;
+}
+
+/* The labelled examples read from the data file. */
+typedef struct evset {
+    char **texts;
+    int *gold;
+    size_t n, cap;
+} evset;
+
+typedef struct labelmap {
+    char **keys;
+    int *ids;
+    int n;
+} labelmap;
+
+static void evset_add(evset *s, const char *text, int gold) {
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        s->texts = xrealloc(s->texts, sizeof(char *) * s->cap);
+        s->gold = xrealloc(s->gold, sizeof(int) * s->cap);
+    }
+    s->texts[s->n] = xstrdup(text);
+    s->gold[s->n++] = gold;
+}
+
+static void evset_free(evset *s) {
+    for (size_t i = 0; i < s->n; i++) free(s->texts[i]);
+    free(s->texts);
+    free(s->gold);
+}
+
+static void labelmap_free(labelmap *m) {
+    for (int i = 0; i < m->n; i++) free(m->keys[i]);
+    free(m->keys);
+    free(m->ids);
+}
+
+/* The head label named s (case-insensitive), or -1. */
+static int find_label(const classifier *c, int head, const char *s) {
+    for (int i = 0; i < cls_head_n_labels(c, head); i++)
+        if (strcasecmp(cls_head_label(c, head, i), s) == 0) return i;
+    return -1;
+}
+
+/* Parses "k=v,k=v" into m, each v a label of head. Returns 0, or 2 after
+ * a usage error naming the bad entry. */
+static int parse_label_map(const char *spec, const classifier *c, int head, labelmap *m) {
+    char *copy = xstrdup(spec), *save = NULL;
+    int rc = 0;
+    for (char *item = strtok_r(copy, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        if (!eq || eq == item || !eq[1]) {
+            rc = cli_usage_error("eval", "--label-map: \"%s\" is not KEY=LABEL", item);
+            break;
+        }
+        *eq = 0;
+        int id = find_label(c, head, eq + 1);
+        if (id < 0) {
+            rc = cli_usage_error("eval", "--label-map: \"%s\" is not a label of head %s", eq + 1,
+                                 cls_head_name(c, head));
+            break;
+        }
+        m->keys = xrealloc(m->keys, sizeof(char *) * (size_t)(m->n + 1));
+        m->ids = xrealloc(m->ids, sizeof(int) * (size_t)(m->n + 1));
+        m->keys[m->n] = xstrdup(item);
+        m->ids[m->n++] = id;
+    }
+    free(copy);
+    return rc;
+}
+
+/* The head label id of gold value s (see the header comment), or -1. */
+static int resolve_gold(const classifier *c, int head, const labelmap *m, const char *s) {
+    for (int i = 0; i < m->n; i++)
+        if (strcmp(m->keys[i], s) == 0) return m->ids[i];
+    int id = find_label(c, head, s);
+    if (id >= 0 || m->n) return id;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return (!errno && end != s && *end == 0 && v >= 0 && v < cls_head_n_labels(c, head)) ? (int)v : -1;
+}
+
+static int bad_label(const char *path, long line, const char *value, const classifier *c, int head) {
+    fprintf(stderr, "finsent eval: %s:%ld: gold label \"%s\" is not a label of head %s (", path, line, value,
+            cls_head_name(c, head));
+    for (int i = 0; i < cls_head_n_labels(c, head); i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", cls_head_label(c, head, i));
+    fprintf(stderr, "); give --label-map\n");
+    return 2;
+}
+
+/* Column index of name in the header fields, or -1. */
+static int find_column(char **fields, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(fields[i], name) == 0) return i;
+    return -1;
+}
+
+enum { SPLIT_ALL, SPLIT_DEV, SPLIT_TRAIN };
+
+typedef struct source {
+    const char *path, *text_col, *label_col;
+    int sentfin, split;
+} source;
+
+/* Whether text belongs to the split asked for. */
+static int in_split(const source *src, const char *text) {
+    if (src->split == SPLIT_ALL) return 1;
+    return train_is_dev(text, strlen(text), SF_DEV_FRACTION) == (src->split == SPLIT_DEV);
+}
+
+static int read_csv(FILE *f, const source *src, const classifier *c, int head, const labelmap *m, evset *s) {
+    csv_reader *r = csv_open(f);
+    char **fl;
+    int n = csv_next(r, &fl), rc = 0;
+    const char *tname = src->sentfin ? "Title" : src->text_col, *lname = src->sentfin ? "Decisions" : src->label_col;
+    int tcol = n > 0 ? find_column(fl, n, tname) : -1, lcol = n > 0 ? find_column(fl, n, lname) : -1;
+    if (n < 0) rc = bad_input("%s: %s", src->path, csv_error(r));
+    else if (tcol < 0 || lcol < 0)
+        rc = bad_input("%s: the header has no column \"%s\"", src->path, tcol < 0 ? tname : lname);
+    while (!rc && (n = csv_next(r, &fl)) != 0) {
+        if (n < 0) {
+            rc = bad_input("%s: %s", src->path, csv_error(r));
+        } else if (tcol >= n || lcol >= n) {
+            rc = bad_input("%s:%ld: %d fields, no column %d", src->path, csv_line(r), n,
+                          (tcol > lcol ? tcol : lcol)) + 1;
+        } else if (src->sentfin) {
+            sf_entity ents[SF_MAX_ENTITIES];
+            int ne = sf_parse_decisions(fl[lcol], ents, SF_MAX_ENTITIES);
+            if (ne < 0) {
+                rc = bad_input("%s:%ld: Decisions is not a {'entity': 'label'} dict", src->path, csv_line(r));
+                continue;
+            }
+            const char *lab = sf_headline_label(ents, ne);
+            if (!lab || !in_split(src, fl[tcol])) continue;
+            int g = find_label(c, head, lab);
+            if (g < 0) rc = bad_label(src->path, csv_line(r), lab, c, head);
+            else evset_add(s, fl[tcol], g);
+        } else {
+            int g = resolve_gold(c, head, m, fl[lcol]);
+            if (g < 0) rc = bad_label(src->path, csv_line(r), fl[lcol], c, head);
+            else if (in_split(src, fl[tcol])) evset_add(s, fl[tcol], g);
+        }
+    }
+    csv_close(r);
+    return rc;
+}
+
+static int read_jsonl(FILE *f, const source *src, const classifier *c, int head, const labelmap *m, evset *s) {
+    char *line = NULL;
+    size_t cap = 0;
+    long ln = 0;
+    int rc = 0;
+    while (!rc && getline(&line, &cap, f) > 0) {
+        ln++;
+        if (strspn(line, " \t\r\n") == strlen(line)) continue;
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, src->text_col);
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, src->label_col);
+        char num[40];
+        const char *ls = cJSON_IsString(l) ? l->valuestring : NULL;
+        if (cJSON_IsNumber(l)) snprintf(num, sizeof num, "%.15g", l->valuedouble), ls = num;
+        if (!cJSON_IsString(t) || !ls) {
+            rc = bad_input("%s:%ld: needs a string \"%s\" and a label \"%s\"", src->path, ln, src->text_col,
+                          src->label_col);
+        } else {
+            int g = resolve_gold(c, head, m, ls);
+            if (g < 0) rc = bad_label(src->path, ln, ls, c, head);
+            else if (in_split(src, t->valuestring)) evset_add(s, t->valuestring, g);
+        }
+        cJSON_Delete(o);
+    }
+    free(line);
+    return rc;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Predicts head for every text of s into pred. Returns 0, or 1 after a message. */
+static int predict(classifier *c, int head, const evset *s, int *pred) {
+    char err[512];
+    for (size_t i = 0; i < s->n; i += EVAL_BATCH) {
+        int n = (int)(s->n - i < EVAL_BATCH ? s->n - i : EVAL_BATCH);
+        cls_output out = {0};
+        if (cls_classify(c, (const char *const *)s->texts + i, NULL, n, 0, &out, err, sizeof err))
+            return cli_fail("eval", "%s", err);
+        for (int k = 0; k < n; k++) pred[i + (size_t)k] = out.index[k * out.n_heads + head];
+        cls_output_free(&out);
+    }
+    return 0;
+}
+
+int cmd_eval(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, 'm'},        {"data", required_argument, NULL, 'd'},
+        {"head", required_argument, NULL, 'H'},         {"json", no_argument, NULL, 'j'},
+        {"text-column", required_argument, NULL, 't'},  {"label-column", required_argument, NULL, 'l'},
+        {"label-map", required_argument, NULL, 'M'},    {"format", required_argument, NULL, 'f'},
+        {"threads", required_argument, NULL, 'T'},      {"split", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *model = NULL, *head_name = NULL, *map_spec = NULL;
+    source src = {.text_col = "text", .label_col = "label", .split = -1};
+    int json = 0, threads = 1, c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'd': src.path = optarg; break;
+        case 'H': head_name = optarg; break;
+        case 'j': json = 1; break;
+        case 't': src.text_col = optarg; break;
+        case 'l': src.label_col = optarg; break;
+        case 'M': map_spec = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "sentfin") == 0) src.sentfin = 1;
+            else if (strcmp(optarg, "plain") != 0)
+                return cli_usage_error("eval", "--format: expected plain or sentfin, got \"%s\"", optarg);
+            break;
+        case 's':
+            if (strcmp(optarg, "all") == 0) src.split = SPLIT_ALL;
+            else if (strcmp(optarg, "dev") == 0) src.split = SPLIT_DEV;
+            else if (strcmp(optarg, "train") == 0) src.split = SPLIT_TRAIN;
+            else return cli_usage_error("eval", "--split: expected all, dev or train, got \"%s\"", optarg);
+            break;
+        case 'T': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1 || v > 256)
+                return cli_usage_error("eval", "--threads: expected an integer from 1 to 256, got \"%s\"", optarg);
+            threads = (int)v;
+            break;
+        }
+        case 'h': usage(); return 0;
+        default: return cli_usage_error("eval", "unknown option");
+        }
+    }
+    if (optind < argc) return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
+    if (!model || !src.path || !head_name)
+        return cli_usage_error("eval", "--model, --data and --head are required");
+    if (src.sentfin && map_spec) return cli_usage_error("eval", "--label-map does not apply to --format sentfin");
+    if (src.split < 0) src.split = src.sentfin ? SPLIT_DEV : SPLIT_ALL;
+
+    char err[1024];
+    cls_options o = {.threads = threads};
+    classifier *cl = cls_open(model, &o, err, sizeof err);
+    if (!cl) return cli_fail("eval", "%s", err);
+    int head = cls_find_head(cl, head_name), rc = 0;
+    labelmap map = {0};
+    evset set = {0};
+    int *pred = NULL;
+    if (head < 0) {
+        fprintf(stderr, "finsent eval: %s has no head \"%s\" (heads:", model, head_name);
+        for (int h = 0; h < cls_n_heads(cl); h++) fprintf(stderr, " %s", cls_head_name(cl, h));
+        fprintf(stderr, ")\n");
+        rc = 2;
+        goto out;
+    }
+    if (map_spec && (rc = parse_label_map(map_spec, cl, head, &map))) goto out;
+    FILE *f = fopen(src.path, "rb");
+    if (!f) {
+        rc = cli_fail("eval", "%s: %s", src.path, strerror(errno));
+        goto out;
+    }
+    rc = ends_with(src.path, ".jsonl") && !src.sentfin ? read_jsonl(f, &src, cl, head, &map, &set)
+                                                        : read_csv(f, &src, cl, head, &map, &set);
+    fclose(f);
+    if (rc) goto out;
+    if (!set.n) {
+        rc = bad_input("%s: no labelled examples", src.path);
+        goto out;
+    }
+    pred = xmalloc(sizeof(int) * set.n);
+    if ((rc = predict(cl, head, &set, pred))) goto out;
+    int nl = cls_head_n_labels(cl, head);
+    const char **labels = xmalloc(sizeof(char *) * (size_t)nl);
+    for (int i = 0; i < nl; i++) labels[i] = cls_head_label(cl, head, i);
+    evm_report *r = evm_compute(set.gold, pred, set.n, nl, labels, err, sizeof err);
+    free(labels);
+    if (!r) {
+        rc = cli_fail("eval", "%s", err);
+        goto out;
+    }
+    if (json) {
+        char *s = evm_to_json(r, head_name);
+        printf("%s\n", s);
+        cJSON_free(s);
+    } else {
+        char title[1200];
+        snprintf(title, sizeof title, "head %s on %s", head_name, src.path);
+        evm_print_text(r, title, stdout);
+    }
+    evm_free(r);
+out:
+    free(pred);
+    evset_free(&set);
+    labelmap_free(&map);
+    cls_close(cl);
+    return rc;
+}

@@ -1,0 +1,70 @@
+#!/bin/sh
+# make_model.sh — `make model`: reproduces the shipped default model
+# models/default from ../shared/data with finsent alone (C only):
+#   1. finsent vocab build   an 8k WordPiece vocab on the training tweets and
+#                            the unlabelled StockNet tweets
+#   2. finsent train         masked-LM pre-training (configs/pretrain-default.json)
+#   3. finsent train         two-head fine-tuning (configs/train-default.json),
+#                            best epoch by mean dev macro-F1
+#   4. finsent eval          dev splits of the train files, then the valid files
+#   5. models/default/       model.safetensors (F16), config.json, vocab.txt,
+#                            tokenizer_config.json, dev_report.json, MODEL_CARD.md
+#                            (models/default.card.md with the measured figures)
+# Training runs niced with OPENBLAS_NUM_THREADS (default 2). A rerun resumes
+# an interrupted training from build/model/*/checkpoint; `rm -rf build/model`
+# starts over. FINETUNED=DIR skips the training and packages DIR.
+set -eu
+DATA=../shared/data
+WORK=build/model
+OUT=models/default
+FINSENT=${FINSENT:-build/finsent}
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
+SENT=$DATA/twitter-financial-news-sentiment
+TOPIC=$DATA/twitter-financial-news-topic
+for f in $SENT/sent_train.csv $SENT/sent_valid.csv $TOPIC/topic_train.csv $TOPIC/topic_valid.csv \
+         $DATA/unlabelled/stocknet_tweets.txt; do
+    [ -s "$f" ] || { echo "make_model: $f is missing (the data of $DATA/README.md)" >&2; exit 1; }
+done
+mkdir -p $WORK $OUT
+
+step() { # name command...: runs it and adds a row "| name | wall time |" to $WORK/times.txt
+    name=$1; shift
+    t0=$(date +%s)
+    "$@"
+    t=$(( $(date +%s) - t0 ))
+    printf '| %s | %dm%02ds |\n' "$name" $((t / 60)) $((t % 60)) >>$WORK/times.txt
+    echo "make_model: $name took $((t / 60))m$((t % 60))s" >&2
+}
+
+# FINETUNED=DIR packages an already fine-tuned directory instead of training
+# (its stage times are then expected in $WORK/times.txt)
+FT=${FINETUNED:-$WORK/finetune}
+if [ -z "${FINETUNED:-}" ]; then
+: >$WORK/times.txt
+step vocab "$FINSENT" vocab build --input $SENT/sent_train.csv --input $TOPIC/topic_train.csv \
+    --input $DATA/unlabelled/stocknet_tweets.txt --size 8000 --out $WORK/vocab.txt
+step pretrain nice -n 10 "$FINSENT" train --config configs/pretrain-default.json
+step finetune nice -n 10 "$FINSENT" train --config configs/train-default.json
+fi
+
+for f in model.safetensors config.json vocab.txt tokenizer_config.json dev_report.json; do
+    cp "$FT/$f" $OUT/$f
+done
+
+# dev = the training files' dev split (as `finsent train` made it); valid = the valid files
+"$FINSENT" eval --model $OUT --head sentiment --data $SENT/sent_train.csv --split dev \
+    --label-map 0=negative,1=positive,2=neutral >$WORK/dev_sentiment.txt
+"$FINSENT" eval --model $OUT --head topic --data $TOPIC/topic_train.csv --split dev >$WORK/dev_topic.txt
+"$FINSENT" eval --model $OUT --head sentiment --data $SENT/sent_valid.csv \
+    --label-map 0=negative,1=positive,2=neutral >$WORK/valid_sentiment.txt
+"$FINSENT" eval --model $OUT --head topic --data $TOPIC/topic_valid.csv >$WORK/valid_topic.txt
+uname -srm >$WORK/machine.txt
+echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" >>$WORK/machine.txt
+du -sh $OUT | cut -f1 >$WORK/size.txt
+
+# the card: a line @@name@@ of the template becomes $WORK/name.txt
+awk -v dir=$WORK '/^@@[a-z_]+@@$/ { f = dir "/" substr($0, 3, length($0) - 4) ".txt"
+                                    while ((getline l < f) > 0) print l; close(f); next } { print }' \
+    models/default.card.md >$OUT/MODEL_CARD.md
+cat $WORK/valid_sentiment.txt $WORK/valid_topic.txt
+echo "make_model: wrote $OUT" >&2
