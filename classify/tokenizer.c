@@ -14,6 +14,13 @@
  * Invalid UTF-8: each byte that does not start a well-formed sequence is
  * one U+FFFD (counted, then dropped by cleaning).
  *
+ * Special tokens: before all of the above, the raw text is cut at every
+ * exact, case-sensitive occurrence of [CLS], [SEP], [PAD], [UNK] or
+ * [MASK] (those in the vocab), as PreTrainedTokenizer.tokenize does with
+ * its added-tokens Trie; each occurrence is its own id and the text
+ * between is tokenized as above. A memchr for '[' finds candidates, so
+ * texts without '[' pay one memchr.
+ *
  * Speed: a whitespace token that is all ASCII takes a path with no Unicode
  * work (NFC, NFD and lower() are identities or ASCII there); any other
  * token goes through utf8proc. Scratch buffers live in the tokenizer and
@@ -28,6 +35,14 @@
 #include "util/xalloc.h"
 
 #define TOK_MAX_WORD_CHARS 100 /* WordpieceTokenizer.max_input_chars_per_word */
+#define TOK_NSPECIAL 5
+
+/* A special token kept whole when it occurs literally in the text. */
+typedef struct tok_special {
+    const char *s;
+    size_t n;
+    int id;
+} tok_special;
 
 struct tokenizer {
     const tok_vocab *v;
@@ -44,6 +59,8 @@ struct tokenizer {
     uint32_t *woff; /* byte offset of each code point of the word, plus end */
     size_t woff_cap;
     int32_t pieces[TOK_MAX_WORD_CHARS];
+    tok_special special[TOK_NSPECIAL]; /* those present in the vocab */
+    int nspecial;
     /* output: a callback, or a bounded id array */
     void (*fn)(int id, void *arg);
     void *arg;
@@ -81,6 +98,12 @@ tokenizer *tok_new(const tok_vocab *v, int lowercase) {
     t->v = v;
     t->lower = lowercase != 0;
     t->tb_ascii = 1;
+    static const char *const names[TOK_NSPECIAL] = {"[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]"};
+    for (int i = 0; i < TOK_NSPECIAL; i++) {
+        int id = tok_vocab_id(v, names[i]);
+        if (id < 0) continue;
+        t->special[t->nspecial++] = (tok_special){names[i], strlen(names[i]), id};
+    }
     return t;
 }
 
@@ -329,21 +352,39 @@ static void take_cp(tokenizer *t, utf8proc_int32_t c, const char *s, size_t n) {
     t->tb_ascii = 0;
 }
 
-/* Runs the whole pipeline over text[0..len); returns the invalid bytes.
- * When t->stop is raised the rest is only scanned for invalid bytes. */
-static uint64_t tok_run(tokenizer *t, const char *text, size_t len) {
+/* First literal special token in text[from..len): returns its offset and
+ * sets *sp, or returns len when there is none. The special tokens do not
+ * overlap, so the first match is the Trie's. */
+static size_t next_special(const tokenizer *t, const char *text, size_t from, size_t len, const tok_special **sp) {
+    while (from < len) {
+        const char *b = memchr(text + from, '[', len - from);
+        if (!b) return len;
+        size_t k = (size_t)(b - text);
+        for (int i = 0; i < t->nspecial; i++) {
+            const tok_special *x = &t->special[i];
+            if (len - k >= x->n && memcmp(text + k, x->s, x->n) == 0) {
+                *sp = x;
+                return k;
+            }
+        }
+        from = k + 1;
+    }
+    return len;
+}
+
+/* Cleans text[i..end) into whitespace tokens (flushing each completed one)
+ * and adds its invalid bytes to *invalid. Returns the offset reached: end,
+ * or less when t->stop was raised. No UTF-8 sequence straddles end, which
+ * is the text's end or a '['. */
+static size_t feed(tokenizer *t, const char *text, size_t i, size_t end, uint64_t *invalid) {
     const unsigned char *s = (const unsigned char *)text;
-    uint64_t invalid = 0;
-    size_t i = 0;
-    t->tb_len = 0;
-    t->tb_ascii = 1;
-    while (i < len && !t->stop) {
+    while (i < end && !t->stop) {
         unsigned c = s[i];
         if (c < 0x80) {
             switch (ascii_class[c]) {
             case A_WORD: {
                 size_t j = i + 1;
-                while (j < len && s[j] < 0x80 && ascii_class[s[j]] == A_WORD) j++;
+                while (j < end && s[j] < 0x80 && ascii_class[s[j]] == A_WORD) j++;
                 push(t, text + i, j - i);
                 i = j;
                 break;
@@ -354,14 +395,34 @@ static uint64_t tok_run(tokenizer *t, const char *text, size_t len) {
             continue;
         }
         utf8proc_int32_t cp;
-        size_t n = utf8_next(s + i, len - i, &cp);
+        size_t n = utf8_next(s + i, end - i, &cp);
         if (n == 0) {
-            invalid++;
+            (*invalid)++;
             i++;
             continue;
         }
         take_cp(t, cp, text + i, n);
         i += n;
+    }
+    return i;
+}
+
+/* Runs the whole pipeline over text[0..len); returns the invalid bytes.
+ * When t->stop is raised the rest is only scanned for invalid bytes. */
+static uint64_t tok_run(tokenizer *t, const char *text, size_t len) {
+    const unsigned char *s = (const unsigned char *)text;
+    uint64_t invalid = 0;
+    size_t i = 0;
+    t->tb_len = 0;
+    t->tb_ascii = 1;
+    while (i < len && !t->stop) {
+        const tok_special *sp = NULL;
+        size_t k = next_special(t, text, i, len, &sp);
+        i = feed(t, text, i, k, &invalid);
+        if (t->stop || !sp) break;
+        flush(t);
+        emit(t, sp->id);
+        i = k + sp->n;
     }
     if (!t->stop) flush(t);
     t->tb_len = 0;

@@ -1,7 +1,14 @@
 /* tokenizer — Hugging Face BertTokenizer semantics (BasicTokenizer +
  * WordpieceTokenizer) over utf8proc.
  *
- * Pipeline per text: invalid UTF-8 replaced (each bad byte counts once in
+ * Special tokens: every exact, case-sensitive occurrence in the raw text
+ * of "[CLS]", "[SEP]", "[PAD]", "[UNK]" or "[MASK]" (those in the vocab)
+ * is that one id, for cased and uncased tokenizers alike ("[cls]" is split
+ * like any text), and the text around it is tokenized as below, so
+ * "a[SEP]b" gives a [SEP] b — as Hugging Face's tokenize() does (it
+ * matches special tokens before lower-casing and cleaning).
+ *
+ * Pipeline per piece of text: invalid UTF-8 replaced (each bad byte counts once in
  * tok_stats.invalid_utf8, and the replacement is then dropped like U+FFFD)
  * → clean (drop U+0000, U+FFFD, control chars; whitespace → ' ') → pad CJK
  * ideographs with spaces → whitespace split → (uncased: lower-case, NFD,

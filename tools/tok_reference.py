@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """tok_reference — a pure-Python BertTokenizer reference and the tokenizer fixture.
 
-Written from Hugging Face transformers' BertTokenizer semantics (slow
-BasicTokenizer + WordpieceTokenizer, tokenize_chinese_chars=True,
+Written from Hugging Face transformers' BertTokenizer semantics (literal
+special tokens in the raw text kept whole, then slow BasicTokenizer +
+WordpieceTokenizer on the text between, tokenize_chinese_chars=True,
 strip_accents following do_lower_case, max_input_chars_per_word=100),
 using Python's unicodedata as transformers does. Tests never run this; it
 makes tests/fixtures/tokenizer/ that tests/unit/test_tokenizer.c and
@@ -103,10 +104,38 @@ def wordpiece(word, vocab):
     return pieces
 
 
+SPECIAL_TOKENS = ["[CLS]", "[SEP]", "[PAD]", "[UNK]", "[MASK]"]
+
+
+def split_special(text, vocab):
+    """Cuts the raw text at each exact (case-sensitive) special token in the
+    vocab, as PreTrainedTokenizer.tokenize does with its Trie before any
+    cleaning; the special tokens do not overlap, so leftmost match it is.
+    Yields (text, None) pieces and (None, token) specials."""
+    specials = [t for t in SPECIAL_TOKENS if t in vocab]
+    start = i = 0
+    while True:
+        i = text.find("[", i)
+        if i < 0:
+            break
+        tok = next((t for t in specials if text.startswith(t, i)), None)
+        if tok is None:
+            i += 1
+            continue
+        yield text[start:i], None
+        yield None, tok
+        i = start = i + len(tok)
+    yield text[start:], None
+
+
 def encode(text, vocab, lower):
     ids = [vocab["[CLS]"]]
-    for w in basic_tokens(text, lower):
-        ids.extend(vocab[p] for p in wordpiece(w, vocab))
+    for piece, special in split_special(text, vocab):
+        if special is not None:
+            ids.append(vocab[special])
+            continue
+        for w in basic_tokens(piece, lower):
+            ids.extend(vocab[p] for p in wordpiece(w, vocab))
     ids.append(vocab["[SEP]"])
     return ids
 
@@ -212,13 +241,16 @@ HAND_CASES = [
     "##s", "un##aff", "unaffable", "Unbelievable!", "outperforming", "REBALANCING", "\\n", "\"quoted\"",
     "«Guillemets»", "¿Qué?", "¡Hola!", "a–b—c", "•bullet", "©2024 ®™", "±5°", "2×3÷4", "½ ¼ ¾", "x²",
     "Ⅻ ⅻ", "ⓐⓑ", "ªº", "ß", "Ǆ", "ŉ", "ﬀ", "Ⓐ", "ꞵ", "ᾈ", "ᾳ", "ΐ", "ǰ", "\u0130\u0307",
+    # literal special tokens: exact and case-sensitive, anywhere in the raw text
+    "[CLS] hello [SEP]", "[CLS]", "x[MASK]y", "a[SEP]b", "[PAD][PAD]", "[UNK]ed", "[[SEP]]", "[SEP", "[CLS ]",
+    "[cls]", "[Cls] [MASK]", "[MASKED]", "ΑΣ[SEP]Σ", "[SEP]\u0301", "Café[MASK]中国", "$[UNK]%",
 ]
 
 FRAGMENTS = ["Apple", "apple", "STOCK", "stocks", "fell", "rose", "3.5%", "$AAPL", "$tsla", "café",
              "Déjà", "中", "国", "股市", "😀", "🚀", "&amp;", "â€¦", "1,234.56", "http://x.com/a?b=c",
              "ΟΔΟΣ", "Σ", "Москва", "Йод", "سوق", "ＡＢ", "！", "\u200b", "\u00a0", "\t", "\n", " ",
              "e\u0301", "\u0308", "\ufffd", "\u0007", "'", "-", "—", "unaffable", "underperform", "naïve",
-             "x" * 50, "ab" * 30, "\u2028", "ß", "İ", "ǅ", "ﬁ", "…", ".", ",", ";", "@", "#", "(", ")"]
+             "x" * 50, "ab" * 30, "\u2028", "[SEP]", "[MASK]", "[cls]", "[", "]", "ß", "İ", "ǅ", "ﬁ", "…", ".", ",", ";", "@", "#", "(", ")"]
 
 
 def make_cases():

@@ -1,5 +1,6 @@
 /* Unit tests for classify/tokenizer: hand-checked pieces for the cases the
  * issue names, invalid UTF-8 counting, [CLS]/[SEP] placement, truncation,
+ * literal special tokens in the text,
  * vocab loading errors, and every case of tests/fixtures/tokenizer against
  * the ids tools/tok_reference.py computed with Python's unicodedata. */
 #include <setjmp.h>
@@ -213,6 +214,59 @@ static void test_cls_sep_truncation(void **state) {
     tok_free(t);
 }
 
+/* Literal special tokens, as Hugging Face's tokenize() matches them: on
+ * the raw text, before lower-casing (its do_lower_case pass skips exact
+ * special-token strings and lowers the rest) and before cleaning. The
+ * match is case-sensitive, so "[cls]" is never [CLS], even uncased: the
+ * Trie holds "[CLS]" and the text "[cls]" is lowered, not the tokens. */
+static void test_special_tokens(void **state) {
+    (void)state;
+    for (int lower = 0; lower <= 1; lower++) {
+        assert_string_equal(pieces(lower, "[CLS] hello [SEP]", 17), "[CLS] hello [SEP]");
+        assert_string_equal(pieces(lower, "x[MASK]x", 8), "x [MASK] x"); /* x, not ##x: a new word */
+        assert_string_equal(pieces(lower, "a[SEP]b", 7), "a [SEP] b");
+        assert_string_equal(pieces(lower, "[PAD][UNK]", 10), "[PAD] [UNK]");
+        assert_string_equal(pieces(lower, "[[SEP]]", 7), "[UNK] [SEP] [UNK]"); /* '[' and ']' are not in this vocab */
+        assert_string_equal(pieces(lower, "[cls]", 5), "[UNK] [UNK] [UNK]");
+        assert_string_equal(pieces(lower, "[Sep]", 5), "[UNK] [UNK] [UNK]");
+        assert_string_equal(pieces(lower, "[SEP", 4), "[UNK] [UNK]");
+        assert_string_equal(pieces(lower, "[SE\xffP]", 6), "[UNK] [UNK] [UNK]");
+    }
+    UNCASED("HELLO[SEP]HELLO", "hello [SEP] hello");
+    CASED("HELLO[SEP]Café", "[UNK] [SEP] Café");
+
+    tokenizer *t = tok_new(vocab, 1);
+    int32_t ids[8];
+    tok_stats st = {0};
+    /* counted like pieces: truncation, and invalid bytes on both sides */
+    int n = tok_encode(t, "\xff[MASK]\xfe[MASK] [MASK]", 20, 4, ids, &st);
+    assert_int_equal(n, 4);
+    assert_int_equal(ids[1], 4);
+    assert_int_equal(ids[2], 4);
+    assert_int_equal(ids[3], 3);
+    assert_int_equal(st.truncated, 1);
+    assert_int_equal(st.invalid_utf8, 2);
+    tok_free(t);
+
+    /* only special tokens in the vocab count: without [MASK] it is text */
+    char path[80], err[256];
+    snprintf(path, sizeof path, "%s.nomask", vocab_path);
+    const char *nomask[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[", "]", "mask", "MASK"};
+    assert_int_equal(write_vocab(path, nomask, 8, "\n"), 0);
+    tok_vocab *v = tok_vocab_load(path, err, sizeof err);
+    unlink(path);
+    assert_non_null(v);
+    t = tok_new(v, 1);
+    n = tok_encode(t, "[MASK][SEP]", 11, 8, ids, NULL);
+    assert_int_equal(n, 6);
+    assert_int_equal(ids[1], 4);
+    assert_int_equal(ids[2], 6);
+    assert_int_equal(ids[3], 5);
+    assert_int_equal(ids[4], 3);
+    tok_free(t);
+    tok_vocab_free(v);
+}
+
 static void test_vocab_load(void **state) {
     (void)state;
     assert_int_equal(tok_vocab_size(vocab), (int)(sizeof hand_vocab / sizeof hand_vocab[0]));
@@ -333,7 +387,8 @@ int main(void) {
         cmocka_unit_test(test_basic_and_punct), cmocka_unit_test(test_accents_and_case),
         cmocka_unit_test(test_cjk_and_scripts), cmocka_unit_test(test_cleaning),
         cmocka_unit_test(test_wordpiece),       cmocka_unit_test(test_invalid_utf8),
-        cmocka_unit_test(test_cls_sep_truncation), cmocka_unit_test(test_vocab_load),
+        cmocka_unit_test(test_cls_sep_truncation), cmocka_unit_test(test_special_tokens),
+        cmocka_unit_test(test_vocab_load),
         cmocka_unit_test(test_fixture_uncased), cmocka_unit_test(test_fixture_cased),
         cmocka_unit_test(test_bench),
     };
