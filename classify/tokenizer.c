@@ -6,8 +6,9 @@
  *   pad CJK ideographs (the _is_chinese_char ranges) with spaces
  *   NFC, then split on Python's str.split() whitespace (after cleaning
  *          that is ' ', U+2028 and U+2029)
- *   per whitespace token, when uncased: str.lower() (with Final_Sigma),
- *          NFD, drop Mn
+ *   per whitespace token, when uncased: lower-case one code point at a
+ *          time (as tokenize()'s do_lower_case pass and the fast
+ *          tokenizer do, so a final Σ becomes σ, not ς), NFD, drop Mn
  *   split on punctuation (ASCII 33-47, 58-64, 91-96, 123-126, P*)
  *   WordPiece: greedy longest match, "##" continuations, a word of more
  *          than 100 code points or with an unmatched rest is one [UNK].
@@ -190,38 +191,6 @@ static int is_punct_cp(utf8proc_int32_t c) {
     return cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
 }
 
-/* Python's Case_Ignorable: Mn Me Cf Lm Sk and Word_Break MidLetter,
- * MidNumLet, Single_Quote. */
-static int case_ignorable(utf8proc_int32_t c) {
-    switch (c) {
-    case 0x27: case 0x2E: case 0x3A: case 0xB7: case 0x387: case 0x55F: case 0x5F4:
-    case 0x2018: case 0x2019: case 0x2024: case 0x2027: case 0xFE13: case 0xFE52:
-    case 0xFE55: case 0xFF07: case 0xFF0E: case 0xFF1A:
-        return 1;
-    default: break;
-    }
-    utf8proc_category_t cat = utf8proc_category(c);
-    return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_CF ||
-           cat == UTF8PROC_CATEGORY_LM || cat == UTF8PROC_CATEGORY_SK;
-}
-
-/* Python's Cased, for characters that are not case-ignorable. */
-static int cased(utf8proc_int32_t c) {
-    utf8proc_category_t cat = utf8proc_category(c);
-    return cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LT ||
-           c == 0xAA || c == 0xBA || utf8proc_tolower(c) != c || utf8proc_toupper(c) != c;
-}
-
-/* Final_Sigma as str.lower() tests it: a cased letter before (skipping
- * case-ignorables) and none after. */
-static utf8proc_int32_t lower_sigma(const utf8proc_int32_t *s, size_t n, size_t i) {
-    size_t j = i;
-    while (j > 0 && case_ignorable(s[j - 1])) j--;
-    if (j == 0 || !cased(s[j - 1])) return 0x3C3;
-    for (j = i + 1; j < n && case_ignorable(s[j]); j++) {}
-    return (j < n && cased(s[j])) ? 0x3C3 : 0x3C2;
-}
-
 /* utf8proc_decompose of s[0..n) into t->cp2 with options; returns length. */
 static size_t decompose(tokenizer *t, const char *s, size_t n, utf8proc_option_t opts) {
     for (;;) {
@@ -253,11 +222,8 @@ static void unicode_token(tokenizer *t) {
     t->cp = grow(t->cp, &t->cp_cap, n + 1, sizeof *t->cp);
     memcpy(t->cp, t->cp2, n * sizeof *t->cp);
     if (t->lower) {
-        /* lower() then NFD then drop Mn */
-        for (size_t i = 0; i < n; i++) {
-            utf8proc_int32_t c = t->cp[i];
-            t->cp2[i] = c == 0x3A3 ? lower_sigma(t->cp, n, i) : utf8proc_tolower(c);
-        }
+        /* lower-case per code point, then NFD, then drop Mn */
+        for (size_t i = 0; i < n; i++) t->cp2[i] = utf8proc_tolower(t->cp[i]);
         size_t nb = encode_word(t, t->cp2, n);
         n = decompose(t, t->wb, nb, UTF8PROC_DECOMPOSE | UTF8PROC_STABLE);
         t->cp = grow(t->cp, &t->cp_cap, n + 1, sizeof *t->cp);

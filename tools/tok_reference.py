@@ -68,7 +68,9 @@ def basic_tokens(text, lower):
     words = []
     for tok in unicodedata.normalize("NFC", padded).split():
         if lower:
-            tok = tok.lower()
+            # one character at a time, as PreTrainedTokenizer.tokenize lower-cases
+            # for do_lower_case before BasicTokenizer (no Final_Sigma context)
+            tok = "".join(ch.lower() for ch in tok)
             tok = "".join(c for c in unicodedata.normalize("NFD", tok) if unicodedata.category(c) != "Mn")
         cur = []
         for ch in tok:

@@ -103,10 +103,13 @@ static void test_accents_and_case(void **state) {
     UNCASED("Йод", "иод");
     CASED("Йод", "Йод");
     UNCASED("İstanbul", "istanbul");
-    /* final sigma: str.lower() gives ς at a word end, σ inside; '.' is case-ignorable */
-    UNCASED("ΟΔΟΣ", "οδος");
-    UNCASED("ΑΣ", "ας");
+    /* lower-casing is per code point (tokenize()'s do_lower_case pass, the
+     * fast tokenizer): a final Σ becomes σ, never ς, so "ΟΔΟΣ" is not the
+     * vocab's "οδος" (and, with no pieces for it here, one [UNK]) */
+    UNCASED("ΟΔΟΣ", "[UNK]");
+    UNCASED("ΑΣ", "ασ");
     UNCASED("ΑΣ.Α", "ασ . α");
+    UNCASED("ας", "ας");
 }
 
 static void test_cjk_and_scripts(void **state) {
