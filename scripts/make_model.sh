@@ -3,10 +3,13 @@
 # models/default from ../shared/data with finsent alone (C only):
 #   1. finsent vocab build   an 8k WordPiece vocab on the training tweets and
 #                            the unlabelled StockNet tweets
-#   2. finsent train         masked-LM pre-training (configs/pretrain-default.json)
-#   3. finsent train         two-head fine-tuning (configs/train-default.json),
-#                            best epoch by mean dev macro-F1
-#   4. finsent eval          dev splits of the train files, then the valid files
+#   2. finsent train         masked-LM pre-training in two runs: 4,000 steps at lr 1e-3
+#                            (configs/pretrain-default.json), then 4,000 more at 5e-4
+#                            from there (configs/pretrain2-default.json)
+#   3. finsent train         two-head fine-tuning (configs/train-default.json) on the
+#                            tweets and the SEntFiN headlines, best epoch by mean dev
+#                            macro-F1
+#   4. finsent eval          dev splits of the train files and SEntFiN, then the valid files
 #   5. models/default/       model.safetensors (F16), config.json, vocab.txt,
 #                            tokenizer_config.json, dev_report.json, MODEL_CARD.md
 #                            (models/default.card.md with the measured figures)
@@ -22,7 +25,7 @@ export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
 SENT=$DATA/twitter-financial-news-sentiment
 TOPIC=$DATA/twitter-financial-news-topic
 for f in $SENT/sent_train.csv $SENT/sent_valid.csv $TOPIC/topic_train.csv $TOPIC/topic_valid.csv \
-         $DATA/unlabelled/stocknet_tweets.txt; do
+         $DATA/unlabelled/stocknet_tweets.txt $DATA/sentfin/SEntFiN.csv; do
     [ -s "$f" ] || { echo "make_model: $f is missing (the data of $DATA/README.md)" >&2; exit 1; }
 done
 mkdir -p $WORK $OUT
@@ -44,6 +47,7 @@ if [ -z "${FINETUNED:-}" ]; then
 step vocab "$FINSENT" vocab build --input $SENT/sent_train.csv --input $TOPIC/topic_train.csv \
     --input $DATA/unlabelled/stocknet_tweets.txt --size 8000 --out $WORK/vocab.txt
 step pretrain nice -n 10 "$FINSENT" train --config configs/pretrain-default.json
+step pretrain2 nice -n 10 "$FINSENT" train --config configs/pretrain2-default.json
 step finetune nice -n 10 "$FINSENT" train --config configs/train-default.json
 fi
 
@@ -55,6 +59,7 @@ done
 "$FINSENT" eval --model $OUT --head sentiment --data $SENT/sent_train.csv --split dev \
     --label-map 0=negative,1=positive,2=neutral >$WORK/dev_sentiment.txt
 "$FINSENT" eval --model $OUT --head topic --data $TOPIC/topic_train.csv --split dev >$WORK/dev_topic.txt
+"$FINSENT" eval --model $OUT --head sentiment --format sentfin --data $DATA/sentfin/SEntFiN.csv >$WORK/dev_sentfin.txt
 "$FINSENT" eval --model $OUT --head sentiment --data $SENT/sent_valid.csv \
     --label-map 0=negative,1=positive,2=neutral >$WORK/valid_sentiment.txt
 "$FINSENT" eval --model $OUT --head topic --data $TOPIC/topic_valid.csv >$WORK/valid_topic.txt
