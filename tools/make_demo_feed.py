@@ -121,6 +121,15 @@ SPIKE_QMED_COMMENTS = [
     "Brutal day for $QMED holders, down {pct}%",
     "$QMED is finished after that FDA letter, selling everything",
 ]
+ENERGY_NEWS = [
+    "Crude inventories fall more than expected, oil edges higher",
+    "Oil holds near $80 as traders weigh OPEC+ supply plans",
+    "Brent crude steady ahead of OPEC+ meeting",
+    "Energy stocks gain as oil prices firm",
+    "Natural gas and crude futures little changed in early trade",
+    "Oil output from the Gulf of Mexico returns to normal",
+    "Refiners report strong margins as fuel demand holds up",
+]
 GENERAL_NEWS = [
     ("Fed holds rates steady, signals patience on cuts", "neutral"),
     ("Treasury yields edge higher ahead of jobs data", "neutral"),
@@ -170,6 +179,8 @@ def background(minute):
     if rng.random() < 1 / 6:
         text, _ = rng.choice(GENERAL_NEWS)
         out.append(("news", text, []))
+    if rng.random() < 1 / 12:
+        out.append(("news", rng.choice(ENERGY_NEWS), ["SLCE"] if rng.random() < 0.2 else []))
     return out
 
 
