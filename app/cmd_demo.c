@@ -211,9 +211,9 @@ int cmd_demo(int argc, char **argv) {
     pl_stats st = pipeline_get_stats(p);
     alerts_metrics am = alerts_get_metrics(s.alerts);
     pipeline_free(p);
-    ingest_close(ic, 10000);
     ingest_metrics im;
-    ingest_metrics_get(ic, &im);
+    ingest_metrics_get(ic, &im); /* before ingest_close, which frees ic */
+    ingest_close(ic, 10000);
     print_summary(published, &im, &st, &am, (double)(time_mono_ns() - t0) / 1e9);
     if (keep && !signals_stop) {
         printf("\nkeeping the cluster up (Ctrl-C to stop): bootstrap.servers=%s\n"
