@@ -480,6 +480,13 @@ static event *take(ingest_consumer *c, rd_kafka_message_t *msg) {
     const char *topic = rd_kafka_topic_name(msg->rkt);
     pthread_mutex_lock(&c->mu);
     part *p = part_find(c, topic, msg->partition);
+    if (p && p->next_offset >= 0 && msg->offset < p->next_offset) {
+        c->m.redelivered++; /* a rewind to the committed offset: handed out already, and in flight */
+        pthread_mutex_unlock(&c->mu);
+        log_debug("ingest", "dropping %s[%d]@%lld: fetched again below %lld", topic, (int)msg->partition,
+                  (long long)msg->offset, (long long)p->next_offset);
+        return NULL;
+    }
     if (p) {
         part_push(p, msg->offset);
         c->m.messages_in++;

@@ -12,6 +12,11 @@
  * enable.auto.offset.store=false; commits also on revoke and close), so a
  * crash redelivers whatever was not durable and nothing else is skipped.
  *
+ * Once per assignment: librdkafka may fetch a partition again from its
+ * committed offset after broker failures (seen with every broker down for
+ * two seconds); messages below the position already handed out are
+ * dropped (counted in redelivered), so each is handed out once.
+ *
  * Back-pressure: at most queue_capacity messages are in flight. When full,
  * all assigned partitions are paused and ingest_poll keeps polling (so the
  * group session and max.poll.interval.ms stay alive); they are resumed when
@@ -42,6 +47,7 @@ typedef struct ingest_metrics {
     uint64_t truncated;       /* events whose text was cut to max_text_bytes */
     uint64_t acked;           /* acknowledgements applied */
     uint64_t acks_ignored;    /* acks for partitions no longer assigned or unknown offsets */
+    uint64_t redelivered;     /* messages fetched again below a partition's position (dropped) */
     uint64_t pauses;          /* times the partitions were paused for back-pressure */
     uint64_t rebalances;      /* assign + revoke callbacks */
     int in_flight;            /* polled (or dead-lettering) and not yet acknowledged */

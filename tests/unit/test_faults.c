@@ -365,11 +365,11 @@ static void assert_nothing_lost(live *l, const char *fault) {
     lines got = hook_deliveries(l->hook, &dups, &bad_sig);
     print_message("# %s: %llu messages consumed, %lld events in, %lld aggregated, %lld acked, %llu dead letters, "
                   "%d windows, %d alerts, %d delivered (%d repeats with the same id, %lld retries), "
-                  "committed %lld of %d, %llu rebalances; fault at event %lld..%lld\n",
+                  "committed %lld of %d, %llu rebalances, %llu redelivered by Kafka and dropped; fault at event %lld..%lld\n",
                   fault, (unsigned long long)l->im.messages_in, (long long)l->st.events_in,
                   (long long)l->st.aggregated, (long long)l->st.acked, (unsigned long long)l->im.dead_lettered,
                   l->t.windows.n, l->t.alerts.n, got.n, dups, (long long)l->am.retries, l->committed, FEED_MESSAGES,
-                  (unsigned long long)l->im.rebalances, (long long)l->fault_at_events, (long long)l->fault_end_events);
+                  (unsigned long long)l->im.rebalances, (unsigned long long)l->im.redelivered, (long long)l->fault_at_events, (long long)l->fault_end_events);
     assert_int_equal(l->rc, 0);
     assert_int_equal(l->st.events_in, reference_events);
     assert_int_equal(l->st.aggregated, reference_events);
@@ -640,7 +640,8 @@ static void disk_full_child(void) {
     live_setup(&l);
     /* windows close (and alerts fire) once the feed is read and the
      * partitions without events are let go */
-    CHILD_CHECK(write_config(config_path, 10000, "6s") == 0); /* more than the group join takes */
+    snprintf(config_path, sizeof config_path, "%s/disk-full.json", dir); /* the child's own */
+    CHILD_CHECK(write_config(config_path, 10000, "6s") == 0);          /* more than the group join takes */
     CHILD_CHECK(live_open(&l) == 0);
     signal(SIGXFSZ, SIG_IGN);
     struct rlimit lim;
