@@ -606,13 +606,15 @@ static void fault_disk_full(live *l) {
     sleep_ms(1000);
     int64_t acked1 = stats(l).acked;
     double errors = metric(l, "finsent_outbox_errors_total");
+    double backlog = metric(l, "finsent_alerts_backlog");
     sleep_ms(1000);
     int64_t acked2 = stats(l).acked;
     fprintf(stderr, "RESULT disk full: %lld events counted, %.0f alerts fired, %.0f outbox errors, acked %lld then "
-                    "%lld, %d webhook requests\n",
-            (long long)stats(l).aggregated, fired, errors, (long long)acked1, (long long)acked2, hs_count(l->hook));
+                    "%lld, %d webhook requests, %.0f alerts waiting for the outbox\n",
+            (long long)stats(l).aggregated, fired, errors, (long long)acked1, (long long)acked2, hs_count(l->hook), backlog);
     CHILD_CHECK(fired >= 1);
     CHILD_CHECK(errors >= 1);
+    CHILD_CHECK(backlog >= 1); /* the alerts waiting for the outbox show on /metrics */
     CHILD_CHECK(acked1 == acked2);               /* back-pressure: no ack while alerts are not durable */
     CHILD_CHECK(acked2 < stats(l).aggregated);   /* ... though windows have closed */
     CHILD_CHECK(hs_count(l->hook) == 0);         /* nothing reaches a sink before the outbox */
@@ -632,6 +634,7 @@ static void fault_disk_full(live *l) {
     fprintf(stderr, "RESULT disk has room again: acked %lld, %d webhook deliveries\n", (long long)acked3,
             hs_count_ok(l->hook));
     CHILD_CHECK(acked3 > acked2);
+    CHILD_CHECK(metric(l, "finsent_alerts_backlog") == 0);
     l->stop = 1;
 }
 
