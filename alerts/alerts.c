@@ -41,7 +41,12 @@ static int write_alert(alerts *a, const char *id, const char *key, const char *b
     if (r->n_sinks == 0) return 0;
     if (outbox_put(a->ob, id, key, body, r->sinks, r->n_sinks, time_now_ms(), NULL) == 0) return 0;
     a->outbox_errors++;
-    log_error("alerts", "alert %s kept in memory, outbox write failed: %s", id, outbox_error(a->ob));
+    /* once per outage, not on every retry (each poll retries) */
+    if (a->n_backlog == 0)
+        log_error("alerts",
+                  "outbox write failed: %s; alert %s and later ones kept in memory, input offsets not committed "
+                  "until the outbox can be written",
+                  outbox_error(a->ob), id);
     return -1;
 }
 
@@ -68,6 +73,7 @@ static int flush_backlog(alerts *a) {
     }
     memmove(a->backlog, a->backlog + k, sizeof *a->backlog * (size_t)(a->n_backlog - k));
     a->n_backlog -= k;
+    if (k > 0 && a->n_backlog == 0) log_warn("alerts", "outbox written again: %d alert(s) kept in memory are durable", k);
     return a->n_backlog == 0 ? 0 : -1;
 }
 

@@ -212,7 +212,7 @@ int cmd_demo(int argc, char **argv) {
     alerts_metrics am = alerts_get_metrics(s.alerts);
     pipeline_free(p);
     ingest_metrics im;
-    ingest_metrics_get(ic, &im);
+    ingest_metrics_get(ic, &im); /* before ingest_close, which frees ic */
     ingest_close(ic, 10000);
     print_summary(published, &im, &st, &am, (double)(time_mono_ns() - t0) / 1e9);
     if (keep && !signals_stop) {

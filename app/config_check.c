@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "app/config.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 static const char *const scope_names[] = {"global", "topic", "entity", "entity_topic"};
@@ -60,6 +61,23 @@ int cfg_check_rule(void *obj, const cJSON *json, cfg_ctx *ctx) {
     return 0;
 }
 
+/* True when the host that starts rest (after "scheme://", up to ':', '/',
+ * '?' or the end) is localhost, 127.0.0.0/8 or [::1]. */
+static int host_is_loopback(const char *rest) {
+    const char *at = strchr(rest, '@');
+    size_t end = strcspn(rest, "/?#");
+    if (at && (size_t)(at - rest) < end) rest = at + 1; /* skip user:password@ */
+    if (strncmp(rest, "[::1]", 5) == 0) return 1;
+    size_t n = strcspn(rest, ":/?#");
+    if (n == 9 && strncasecmp(rest, "localhost", 9) == 0) return 1;
+    char host[64];
+    if (n == 0 || n >= sizeof host) return 0;
+    memcpy(host, rest, n);
+    host[n] = '\0';
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 int cfg_check_sink(void *obj, const cJSON *json, cfg_ctx *ctx) {
     const fs_sink *s = obj;
     if (s->name[0] == '\0') return cfg_fail(ctx, "name", "expected a sink name, got \"\"");
@@ -68,6 +86,10 @@ int cfg_check_sink(void *obj, const cJSON *json, cfg_ctx *ctx) {
         const char *rest = strncasecmp(u, "https://", 8) == 0 ? u + 8 : strncasecmp(u, "http://", 7) == 0 ? u + 7 : NULL;
         if (!rest || rest[0] == '\0' || rest[0] == '/')
             return cfg_fail(ctx, "url", "expected an http:// or https:// URL, got \"%s\"", u);
+        if (strncasecmp(u, "http://", 7) == 0 && !host_is_loopback(rest))
+            log_warn("config", "sink \"%s\": plain http to a host that is not loopback: alerts and their signatures "
+                               "travel unencrypted; use an https:// URL",
+                     s->name);
         if (s->format == FS_FORMAT_PAGERDUTY && !cJSON_GetObjectItemCaseSensitive(json, "routing_key"))
             return cfg_fail(ctx, "routing_key", "required key is missing (format is \"pagerduty\")");
     } else if (s->type == FS_SINK_KAFKA && s->topic[0] == '\0') {

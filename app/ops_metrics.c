@@ -21,5 +21,8 @@ void ops_collect_ingest(metrics_writer *w, void *arg) {
     mw_gauge(w, "finsent_assigned_partitions", "Partitions assigned to this instance.", "", m.assigned_partitions);
     mw_gauge(w, "finsent_consumer_lag", "Messages behind the high watermark, over assigned partitions (-1 unknown).",
              "", (double)m.lag);
+    mw_counter(w, "finsent_messages_redelivered_total",
+               "Messages fetched again below a partition's position after broker failures (dropped).", "",
+               (double)m.rewind_skipped);
     mw_counter(w, "finsent_rebalances_total", "Partition assignments and revocations.", "", (double)m.rebalances);
 }

@@ -323,4 +323,6 @@ void pipeline_collect(metrics_writer *w, void *arg) {
     mw_counter(w, "finsent_alert_retries_total", "Webhook delivery retries.", "", (double)a.retries);
     mw_gauge(w, "finsent_alerts_pending", "Outbox entries not yet delivered everywhere.", "", (double)a.pending);
     mw_counter(w, "finsent_outbox_errors_total", "Failed outbox writes.", "", (double)a.outbox_errors);
+    mw_gauge(w, "finsent_alerts_backlog", "Alerts kept in memory because the outbox cannot be written (offsets held).",
+             "", (double)a.backlog);
 }

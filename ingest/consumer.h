@@ -13,6 +13,11 @@
  * enable.auto.offset.store=false; commits also on revoke and close), so a
  * crash redelivers whatever was not durable and nothing else is skipped.
  *
+ * Once per assignment: librdkafka may fetch a partition again from its
+ * committed offset after broker failures (seen with every broker down for
+ * two seconds); messages below the position already handed out are
+ * dropped (counted in rewind_skipped), so each is handed out once.
+ *
  * Back-pressure: at most queue_capacity messages are in flight. When full,
  * all assigned partitions are paused and ingest_poll keeps polling (so the
  * group session and max.poll.interval.ms stay alive); they are resumed when
