@@ -25,7 +25,7 @@ static void usage(FILE *f) {
             "HTML page (no network) with per-key charts of volume and negative share,\n"
             "the baseline band, alert markers and a table of alerts.\n\n"
             "  --config FILE   the rules and windows to test (see docs/config.md)\n"
-            "  --file FEED     JSON lines, as for 'finsent replay'\n"
+            "  --file FEED     JSON lines or .csv, as for 'finsent replay'\n"
             "  --report FILE   where to write the HTML report\n"
             "  --stream NAME   the input bare messages belong to (default: the first)\n"
             "  --model DIR     override model.dir\n\n"
@@ -78,15 +78,10 @@ static int write_report(const char *path, const char *config, const char *feed, 
     }
     d.rules = rules;
     d.n_rules = (int)cfg->rules.n;
-    report_count dead[DECODE_N_REASONS + 2];
+    report_count dead[FEED_N_REASONS];
     int nd = 0;
-    for (int i = 0; i < DECODE_N_REASONS + 2; i++) {
-        if (!res->feed.dead_by_reason[i]) continue;
-        const char *name = i < DECODE_N_REASONS ? decode_reason_name((enum decode_reason)i)
-                           : i == DECODE_N_REASONS ? "not_an_envelope"
-                                                   : "unknown_topic";
-        dead[nd++] = (report_count){name, res->feed.dead_by_reason[i]};
-    }
+    for (int i = 0; i < FEED_N_REASONS; i++)
+        if (res->feed.dead_by_reason[i]) dead[nd++] = (report_count){feed_reason_name(i), res->feed.dead_by_reason[i]};
     d.totals = (report_totals){
         .messages = res->feed.lines,
         .dead_letters = dead,

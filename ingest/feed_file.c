@@ -3,18 +3,19 @@
 #include "ingest/feed_file.h"
 
 #include "ingest/replay.h"
+#include "util/csv.h"
 #include <cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ingest/replay.h"
+#include "util/csv.h"
 #include "util/xalloc.h"
 
-#define REASON_NOT_ENVELOPE DECODE_N_REASONS
-#define REASON_UNKNOWN_TOPIC (DECODE_N_REASONS + 1)
 
 struct feed_file {
     FILE *in;
@@ -27,7 +28,36 @@ struct feed_file {
     char *line;
     size_t cap;
     feed_counts counts;
+    csv_reader *csv;  /* a .csv feed: rows with the header's column names */
+    char **columns;
+    int n_columns;
 };
+
+const char *feed_reason_name(int r) {
+    if (r < DECODE_N_REASONS) return decode_reason_name((enum decode_reason)r);
+    return r == FEED_NOT_ENVELOPE ? "not_an_envelope" : r == FEED_UNKNOWN_TOPIC ? "unknown_topic" : "bad_csv";
+}
+
+static int ends_with_csv(const char *path) {
+    size_t n = strlen(path);
+    return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0;
+}
+
+/* Reads the header row of a CSV feed; -1 with err when there is none. */
+static int csv_header(feed_file *f, const char *path, char *err, size_t errlen) {
+    f->csv = csv_open(f->in);
+    char **fields;
+    int n = csv_next(f->csv, &fields);
+    if (n <= 0) {
+        snprintf(err, errlen, "%s: expected a header row of column names (id, ts, title, body, text, ...)%s%s", path,
+                 n < 0 ? ": " : "", n < 0 ? csv_error(f->csv) : "");
+        return -1;
+    }
+    f->columns = xcalloc((size_t)n, sizeof *f->columns);
+    for (int i = 0; i < n; i++) f->columns[i] = xstrdup(fields[i]);
+    f->n_columns = n;
+    return 0;
+}
 
 feed_file *feed_open(const char *path, const ingest_options *opt, const char *default_input, double speed,
                      feed_dead_fn on_dead, void *ud, char *err, size_t errlen) {
@@ -58,6 +88,10 @@ feed_file *feed_open(const char *path, const ingest_options *opt, const char *de
     f->pacer.factor = speed;
     f->on_dead = on_dead;
     f->ud = ud;
+    if (ends_with_csv(path) && csv_header(f, path, err, errlen) < 0) {
+        feed_close(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -90,7 +124,7 @@ static event *decode_line(feed_file *f, char *line, size_t len) {
     cJSON *topic = env ? cJSON_GetObjectItemCaseSensitive(env, "topic") : NULL;
     if (payload && topic) {
         if (!cJSON_IsString(topic) || !(cJSON_IsString(payload) || cJSON_IsNull(payload))) {
-            dead(f, REASON_NOT_ENVELOPE, "not_an_envelope", "envelope topic or payload is not a string");
+            dead(f, FEED_NOT_ENVELOPE, "not_an_envelope", "envelope topic or payload is not a string");
             cJSON_Delete(env);
             return NULL;
         }
@@ -100,7 +134,7 @@ static event *decode_line(feed_file *f, char *line, size_t len) {
             snprintf(detail, sizeof detail, "topic \"%.100s\" is not an input", topic->valuestring);
             for (char *c = detail; *c; c++) /* one line whatever the topic holds */
                 if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
-            dead(f, REASON_UNKNOWN_TOPIC, "unknown_topic", detail);
+            dead(f, FEED_UNKNOWN_TOPIC, "unknown_topic", detail);
             cJSON_Delete(env);
             return NULL;
         }
@@ -113,7 +147,7 @@ static event *decode_line(feed_file *f, char *line, size_t len) {
         int64_t part = m.partition;
         if (envelope_int(p, INT32_MIN, INT32_MAX, &part) || envelope_int(o, -9.2e18, 9.2e18, &m.offset) ||
             envelope_int(ts, -9.2e18, 9.2e18, &m.timestamp_ms)) {
-            dead(f, REASON_NOT_ENVELOPE, "not_an_envelope", "envelope partition, offset or ts out of range");
+            dead(f, FEED_NOT_ENVELOPE, "not_an_envelope", "envelope partition, offset or ts out of range");
             cJSON_Delete(env);
             return NULL;
         }
@@ -132,8 +166,60 @@ static event *decode_line(feed_file *f, char *line, size_t len) {
     return e;
 }
 
+/* One CSV row as the JSON message its columns spell (caller frees). */
+static char *csv_row_json(const feed_file *f, char **fields) {
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; i < f->n_columns; i++) {
+        if (strcmp(f->columns[i], "entities") == 0 || strcmp(f->columns[i], "tickers") == 0) {
+            cJSON *a = cJSON_AddArrayToObject(o, f->columns[i]);
+            char *save = NULL;
+            for (char *t = strtok_r(fields[i], ",; ", &save); t; t = strtok_r(NULL, ",; ", &save))
+                cJSON_AddItemToArray(a, cJSON_CreateString(t));
+        } else if (fields[i][0]) {
+            cJSON_AddStringToObject(o, f->columns[i], fields[i]);
+        }
+    }
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+/* The next good event of a CSV feed, or NULL at the end. */
+static event *csv_next_event(feed_file *f) {
+    char **fields;
+    int n;
+    while ((n = csv_next(f->csv, &fields)) != 0) {
+        f->counts.lines = csv_line(f->csv);
+        if (n < 0 || n != f->n_columns) {
+            char detail[160];
+            if (n < 0)
+                snprintf(detail, sizeof detail, "%s", csv_error(f->csv));
+            else
+                snprintf(detail, sizeof detail, "%d fields where the header has %d", n, f->n_columns);
+            dead(f, FEED_BAD_CSV, "bad_csv", detail);
+            if (n < 0) return NULL; /* the reader cannot resynchronise after a broken quote */
+            continue;
+        }
+        char *json = csv_row_json(f, fields);
+        event *e = decode_line(f, json, strlen(json));
+        free(json);
+        if (e) return e;
+    }
+    return NULL;
+}
+
 event *feed_next(feed_file *f, int *io_error) {
     *io_error = 0;
+    if (f->csv) {
+        event *e = csv_next_event(f);
+        if (e) {
+            f->counts.events++;
+            replay_pace(&f->pacer, e->ts_ms);
+        } else if (ferror(f->in)) {
+            *io_error = 1;
+        }
+        return e;
+    }
     ssize_t n;
     while ((n = getline(&f->line, &f->cap, f->in)) >= 0) {
         f->counts.lines++;
@@ -151,6 +237,9 @@ feed_counts feed_get_counts(const feed_file *f) { return f->counts; }
 
 void feed_close(feed_file *f) {
     if (!f) return;
+    if (f->csv) csv_close(f->csv);
+    for (int i = 0; i < f->n_columns; i++) free(f->columns[i]);
+    free(f->columns);
     if (f->owns_in) fclose(f->in);
     free(f->line);
     free(f);

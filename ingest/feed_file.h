@@ -8,9 +8,14 @@
  *   - a bare input message object, which belongs to the default input.
  * The payload is decoded by decode_message exactly as a live message from
  * that topic would be, so an event replayed is the same event as live.
+ * A file whose name ends in ".csv" is instead an RFC 4180 table with a
+ * header row: each row becomes a message of the default input whose keys
+ * are the column names (id, ts, title, body, text, source, …; a column
+ * named entities or tickers is split on commas, semicolons and spaces
+ * into an array), decoded like a bare message.
  * Bad lines (not JSON, an envelope whose topic is no input, a payload that
- * does not decode) are reported one by one to the caller as dead letters
- * with their reason; replay goes on.
+ * does not decode, a malformed CSV record) are reported one by one to the
+ * caller as dead letters with their reason; replay goes on.
  *
  * Pacing: speed 0 reads as fast as possible; speed s > 0 sleeps so that
  * event time advances s times faster than the wall clock (1 = real time). */
@@ -26,8 +31,15 @@
 
 typedef struct feed_file feed_file;
 
-/* A bad line: its number, the reason name (decode_reason_name, or
- * "not_an_envelope" / "unknown_topic") and a one-line detail. */
+/* Reasons beyond decode's own: indexes DECODE_N_REASONS and up. */
+enum { FEED_NOT_ENVELOPE = DECODE_N_REASONS, FEED_UNKNOWN_TOPIC, FEED_BAD_CSV, FEED_N_REASONS };
+
+/* The stable name of reason r < FEED_N_REASONS: decode_reason_name, or
+ * "not_an_envelope", "unknown_topic", "bad_csv". */
+const char *feed_reason_name(int r);
+
+/* A bad line: its number, the reason name (feed_reason_name) and a
+ * one-line detail. */
 typedef void (*feed_dead_fn)(long line, const char *reason, const char *detail, void *ud);
 
 /* Opens path ("-" = stdin). default_input names the input that bare
@@ -46,7 +58,7 @@ event *feed_next(feed_file *f, int *io_error);
 /* Lines read, events returned, dead letters so far. */
 typedef struct feed_counts {
     long lines, events, dead;
-    long dead_by_reason[DECODE_N_REASONS + 2]; /* decode reasons, then not_an_envelope, unknown_topic */
+    long dead_by_reason[FEED_N_REASONS];
 } feed_counts;
 feed_counts feed_get_counts(const feed_file *f);
 

@@ -1,5 +1,5 @@
-/* Unit tests for ingest/feed_file: envelopes and bare messages, dead
- * letters with their reasons, and the envelope numbers fuzz_feed found. */
+/* Unit tests for ingest/feed_file: envelopes and bare messages, CSV feeds,
+ * dead letters with their reasons, and the envelope numbers fuzz_feed found. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,10 +86,81 @@ static void test_envelope_out_of_range(void **state) {
     assert_string_equal(d.detail[3], "topic \"wi?re\" is not an input");
 }
 
+/* A .csv feed: header row, quoted commas, a ticker list, an empty title,
+ * a short record, epoch-ms time. */
+static void test_csv_feed(void **state) {
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_feed_file-%d.csv", (int)getpid());
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("id,ts,title,source,tickers\r\n"
+          "c1,2026-03-02T10:00:00Z,\"Harbor Bancorp plunges, regulator probe\",Wirewatch,\"hrbk, XYZ\"\r\n"
+          "c2,2026-03-02T10:01:00Z,,Wirewatch,\r\n"
+          "c3,2026-03-02T10:02:00Z,\"Only, two\"\r\n"
+          "c4,1772445780000,\"Oil \"\"tumbles\"\"\",Street Desk,\r\n",
+          fp);
+    fclose(fp);
+    ingest_options opt = {0};
+    ingest_options_add_input(&opt, "news", NULL);
+    char err[256];
+    deads d = {0};
+    feed_file *f = feed_open(path, &opt, NULL, 0, on_dead, &d, err, sizeof err);
+    assert_non_null(f);
+    int io;
+    event *e = feed_next(f, &io);
+    assert_non_null(e);
+    assert_string_equal(e->id, "c1");
+    assert_string_equal(e->text, "Harbor Bancorp plunges, regulator probe");
+    assert_string_equal(e->source, "Wirewatch");
+    assert_string_equal(e->stream, "news");
+    assert_int_equal(e->n_entities, 2);
+    assert_string_equal(e->entities[0], "HRBK");
+    assert_string_equal(e->entities[1], "XYZ");
+    assert_int_equal(e->ts_ms, 1772445600000LL);
+    event_free(e);
+    e = feed_next(f, &io);
+    assert_non_null(e);
+    assert_string_equal(e->id, "c4");
+    assert_string_equal(e->text, "Oil \"tumbles\"");
+    assert_int_equal(e->ts_ms, 1772445780000LL);
+    event_free(e);
+    assert_null(feed_next(f, &io));
+    assert_int_equal(io, 0);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.reason[0], "missing_text");
+    assert_string_equal(d.reason[1], "bad_csv");
+    assert_string_equal(d.detail[1], "3 fields where the header has 5");
+    feed_counts c = feed_get_counts(f);
+    assert_int_equal(c.events, 2);
+    assert_int_equal(c.dead_by_reason[FEED_BAD_CSV], 1);
+    feed_close(f);
+    ingest_options_free(&opt);
+    unlink(path);
+}
+
+static void test_csv_without_header(void **state) {
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_feed_file-%d-empty.csv", (int)getpid());
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    ingest_options opt = {0};
+    ingest_options_add_input(&opt, "news", NULL);
+    char err[256];
+    assert_null(feed_open(path, &opt, NULL, 0, NULL, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "expected a header row of column names"));
+    ingest_options_free(&opt);
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_envelopes_and_bare_lines),
         cmocka_unit_test(test_envelope_out_of_range),
+        cmocka_unit_test(test_csv_feed),
+        cmocka_unit_test(test_csv_without_header),
     };
     return cmocka_run_group_tests_name("feed_file", tests, NULL, NULL);
 }
