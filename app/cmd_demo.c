@@ -201,6 +201,8 @@ int cmd_demo(int argc, char **argv) {
     kafka_bounded kb = {ic, published};
     pl_source src = source_kafka_bounded(&kb);
     pipeline *p = pipeline_start(&po, &src);
+    s.on_late = pipeline_on_late;
+    s.late_ud = p;
     ingest_list_partitions(ic, expect, p, 5000);
     if (s.http) {
         http_endpoint_add_collector(s.http, pipeline_collect, p);

@@ -85,6 +85,8 @@ int cmd_run(int argc, char **argv) {
     pl_options po = service_pipeline_options(&s);
     pl_source src = source_kafka(ic);
     pipeline *p = pipeline_start(&po, &src);
+    s.on_late = pipeline_on_late;
+    s.late_ud = p;
     ingest_list_partitions(ic, expect, p, 5000);
     if (s.http) {
         http_endpoint_add_collector(s.http, pipeline_collect, p);

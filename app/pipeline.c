@@ -38,7 +38,7 @@ struct pipeline {
     atomic_int cls_failed;
 
     /* counters: written by one thread, read by the metrics thread */
-    _Atomic int64_t events_in, classified, batches, aggregated, bad_labels, acked;
+    _Atomic int64_t events_in, classified, batches, aggregated, bad_labels, acked, late_dead_lettered;
     _Atomic int64_t first_ts, last_ts;
     metrics_hist batch_size, classify_seconds;
     pthread_mutex_t snap_lock; /* guards alerts_snap */
@@ -46,6 +46,7 @@ struct pipeline {
     int64_t t0_ns;
 
     /* caller's thread only */
+    int current_late; /* set by pipeline_on_late during alerts_add: the event missed every window */
     pl_origin *origins;
     int n_origins;
     pl_pending *heap; /* min-heap on last_end */
@@ -199,9 +200,28 @@ static void snapshot_alerts(pipeline *p) {
     pthread_mutex_unlock(&p->snap_lock);
 }
 
+void pipeline_on_late(const event *e, int missed, int total, void *arg) {
+    pipeline *p = arg;
+    if (missed < total) return; /* still counted in its open windows */
+    log_warn("pipeline", "late event %s (%s): every window it belongs to had closed; not counted", e->id, e->stream);
+    p->current_late = 1;
+}
+
+/* Sends an event that missed every window to the source's dead letters. */
+static void dead_letter_late(pipeline *p, const event *e) {
+    p->late_dead_lettered++;
+    if (!p->src.dead_letter) return;
+    char ts[40], detail[160];
+    time_format(e->ts_ms, ts, sizeof ts);
+    snprintf(detail, sizeof detail, "event time %s: every window it belongs to had closed (allowed lateness passed)",
+             ts);
+    p->src.dead_letter(p->src.ctx, e, detail);
+}
+
 /* Counts one scored event; frees it. */
 static void aggregate(pipeline *p, event *e, int64_t now_ms) {
     int src = origin_id(p, e->origin_topic, e->origin_partition);
+    p->current_late = 0;
     int rc = alerts_add(p->o.alerts, src, e, now_ms);
     if (e->ts_ms < p->first_ts) p->first_ts = e->ts_ms;
     if (e->ts_ms > p->last_ts) p->last_ts = e->ts_ms;
@@ -213,6 +233,8 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
                  e->id, e->sentiment.label);
         if (p->src.ack && e->origin_topic)
             p->src.ack(p->src.ctx, e->origin_topic, e->origin_partition, e->origin_offset);
+    } else if (p->current_late) {
+        dead_letter_late(p, e); /* acknowledged by the source once the dead letter is durable */
     } else if (e->origin_topic) {
         heap_push(p, (pl_pending){last_window_end(&p->o, e->ts_ms), src, e->origin_offset});
     }
@@ -281,6 +303,7 @@ pl_stats pipeline_get_stats(pipeline *p) {
         .aggregated = p->aggregated,
         .bad_labels = p->bad_labels,
         .late_events = late,
+        .late_dead_lettered = p->late_dead_lettered,
         .acked = p->acked,
         .batches = p->batches,
         .q_in_depth = (int64_t)queue_depth(p->q_in),
@@ -303,6 +326,8 @@ void pipeline_collect(metrics_writer *w, void *arg) {
     mw_counter(w, "finsent_events_bad_label_total", "Events whose sentiment label is unknown (not counted).", "",
                (double)s.bad_labels);
     mw_counter(w, "finsent_late_events_total", "Events later than the watermark allows.", "", (double)a.late_events);
+    mw_counter(w, "finsent_late_events_dead_lettered_total", "Late events that missed every window (dead-lettered).",
+               "", (double)s.late_dead_lettered);
     mw_counter(w, "finsent_events_acked_total", "Events whose windows closed and whose alerts are durable.", "",
                (double)s.acked);
     mw_gauge(w, "finsent_queue_depth", "Events waiting between stages.", "stage=\"classify\"", (double)s.q_in_depth);

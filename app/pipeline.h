@@ -34,6 +34,10 @@ typedef struct pl_source {
     void (*release)(void *ctx, const event *e);
     /* The event's effects are durable; may be NULL. */
     void (*ack)(void *ctx, const char *topic, int32_t partition, int64_t offset);
+    /* The event cannot be counted (late): dead-letter it with the scored
+     * event as payload, and acknowledge it once that is durable; may be
+     * NULL (then it is only counted and logged). */
+    void (*dead_letter)(void *ctx, const event *e, const char *detail);
     void *ctx;
 } pl_source;
 
@@ -50,7 +54,7 @@ typedef struct pl_options {
 } pl_options;
 
 typedef struct pl_stats {
-    int64_t events_in, classified, aggregated, bad_labels, late_events, acked;
+    int64_t events_in, classified, aggregated, bad_labels, late_events, late_dead_lettered, acked;
     int64_t batches;
     int64_t q_in_depth, q_out_depth;
     int64_t first_ts_ms, last_ts_ms; /* event-time span seen */
@@ -72,6 +76,11 @@ void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition
  * queued, and unacknowledged offsets stay uncommitted). Returns 0, or 1
  * when classification failed. */
 int pipeline_run(pipeline *p, volatile sig_atomic_t *stop);
+
+/* The alerts engine's late-event callback (win_late_fn) for this
+ * pipeline: an event whose every window had closed is dead-lettered
+ * through the source instead of being acknowledged with its windows. */
+void pipeline_on_late(const event *e, int missed, int total, void *p);
 
 /* Joins the threads and frees; call after pipeline_run. */
 void pipeline_free(pipeline *p);

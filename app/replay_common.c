@@ -105,6 +105,8 @@ int replay_run(const char *cmd, const replay_args *a, const alerts_observer *obs
     po.flush_at_end = 1;
     po.drain_ms = a->dry_run ? 0 : 30000;
     pipeline *p = pipeline_start(&po, &rs.src);
+    s.on_late = pipeline_on_late;
+    s.late_ud = p;
     if (rs.ks.r) replay_kafka_partitions(rs.ks.r, expect, p);
     int rc = pipeline_run(p, &signals_stop);
     pl_stats st = pipeline_get_stats(p);

@@ -8,9 +8,13 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-static void log_late(const event *e, int missed, int total, void *ud) {
-    (void)ud;
-    if (missed == total)
+/* The alerts engine's late callback: hands over to the pipeline once one
+ * is attached, logs until then. */
+static void late_trampoline(const event *e, int missed, int total, void *ud) {
+    service *s = ud;
+    if (s->on_late)
+        s->on_late(e, missed, total, s->late_ud);
+    else if (missed == total)
         log_warn("pipeline", "late event %s (%s): every window it belongs to had closed; not counted", e->id,
                  e->stream);
 }
@@ -37,7 +41,8 @@ int service_open(service *s, const char *path, const char *model_dir, const char
         s->wa.opt.n_sinks = 0;
         for (int i = 0; i < s->wa.opt.n_rules; i++) s->wa.rules[i].n_sinks = 0;
     }
-    s->wa.opt.on_late = log_late;
+    s->wa.opt.on_late = late_trampoline;
+    s->wa.opt.late_ud = s;
     s->wa.opt.observer = observer;
     s->alerts = alerts_create(&s->wa.opt, err, errlen);
     if (!s->alerts) goto fail;

@@ -20,6 +20,10 @@ typedef struct service {
     wired_alerts wa;
     alerts *alerts;
     http_endpoint *http; /* NULL when metrics.listen is "" or not wanted */
+    /* Where late events go (set before the pipeline runs; the default only
+     * logs them): see pipeline_on_late. */
+    win_late_fn on_late;
+    void *late_ud;
 } service;
 
 /* Flags for service_open. */

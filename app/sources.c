@@ -1,6 +1,9 @@
 /* sources — pl_source adapters; see sources.h. */
 #include "app/sources.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "util/log.h"
 
 static int kafka_next(void *ctx, event **out, int max, int timeout_ms) {
@@ -21,8 +24,19 @@ static void kafka_ack(void *ctx, const char *topic, int32_t partition, int64_t o
     ingest_ack_origin(ctx, topic, partition, offset);
 }
 
+/* A late event goes to the dead-letter topic as its scored JSON; the
+ * consumer acknowledges its offset once that is delivered. */
+static void late_to_dlq(ingest_consumer *c, const event *e, const char *detail) {
+    char *json = event_scored_json(e);
+    ingest_dead_letter_event(c, e, DECODE_LATE_EVENT, detail, json, strlen(json));
+    free(json);
+}
+
+static void kafka_dead_letter(void *ctx, const event *e, const char *detail) { late_to_dlq(ctx, e, detail); }
+
 pl_source source_kafka(ingest_consumer *c) {
-    return (pl_source){.next = kafka_next, .release = kafka_release, .ack = kafka_ack, .ctx = c};
+    return (pl_source){
+        .next = kafka_next, .release = kafka_release, .ack = kafka_ack, .dead_letter = kafka_dead_letter, .ctx = c};
 }
 
 static int bounded_next(void *ctx, event **out, int max, int timeout_ms) {
@@ -39,8 +53,16 @@ static void bounded_ack(void *ctx, const char *topic, int32_t partition, int64_t
     ingest_ack_origin(((kafka_bounded *)ctx)->c, topic, partition, offset);
 }
 
+static void bounded_dead_letter(void *ctx, const event *e, const char *detail) {
+    late_to_dlq(((kafka_bounded *)ctx)->c, e, detail);
+}
+
 pl_source source_kafka_bounded(kafka_bounded *kb) {
-    return (pl_source){.next = bounded_next, .release = bounded_release, .ack = bounded_ack, .ctx = kb};
+    return (pl_source){.next = bounded_next,
+                       .release = bounded_release,
+                       .ack = bounded_ack,
+                       .dead_letter = bounded_dead_letter,
+                       .ctx = kb};
 }
 
 static int feed_next_batch(void *ctx, event **out, int max, int timeout_ms) {

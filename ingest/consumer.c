@@ -300,6 +300,31 @@ static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const
     dlq_send(c, it);
 }
 
+void ingest_dead_letter_event(ingest_consumer *c, const event *e, enum decode_reason reason, const char *detail,
+                              const char *payload, size_t len) {
+    if (!e->origin_topic) return;
+    pthread_mutex_lock(&c->mu);
+    c->m.dead_lettered++;
+    c->m.dead_letter_by_reason[reason]++;
+    pthread_mutex_unlock(&c->mu);
+    if (!c->dlq) {
+        log_warn("ingest", "dropping %s[%d]@%lld (no dead_letter_topic): %s: %s", e->origin_topic,
+                 (int)e->origin_partition, (long long)e->origin_offset, decode_reason_name(reason), detail);
+        ingest_ack_origin(c, e->origin_topic, e->origin_partition, e->origin_offset);
+        return;
+    }
+    dlq_item *it = xcalloc(1, sizeof *it);
+    it->payload = xmalloc(len ? len : 1);
+    memcpy(it->payload, payload, len);
+    it->len = len;
+    it->topic = xstrdup(e->origin_topic);
+    it->partition = e->origin_partition;
+    it->offset = e->origin_offset;
+    it->reason = reason;
+    snprintf(it->detail, sizeof it->detail, "%s", detail);
+    dlq_send(c, it);
+}
+
 /* ---- pausing and rebalancing ---- */
 
 static void set_paused(ingest_consumer *c, int on) {

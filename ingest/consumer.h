@@ -85,6 +85,15 @@ void ingest_ack(ingest_consumer *c, const event *e);
  * thread-safe; unknown or repeated releases are ignored. */
 void ingest_release(ingest_consumer *c, const event *e);
 
+/* Dead-letters an event the pipeline cannot count (reason, e.g.
+ * DECODE_LATE_EVENT, and a one-line detail) with payload as the message
+ * body and the usual headers; its offset is acknowledged once the dead
+ * letter is delivered (at once when there is no dead-letter topic), so the
+ * caller must not ingest_ack it. Counted like decode's dead letters.
+ * Thread-safe. */
+void ingest_dead_letter_event(ingest_consumer *c, const event *e, enum decode_reason reason, const char *detail,
+                              const char *payload, size_t len);
+
 /* The same by origin. */
 void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset);
 

@@ -30,6 +30,7 @@ static const char *const reason_names[DECODE_N_REASONS] = {
     [DECODE_EMPTY_ID] = "empty_id",
     [DECODE_TOO_MANY_ENTITIES] = "too_many_entities",
     [DECODE_BAD_ENTITY] = "bad_entity",
+    [DECODE_LATE_EVENT] = "late_event",
 };
 
 const char *decode_reason_name(enum decode_reason r) {

@@ -46,6 +46,9 @@ enum decode_reason {
     DECODE_EMPTY_ID,          /* "empty_id": id present but "" */
     DECODE_TOO_MANY_ENTITIES, /* "too_many_entities": more than INGEST_DEFAULT_MAX_ENTITIES keys */
     DECODE_BAD_ENTITY,        /* "bad_entity": an entity string empty or over 64 bytes */
+    DECODE_LATE_EVENT,        /* "late_event": never from decode; the pipeline's reason for an
+                                 event whose every window had closed (the payload is then the
+                                 scored event, not the original bytes) */
     DECODE_N_REASONS
 };
 

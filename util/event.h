@@ -40,6 +40,11 @@ typedef struct event {
 /* Frees everything the event owns and the event itself; NULL is a no-op. */
 void event_free(event *e);
 
+/* The scored event as one JSON object (DESIGN.md "Scored event"): id,
+ * stream, ts (RFC 3339), source, text, entities, topic {label, score},
+ * sentiment {label, score}. Caller frees. */
+char *event_scored_json(const event *e);
+
 /* Adds an entity key unless present; the string is copied. */
 void event_add_entity(event *e, const char *key);
 

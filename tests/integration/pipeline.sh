@@ -72,14 +72,23 @@ while [ "$got" -lt "$want" ] && [ $i -lt 90 ]; do
     got=$(kcat -C -b "$bs" -t finsent.alerts -e -q 2>/dev/null | wc -l)
     i=$((i + 1))
 done
+# a message a day older than everything read: every window it belongs to has closed
+echo '{"id":"late-1","ts":"2026-03-01T08:00:00Z","title":"$HRBK late headline"}' | kcat -P -b "$bs" -t news 2>/dev/null
+i=0
+while [ "$(kcat -C -b "$bs" -t finsent.deadletter -e -q 2>/dev/null | wc -l)" -lt 4 ] && [ $i -lt 30 ]; do
+    sleep 1
+    i=$((i + 1))
+done
 kill -TERM $run
 wait $run
 check "run drains and exits 0 on SIGTERM" test $? -eq 0
 kcat -C -b "$bs" -t finsent.alerts -e -q 2>/dev/null >"$TMP/run.jsonl"
 firing_ids "$TMP/run.jsonl" >"$TMP/run.ids"
 check "run (live) fires the same alert ids as replay" cmp "$TMP/run.ids" "$TMP/replay.ids"
-dl=$(kcat -C -b "$bs" -t finsent.deadletter -e -q 2>/dev/null | wc -l)
-check "run dead-letters the 3 poison messages" test "$dl" -eq 3
+kcat -C -b "$bs" -t finsent.deadletter -e -q -f '%h %s\n' 2>/dev/null >"$TMP/dlq.txt"
+check "run dead-letters the 3 poison messages and the late one" test "$(wc -l <"$TMP/dlq.txt")" -eq 4
+check "the late event is dead-lettered as late_event with its scored JSON" \
+    grep -q 'reason=late_event.*"id":"late-1".*"sentiment":{"label"' "$TMP/dlq.txt"
 
 # 6. replay of the same history from Kafka (no group, no commits)
 FINSENT_DEMO_BROKERS="$bs" "$FINSENT" replay --config configs/demo.json --model "$MODEL" --from 0 --dry-run \
