@@ -263,11 +263,12 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
         alerts_poll(p->o.alerts, n > 0 ? 0 : 20);
         snapshot_alerts(p);
     }
-    if (p->o.flush_at_end && !atomic_load(&p->stopping)) {
-        alerts_flush(p->o.alerts);
-        ack_closed(p, INT64_MAX);
-    }
+    int flushed = p->o.flush_at_end && !atomic_load(&p->stopping);
+    if (flushed) alerts_flush(p->o.alerts);
     if (p->o.drain_ms > 0) alerts_drain(p->o.alerts, p->o.drain_ms);
+    /* every window is closed; acks wait only for the outbox, which the
+     * drain may just have caught up with */
+    if (flushed) ack_closed(p, INT64_MAX);
     snapshot_alerts(p);
     return atomic_load(&p->cls_failed) ? 1 : 0;
 }
