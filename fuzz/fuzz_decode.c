@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (e->origin_partition != 3 || e->origin_offset != 42 || (m.topic && strcmp(e->origin_topic, "news")))
             abort();
         event_free(e);
-    } else if (res.reason <= DECODE_OK || res.reason >= DECODE_N_REASONS || !res.detail[0] ||
+    } else if (res.reason <= DECODE_OK || res.reason >= DECODE_LATE_EVENT || !res.detail[0] ||
                strpbrk(res.detail, "\r\n")) {
         abort();
     }

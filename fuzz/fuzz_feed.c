@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     feed_counts c = feed_get_counts(f);
     if (io_error || c.lines > max_line || c.events + c.dead > c.lines) abort();
     long by_reason = 0;
-    for (int i = 0; i < DECODE_N_REASONS + 2; i++) by_reason += c.dead_by_reason[i];
+    for (int i = 0; i < FEED_N_REASONS; i++) by_reason += c.dead_by_reason[i];
     if (by_reason != c.dead) abort();
     feed_close(f);
     return 0;
