@@ -18,24 +18,19 @@
 #include "alerts/alerts.h"
 #include "app/hook_server.h"
 #include "util/xalloc.h"
+#include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
 
 static int setup(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finsent-alerts-XXXXXX");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof path, "%s/outbox.log", dir);
+    if (outbox_dir_make("alerts", dir, sizeof dir, path, sizeof path) < 0) return -1;
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    char tmp[160];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    unlink(path);
-    unlink(tmp);
-    rmdir(dir);
+    outbox_dir_remove(dir, path);
     return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "app/hook_server.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "tests/support/outbox_dir.h"
 
 #define SECRET "whsec_test"
 
@@ -31,21 +32,14 @@ static char dir[64], path[128], failed[128];
 
 static int setup(void **state) {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/finsent-webhook-XXXXXX");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof path, "%s/outbox.log", dir);
+    if (outbox_dir_make("webhook", dir, sizeof dir, path, sizeof path) < 0) return -1;
     snprintf(failed, sizeof failed, "%s/failed.jsonl", dir);
     return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
-    char tmp[160];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    unlink(path);
-    unlink(tmp);
-    unlink(failed);
-    rmdir(dir);
+    outbox_dir_remove(dir, path);
     return 0;
 }
 
