@@ -196,5 +196,43 @@ void as_process(as_engine *as, const win_result *results, int n) {
     free(quiet);
 }
 
+/* Index of the rule in rules named like r with r's scope, or -1. */
+static int find_rule(const alert_rule *rules, int n, const alert_rule *r) {
+    for (int i = 0; i < n; i++)
+        if (rules[i].scope == r->scope && strcmp(rules[i].name, r->name) == 0) return i;
+    return -1;
+}
+
+void as_reload(as_engine *as, const alert_rule *rules, int n_rules, const alert_silence *silences, int n_silences) {
+    /* resolve, in a stable order, the open alerts whose rule is gone */
+    int m = 0;
+    as_state **gone = xmalloc(sizeof *gone * (size_t)(as->n_firing ? as->n_firing : 1));
+    for (int i = 0; i < as->n_firing; i++)
+        if (find_rule(rules, n_rules, &as->rules[as->firing[i]->rule_idx]) < 0) gone[m++] = as->firing[i];
+    qsort(gone, (size_t)m, sizeof *gone, cmp_state);
+    for (int i = 0; i < m; i++) resolve(as, gone[i]);
+    free(gone);
+
+    /* the rest move to the new rules' slots */
+    for (int i = 0; i < as->n_rules; i++) free(as->by_key[i]);
+    free(as->by_key);
+    free(as->by_key_cap);
+    as->by_key = xcalloc((size_t)(n_rules ? n_rules : 1), sizeof *as->by_key);
+    as->by_key_cap = xcalloc((size_t)(n_rules ? n_rules : 1), sizeof *as->by_key_cap);
+    const alert_rule *old = as->rules;
+    as->rules = rules;
+    as->n_rules = n_rules;
+    as->silences = silences;
+    as->n_silences = n_silences;
+    for (int i = 0; i < as->n_firing; i++) {
+        as_state *st = as->firing[i];
+        int ri = find_rule(rules, n_rules, &old[st->rule_idx]);
+        st->rule_idx = ri;
+        st->a.rule = &rules[ri];
+        st->a.severity = rules[ri].severity;
+        *slot_of(as, ri, st->a.key->id) = st;
+    }
+}
+
 as_counts as_get_counts(const as_engine *as) { return as->counts; }
 int as_n_firing(const as_engine *as) { return as->n_firing; }

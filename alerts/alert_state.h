@@ -63,6 +63,15 @@ void as_process(as_engine *as, const win_result *results, int n);
 /* Writes the stable id of (rule, key, start) into id (ALERT_ID_LEN + 1 bytes). */
 void as_alert_id(const char *rule, const char *key, int64_t start_ms, char *id);
 
+/* Swaps in new rules and silences (borrowed as in as_create; the old ones
+ * must stay valid until this returns). An open alert whose rule still
+ * exists (same name and scope) keeps its state and id and follows the new
+ * rule from the next window (thresholds, severity, sinks). An open alert
+ * whose rule is gone, or changed scope, is resolved now, through the old
+ * rule and silences, so receivers close it rather than hold it open
+ * forever. Can't fail. */
+void as_reload(as_engine *as, const alert_rule *rules, int n_rules, const alert_silence *silences, int n_silences);
+
 as_counts as_get_counts(const as_engine *as);
 /* Number of alerts currently firing. */
 int as_n_firing(const as_engine *as);

@@ -12,11 +12,13 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-/* An alert that the outbox refused, kept until it can be written. */
+/* An alert that the outbox refused, kept until it can be written (with a
+ * copy of its rule's sinks: a reload may free the rule meanwhile). */
 typedef struct backlog_item {
     char id[ALERT_ID_LEN + 1];
     char *key, *body;
-    const alert_rule *rule;
+    char **sinks;
+    int n_sinks;
 } backlog_item;
 
 struct alerts {
@@ -27,6 +29,10 @@ struct alerts {
     as_engine *as;
     outbox *ob;
     deliverer *dlv;
+    unsigned scopes;     /* window scopes aggregated: rules must use one */
+    wh_latency latency;  /* webhook attempt durations, across reloads */
+    dlv_counts dlv_base; /* delivery counts of deliverers replaced by reloads */
+    wh_counts wh_base;
     backlog_item *backlog;
     int n_backlog, cap_backlog;
     int64_t events, bad_labels, windows_closed, outbox_errors;
@@ -37,9 +43,10 @@ struct alerts {
 };
 
 /* Writes one alert to the outbox; 0, or -1 leaving it to the caller. */
-static int write_alert(alerts *a, const char *id, const char *key, const char *body, const alert_rule *r) {
-    if (r->n_sinks == 0) return 0;
-    if (outbox_put(a->ob, id, key, body, r->sinks, r->n_sinks, time_now_ms(), NULL) == 0) return 0;
+static int write_alert(alerts *a, const char *id, const char *key, const char *body, const char *const *sinks,
+                       int n_sinks) {
+    if (n_sinks == 0) return 0;
+    if (outbox_put(a->ob, id, key, body, sinks, n_sinks, time_now_ms(), NULL) == 0) return 0;
     a->outbox_errors++;
     /* once per outage, not on every retry (each poll retries) */
     if (a->n_backlog == 0)
@@ -59,16 +66,24 @@ static void push_backlog(alerts *a, const char *id, const char *key, char *body,
     snprintf(b->id, sizeof b->id, "%s", id);
     b->key = xstrdup(key);
     b->body = body;
-    b->rule = r;
+    b->n_sinks = r->n_sinks;
+    b->sinks = xcalloc((size_t)(r->n_sinks ? r->n_sinks : 1), sizeof *b->sinks);
+    for (int i = 0; i < r->n_sinks; i++) b->sinks[i] = xstrdup(r->sinks[i]);
+}
+
+static void free_backlog_item(backlog_item *b) {
+    for (int i = 0; i < b->n_sinks; i++) free(b->sinks[i]);
+    free(b->sinks);
+    free(b->key);
+    free(b->body);
 }
 
 /* Writes the backlog in order; stops at the first failure. */
 static int flush_backlog(alerts *a) {
     int k = 0;
-    while (k < a->n_backlog &&
-           write_alert(a, a->backlog[k].id, a->backlog[k].key, a->backlog[k].body, a->backlog[k].rule) == 0) {
-        free(a->backlog[k].key);
-        free(a->backlog[k].body);
+    while (k < a->n_backlog && write_alert(a, a->backlog[k].id, a->backlog[k].key, a->backlog[k].body,
+                                           (const char *const *)a->backlog[k].sinks, a->backlog[k].n_sinks) == 0) {
+        free_backlog_item(&a->backlog[k]);
         k++;
     }
     memmove(a->backlog, a->backlog + k, sizeof *a->backlog * (size_t)(a->n_backlog - k));
@@ -84,7 +99,7 @@ static void on_alert(const alert *al, void *ud) {
     log_info("alerts", "%s %s on %s (id %s)", al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name,
              al->key->name, al->id);
     /* keep order: nothing jumps ahead of a backlog */
-    if (a->n_backlog == 0 && write_alert(a, al->id, al->key->name, body, al->rule) == 0) {
+    if (a->n_backlog == 0 && write_alert(a, al->id, al->key->name, body, al->rule->sinks, al->rule->n_sinks) == 0) {
         free(body);
         return;
     }
@@ -116,16 +131,14 @@ static const alerts_sink *find_sink(const alerts_options *o, const char *name) {
     return NULL;
 }
 
-static int check_options(const alerts_options *o, char *err, size_t errlen) {
+/* The rules against the sinks of o and the window scopes aggregated. */
+static int check_rules(const alerts_options *o, unsigned scopes, char *err, size_t errlen) {
     const char *why;
-    if ((why = win_config_check(&o->window))) return snprintf(err, errlen, "window: %s", why), -1;
-    if ((why = bl_config_check(&o->baseline))) return snprintf(err, errlen, "baseline: %s", why), -1;
-    if (!o->outbox_path || !o->outbox_path[0]) return snprintf(err, errlen, "alerts: an outbox path is required"), -1;
     for (int i = 0; i < o->n_rules; i++) {
         const alert_rule *r = &o->rules[i];
         if ((why = rule_check(r)))
             return snprintf(err, errlen, "rules[%d] (%s): %s", i, r->name ? r->name : "?", why), -1;
-        if (!(o->window.scopes & r->scope))
+        if (!(scopes & r->scope))
             return snprintf(err, errlen, "rules[%d] (%s): scope %s is not aggregated by the windows", i, r->name,
                             rule_scope_name(r->scope)),
                    -1;
@@ -137,25 +150,51 @@ static int check_options(const alerts_options *o, char *err, size_t errlen) {
     return 0;
 }
 
+static int check_options(const alerts_options *o, char *err, size_t errlen) {
+    const char *why;
+    if ((why = win_config_check(&o->window))) return snprintf(err, errlen, "window: %s", why), -1;
+    if ((why = bl_config_check(&o->baseline))) return snprintf(err, errlen, "baseline: %s", why), -1;
+    if (!o->outbox_path || !o->outbox_path[0]) return snprintf(err, errlen, "alerts: an outbox path is required"), -1;
+    return check_rules(o, o->window.scopes, err, errlen);
+}
+
+/* A deliverer over ob with the sinks of o; NULL with the reason in err. */
+static deliverer *make_deliverer(alerts *a, const alerts_options *o, char *err, size_t errlen) {
+    deliverer *d = dlv_create(a->ob);
+    dlv_set_latency(d, &a->latency);
+    for (int i = 0; i < o->n_sinks; i++) {
+        const alerts_sink *s = &o->sinks[i];
+        int rc = s->kind == ALERTS_SINK_KAFKA ? dlv_add_kafka(d, &s->kafka, err, errlen)
+                                              : dlv_add_webhook(d, &s->webhook, err, errlen);
+        if (rc < 0) {
+            dlv_destroy(d, 0);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+static alert_rule *copy_rules(const alerts_options *o) {
+    alert_rule *r = xcalloc((size_t)(o->n_rules ? o->n_rules : 1), sizeof *r);
+    if (o->n_rules > 0) memcpy(r, o->rules, sizeof *r * (size_t)o->n_rules);
+    return r;
+}
+
 alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     if (check_options(o, err, errlen) < 0) return NULL;
     outbox *ob = outbox_open(o->outbox_path, err, errlen);
     if (!ob) return NULL;
     alerts *a = xcalloc(1, sizeof *a);
     a->ob = ob;
-    a->dlv = dlv_create(ob);
-    for (int i = 0; i < o->n_sinks; i++) {
-        const alerts_sink *s = &o->sinks[i];
-        int rc = s->kind == ALERTS_SINK_KAFKA ? dlv_add_kafka(a->dlv, &s->kafka, err, errlen)
-                                              : dlv_add_webhook(a->dlv, &s->webhook, err, errlen);
-        if (rc < 0) {
-            alerts_destroy(a, 0);
-            return NULL;
-        }
+    wh_latency_init(&a->latency);
+    a->dlv = make_deliverer(a, o, err, errlen);
+    if (!a->dlv) {
+        alerts_destroy(a, 0);
+        return NULL;
     }
+    a->scopes = o->window.scopes;
     a->n_rules = o->n_rules;
-    a->rules = xcalloc((size_t)(o->n_rules ? o->n_rules : 1), sizeof *a->rules);
-    if (o->n_rules > 0) memcpy(a->rules, o->rules, sizeof *a->rules * (size_t)o->n_rules);
+    a->rules = copy_rules(o);
     a->bt = bl_create(&o->baseline);
     a->as = as_create(a->rules, a->n_rules, o->silences, o->n_silences, a->bt, on_alert, a);
     a->on_late = o->on_late;
@@ -163,6 +202,33 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     a->observer = o->observer;
     a->win = win_create(&o->window, on_windows, on_late, a);
     return a;
+}
+
+int alerts_reload(alerts *a, const alerts_options *o, char *err, size_t errlen) {
+    if (check_rules(o, a->scopes, err, errlen) < 0) return -1;
+    deliverer *d = make_deliverer(a, o, err, errlen);
+    if (!d) return -1;
+    alert_rule *rules = copy_rules(o);
+    as_reload(a->as, rules, o->n_rules, o->silences, o->n_silences);
+    free(a->rules);
+    a->rules = rules;
+    a->n_rules = o->n_rules;
+    /* the old sinks stop; what they had not finished is still pending in
+     * the outbox, and the new deliverer hands out every pending entry */
+    if (dlv_flush_kafka(a->dlv, 2000) > 0)
+        log_warn("alerts", "reload: Kafka sink messages unacknowledged after 2 s; the new sinks send them again");
+    dlv_counts dc = dlv_get_counts(a->dlv);
+    wh_counts wc = dlv_webhook_counts(a->dlv);
+    dlv_destroy(a->dlv, 0);
+    a->dlv = d;
+    a->dlv_base.delivered += dc.delivered;
+    a->dlv_base.failed += dc.failed;
+    a->dlv_base.mark_errors += dc.mark_errors;
+    a->wh_base.delivered += wc.delivered;
+    a->wh_base.retries += wc.retries;
+    a->wh_base.rejected += wc.rejected;
+    a->wh_base.gave_up += wc.gave_up;
+    return 0;
 }
 
 void alerts_destroy(alerts *a, int timeout_ms) {
@@ -174,8 +240,7 @@ void alerts_destroy(alerts *a, int timeout_ms) {
     outbox_close(a->ob);
     for (int i = 0; i < a->n_backlog; i++) {
         log_error("alerts", "alert %s lost at shutdown: the outbox could not be written", a->backlog[i].id);
-        free(a->backlog[i].key);
-        free(a->backlog[i].body);
+        free_backlog_item(&a->backlog[i]);
     }
     free(a->backlog);
     free(a->rules);
@@ -243,12 +308,14 @@ alerts_metrics alerts_get_metrics(const alerts *a) {
     m.outbox_errors = a->outbox_errors;
     m.backlog = a->n_backlog;
     m.pending = dlv_pending(a->dlv);
-    m.delivered = d.delivered;
-    m.failed = d.failed;
-    m.retries = w.retries;
-    m.rejected = w.rejected;
-    m.gave_up = w.gave_up;
+    m.delivered = a->dlv_base.delivered + d.delivered;
+    m.failed = a->dlv_base.failed + d.failed;
+    m.retries = a->wh_base.retries + w.retries;
+    m.rejected = a->wh_base.rejected + w.rejected;
+    m.gave_up = a->wh_base.gave_up + w.gave_up;
     return m;
 }
+
+const wh_latency *alerts_webhook_latency(const alerts *a) { return &a->latency; }
 
 const char *alerts_error(const alerts *a) { return outbox_error(a->ob); }

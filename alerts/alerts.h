@@ -78,6 +78,21 @@ typedef struct alerts alerts;
  * sinks; undelivered alerts from a previous run are delivered by the next
  * polls. NULL with a one-line reason in err (the bad rule, sink or field). */
 alerts *alerts_create(const alerts_options *o, char *err, size_t errlen);
+/* Swaps in the rules, silences and sinks of o, keeping windows, baselines,
+ * open alerts and the outbox (o's window, baseline, outbox path and
+ * callbacks are ignored: they cannot change on a live engine). Open
+ * alerts follow as_reload: a rule kept by name keeps its alerts and ids;
+ * an alert whose rule is gone is resolved through the old rule's sinks.
+ * The old sinks stop (Kafka sinks get up to 2 s to be acknowledged);
+ * every outbox entry still pending, older ones included, goes to the new
+ * sinks by name (a pending delivery to a sink name that is gone is marked
+ * failed, "unknown sink", as after a restart). Rule strings are borrowed
+ * as in alerts_create; the old ones may be freed once this returns.
+ * Returns 0, or -1 with a one-line reason in err and nothing changed (a
+ * rule on a scope the windows do not aggregate, an undefined sink, a sink
+ * that cannot be created). */
+int alerts_reload(alerts *a, const alerts_options *o, char *err, size_t errlen);
+
 /* Flushes Kafka sinks for up to timeout_ms, then frees everything; what is
  * undelivered stays in the outbox for the next run. */
 void alerts_destroy(alerts *a, int timeout_ms);
@@ -104,6 +119,9 @@ int alerts_drain(alerts *a, int64_t max_ms);
 int alerts_durable(const alerts *a);
 
 alerts_metrics alerts_get_metrics(const alerts *a);
+/* Webhook attempt durations by outcome, across reloads; the histograms
+ * are lock-free, so another thread may read them (metrics endpoint). */
+const wh_latency *alerts_webhook_latency(const alerts *a);
 /* The last outbox error, "" when none. */
 const char *alerts_error(const alerts *a);
 

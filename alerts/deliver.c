@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 
 struct deliverer {
@@ -56,6 +57,8 @@ int dlv_add_webhook(deliverer *d, const wh_config *cfg, char *err, size_t errlen
     }
     return wh_add_sink(d->wh, cfg, err, errlen);
 }
+
+void dlv_set_latency(deliverer *d, wh_latency *l) { wh_set_latency(d->wh, l); }
 
 int dlv_add_kafka(deliverer *d, const ks_config *cfg, char *err, size_t errlen) {
     if (cfg->name && (find_kafka(d, cfg->name) || wh_has_sink(d->wh, cfg->name))) {
@@ -110,6 +113,16 @@ int dlv_poll(deliverer *d, int timeout_ms) {
     done += wh_poll(d->wh, timeout_ms);
     for (int i = 0; i < d->n_ks; i++) done += ks_poll(d->ks[i], 0);
     return done;
+}
+
+int dlv_flush_kafka(deliverer *d, int timeout_ms) {
+    int64_t end = time_now_ms() + timeout_ms;
+    for (;;) {
+        int left = 0;
+        for (int i = 0; i < d->n_ks; i++) left += ks_pending(d->ks[i]);
+        if (left == 0 || time_now_ms() >= end) return left;
+        for (int i = 0; i < d->n_ks; i++) ks_poll(d->ks[i], 10);
+    }
 }
 
 int dlv_pending(const deliverer *d) { return outbox_n_pending(d->ob); }

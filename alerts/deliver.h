@@ -33,9 +33,16 @@ void dlv_destroy(deliverer *d, int timeout_ms);
 int dlv_add_webhook(deliverer *d, const wh_config *cfg, char *err, size_t errlen);
 int dlv_add_kafka(deliverer *d, const ks_config *cfg, char *err, size_t errlen);
 
+/* Webhook attempts are timed into l from now on (borrowed; see wh_set_latency). */
+void dlv_set_latency(deliverer *d, wh_latency *l);
+
 /* Hands every outbox entry not yet handed out to its sinks, then drives
  * the sinks for up to timeout_ms. Returns deliveries finished. */
 int dlv_poll(deliverer *d, int timeout_ms);
+/* Waits up to timeout_ms for the Kafka sinks' outstanding messages to be
+ * acknowledged (recording the results), without handing out anything new.
+ * Returns the messages still outstanding. */
+int dlv_flush_kafka(deliverer *d, int timeout_ms);
 /* Outbox entries with a sink still pending. */
 int dlv_pending(const deliverer *d);
 dlv_counts dlv_get_counts(const deliverer *d);

@@ -46,8 +46,19 @@ struct wh_client {
     wh_done_fn done;
     void *ud;
     wh_counts counts;
+    wh_latency *latency; /* borrowed; may be NULL */
     uint64_t rng;
 };
+
+void wh_latency_init(wh_latency *l) {
+    static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    int n = (int)(sizeof bounds / sizeof bounds[0]);
+    metrics_hist_init(&l->ok, bounds, n);
+    metrics_hist_init(&l->retryable, bounds, n);
+    metrics_hist_init(&l->rejected, bounds, n);
+}
+
+void wh_set_latency(wh_client *c, wh_latency *l) { c->latency = l; }
 
 wh_client *wh_create(wh_done_fn done, void *ud) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -279,14 +290,21 @@ static uint64_t next_rand(wh_client *c) {
 static void finish(wh_client *c, wh_job *j, CURLcode res) {
     wh_sink *s = &c->sinks[j->sink];
     long code = 0;
+    curl_off_t total_us = 0;
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(j->easy, CURLINFO_TOTAL_TIME_T, &total_us);
     curl_multi_remove_handle(c->multi, j->easy);
     curl_easy_cleanup(j->easy);
     j->easy = NULL;
     s->in_flight--;
     int64_t now = time_now_ms();
     char reason[CURL_ERROR_SIZE + 64];
-    if (res == CURLE_OK && code / 100 == 2) {
+    int ok = res == CURLE_OK && code / 100 == 2;
+    int retryable = res != CURLE_OK || code == 408 || code == 429 || code >= 500;
+    if (c->latency)
+        metrics_hist_observe(ok ? &c->latency->ok : retryable ? &c->latency->retryable : &c->latency->rejected,
+                             (double)total_us / 1e6);
+    if (ok) {
         c->counts.delivered++;
         c->done(j->seq, s->cfg.name, OUTBOX_DELIVERED, NULL, c->ud);
         remove_job(c, j);
@@ -296,7 +314,6 @@ static void finish(wh_client *c, wh_job *j, CURLcode res) {
         snprintf(reason, sizeof reason, "%s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(res));
     else
         snprintf(reason, sizeof reason, "HTTP %ld", code);
-    int retryable = res != CURLE_OK || code == 408 || code == 429 || code >= 500;
     if (!retryable) {
         c->counts.rejected++;
         log_warn("webhook", "sink %s rejected alert %s (%s); not retried, recorded as failed", s->cfg.name, j->id,

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "alerts/outbox.h"
+#include "util/metrics.h"
 
 enum wh_format { WH_GENERIC = 0, WH_SLACK, WH_PAGERDUTY };
 
@@ -47,6 +48,17 @@ typedef struct wh_counts {
     int64_t delivered, retries, rejected, gave_up;
 } wh_counts;
 
+/* Request durations of delivery attempts (libcurl's total time, seconds),
+ * by outcome: ok (2xx), retryable (connection error, timeout, 408, 429,
+ * 5xx) and rejected (any other status). Lock-free: readable from a metrics
+ * thread while the client records. */
+typedef struct wh_latency {
+    metrics_hist ok, retryable, rejected;
+} wh_latency;
+
+/* Sets up the buckets (1 ms .. 10 s). Can't fail. */
+void wh_latency_init(wh_latency *l);
+
 /* Called when a delivery finished: st is OUTBOX_DELIVERED or OUTBOX_FAILED
  * (reason says why). */
 typedef void (*wh_done_fn)(uint64_t seq, const char *sink, enum outbox_state st, const char *reason, void *ud);
@@ -62,6 +74,10 @@ void wh_destroy(wh_client *c);
 int wh_add_sink(wh_client *c, const wh_config *cfg, char *err, size_t errlen);
 /* 1 when a sink of that name exists. */
 int wh_has_sink(const wh_client *c, const char *name);
+
+/* From now on every attempt's duration is recorded in l (borrowed; it
+ * must outlive the client; NULL stops recording). */
+void wh_set_latency(wh_client *c, wh_latency *l);
 
 /* Queues delivery of the generic body of entry seq to the named sink.
  * created_ms starts the give-up horizon. Returns 0, or -1 when the sink is

@@ -207,6 +207,7 @@ int cmd_demo(int argc, char **argv) {
     if (s.http) {
         http_endpoint_add_collector(s.http, pipeline_collect, p);
         http_endpoint_add_collector(s.http, ops_collect_ingest, ic);
+        http_endpoint_add_collector(s.http, ops_collect_webhook, s.alerts);
         http_endpoint_set_ready(s.http, 1);
     }
     int rc = pipeline_run(p, &signals_stop);

@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/ops_metrics.h"
+#include "app/reload.h"
 #include "app/service.h"
 #include "app/signals.h"
 #include "app/sources.h"
@@ -23,13 +24,24 @@ static void usage(FILE *f) {
             "outbox to the configured sinks. Offsets are committed only for messages\n"
             "whose windows have closed and whose alerts are durable. Serves Prometheus\n"
             "metrics, /healthz and /readyz on metrics.listen. SIGINT/SIGTERM drain and\n"
-            "commit; a second signal exits at once.\n\n"
+            "commit; a second signal exits at once. SIGHUP re-reads FILE and applies its\n"
+            "rules, silences and sinks (open alerts, windows and pending deliveries\n"
+            "are kept; an invalid file is rejected and the running config stays; other\n"
+            "sections need a restart).\n\n"
             "  --config FILE   the service config (see docs/config.md)\n"
             "  --role ROLE     all (default): one process does everything; the split\n"
             "                  roles classify and aggregate are not built yet\n"
             "  --model DIR     override model.dir\n\n"
             "example:\n"
             "  FINSENT_WEBHOOK_SECRET=... finsent run --config configs/finsent.json\n");
+}
+
+/* The aggregation loop's hook: a SIGHUP is served here, on the thread that
+ * owns the alerts engine. */
+static void on_loop(void *ud) {
+    if (!signals_reload) return;
+    signals_reload = 0;
+    reload_apply(ud);
 }
 
 static void expect(const char *topic, int32_t partition, void *ud) { pipeline_expect_partition(ud, topic, partition); }
@@ -82,7 +94,10 @@ int cmd_run(int argc, char **argv) {
         return 2;
     }
     signals_install();
+    signals_install_reload();
     pl_options po = service_pipeline_options(&s);
+    po.on_loop = on_loop;
+    po.loop_ud = &s;
     pl_source src = source_kafka(ic);
     pipeline *p = pipeline_start(&po, &src);
     s.on_late = pipeline_on_late;
@@ -91,6 +106,8 @@ int cmd_run(int argc, char **argv) {
     if (s.http) {
         http_endpoint_add_collector(s.http, pipeline_collect, p);
         http_endpoint_add_collector(s.http, ops_collect_ingest, ic);
+        http_endpoint_add_collector(s.http, ops_collect_webhook, s.alerts);
+        http_endpoint_add_collector(s.http, reload_collect, &s);
         http_endpoint_set_ready(s.http, 1);
         log_info("run", "metrics on http://127.0.0.1:%d/metrics", http_endpoint_port(s.http));
     }

@@ -1,4 +1,4 @@
-/* ops_metrics — ingest collectors; see ops_metrics.h. */
+/* ops_metrics — ingest and webhook collectors; see ops_metrics.h. */
 #include "app/ops_metrics.h"
 
 #include <stdio.h>
@@ -25,4 +25,12 @@ void ops_collect_ingest(metrics_writer *w, void *arg) {
                "Messages fetched again below a partition's position after broker failures (dropped).", "",
                (double)m.rewind_skipped);
     mw_counter(w, "finsent_rebalances_total", "Partition assignments and revocations.", "", (double)m.rebalances);
+}
+
+void ops_collect_webhook(metrics_writer *w, void *arg) {
+    const wh_latency *l = alerts_webhook_latency(arg);
+    const char *help = "Duration of webhook delivery attempts, by outcome.";
+    mw_hist(w, "finsent_webhook_latency_seconds", help, "outcome=\"ok\"", &l->ok);
+    mw_hist(w, "finsent_webhook_latency_seconds", help, "outcome=\"retryable\"", &l->retryable);
+    mw_hist(w, "finsent_webhook_latency_seconds", help, "outcome=\"rejected\"", &l->rejected);
 }

@@ -250,6 +250,7 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
             log_info("pipeline", "stopping: draining queued events");
             atomic_store(&p->stopping, 1);
         }
+        if (p->o.on_loop) p->o.on_loop(p->o.loop_ud);
         int n = queue_pop_many(p->q_out, (void **)buf, AGG_BATCH, 0);
         if (n < 0) break;
         int64_t now = time_now_ms();

@@ -51,6 +51,10 @@ typedef struct pl_options {
     int queue_capacity;     /* each of q_in and q_out */
     int flush_at_end;       /* at the end of input close every window (replays) */
     int64_t drain_ms;       /* at the end, keep delivering alerts this long at most */
+    /* Called at the top of every aggregation-loop iteration, on the thread
+     * that owns the alerts engine (config reload); may be NULL. */
+    void (*on_loop)(void *ud);
+    void *loop_ud;
 } pl_options;
 
 typedef struct pl_stats {

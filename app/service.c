@@ -19,10 +19,19 @@ static void late_trampoline(const event *e, int missed, int total, void *ud) {
                  e->stream);
 }
 
+void service_drop_sinks(wired_alerts *w) {
+    w->opt.n_sinks = 0;
+    for (int i = 0; i < w->opt.n_rules; i++) w->rules[i].n_sinks = 0;
+}
+
 int service_open(service *s, const char *path, const char *model_dir, const char *outbox_dir, int flags,
                  const alerts_observer *observer, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
     if (cfg_load(path, &s->cfg, err, errlen) < 0) return -1;
+    s->path = xstrdup(path);
+    s->model_dir = model_dir ? xstrdup(model_dir) : NULL;
+    s->outbox_dir = outbox_dir ? xstrdup(outbox_dir) : NULL;
+    s->flags = flags;
     log_set_level((enum log_level)s->cfg.log.level);
     if (s->cfg.log.format != LOG_FORMAT_AUTO) log_set_format((enum log_format)s->cfg.log.format);
     if (model_dir) {
@@ -37,10 +46,7 @@ int service_open(service *s, const char *path, const char *model_dir, const char
     s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
     if (!s->cls) goto fail;
     if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
-    if (flags & SERVICE_NO_SINKS) {
-        s->wa.opt.n_sinks = 0;
-        for (int i = 0; i < s->wa.opt.n_rules; i++) s->wa.rules[i].n_sinks = 0;
-    }
+    if (flags & SERVICE_NO_SINKS) service_drop_sinks(&s->wa);
     s->wa.opt.on_late = late_trampoline;
     s->wa.opt.late_ud = s;
     s->wa.opt.observer = observer;
@@ -76,6 +82,9 @@ void service_close(service *s) {
     wired_alerts_free(&s->wa);
     cls_close(s->cls);
     cfg_free(&s->cfg);
+    free(s->path);
+    free(s->model_dir);
+    free(s->outbox_dir);
     memset(s, 0, sizeof *s);
 }
 

@@ -24,6 +24,10 @@ typedef struct service {
      * logs them): see pipeline_on_late. */
     win_late_fn on_late;
     void *late_ud;
+    /* what service_open was given, for a reload (app/reload.h) */
+    char *path, *model_dir, *outbox_dir;
+    int flags;
+    _Atomic int64_t reloads_ok, reloads_failed;
 } service;
 
 /* Flags for service_open. */
@@ -36,6 +40,9 @@ typedef struct service {
  * Returns 0, or -1 with one line in err; on failure nothing is left open. */
 int service_open(service *s, const char *path, const char *model_dir, const char *outbox_dir, int flags,
                  const alerts_observer *observer, char *err, size_t errlen);
+
+/* SERVICE_NO_SINKS on wired options: no sinks, rules deliver nowhere. */
+void service_drop_sinks(wired_alerts *w);
 
 /* Pipeline options from the config (flush_at_end and drain_ms left 0). */
 pl_options service_pipeline_options(const service *s);
