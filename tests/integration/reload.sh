@@ -3,9 +3,10 @@
 # of the demo feed (before any spike) under a config whose rule cannot
 # fire and whose webhook is receiver 1; the config is rewritten with the
 # demo's rules and receiver 2's URL (and a changed model setting, which
-# needs a restart) and SIGHUP'd; an invalid config is then SIGHUP'd and
+# needs a restart, and a Kafka alerts sink added) and SIGHUP'd; an invalid config is then SIGHUP'd and
 # rejected; the rest of the feed follows. Receiver 2 gets exactly the
-# alerts a replay with the new rules gives, receiver 1 none, and every
+# alerts a replay with the new rules gives, so does the Kafka alerts topic,
+# receiver 1 gets none, and every
 # produced message was read and counted.
 . tests/integration/lib.sh
 
@@ -37,7 +38,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-start_bg broker "$FINSENT" mock-broker --brokers 1 --topic news:2 --topic comments:2 --topic finsent.deadletter:1
+start_bg broker "$FINSENT" mock-broker --brokers 1 --topic news:2 --topic comments:2 --topic finsent.deadletter:1 \
+    --topic finsent.alerts:1
 start_bg hook1 "$FINSENT" mock-webhook --secret-env FINSENT_RELOAD_SECRET
 start_bg hook2 "$FINSENT" mock-webhook --secret-env FINSENT_RELOAD_SECRET
 wait_for "$TMP/broker.out" bootstrap.servers
@@ -49,7 +51,8 @@ url2=$(sed -n 's/^url=//p' "$TMP/hook2.out")
 
 NEVER='{"name": "never", "scope": "entity", "min_count": 1000000, "min_negatives": 1000000}'
 DEMO_RULES=$(jq -c '.rules[]' configs/demo.json | paste -sd, -)
-# config RULES URL BATCH_WAIT: the service config, to stdout
+KAFKA_SINK=', {"name": "alerts-topic", "type": "kafka", "topic": "finsent.alerts"}'
+# config RULES URL BATCH_WAIT [MORE_SINKS]: the service config, to stdout
 config() {
     cat <<EOF
 {
@@ -62,7 +65,7 @@ config() {
   "baseline": {"alpha": 0.1, "warmup_windows": 8},
   "rules": [$1],
   "sinks": [{"name": "hook", "type": "webhook", "url": "$2/alerts", "secret": "\${FINSENT_RELOAD_SECRET}",
-             "timeout": "5s", "give_up_after": "1m"}],
+             "timeout": "5s", "give_up_after": "1m"}${4:-}],
   "outbox": {"dir": "$TMP/outbox"},
   "metrics": {"listen": "127.0.0.1:0"},
   "log": {"level": "info", "format": "json"}
@@ -70,7 +73,7 @@ config() {
 EOF
 }
 config "$NEVER" "$url1" 20ms >"$TMP/run.json"
-config "$DEMO_RULES" "$url2" 30ms >"$TMP/new.json"
+config "$DEMO_RULES" "$url2" 30ms "$KAFKA_SINK" >"$TMP/new.json"
 check "both configs are valid" sh -c "'$FINSENT' config check '$TMP/run.json' && '$FINSENT' config check '$TMP/new.json'" 
 
 # what the new rules fire on the whole feed
@@ -146,5 +149,7 @@ grep '"body"' "$TMP/hook2.out" | jq -r '"\(.body.status) \(.body.id)"' | sort >"
 check "receiver 2 got the alerts of the new rules, as a replay fires them" cmp "$TMP/hook2.keys" "$TMP/replay.keys"
 check "every delivery to receiver 2 was signed" \
     sh -c "! grep '\"body\"' '$TMP/hook2.out' | grep -q '\"signature_valid\":false'"
+kcat -C -b "$bs" -t finsent.alerts -e -q 2>/dev/null | jq -r '"\(.status) \(.id)"' | sort >"$TMP/topic.keys"
+check "the Kafka alerts sink added by the reload got the same alerts" cmp "$TMP/topic.keys" "$TMP/replay.keys"
 check "receiver 1 (the old URL) got nothing" test "$(grep -c '"body"' "$TMP/hook1.out")" -eq 0
 done_testing
