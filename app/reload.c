@@ -27,8 +27,9 @@ static void report_restart_only(const service *s, const fs_config *nc) {
     cJSON_ArrayForEach(item, new) {
         if (is_live(item->string)) continue;
         if (cJSON_Compare(item, cJSON_GetObjectItemCaseSensitive(old, item->string), 1)) continue;
-        len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0, "%s%s", len ? ", " : "",
-                                item->string);
+        int n = snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", item->string);
+        if (n < 0 || (size_t)n >= sizeof list - len) break; /* a truncated list still names the first ones */
+        len += (size_t)n;
     }
     if (len) log_warn("reload", "%s: changed sections need a restart and are ignored until then: %s", s->path, list);
     cJSON_Delete(old);
