@@ -12,11 +12,18 @@
  * its windows, and acknowledged (its offset may be committed) once every
  * window it belongs to has closed and the alerts those windows fired are
  * in the outbox. A crash therefore re-reads exactly the events of windows
- * that were still open. */
+ * that were still open.
+ *
+ * Memory under overload: the events waiting for their windows to close are
+ * held as runs (app/pending_acks.h), at most max_pending_runs of them; past
+ * the bound, runs are folded together and acknowledged when the later of
+ * their windows closes, so memory stays flat whatever the rate and the
+ * window span. */
 #ifndef FINSENT_PIPELINE_H
 #define FINSENT_PIPELINE_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "alerts/alerts.h"
@@ -32,8 +39,11 @@ typedef struct pl_source {
     int (*next)(void *ctx, event **out, int max, int timeout_ms);
     /* The event is counted in its windows; may be NULL. */
     void (*release)(void *ctx, const event *e);
-    /* The event's effects are durable; may be NULL. */
-    void (*ack)(void *ctx, const char *topic, int32_t partition, int64_t offset);
+    /* The effects of every event of the partition with an offset in
+     * [first, last] that the pipeline counted in its windows are durable
+     * (offsets between that the pipeline did not count, such as dead
+     * letters, are not acknowledged by this); may be NULL. */
+    void (*ack)(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last);
     /* The event cannot be counted (late): dead-letter it with the scored
      * event as payload, and acknowledge it once that is durable; may be
      * NULL (then it is only counted and logged). */
@@ -51,12 +61,14 @@ typedef struct pl_options {
     int queue_capacity;     /* each of q_in and q_out */
     int flush_at_end;       /* at the end of input close every window (replays) */
     int64_t drain_ms;       /* at the end, keep delivering alerts this long at most */
+    size_t max_pending_runs; /* runs of events waiting for their windows (0: PEND_DEFAULT_MAX_RUNS) */
 } pl_options;
 
 typedef struct pl_stats {
     int64_t events_in, classified, aggregated, bad_labels, late_events, late_dead_lettered, acked;
     int64_t batches;
     int64_t q_in_depth, q_out_depth;
+    int64_t pending_events, pending_runs, pending_folded; /* waiting for their windows; see pending_acks.h */
     int64_t first_ts_ms, last_ts_ms; /* event-time span seen */
     double seconds;                  /* wall time of the run so far */
 } pl_stats;

@@ -132,9 +132,9 @@ static void timed_release(void *ctx, const event *e) {
     t->released++;
 }
 
-static void timed_ack(void *ctx, const char *topic, int32_t partition, int64_t offset) {
+static void timed_ack(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last) {
     timed_source *t = ctx;
-    if (t->inner.ack) t->inner.ack(t->inner.ctx, topic, partition, offset);
+    if (t->inner.ack) t->inner.ack(t->inner.ctx, topic, partition, first, last);
 }
 
 static pl_source timed(timed_source *t) {
