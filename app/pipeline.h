@@ -35,7 +35,9 @@
  * the caller's thread (release, ack); ctx is the source's own. */
 typedef struct pl_source {
     /* Up to max events into out, waiting up to timeout_ms. Returns the
-     * number (>= 0), or -1 at the end of the input (replays). */
+     * number (>= 0), or -1 at the end of the input (replays). A partition's
+     * events come in offset order (read again from a lower offset only
+     * after a rebalance): acks cover runs of offsets. */
     int (*next)(void *ctx, event **out, int max, int timeout_ms);
     /* The event is counted in its windows; may be NULL. */
     void (*release)(void *ctx, const event *e);
