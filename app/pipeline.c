@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/pending_acks.h"
 #include "util/log.h"
 #include "util/queue.h"
 #include "util/timeutil.h"
@@ -22,13 +23,6 @@ typedef struct pl_origin {
     int32_t partition;
 } pl_origin;
 
-/* An event counted in windows that are not all closed yet. */
-typedef struct pl_pending {
-    int64_t last_end; /* end of the event's last window */
-    int src;
-    int64_t offset;
-} pl_pending;
-
 struct pipeline {
     pl_options o;
     pl_source src;
@@ -40,6 +34,7 @@ struct pipeline {
     /* counters: written by one thread, read by the metrics thread */
     _Atomic int64_t events_in, classified, batches, aggregated, bad_labels, acked, late_dead_lettered;
     _Atomic int64_t first_ts, last_ts;
+    _Atomic int64_t pending_events, pending_runs, pending_folded; /* copies of pend's, for the stats */
     metrics_hist batch_size, classify_seconds;
     pthread_mutex_t snap_lock; /* guards alerts_snap */
     alerts_metrics alerts_snap;
@@ -49,11 +44,10 @@ struct pipeline {
     int current_late; /* set by pipeline_on_late during alerts_add: the event missed every window */
     pl_origin *origins;
     int n_origins;
-    pl_pending *heap; /* min-heap on last_end */
-    size_t n_heap, cap_heap;
+    pend_set pend; /* events counted in windows not all closed yet */
 };
 
-/* ---- source ids and the pending-ack heap (caller's thread) ---- */
+/* ---- source ids and the pending acknowledgements (caller's thread) ---- */
 
 static int origin_id(pipeline *p, const char *topic, int32_t partition) {
     if (!topic) return 0;
@@ -64,34 +58,6 @@ static int origin_id(pipeline *p, const char *topic, int32_t partition) {
     return p->n_origins++;
 }
 
-static void heap_push(pipeline *p, pl_pending v) {
-    if (p->n_heap == p->cap_heap) {
-        p->cap_heap = p->cap_heap ? p->cap_heap * 2 : 1024;
-        p->heap = xrealloc(p->heap, sizeof *p->heap * p->cap_heap);
-    }
-    size_t i = p->n_heap++;
-    while (i > 0 && p->heap[(i - 1) / 2].last_end > v.last_end) {
-        p->heap[i] = p->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    p->heap[i] = v;
-}
-
-static pl_pending heap_pop(pipeline *p) {
-    pl_pending top = p->heap[0], last = p->heap[--p->n_heap];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= p->n_heap) break;
-        if (c + 1 < p->n_heap && p->heap[c + 1].last_end < p->heap[c].last_end) c++;
-        if (p->heap[c].last_end >= last.last_end) break;
-        p->heap[i] = p->heap[c];
-        i = c;
-    }
-    if (p->n_heap) p->heap[i] = last;
-    return top;
-}
-
 /* End of the last window (by start) that contains ts. */
 static int64_t last_window_end(const pl_options *o, int64_t ts) {
     int64_t adv = o->window_advance_ms;
@@ -99,15 +65,18 @@ static int64_t last_window_end(const pl_options *o, int64_t ts) {
     return start + o->window_size_ms;
 }
 
+static void ack_run(void *arg, const pend_run *r) {
+    pipeline *p = arg;
+    if (p->src.ack) p->src.ack(p->src.ctx, p->origins[r->src].topic, p->origins[r->src].partition, r->first, r->last);
+}
+
 /* Acknowledges every pending event whose windows have all closed, once the
  * alerts they fired are durable. */
 static void ack_closed(pipeline *p, int64_t watermark) {
-    if (!alerts_durable(p->o.alerts)) return;
-    while (p->n_heap > 0 && p->heap[0].last_end <= watermark) {
-        pl_pending v = heap_pop(p);
-        if (p->src.ack) p->src.ack(p->src.ctx, p->origins[v.src].topic, p->origins[v.src].partition, v.offset);
-        p->acked++;
-    }
+    if (alerts_durable(p->o.alerts)) p->acked += pend_ack_closed(&p->pend, watermark, ack_run, p);
+    p->pending_events = p->pend.events;
+    p->pending_runs = (int64_t)pend_runs(&p->pend);
+    p->pending_folded = p->pend.folded;
 }
 
 /* ---- the source thread ---- */
@@ -172,6 +141,7 @@ pipeline *pipeline_start(const pl_options *o, const pl_source *src) {
     p->o = *o;
     if (p->o.window_advance_ms <= 0) p->o.window_advance_ms = p->o.window_size_ms;
     p->src = *src;
+    pend_init(&p->pend, o->max_pending_runs);
     int cap = o->queue_capacity > 0 ? o->queue_capacity : 10000;
     p->q_in = queue_new((size_t)cap);
     p->q_out = queue_new((size_t)cap);
@@ -232,11 +202,11 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
         log_warn("pipeline", "event %s: sentiment label \"%s\" is not negative, neutral or positive; not counted",
                  e->id, e->sentiment.label);
         if (p->src.ack && e->origin_topic)
-            p->src.ack(p->src.ctx, e->origin_topic, e->origin_partition, e->origin_offset);
+            p->src.ack(p->src.ctx, e->origin_topic, e->origin_partition, e->origin_offset, e->origin_offset);
     } else if (p->current_late) {
         dead_letter_late(p, e); /* acknowledged by the source once the dead letter is durable */
     } else if (e->origin_topic) {
-        heap_push(p, (pl_pending){last_window_end(&p->o, e->ts_ms), src, e->origin_offset});
+        pend_add(&p->pend, src, e->origin_offset, last_window_end(&p->o, e->ts_ms));
     }
     p->aggregated++;
     event_free(e);
@@ -290,7 +260,7 @@ void pipeline_free(pipeline *p) {
     queue_free(p->q_out);
     for (int i = 0; i < p->n_origins; i++) free(p->origins[i].topic);
     free(p->origins);
-    free(p->heap);
+    pend_free(&p->pend);
     pthread_mutex_destroy(&p->snap_lock);
     free(p);
 }
@@ -310,6 +280,9 @@ pl_stats pipeline_get_stats(pipeline *p) {
         .batches = p->batches,
         .q_in_depth = (int64_t)queue_depth(p->q_in),
         .q_out_depth = (int64_t)queue_depth(p->q_out),
+        .pending_events = p->pending_events,
+        .pending_runs = p->pending_runs,
+        .pending_folded = p->pending_folded,
         .first_ts_ms = p->first_ts,
         .last_ts_ms = p->last_ts,
         .seconds = (double)(time_mono_ns() - p->t0_ns) / 1e9,
@@ -333,6 +306,13 @@ void pipeline_collect(metrics_writer *w, void *arg) {
     mw_counter(w, "finsent_events_acked_total", "Events whose windows closed and whose alerts are durable.", "",
                (double)s.acked);
     mw_gauge(w, "finsent_queue_depth", "Events waiting between stages.", "stage=\"classify\"", (double)s.q_in_depth);
+    mw_gauge(w, "finsent_pending_ack_events", "Events counted in windows that are not all closed (offsets held).", "",
+             (double)s.pending_events);
+    mw_gauge(w, "finsent_pending_ack_runs", "Runs those events are held in (bounded by max_pending_runs).", "",
+             (double)s.pending_runs);
+    mw_counter(w, "finsent_pending_ack_folded_total",
+               "Events whose acknowledgement waits for a later window because the run bound was reached.", "",
+               (double)s.pending_folded);
     mw_gauge(w, "finsent_queue_depth", "Events waiting between stages.", "stage=\"aggregate\"",
              (double)s.q_out_depth);
     mw_hist(w, "finsent_classify_batch_size", "Events per classifier batch.", "", &p->batch_size);

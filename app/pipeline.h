@@ -12,11 +12,18 @@
  * its windows, and acknowledged (its offset may be committed) once every
  * window it belongs to has closed and the alerts those windows fired are
  * in the outbox. A crash therefore re-reads exactly the events of windows
- * that were still open. */
+ * that were still open.
+ *
+ * Memory under overload: the events waiting for their windows to close are
+ * held as runs (app/pending_acks.h), at most max_pending_runs of them; past
+ * the bound, runs are folded together and acknowledged when the later of
+ * their windows closes, so memory stays flat whatever the rate and the
+ * window span. */
 #ifndef FINSENT_PIPELINE_H
 #define FINSENT_PIPELINE_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "alerts/alerts.h"
@@ -28,12 +35,17 @@
  * the caller's thread (release, ack); ctx is the source's own. */
 typedef struct pl_source {
     /* Up to max events into out, waiting up to timeout_ms. Returns the
-     * number (>= 0), or -1 at the end of the input (replays). */
+     * number (>= 0), or -1 at the end of the input (replays). A partition's
+     * events come in offset order (read again from a lower offset only
+     * after a rebalance): acks cover runs of offsets. */
     int (*next)(void *ctx, event **out, int max, int timeout_ms);
     /* The event is counted in its windows; may be NULL. */
     void (*release)(void *ctx, const event *e);
-    /* The event's effects are durable; may be NULL. */
-    void (*ack)(void *ctx, const char *topic, int32_t partition, int64_t offset);
+    /* The effects of every event of the partition with an offset in
+     * [first, last] that the pipeline counted in its windows are durable
+     * (offsets between that the pipeline did not count, such as dead
+     * letters, are not acknowledged by this); may be NULL. */
+    void (*ack)(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last);
     /* The event cannot be counted (late): dead-letter it with the scored
      * event as payload, and acknowledge it once that is durable; may be
      * NULL (then it is only counted and logged). */
@@ -55,12 +67,14 @@ typedef struct pl_options {
      * that owns the alerts engine (config reload); may be NULL. */
     void (*on_loop)(void *ud);
     void *loop_ud;
+    size_t max_pending_runs; /* runs of events waiting for their windows (0: PEND_DEFAULT_MAX_RUNS) */
 } pl_options;
 
 typedef struct pl_stats {
     int64_t events_in, classified, aggregated, bad_labels, late_events, late_dead_lettered, acked;
     int64_t batches;
     int64_t q_in_depth, q_out_depth;
+    int64_t pending_events, pending_runs, pending_folded; /* waiting for their windows; see pending_acks.h */
     int64_t first_ts_ms, last_ts_ms; /* event-time span seen */
     double seconds;                  /* wall time of the run so far */
 } pl_stats;

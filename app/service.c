@@ -73,6 +73,7 @@ pl_options service_pipeline_options(const service *s) {
         .max_batch_wait_ms = (int)s->cfg.model.max_batch_wait_ms,
         .batch_events = 64,
         .queue_capacity = s->cfg.ingest.queue_capacity,
+        .max_pending_runs = (size_t)s->cfg.ingest.max_pending_runs,
     };
 }
 

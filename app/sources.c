@@ -20,8 +20,8 @@ static int kafka_next(void *ctx, event **out, int max, int timeout_ms) {
 
 static void kafka_release(void *ctx, const event *e) { ingest_release(ctx, e); }
 
-static void kafka_ack(void *ctx, const char *topic, int32_t partition, int64_t offset) {
-    ingest_ack_origin(ctx, topic, partition, offset);
+static void kafka_ack(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last) {
+    ingest_ack_range(ctx, topic, partition, first, last);
 }
 
 /* A late event goes to the dead-letter topic as its scored JSON; the
@@ -49,8 +49,8 @@ static int bounded_next(void *ctx, event **out, int max, int timeout_ms) {
 
 static void bounded_release(void *ctx, const event *e) { ingest_release(((kafka_bounded *)ctx)->c, e); }
 
-static void bounded_ack(void *ctx, const char *topic, int32_t partition, int64_t offset) {
-    ingest_ack_origin(((kafka_bounded *)ctx)->c, topic, partition, offset);
+static void bounded_ack(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last) {
+    ingest_ack_range(((kafka_bounded *)ctx)->c, topic, partition, first, last);
 }
 
 static void bounded_dead_letter(void *ctx, const event *e, const char *detail) {

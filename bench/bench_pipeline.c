@@ -132,9 +132,9 @@ static void timed_release(void *ctx, const event *e) {
     t->released++;
 }
 
-static void timed_ack(void *ctx, const char *topic, int32_t partition, int64_t offset) {
+static void timed_ack(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last) {
     timed_source *t = ctx;
-    if (t->inner.ack) t->inner.ack(t->inner.ctx, topic, partition, offset);
+    if (t->inner.ack) t->inner.ack(t->inner.ctx, topic, partition, first, last);
 }
 
 static pl_source timed(timed_source *t) {
@@ -182,6 +182,7 @@ typedef struct soak_state {
     ingest_consumer *ic;
     pipeline *p;
     int64_t unacked_end, in_flight_end; /* counted in open windows; held by ingest */
+    int64_t pending_runs_end;           /* the runs the unacknowledged events are held in */
     int64_t lag_end;
     uint64_t pauses;
 } soak_state;
@@ -213,6 +214,7 @@ static void *soak_sampler(void *arg) {
     s->in_flight_end = m.in_flight;
     pl_stats st = pipeline_get_stats(s->p);
     s->unacked_end = st.aggregated - st.acked - st.bad_labels;
+    s->pending_runs_end = st.pending_runs;
     s->pauses = m.pauses;
     s->stop = 1;
     return NULL;
@@ -508,11 +510,11 @@ int bench_pipeline(int argc, char **argv) {
                cls_per_cpu, e2e_per_cpu, cpu_ratio, ratio, RATIO_TARGET);
         if (a.soak > 0) {
             printf(",\"soak\":{\"seconds\":%.0f,\"rate_factor\":%.2f,\"feed_msgs_per_s\":%.1f,\"produced\":%ld,"
-                   "\"consumed\":%ld,\"lag_end\":%lld,\"unacked_end\":%lld,\"in_flight_end\":%lld,\"pauses\":%llu,\"samples\":%d,\"rss_start_kb\":%ld,"
+                   "\"consumed\":%ld,\"lag_end\":%lld,\"unacked_end\":%lld,\"pending_runs_end\":%lld,\"in_flight_end\":%lld,\"pauses\":%llu,\"samples\":%d,\"rss_start_kb\":%ld,"
                    "\"rss_warm_kb\":%ld,\"rss_end_kb\":%ld,\"rss_max_kb\":%ld,\"growth_pct\":%.2f,"
                    "\"growth_after_warmup_pct\":%.2f,\"target_growth_pct\":%.0f",
                    a.soak, a.factor, ss.rate, ss.produced, consumed_soak, (long long)ss.lag_end,
-                   (long long)ss.unacked_end, (long long)ss.in_flight_end, (unsigned long long)ss.pauses, ss.samples, ss.rss_start, ss.rss_warm, ss.rss_end, ss.rss_max,
+                   (long long)ss.unacked_end, (long long)ss.pending_runs_end, (long long)ss.in_flight_end, (unsigned long long)ss.pauses, ss.samples, ss.rss_start, ss.rss_warm, ss.rss_end, ss.rss_max,
                    growth, growth_warm, GROWTH_TARGET_PCT);
             printf(",\"rss_every_%ds_kb\":[", SERIES_EVERY);
             for (int i = 0; i < ss.n_series; i++) printf("%s%ld", i ? "," : "", ss.series[i]);
@@ -541,6 +543,8 @@ int bench_pipeline(int argc, char **argv) {
                    "%llu pauses\n",
                    a.soak, ss.rate, a.factor, ss.produced, consumed_soak, (long long)ss.lag_end,
                    (unsigned long long)ss.pauses);
+            printf("  at the end: %lld events unacknowledged (open windows) in %lld runs\n",
+                   (long long)ss.unacked_end, (long long)ss.pending_runs_end);
             printf("  RSS start %ld kB, after warm-up %ld kB, end %ld kB, max %ld kB (%d samples)\n", ss.rss_start,
                    ss.rss_warm, ss.rss_end, ss.rss_max, ss.samples);
             printf("  RSS every %d s (kB):", SERIES_EVERY);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/offset_runs.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -17,22 +18,19 @@
 #define POLL_SLICE_MS 100
 #define STORE_INTERVAL_MS 100
 
-/* One polled, not yet committed message of a partition. */
-typedef struct inflight {
-    int64_t offset;
-    int acked;
-    int released; /* left the bounded pipeline (ingest_release); no longer counted in in_flight */
-} inflight;
+/* States counted in in_flight: polled and in the bounded pipeline, or on
+ * their way to the dead-letter topic. */
+#define IN_FLIGHT_MASK (ORUNS_MASK(ORUNS_IN_FLIGHT) | ORUNS_MASK(ORUNS_DEAD_LETTER))
 
-/* Bookkeeping of one assigned partition: q[head..tail) in offset order. */
+/* Bookkeeping of one assigned partition: its polled, uncommitted offsets
+ * as runs (ingest/offset_runs.h), so that messages waiting for their
+ * windows cost memory per run, not per message. */
 typedef struct part {
     char *topic;
     int32_t partition;
-    inflight *q;
-    size_t head, tail, cap;
+    oruns runs;
     int64_t next_offset; /* the offset after the last one polled, -1 before the first */
-    int64_t ack_offset;  /* the offset after the acknowledged prefix, -1 none yet */
-    int64_t stored;      /* the last ack_offset handed to rd_kafka_offsets_store */
+    int64_t stored;      /* the last committable offset handed to rd_kafka_offsets_store */
 } part;
 
 /* A dead letter on its way: everything needed to produce it again. */
@@ -90,55 +88,37 @@ static part *part_find(ingest_consumer *c, const char *topic, int32_t partition)
 }
 
 static void part_push(part *p, int64_t offset) {
-    if (p->tail == p->cap) {
-        if (p->head > 0) {
-            memmove(p->q, p->q + p->head, (p->tail - p->head) * sizeof *p->q);
-            p->tail -= p->head;
-            p->head = 0;
-        } else {
-            p->cap = p->cap ? p->cap * 2 : 64;
-            p->q = xrealloc(p->q, p->cap * sizeof *p->q);
-        }
-    }
-    p->q[p->tail++] = (inflight){.offset = offset};
+    oruns_push(&p->runs, offset);
     p->next_offset = offset + 1;
-}
-
-/* Index of offset in q[head..tail), or -1. */
-static long part_index(const part *p, int64_t offset) {
-    size_t lo = p->head, hi = p->tail;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p->q[mid].offset < offset)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (lo < p->tail && p->q[lo].offset == offset) ? (long)lo : -1;
 }
 
 static void part_free(part *p) {
     free(p->topic);
-    free(p->q);
+    oruns_free(&p->runs);
     free(p);
 }
 
-/* Under mu: applies one ack and stores the offset after the acknowledged
- * prefix. */
-static void ack_locked(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset) {
+/* Under mu: moves the offsets of [first, last] in a state of from_mask to
+ * `to`, keeping in_flight and the counters; returns how many moved (0:
+ * counted as an ignored ack when `to` is ORUNS_ACKED). */
+static int64_t set_locked(ingest_consumer *c, const char *topic, int32_t partition, int64_t first, int64_t last,
+                          unsigned from_mask, int to) {
     part *p = part_find(c, topic, partition);
-    long i = p ? part_index(p, offset) : -1;
-    if (i < 0 || p->q[i].acked) {
-        c->m.acks_ignored++;
-        return;
+    int64_t left[ORUNS_N_STATES] = {0};
+    int64_t n = p ? oruns_set(&p->runs, first, last, from_mask, to, left) : 0;
+    int was_in = (int)(left[ORUNS_IN_FLIGHT] + left[ORUNS_DEAD_LETTER]);
+    c->m.in_flight += (IN_FLIGHT_MASK & ORUNS_MASK(to)) ? (int)n - was_in : -was_in;
+    if (to == ORUNS_ACKED) {
+        c->m.acked += (uint64_t)n;
+        if (n == 0) c->m.acks_ignored++;
     }
-    p->q[i].acked = 1;
-    if (!p->q[i].released) c->m.in_flight--;
-    c->m.acked++;
-    int64_t last = -1;
-    while (p->head < p->tail && p->q[p->head].acked) last = p->q[p->head++].offset;
-    if (p->head == p->tail) p->head = p->tail = 0;
-    if (last >= 0) p->ack_offset = last + 1;
+    return n;
+}
+
+/* Under mu: one offset acknowledged, whatever it was waiting for. */
+static void ack_locked(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset) {
+    set_locked(c, topic, partition, offset, offset,
+               ORUNS_MASK(ORUNS_IN_FLIGHT) | ORUNS_MASK(ORUNS_RELEASED) | ORUNS_MASK(ORUNS_DEAD_LETTER), ORUNS_ACKED);
 }
 
 /* Hands the acknowledged offsets that moved to librdkafka (which commits
@@ -149,9 +129,10 @@ static void store_offsets(ingest_consumer *c) {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(c->n_parts ? c->n_parts : 1);
     for (int i = 0; i < c->n_parts; i++) {
         part *p = c->parts[i];
-        if (p->ack_offset > p->stored) {
-            rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = p->ack_offset;
-            p->stored = p->ack_offset;
+        int64_t committable = oruns_committable(&p->runs);
+        if (committable > p->stored) {
+            rd_kafka_topic_partition_list_add(l, p->topic, p->partition)->offset = committable;
+            p->stored = committable;
         }
     }
     if (l->cnt) {
@@ -165,12 +146,8 @@ static void store_offsets(ingest_consumer *c) {
 void ingest_release(ingest_consumer *c, const event *e) {
     if (!e->origin_topic) return;
     pthread_mutex_lock(&c->mu);
-    part *p = part_find(c, e->origin_topic, e->origin_partition);
-    long i = p ? part_index(p, e->origin_offset) : -1;
-    if (i >= 0 && !p->q[i].acked && !p->q[i].released) {
-        p->q[i].released = 1;
-        c->m.in_flight--;
-    }
+    set_locked(c, e->origin_topic, e->origin_partition, e->origin_offset, e->origin_offset,
+               ORUNS_MASK(ORUNS_IN_FLIGHT), ORUNS_RELEASED);
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -178,6 +155,13 @@ void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition,
     if (!topic) return;
     pthread_mutex_lock(&c->mu);
     ack_locked(c, topic, partition, offset);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void ingest_ack_range(ingest_consumer *c, const char *topic, int32_t partition, int64_t first, int64_t last) {
+    if (!topic) return;
+    pthread_mutex_lock(&c->mu);
+    set_locked(c, topic, partition, first, last, ORUNS_MASK(ORUNS_RELEASED), ORUNS_ACKED);
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -267,6 +251,15 @@ static void dlq_delivered(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *o
     dlq_item_free(it);
 }
 
+/* The offset waits for its dead letter: no longer acknowledged by a range
+ * ack (ingest_ack_range), only by the delivery (or ingest_ack). */
+static void mark_dead_letter(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset) {
+    pthread_mutex_lock(&c->mu);
+    set_locked(c, topic, partition, offset, offset, ORUNS_MASK(ORUNS_IN_FLIGHT) | ORUNS_MASK(ORUNS_RELEASED),
+               ORUNS_DEAD_LETTER);
+    pthread_mutex_unlock(&c->mu);
+}
+
 /* The message is bad: count it and send it to the dead-letter topic (or,
  * without one, log it and acknowledge it at once). */
 static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const decode_result *r) {
@@ -277,6 +270,7 @@ static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const
     pthread_mutex_unlock(&c->mu);
     log_debug("ingest", "dead letter %s[%d]@%lld: %s: %s", topic, (int)msg->partition, (long long)msg->offset,
               decode_reason_name(r->reason), r->detail);
+    mark_dead_letter(c, topic, msg->partition, msg->offset);
     if (!c->dlq) {
         log_warn("ingest", "dropping %s[%d]@%lld (no dead_letter_topic): %s: %s", topic, (int)msg->partition,
                  (long long)msg->offset, decode_reason_name(r->reason), r->detail);
@@ -307,6 +301,7 @@ void ingest_dead_letter_event(ingest_consumer *c, const event *e, enum decode_re
     c->m.dead_lettered++;
     c->m.dead_letter_by_reason[reason]++;
     pthread_mutex_unlock(&c->mu);
+    mark_dead_letter(c, e->origin_topic, e->origin_partition, e->origin_offset);
     if (!c->dlq) {
         log_warn("ingest", "dropping %s[%d]@%lld (no dead_letter_topic): %s: %s", e->origin_topic,
                  (int)e->origin_partition, (long long)e->origin_offset, decode_reason_name(reason), detail);
@@ -350,7 +345,7 @@ static int inflight_of(ingest_consumer *c, const rd_kafka_topic_partition_list_t
     for (int i = 0; i < parts->cnt; i++) {
         part *p = part_find(c, parts->elems[i].topic, parts->elems[i].partition);
         if (!p) continue;
-        for (size_t k = p->head; k < p->tail; k++) n += !p->q[k].acked && !p->q[k].released;
+        n += (int)oruns_count(&p->runs, IN_FLIGHT_MASK);
     }
     pthread_mutex_unlock(&c->mu);
     return n;
@@ -373,7 +368,7 @@ static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts
         for (int k = 0; k < c->n_parts; k++) {
             part *p = c->parts[k];
             if (p->partition != parts->elems[i].partition || strcmp(p->topic, parts->elems[i].topic) != 0) continue;
-            for (size_t j = p->head; j < p->tail; j++) c->m.in_flight -= !p->q[j].acked && !p->q[j].released;
+            c->m.in_flight -= (int)oruns_count(&p->runs, IN_FLIGHT_MASK);
             part_free(p);
             c->parts[k] = c->parts[--c->n_parts];
             break;
@@ -409,8 +404,8 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
             part *p = xcalloc(1, sizeof *p);
             p->topic = xstrdup(parts->elems[i].topic);
             p->partition = parts->elems[i].partition;
+            oruns_init(&p->runs);
             p->next_offset = -1;
-            p->ack_offset = -1;
             p->stored = -1;
             c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
             c->parts[c->n_parts++] = p;

@@ -6,9 +6,9 @@
  * thread may call ingest_ack and ingest_metrics_get.
  *
  * At-least-once: every message handed out (or dead-lettered) is in flight
- * until it is acknowledged (ingest_ack, or the dead-letter producer's
- * delivery confirmation). Per partition, the stored offset only advances
- * past a contiguous prefix of acknowledged messages (stored from the
+ * until it is acknowledged (ingest_ack, ingest_ack_range, or the
+ * dead-letter producer's delivery confirmation). Per partition, the stored
+ * offset only advances past a contiguous prefix of acknowledged messages (stored from the
  * polling thread every 100 ms; enable.auto.commit with
  * enable.auto.offset.store=false; commits also on revoke and close), so a
  * crash redelivers whatever was not durable and nothing else is skipped.
@@ -27,7 +27,12 @@
  * Rebalances: on revoke, the consumer waits (up to 2 s) for the revoked
  * partitions' in-flight messages to be acknowledged, commits, then forgets
  * them: later acks for them are ignored (counted). On assign, consumption
- * resumes from the committed offsets. */
+ * resumes from the committed offsets.
+ *
+ * Memory: the uncommitted offsets of a partition are kept as runs of
+ * consecutive offsets in the same state (ingest/offset_runs.h), so events
+ * held by open windows cost per run (a window boundary, a dead letter),
+ * not per message. */
 #ifndef FINSENT_CONSUMER_H
 #define FINSENT_CONSUMER_H
 
@@ -96,6 +101,14 @@ void ingest_dead_letter_event(ingest_consumer *c, const event *e, enum decode_re
 
 /* The same by origin. */
 void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset);
+
+/* Acknowledges every released event (ingest_release) of the partition
+ * with an offset in [first, last]: the pipeline's acknowledgement of a run
+ * of events whose windows closed. Offsets in the range that are not
+ * released (dead letters on their way, messages not handed out) are left
+ * as they are, so the committed offset never passes them. Thread-safe;
+ * a range with nothing to acknowledge is counted in acks_ignored. */
+void ingest_ack_range(ingest_consumer *c, const char *topic, int32_t partition, int64_t first, int64_t last);
 
 /* Calls fn for every partition of every input topic, from the cluster's
  * metadata (waiting up to timeout_ms per topic); returns how many. A topic

@@ -29,6 +29,7 @@ static void test_defaults(void **state) {
     assert_string_equal(c.dead_letter_topic, "finsent.deadletter");
     assert_string_equal(c.scored_topic, "");
     assert_int_equal(c.ingest.queue_capacity, 10000);
+    assert_int_equal(c.ingest.max_pending_runs, 65536);
     assert_int_equal(c.ingest.max_message_bytes, 1 << 20);
     assert_int_equal(c.ingest.max_text_bytes, 16 << 10);
     assert_int_equal(c.ingest.watchlist.n, 0);
