@@ -51,6 +51,7 @@ typedef struct dlq_item {
     enum decode_reason reason;
     char detail[160];
     int drop_payload; /* the payload was too large for the dead-letter topic */
+    rd_kafka_headers_t *orig; /* the original message's headers, or NULL */
 } dlq_item;
 
 struct ingest_consumer {
@@ -209,6 +210,7 @@ void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out) {
 /* ---- dead letters ---- */
 
 static void dlq_item_free(dlq_item *it) {
+    if (it->orig) rd_kafka_headers_destroy(it->orig);
     free(it->payload);
     free(it->key);
     free(it->topic);
@@ -221,7 +223,9 @@ static void dlq_send(ingest_consumer *c, dlq_item *it) {
     snprintf(part_s, sizeof part_s, "%d", (int)it->partition);
     snprintf(off_s, sizeof off_s, "%lld", (long long)it->offset);
     for (int attempt = 0;; attempt++) {
-        rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+        /* the original headers first, then ours: a reader taking the last
+         * header of a name (Kafka's lastHeader) gets ours */
+        rd_kafka_headers_t *h = it->orig ? rd_kafka_headers_copy(it->orig) : rd_kafka_headers_new(6);
         rd_kafka_header_add(h, "reason", -1, decode_reason_name(it->reason), -1);
         rd_kafka_header_add(h, "source_topic", -1, it->topic, -1);
         rd_kafka_header_add(h, "source_partition", -1, part_s, -1);
@@ -296,6 +300,8 @@ static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const
         memcpy(it->key, msg->key, msg->key_len);
         it->keylen = msg->key_len;
     }
+    rd_kafka_headers_t *orig;
+    if (rd_kafka_message_headers(msg, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR) it->orig = rd_kafka_headers_copy(orig);
     it->topic = xstrdup(topic);
     it->partition = msg->partition;
     it->offset = msg->offset;
@@ -552,39 +558,35 @@ fail:
 /* ---- polling ---- */
 
 /* Tracks a decoded message in poll order and either returns its event or
- * dead-letters it. */
-static event *take(ingest_consumer *c, decode_job *j) {
+ * dead-letters it; *n_in_flight gets the in-flight count after it. */
+static event *take(ingest_consumer *c, decode_job *j, int *n_in_flight) {
     rd_kafka_message_t *msg = j->tag;
     const char *topic = j->m.topic;
     pthread_mutex_lock(&c->mu);
     part *p = part_find(c, topic, msg->partition);
-    if (p && msg->offset < p->next_offset) {
+    int fresh = p && msg->offset >= p->next_offset;
+    if (p && !fresh) {
         /* fetched again (a seek or a fetcher rewind): this member already
          * has it in flight or done */
         c->m.rewind_skipped++;
-        pthread_mutex_unlock(&c->mu);
-        event_free(j->e);
-        return NULL;
-    }
-    if (p) {
+    } else if (p) {
         part_push(p, msg->offset);
         c->m.messages_in++;
         if (++c->m.in_flight > c->m.in_flight_max) c->m.in_flight_max = c->m.in_flight;
+        if (j->e) {
+            c->m.events_out++;
+            c->m.truncated += (uint64_t)j->r.truncated;
+        }
     }
+    *n_in_flight = c->m.in_flight;
     pthread_mutex_unlock(&c->mu);
-    if (!p) { /* a straggler from a revoked partition: its next owner reads it */
+    if (!p) /* a straggler from a revoked partition: its next owner reads it */
         log_debug("ingest", "dropping %s[%d]@%lld: not assigned", topic, (int)msg->partition, (long long)msg->offset);
+    if (!fresh) {
         event_free(j->e);
         return NULL;
     }
-    if (!j->e) {
-        dead_letter(c, msg, &j->r);
-        return NULL;
-    }
-    pthread_mutex_lock(&c->mu);
-    c->m.events_out++;
-    c->m.truncated += (uint64_t)j->r.truncated;
-    pthread_mutex_unlock(&c->mu);
+    if (!j->e) dead_letter(c, msg, &j->r);
     return j->e;
 }
 
@@ -645,9 +647,10 @@ event *ingest_poll(ingest_consumer *c, int timeout_ms) {
         if (!full && decode_pool_count(c->pool) > 0) {
             fill(c, NULL, 1);
             if (decode_pool_take(c->pool, &j)) {
-                event *e = take(c, &j);
+                int now_in_flight;
+                event *e = take(c, &j, &now_in_flight);
                 rd_kafka_message_destroy(j.tag);
-                if (!c->m.paused && in_flight(c) >= c->capacity) set_paused(c, 1);
+                if (!c->m.paused && now_in_flight >= c->capacity) set_paused(c, 1);
                 if (e) return e;
             }
         } else {

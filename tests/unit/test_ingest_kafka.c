@@ -41,9 +41,10 @@ static void sleep_ms(int ms) {
 
 static double now_s(void) { return (double)time_mono_ns() / 1e9; }
 
-/* kcat -P with "key:payload" lines from path; returns its exit status. */
-static int kcat_produce(const char *bootstrap, const char *topic, const char *path) {
-    char *cmd = xasprintf("kcat -P -q -b %s -t %s -K: -l %s", bootstrap, topic, path);
+/* kcat -P with "key:payload" lines from path and extra options (e.g.
+ * headers: "-H a=b"); returns its exit status. */
+static int kcat_produce(const char *bootstrap, const char *topic, const char *path, const char *extra) {
+    char *cmd = xasprintf("kcat -P -q -b %s -t %s -K: %s -l %s", bootstrap, topic, extra, path);
     int rc = system(cmd);
     free(cmd);
     return rc;
@@ -207,8 +208,13 @@ static ingest_options base_options(const char *bootstrap, const char *group) {
     return o;
 }
 
-/* Reads the dead-letter topic with kcat -J; checks every header and marks
- * dlq[i] per key "m<i>". Returns the number of records read. */
+/* A header every message of the poison stream carries from its producer;
+ * its dead letter must carry it too. */
+#define ORIG_HEADER "origin"
+
+/* Reads the dead-letter topic with kcat -J; checks every header (the
+ * original message's, then ours) and marks dlq[i] per key "m<i>". Returns
+ * the number of records read. */
 static int read_dlq(const char *bootstrap, const char *topic, int n, int *dlq) {
     int np;
     const poison *p = poisons(&np);
@@ -228,11 +234,14 @@ static int read_dlq(const char *bootstrap, const char *topic, int n, int *dlq) {
         assert_true(i >= 0 && i < n && i % POISON_EVERY == 0);
         const char *want_reason = p[(i / POISON_EVERY) % np].reason;
         cJSON *h = cJSON_GetObjectItem(j, "headers");
-        const char *reason = NULL, *stopic = NULL, *soff = NULL, *spart = NULL;
+        const char *reason = NULL, *stopic = NULL, *soff = NULL, *spart = NULL, *orig = NULL, *trace = NULL;
+        int orig_at = -1, reason_at = -1;
         for (int k = 0; k + 1 < cJSON_GetArraySize(h); k += 2) {
             const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(h, k));
             const char *val = cJSON_GetStringValue(cJSON_GetArrayItem(h, k + 1));
-            if (strcmp(name, "reason") == 0) reason = val;
+            if (strcmp(name, ORIG_HEADER) == 0) orig = val, orig_at = k;
+            if (strcmp(name, "trace") == 0) trace = val;
+            if (strcmp(name, "reason") == 0) reason = val, reason_at = k;
             if (strcmp(name, "source_topic") == 0) stopic = val;
             if (strcmp(name, "source_offset") == 0) soff = val;
             if (strcmp(name, "source_partition") == 0) spart = val;
@@ -240,6 +249,10 @@ static int read_dlq(const char *bootstrap, const char *topic, int n, int *dlq) {
         assert_non_null(reason);
         if (strcmp(reason, want_reason) != 0) fail_msg("m%d: reason %s, want %s", i, reason, want_reason);
         assert_string_equal(stopic, i % 2 ? "comments" : "news");
+        if (!orig || !trace) fail_msg("m%d: the dead letter lacks the original headers", i);
+        assert_string_equal(orig, i % 2 ? "comments-feed" : "news-feed");
+        assert_string_equal(trace, "t-1");
+        assert_true(orig_at < reason_at); /* the original headers first */
         assert_non_null(soff);
         assert_non_null(spart);
         const char *payload = cJSON_GetStringValue(cJSON_GetObjectItem(j, "payload"));
@@ -269,8 +282,8 @@ static void test_stream_poison_and_broker_down(void **state) {
     char *fnews = xasprintf("%s/news", dir), *fcom = xasprintf("%s/comments", dir);
     write_feed(fnews, n, 0, 1);
     write_feed(fcom, n, 1, 1);
-    assert_int_equal(kcat_produce(bs, "news", fnews), 0);
-    assert_int_equal(kcat_produce(bs, "comments", fcom), 0);
+    assert_int_equal(kcat_produce(bs, "news", fnews, "-H " ORIG_HEADER "=news-feed -H trace=t-1"), 0);
+    assert_int_equal(kcat_produce(bs, "comments", fcom, "-H " ORIG_HEADER "=comments-feed -H trace=t-1"), 0);
 
     ingest_options o = base_options(bs, "stream");
     ingest_options_add_input(&o, "news", NULL);
@@ -372,7 +385,7 @@ static void test_back_pressure(void **state) {
     FILE *f = fopen(path, "w");
     for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"slow $X\"}\n", i, i);
     fclose(f);
-    assert_int_equal(kcat_produce(bs, "bp", path), 0);
+    assert_int_equal(kcat_produce(bs, "bp", path, ""), 0);
     unlink(path);
 
     ingest_options o = base_options(bs, "bp");
@@ -443,7 +456,7 @@ static void test_rebalance(void **state) {
     FILE *f = fdopen(fd, "w");
     for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"rebalance %d\"}\n", i, i, i);
     fclose(f);
-    assert_int_equal(kcat_produce(bs, "rb", path), 0);
+    assert_int_equal(kcat_produce(bs, "rb", path, ""), 0);
     unlink(path);
 
     ingest_options o = base_options(bs, "rb");
@@ -556,7 +569,7 @@ static void test_sigkill_restart(void **state) {
     FILE *f = fopen(feed, "w");
     for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"message %d\"}\n", i, i, i);
     fclose(f);
-    assert_int_equal(kcat_produce(bs, "k", feed), 0);
+    assert_int_equal(kcat_produce(bs, "k", feed, ""), 0);
 
     pid_t pid = spawn_child(self_path, bs, out);
     double t0 = now_s();
