@@ -1,5 +1,5 @@
 /* ops_metrics — Prometheus collectors for the ingest side of a running
- * service (consumer counters, dead letters by reason, lag). */
+ * service (consumer counters, dead letters by reason, lag per partition). */
 #ifndef FINSENT_OPS_METRICS_H
 #define FINSENT_OPS_METRICS_H
 

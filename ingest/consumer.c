@@ -190,21 +190,51 @@ void ingest_ack(ingest_consumer *c, const event *e) {
     ingest_ack_origin(c, e->origin_topic, e->origin_partition, e->origin_offset);
 }
 
+/* Under mu: p's lag, the high watermark (cached from the last fetch) minus
+ * the next offset to hand out; before the first message, 0 for an empty
+ * partition, else from librdkafka's position; -1 when unknown. */
+static int64_t part_lag(ingest_consumer *c, const part *p) {
+    int64_t lo, hi, pos = p->next_offset;
+    if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0) return -1;
+    if (pos < 0 && lo == hi) return 0;
+    if (pos < 0) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+        if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR) pos = l->elems[0].offset;
+        rd_kafka_topic_partition_list_destroy(l);
+        if (pos < 0) return -1;
+    }
+    return hi > pos ? hi - pos : 0;
+}
+
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out) {
     pthread_mutex_lock(&c->mu);
     *out = c->m;
     int64_t lag = 0;
     for (int i = 0; i < c->n_parts && lag >= 0; i++) {
-        int64_t lo, hi;
-        part *p = c->parts[i];
-        if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
-            lag = -1;
-        else if (p->next_offset >= 0 && hi > p->next_offset)
-            lag += hi - p->next_offset;
+        int64_t l = part_lag(c, c->parts[i]);
+        lag = l < 0 ? -1 : lag + l;
     }
     out->lag = lag;
     out->assigned_partitions = c->n_parts;
     pthread_mutex_unlock(&c->mu);
+}
+
+int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud) {
+    pthread_mutex_lock(&c->mu);
+    int n = c->n_parts;
+    ingest_partition_lag *v = xcalloc(n ? (size_t)n : 1, sizeof *v);
+    for (int i = 0; i < n; i++)
+        v[i] = (ingest_partition_lag){.topic = xstrdup(c->parts[i]->topic),
+                                      .partition = c->parts[i]->partition,
+                                      .lag = part_lag(c, c->parts[i])};
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; i < n; i++) {
+        fn(&v[i], ud);
+        free(v[i].topic);
+    }
+    free(v);
+    return n;
 }
 
 /* ---- dead letters ---- */

@@ -56,8 +56,18 @@ typedef struct ingest_metrics {
     int in_flight_max;        /* the highest in_flight seen */
     int paused;               /* 1 while paused for back-pressure */
     int assigned_partitions;
-    int64_t lag;              /* sum over assigned partitions of high watermark - next offset (cached, -1 unknown) */
+    int64_t lag;              /* sum of the partitions' lags (ingest_partition_lags), -1 when one is unknown */
 } ingest_metrics;
+
+/* One assigned partition's lag: messages between the next offset to hand
+ * out and the high watermark (as of the last fetch), -1 when unknown. */
+typedef struct ingest_partition_lag {
+    char *topic;
+    int32_t partition;
+    int64_t lag;
+} ingest_partition_lag;
+
+typedef void (*ingest_lag_fn)(const ingest_partition_lag *l, void *ud);
 
 /* Creates the consumer and (when dead_letter_topic is set) the idempotent
  * dead-letter producer from opt (which must outlive the consumer), and
@@ -102,6 +112,11 @@ void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition,
  * whose metadata cannot be had is logged and skipped. */
 int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
                            int timeout_ms);
+
+/* Calls fn for every assigned partition with its lag (outside the
+ * consumer's lock; l is valid during the call only); returns how many.
+ * Thread-safe; never waits for the broker. */
+int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud);
 
 /* Copies the counters. Thread-safe. */
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);

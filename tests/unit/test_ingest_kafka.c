@@ -4,7 +4,8 @@
  *     kind and a broker taken down and brought back mid-stream: every id is
  *     processed or dead-lettered with the right reason and headers;
  *   - SIGKILL of a consuming child mid-stream and a restart: nothing missing;
- *   - back-pressure: in-flight never exceeds the queue capacity.
+ *   - back-pressure: in-flight never exceeds the queue capacity;
+ *   - lag per partition: the high watermark minus what was handed out.
  * Sizes shrink under SANITIZED=1. Every wait is bounded. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -605,6 +606,71 @@ static void test_sigkill_restart(void **state) {
     ingest_mock_free(m);
 }
 
+/* ingest_partition_lags: per assigned partition, the high watermark minus
+ * the offset after the last message handed out. */
+typedef struct lag_seen {
+    int64_t lag[2];
+    int n;
+} lag_seen;
+
+static void collect_lag(const ingest_partition_lag *l, void *ud) {
+    lag_seen *s = ud;
+    assert_string_equal(l->topic, "lag");
+    assert_true(l->partition == 0 || l->partition == 1);
+    s->lag[l->partition] = l->lag;
+    s->n++;
+}
+
+static void test_partition_lag(void **state) {
+    (void)state;
+    const int per_part[2] = {300, 200};
+    char err[256];
+    ingest_mock *m = ingest_mock_new(1, err, sizeof err);
+    assert_non_null(m);
+    const char *bs = ingest_mock_bootstraps(m);
+    assert_int_equal(ingest_mock_topic(m, "lag", 2), 0);
+    for (int p = 0; p < 2; p++) {
+        char path[] = "/tmp/finsent-lag-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        for (int i = 0; i < per_part[p]; i++) fprintf(f, "k%d:{\"id\":\"p%d-%d\",\"text\":\"lag $X\"}\n", i, p, i);
+        fclose(f);
+        char *opt = xasprintf("-p %d", p);
+        assert_int_equal(kcat_produce(bs, "lag", path, opt), 0);
+        free(opt);
+        unlink(path);
+    }
+    ingest_options o = base_options(bs, "lag");
+    ingest_options_add_input(&o, "lag", NULL);
+    ingest_consumer *c = ingest_open(&o, err, sizeof err);
+    assert_non_null(c);
+    int64_t next[2] = {-1, -1};
+    int got = 0;
+    double t0 = now_s();
+    while (got < 100 || next[0] < 0 || next[1] < 0) {
+        event *e = ingest_poll(c, 100);
+        if (e) {
+            next[e->origin_partition] = e->origin_offset + 1;
+            got++;
+            ingest_ack(c, e);
+            event_free(e);
+        }
+        if (now_s() - t0 > 30) fail_msg("timed out at %d events", got);
+    }
+    lag_seen s = {{-2, -2}, 0};
+    assert_int_equal(ingest_partition_lags(c, collect_lag, &s), 2);
+    assert_int_equal(s.n, 2);
+    for (int p = 0; p < 2; p++) assert_int_equal(s.lag[p], per_part[p] - next[p]);
+    assert_true(s.lag[0] + s.lag[1] > 0); /* 100 of 500 handed out */
+    ingest_metrics mt;
+    ingest_metrics_get(c, &mt);
+    assert_int_equal(mt.lag, s.lag[0] + s.lag[1]);
+    assert_int_equal(ingest_close(c, 5000), 0);
+    ingest_options_free(&o);
+    ingest_mock_free(m);
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--child") == 0) return child_main(argv[2], argv[3]);
     log_set_level(LOG_ERROR);
@@ -615,6 +681,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_stream_poison_and_broker_down),
         cmocka_unit_test(test_sigkill_restart),
         cmocka_unit_test(test_rebalance),
+        cmocka_unit_test(test_partition_lag),
     };
     return cmocka_run_group_tests_name("ingest_kafka", tests, NULL, NULL);
 }
