@@ -43,6 +43,8 @@ static const cfg_schema watch_schema = CFG_SCHEMA("watchlist", fs_watch, watch_f
 static const cfg_field ingest_fields[] = {
     {.key = "queue_capacity", .type = CFG_INT, .def = "10000", .flags = CFG_MIN | CFG_MAX, .min = 1, .max = 1000000,
      F(fs_ingest_cfg, queue_capacity)},
+    {.key = "decode_threads", .type = CFG_INT, .def = "1", .flags = CFG_MIN | CFG_MAX, .min = 0, .max = 64,
+     F(fs_ingest_cfg, decode_threads)},
     {.key = "max_message_bytes", .type = CFG_SIZE, .def = "1MiB", .flags = CFG_MIN, .min = 1,
      F(fs_ingest_cfg, max_message_bytes)},
     {.key = "max_text_bytes", .type = CFG_SIZE, .def = "16KiB", .flags = CFG_MIN, .min = 1,

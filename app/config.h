@@ -40,6 +40,7 @@ typedef struct fs_watch {
 
 typedef struct fs_ingest_cfg {
     int queue_capacity;
+    int decode_threads; /* 0: decode on the polling thread */
     uint64_t max_message_bytes;
     uint64_t max_text_bytes;
     CFG_ARRAY(fs_watch) watchlist;
