@@ -3,7 +3,10 @@
  * the bad ones, committing offsets only for acknowledged work.
  *
  * Threads: one thread calls ingest_poll (and finally ingest_close); any
- * thread may call ingest_ack and ingest_metrics_get.
+ * thread may call ingest_ack and ingest_metrics_get. Decoding runs ahead
+ * of ingest_poll on opt->decode_threads workers (ingest/decode_pool.h);
+ * events still come out in poll order, and a message counts as in flight
+ * only once ingest_poll hands it out (or dead-letters it).
  *
  * At-least-once: every message handed out (or dead-lettered) is in flight
  * until it is acknowledged (ingest_ack, or the dead-letter producer's
@@ -18,7 +21,8 @@
  * two seconds); messages below the position already handed out are
  * dropped (counted in rewind_skipped), so each is handed out once.
  *
- * Back-pressure: at most queue_capacity messages are in flight. When full,
+ * Back-pressure: at most queue_capacity messages are in flight (plus up to
+ * a few hundred polled and decoding ahead). When full,
  * all assigned partitions are paused and ingest_poll keeps polling (so the
  * group session and max.poll.interval.ms stay alive); they are resumed when
  * in-flight falls to half the capacity. (librdkafka 2.0 fetches again
