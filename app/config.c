@@ -45,6 +45,8 @@ static const cfg_field ingest_fields[] = {
      F(fs_ingest_cfg, queue_capacity)},
     {.key = "max_pending_runs", .type = CFG_INT, .def = "65536", .flags = CFG_MIN | CFG_MAX, .min = 64,
      .max = 16777216, F(fs_ingest_cfg, max_pending_runs)},
+    {.key = "decode_threads", .type = CFG_INT, .def = "1", .flags = CFG_MIN | CFG_MAX, .min = 0, .max = 64,
+     F(fs_ingest_cfg, decode_threads)},
     {.key = "max_message_bytes", .type = CFG_SIZE, .def = "1MiB", .flags = CFG_MIN, .min = 1,
      F(fs_ingest_cfg, max_message_bytes)},
     {.key = "max_text_bytes", .type = CFG_SIZE, .def = "16KiB", .flags = CFG_MIN, .min = 1,

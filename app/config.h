@@ -41,6 +41,7 @@ typedef struct fs_watch {
 typedef struct fs_ingest_cfg {
     int queue_capacity;
     int max_pending_runs; /* runs of events waiting for their windows (app/pending_acks.h) */
+    int decode_threads; /* 0: decode on the polling thread */
     uint64_t max_message_bytes;
     uint64_t max_text_bytes;
     CFG_ARRAY(fs_watch) watchlist;

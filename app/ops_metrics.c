@@ -5,6 +5,15 @@
 
 #include "ingest/decode.h"
 
+static void write_lag(const ingest_partition_lag *l, void *ud) {
+    char topic[256], labels[320];
+    metrics_escape(l->topic, topic, sizeof topic);
+    snprintf(labels, sizeof labels, "topic=\"%s\",partition=\"%d\"", topic, (int)l->partition);
+    mw_gauge(ud, "finsent_consumer_lag",
+             "Messages behind the high watermark, per assigned partition (as of the last fetch; -1 unknown).", labels,
+             (double)l->lag);
+}
+
 void ops_collect_ingest(metrics_writer *w, void *arg) {
     ingest_metrics m;
     ingest_metrics_get(arg, &m);
@@ -19,8 +28,7 @@ void ops_collect_ingest(metrics_writer *w, void *arg) {
     mw_gauge(w, "finsent_in_flight", "Messages polled and still in the bounded pipeline.", "", m.in_flight);
     mw_gauge(w, "finsent_consumer_paused", "1 while partitions are paused for back-pressure.", "", m.paused);
     mw_gauge(w, "finsent_assigned_partitions", "Partitions assigned to this instance.", "", m.assigned_partitions);
-    mw_gauge(w, "finsent_consumer_lag", "Messages behind the high watermark, over assigned partitions (-1 unknown).",
-             "", (double)m.lag);
+    ingest_partition_lags(arg, write_lag, w);
     mw_counter(w, "finsent_messages_redelivered_total",
                "Messages fetched again below a partition's position after broker failures (dropped).", "",
                (double)m.rewind_skipped);

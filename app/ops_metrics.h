@@ -1,6 +1,7 @@
 /* ops_metrics — Prometheus collectors of a running service that the
  * pipeline's own collector does not cover: the ingest side (consumer
- * counters, dead letters by reason, lag) and webhook request latency. */
+ * counters, dead letters by reason, lag per partition) and webhook request
+ * latency. */
 #ifndef FINSENT_OPS_METRICS_H
 #define FINSENT_OPS_METRICS_H
 

@@ -30,6 +30,7 @@ void wire_ingest(const fs_config *cfg, ingest_options *out) {
     }
     out->dead_letter_topic = cfg->dead_letter_topic[0] ? xstrdup(cfg->dead_letter_topic) : NULL;
     out->queue_capacity = cfg->ingest.queue_capacity;
+    out->decode_threads = cfg->ingest.decode_threads > 0 ? cfg->ingest.decode_threads : -1;
     out->max_message_bytes = cfg->ingest.max_message_bytes;
     out->max_text_bytes = cfg->ingest.max_text_bytes;
     for (size_t i = 0; i < cfg->ingest.watchlist.n; i++)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/decode_pool.h"
 #include "ingest/offset_runs.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -17,6 +18,9 @@
 #define REVOKE_WAIT_MS 2000
 #define POLL_SLICE_MS 100
 #define STORE_INTERVAL_MS 100
+/* messages moved from librdkafka into the decode pool ahead of ingest_poll:
+ * topped up to DECODE_AHEAD when under half of it */
+#define DECODE_AHEAD 512
 
 /* States counted in in_flight: polled and in the bounded pipeline, or on
  * their way to the dead-letter topic. */
@@ -45,6 +49,7 @@ typedef struct dlq_item {
     enum decode_reason reason;
     char detail[160];
     int drop_payload; /* the payload was too large for the dead-letter topic */
+    rd_kafka_headers_t *orig; /* the original message's headers, or NULL */
 } dlq_item;
 
 struct ingest_consumer {
@@ -58,8 +63,8 @@ struct ingest_consumer {
     int n_parts;
     ingest_metrics m;
     int64_t stored_at_ns; /* when store_offsets last ran (poll thread only) */
-    rd_kafka_message_t **stash; /* polled while full, before the pause took hold (poll thread only) */
-    int n_stash, stash_cap;
+    decode_pool *pool; /* polled, not yet taken: decoded ahead, in poll order (poll thread only) */
+    decode_job *jobs;  /* DECODE_AHEAD, for fill (poll thread only) */
 };
 
 /* librdkafka logs connection failures at level 3; they are transient
@@ -169,26 +174,57 @@ void ingest_ack(ingest_consumer *c, const event *e) {
     ingest_ack_origin(c, e->origin_topic, e->origin_partition, e->origin_offset);
 }
 
+/* Under mu: p's lag, the high watermark (cached from the last fetch) minus
+ * the next offset to hand out; before the first message, 0 for an empty
+ * partition, else from librdkafka's position; -1 when unknown. */
+static int64_t part_lag(ingest_consumer *c, const part *p) {
+    int64_t lo, hi, pos = p->next_offset;
+    if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0) return -1;
+    if (pos < 0 && lo == hi) return 0;
+    if (pos < 0) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+        if (rd_kafka_position(c->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR) pos = l->elems[0].offset;
+        rd_kafka_topic_partition_list_destroy(l);
+        if (pos < 0) return -1;
+    }
+    return hi > pos ? hi - pos : 0;
+}
+
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out) {
     pthread_mutex_lock(&c->mu);
     *out = c->m;
     int64_t lag = 0;
     for (int i = 0; i < c->n_parts && lag >= 0; i++) {
-        int64_t lo, hi;
-        part *p = c->parts[i];
-        if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0)
-            lag = -1;
-        else if (p->next_offset >= 0 && hi > p->next_offset)
-            lag += hi - p->next_offset;
+        int64_t l = part_lag(c, c->parts[i]);
+        lag = l < 0 ? -1 : lag + l;
     }
     out->lag = lag;
     out->assigned_partitions = c->n_parts;
     pthread_mutex_unlock(&c->mu);
 }
 
+int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud) {
+    pthread_mutex_lock(&c->mu);
+    int n = c->n_parts;
+    ingest_partition_lag *v = xcalloc(n ? (size_t)n : 1, sizeof *v);
+    for (int i = 0; i < n; i++)
+        v[i] = (ingest_partition_lag){.topic = xstrdup(c->parts[i]->topic),
+                                      .partition = c->parts[i]->partition,
+                                      .lag = part_lag(c, c->parts[i])};
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; i < n; i++) {
+        fn(&v[i], ud);
+        free(v[i].topic);
+    }
+    free(v);
+    return n;
+}
+
 /* ---- dead letters ---- */
 
 static void dlq_item_free(dlq_item *it) {
+    if (it->orig) rd_kafka_headers_destroy(it->orig);
     free(it->payload);
     free(it->key);
     free(it->topic);
@@ -201,7 +237,9 @@ static void dlq_send(ingest_consumer *c, dlq_item *it) {
     snprintf(part_s, sizeof part_s, "%d", (int)it->partition);
     snprintf(off_s, sizeof off_s, "%lld", (long long)it->offset);
     for (int attempt = 0;; attempt++) {
-        rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+        /* the original headers first, then ours: a reader taking the last
+         * header of a name (Kafka's lastHeader) gets ours */
+        rd_kafka_headers_t *h = it->orig ? rd_kafka_headers_copy(it->orig) : rd_kafka_headers_new(6);
         rd_kafka_header_add(h, "reason", -1, decode_reason_name(it->reason), -1);
         rd_kafka_header_add(h, "source_topic", -1, it->topic, -1);
         rd_kafka_header_add(h, "source_partition", -1, part_s, -1);
@@ -286,6 +324,8 @@ static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const
         memcpy(it->key, msg->key, msg->key_len);
         it->keylen = msg->key_len;
     }
+    rd_kafka_headers_t *orig;
+    if (rd_kafka_message_headers(msg, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR) it->orig = rd_kafka_headers_copy(orig);
     it->topic = xstrdup(topic);
     it->partition = msg->partition;
     it->offset = msg->offset;
@@ -351,6 +391,16 @@ static int inflight_of(ingest_consumer *c, const rd_kafka_topic_partition_list_t
     return n;
 }
 
+/* decode_pool_drop_if predicate: the message is of one of the partitions. */
+static int revoked_tag(void *tag, void *ud) {
+    const rd_kafka_message_t *m = tag;
+    const rd_kafka_topic_partition_list_t *parts = ud;
+    for (int k = 0; k < parts->cnt; k++)
+        if (m->partition == parts->elems[k].partition && strcmp(rd_kafka_topic_name(m->rkt), parts->elems[k].topic) == 0)
+            return 1;
+    return 0;
+}
+
 static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts) {
     int64_t deadline = time_mono_ns() + (int64_t)(c->closing ? 0 : REVOKE_WAIT_MS) * 1000000;
     while (inflight_of(c, parts) > 0 && time_mono_ns() < deadline) {
@@ -375,20 +425,9 @@ static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts
         }
     }
     pthread_mutex_unlock(&c->mu);
-    /* stashed messages of revoked partitions go back to Kafka: the next owner reads them */
-    int kept = 0;
-    for (int i = 0; i < c->n_stash; i++) {
-        rd_kafka_message_t *m = c->stash[i];
-        int revoked = 0;
-        for (int k = 0; k < parts->cnt && !revoked; k++)
-            revoked = m->partition == parts->elems[k].partition &&
-                      strcmp(rd_kafka_topic_name(m->rkt), parts->elems[k].topic) == 0;
-        if (revoked)
-            rd_kafka_message_destroy(m);
-        else
-            c->stash[kept++] = m;
-    }
-    c->n_stash = kept;
+    /* polled, not yet taken messages of revoked partitions go back to
+     * Kafka: the next owner reads them */
+    decode_pool_drop_if(c->pool, revoked_tag, parts);
 }
 
 static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
@@ -432,6 +471,8 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 
 /* ---- opening ---- */
 
+static void release_message(void *tag) { rd_kafka_message_destroy(tag); }
+
 static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen) {
     char e[256];
     if (rd_kafka_conf_set(conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
@@ -462,14 +503,21 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
     ingest_consumer *c = xcalloc(1, sizeof *c);
     c->opt = opt;
     c->capacity = opt->queue_capacity > 0 ? opt->queue_capacity : INGEST_DEFAULT_QUEUE_CAPACITY;
+    c->pool = decode_pool_new(opt, ingest_options_decode_threads(opt), release_message);
+    c->jobs = xcalloc(DECODE_AHEAD, sizeof *c->jobs);
     pthread_mutex_init(&c->mu, NULL);
 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, kafka_log);
     rd_kafka_conf_set_error_cb(conf, kafka_error);
-    /* defaults the config may override ... */
+    /* defaults the config may override ... (queued.min.messages: with
+     * librdkafka 2.0's 100000, a consumer a little slower than the fetcher
+     * fills the local queue past it and fetching then stalls for up to
+     * ~0.5 s, starving the consumer; the queue stays bounded by
+     * queued.max.messages.kbytes) */
     if (conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
-        conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen))
+        conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen) ||
+        conf_set(conf, "queued.min.messages", "1000000", err, errlen))
         goto fail_conf;
     for (int i = 0; i < opt->n_kafka; i++)
         if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) goto fail_conf;
@@ -525,6 +573,8 @@ fail:
         rd_kafka_consumer_close(c->rk);
         rd_kafka_destroy(c->rk);
     }
+    decode_pool_free(c->pool);
+    free(c->jobs);
     pthread_mutex_destroy(&c->mu);
     free(c);
     return NULL;
@@ -532,42 +582,70 @@ fail:
 
 /* ---- polling ---- */
 
-/* Tracks, decodes and either returns the event or dead-letters it. */
-static event *take(ingest_consumer *c, rd_kafka_message_t *msg) {
-    const char *topic = rd_kafka_topic_name(msg->rkt);
+/* Tracks a decoded message in poll order and either returns its event or
+ * dead-letters it; *n_in_flight gets the in-flight count after it. */
+static event *take(ingest_consumer *c, decode_job *j, int *n_in_flight) {
+    rd_kafka_message_t *msg = j->tag;
+    const char *topic = j->m.topic;
     pthread_mutex_lock(&c->mu);
     part *p = part_find(c, topic, msg->partition);
-    if (p && msg->offset < p->next_offset) {
+    int fresh = p && msg->offset >= p->next_offset;
+    if (p && !fresh) {
         /* fetched again (a seek or a fetcher rewind): this member already
          * has it in flight or done */
         c->m.rewind_skipped++;
-        pthread_mutex_unlock(&c->mu);
-        return NULL;
-    }
-    if (p) {
+    } else if (p) {
         part_push(p, msg->offset);
         c->m.messages_in++;
         if (++c->m.in_flight > c->m.in_flight_max) c->m.in_flight_max = c->m.in_flight;
+        if (j->e) {
+            c->m.events_out++;
+            c->m.truncated += (uint64_t)j->r.truncated;
+        }
     }
+    *n_in_flight = c->m.in_flight;
     pthread_mutex_unlock(&c->mu);
-    if (!p) { /* a straggler from a revoked partition: its next owner reads it */
+    if (!p) /* a straggler from a revoked partition: its next owner reads it */
         log_debug("ingest", "dropping %s[%d]@%lld: not assigned", topic, (int)msg->partition, (long long)msg->offset);
+    if (!fresh) {
+        event_free(j->e);
         return NULL;
     }
-    int64_t ts = rd_kafka_message_timestamp(msg, NULL);
-    decode_msg dm = {.payload = msg->payload, .len = msg->len, .topic = topic, .partition = msg->partition,
-                     .offset = msg->offset, .timestamp_ms = ts};
-    decode_result r;
-    event *e = decode_message(c->opt, ingest_options_input(c->opt, topic), &dm, &r);
-    if (!e) {
-        dead_letter(c, msg, &r);
-        return NULL;
+    if (!j->e) dead_letter(c, msg, &j->r);
+    return j->e;
+}
+
+/* Fills job with a polled message for the decode pool; errors are logged
+ * and dropped. Returns 1 when job is filled. */
+static int job_of(ingest_consumer *c, rd_kafka_message_t *msg, decode_job *job) {
+    if (msg->err) {
+        log_warn("ingest", "consumer: %s", rd_kafka_message_errstr(msg));
+        rd_kafka_message_destroy(msg);
+        return 0;
     }
-    pthread_mutex_lock(&c->mu);
-    c->m.events_out++;
-    c->m.truncated += (uint64_t)r.truncated;
-    pthread_mutex_unlock(&c->mu);
-    return e;
+    const char *topic = rd_kafka_topic_name(msg->rkt);
+    *job = (decode_job){.tag = msg,
+                        .m = {.payload = msg->payload, .len = msg->len, .topic = topic, .partition = msg->partition,
+                              .offset = msg->offset, .timestamp_ms = rd_kafka_message_timestamp(msg, NULL)},
+                        .in = ingest_options_input(c->opt, topic)};
+    return 1;
+}
+
+/* Hands first (a message just polled, or NULL) to the decode pool and,
+ * when more is set and the pool is under half of DECODE_AHEAD, tops it up
+ * from what librdkafka already holds, without waiting. */
+static void fill(ingest_consumer *c, rd_kafka_message_t *first, int more) {
+    decode_job *jobs = c->jobs;
+    size_t n = 0, queued = decode_pool_count(c->pool);
+    if (first) n += (size_t)job_of(c, first, &jobs[n]);
+    if (more && queued + n < DECODE_AHEAD / 2) {
+        while (queued + n < DECODE_AHEAD) {
+            rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, 0);
+            if (!msg) break;
+            n += (size_t)job_of(c, msg, &jobs[n]);
+        }
+    }
+    decode_pool_push(c->pool, jobs, n);
 }
 
 static int in_flight(ingest_consumer *c) {
@@ -590,31 +668,26 @@ event *ingest_poll(ingest_consumer *c, int timeout_ms) {
         int n = in_flight(c);
         if (c->m.paused && n <= c->capacity / 2) set_paused(c, 0);
         int full = n >= c->capacity;
-        rd_kafka_message_t *msg;
-        if (!full && c->n_stash > 0) {
-            msg = c->stash[0];
-            memmove(c->stash, c->stash + 1, sizeof *c->stash * (size_t)--c->n_stash);
+        decode_job j;
+        if (!full && decode_pool_count(c->pool) > 0) {
+            fill(c, NULL, 1);
+            if (decode_pool_take(c->pool, &j)) {
+                int now_in_flight;
+                event *e = take(c, &j, &now_in_flight);
+                rd_kafka_message_destroy(j.tag);
+                if (!c->m.paused && now_in_flight >= c->capacity) set_paused(c, 1);
+                if (e) return e;
+            }
         } else {
+            /* nothing to hand out (or full): wait for Kafka, still polling
+             * so that the group stays alive; while full, what arrives
+             * before the pause takes hold waits in the pool */
             int64_t left = (deadline - now) / 1000000;
             int wait = left < 0 ? 0 : (int)left;
             if ((full || c->dlq) && wait > POLL_SLICE_MS) wait = POLL_SLICE_MS;
-            msg = rd_kafka_consumer_poll(c->rk, wait);
-        }
-        if (msg && msg->err) {
-            log_warn("ingest", "consumer: %s", rd_kafka_message_errstr(msg));
-            rd_kafka_message_destroy(msg);
-        } else if (msg && full) {
-            if (c->n_stash == c->stash_cap) {
-                c->stash_cap = c->stash_cap ? c->stash_cap * 2 : 16;
-                c->stash = xrealloc(c->stash, sizeof *c->stash * (size_t)c->stash_cap);
-            }
-            c->stash[c->n_stash++] = msg;
-            if (!c->m.paused) set_paused(c, 1);
-        } else if (msg) {
-            event *e = take(c, msg);
-            rd_kafka_message_destroy(msg);
-            if (!c->m.paused && in_flight(c) >= c->capacity) set_paused(c, 1);
-            if (e) return e;
+            rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, wait);
+            if (msg) fill(c, msg, !full);
+            if (msg && full && !c->m.paused) set_paused(c, 1);
         }
         if (time_mono_ns() >= deadline) return NULL;
     }
@@ -641,14 +714,14 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
     rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) log_warn("ingest", "final commit: %s", rd_kafka_err2str(err));
     rd_kafka_consumer_close(c->rk);
+    decode_pool_free(c->pool);
+    free(c->jobs);
     rd_kafka_destroy(c->rk);
     if (c->dlq) {
         rd_kafka_purge(c->dlq, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(c->dlq, 0);
         rd_kafka_destroy(c->dlq);
     }
-    for (int i = 0; i < c->n_stash; i++) rd_kafka_message_destroy(c->stash[i]);
-    free(c->stash);
     for (int i = 0; i < c->n_parts; i++) part_free(c->parts[i]);
     free(c->parts);
     pthread_mutex_destroy(&c->mu);

@@ -3,7 +3,10 @@
  * the bad ones, committing offsets only for acknowledged work.
  *
  * Threads: one thread calls ingest_poll (and finally ingest_close); any
- * thread may call ingest_ack and ingest_metrics_get.
+ * thread may call ingest_ack and ingest_metrics_get. Decoding runs ahead
+ * of ingest_poll on opt->decode_threads workers (ingest/decode_pool.h);
+ * events still come out in poll order, and a message counts as in flight
+ * only once ingest_poll hands it out (or dead-letters it).
  *
  * At-least-once: every message handed out (or dead-lettered) is in flight
  * until it is acknowledged (ingest_ack, ingest_ack_range, or the
@@ -18,7 +21,8 @@
  * two seconds); messages below the position already handed out are
  * dropped (counted in rewind_skipped), so each is handed out once.
  *
- * Back-pressure: at most queue_capacity messages are in flight. When full,
+ * Back-pressure: at most queue_capacity messages are in flight (plus up to
+ * a few hundred polled and decoding ahead). When full,
  * all assigned partitions are paused and ingest_poll keeps polling (so the
  * group session and max.poll.interval.ms stay alive); they are resumed when
  * in-flight falls to half the capacity. (librdkafka 2.0 fetches again
@@ -61,8 +65,18 @@ typedef struct ingest_metrics {
     int in_flight_max;        /* the highest in_flight seen */
     int paused;               /* 1 while paused for back-pressure */
     int assigned_partitions;
-    int64_t lag;              /* sum over assigned partitions of high watermark - next offset (cached, -1 unknown) */
+    int64_t lag;              /* sum of the partitions' lags (ingest_partition_lags), -1 when one is unknown */
 } ingest_metrics;
+
+/* One assigned partition's lag: messages between the next offset to hand
+ * out and the high watermark (as of the last fetch), -1 when unknown. */
+typedef struct ingest_partition_lag {
+    char *topic;
+    int32_t partition;
+    int64_t lag;
+} ingest_partition_lag;
+
+typedef void (*ingest_lag_fn)(const ingest_partition_lag *l, void *ud);
 
 /* Creates the consumer and (when dead_letter_topic is set) the idempotent
  * dead-letter producer from opt (which must outlive the consumer), and
@@ -115,6 +129,11 @@ void ingest_ack_range(ingest_consumer *c, const char *topic, int32_t partition, 
  * whose metadata cannot be had is logged and skipped. */
 int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
                            int timeout_ms);
+
+/* Calls fn for every assigned partition with its lag (outside the
+ * consumer's lock; l is valid during the call only); returns how many.
+ * Thread-safe; never waits for the broker. */
+int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud);
 
 /* Copies the counters. Thread-safe. */
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);

@@ -66,3 +66,7 @@ const ingest_input *ingest_options_input(const ingest_options *o, const char *to
         if (strcmp(o->inputs[i].topic, topic) == 0) return &o->inputs[i];
     return NULL;
 }
+
+int ingest_options_decode_threads(const ingest_options *o) {
+    return o->decode_threads == 0 ? INGEST_DEFAULT_DECODE_THREADS : o->decode_threads < 0 ? 0 : o->decode_threads;
+}

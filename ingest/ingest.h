@@ -4,7 +4,7 @@
  * The config engineer's loader fills an ingest_options from the config file
  * (keys: kafka{...}, group_id, inputs[] {topic, stream, fields{id, ts,
  * title, body, text, source, entities}}, dead_letter_topic, queue_capacity,
- * max_message_bytes, max_text_bytes, watchlist[] {name, entity}); the
+ * max_message_bytes, max_text_bytes, decode_threads, watchlist[] {name, entity}); the
  * consumer and the replay sources read it and never change it. Every string
  * is owned by the options (ingest_options_free frees them). */
 #ifndef FINSENT_INGEST_H
@@ -17,6 +17,7 @@
 #define INGEST_DEFAULT_MAX_TEXT_BYTES 8192
 #define INGEST_DEFAULT_MAX_ID_BYTES 256
 #define INGEST_DEFAULT_MAX_ENTITIES 64
+#define INGEST_DEFAULT_DECODE_THREADS 1
 
 /* JSON pointers (RFC 6901, "~0" "~1" escapes) into an input message. NULL
  * means the default: "/id", "/ts", "/title", "/body", "/text", "/source",
@@ -60,6 +61,7 @@ typedef struct ingest_options {
     int n_inputs;
     char *dead_letter_topic;   /* NULL: dead letters are counted and logged only */
     int queue_capacity;        /* in-flight messages (polled, not yet acked); <= 0: default */
+    int decode_threads;        /* threads decoding ahead of the polling thread; 0: default; < 0: none */
     size_t max_message_bytes;  /* larger messages are dead-lettered "oversize"; 0: default */
     size_t max_text_bytes;     /* longer text is truncated at a UTF-8 boundary; 0: default */
     ingest_watch *watchlist;
@@ -79,6 +81,10 @@ ingest_input *ingest_options_add_input(ingest_options *o, const char *topic, con
 
 /* Appends a watch-list entry (strings copied). */
 void ingest_options_add_watch(ingest_options *o, const char *name, const char *entity);
+
+/* The number of decode worker threads o asks for: decode_threads, the
+ * default when 0, and 0 (decode on the polling thread) when negative. */
+int ingest_options_decode_threads(const ingest_options *o);
 
 /* The input whose topic is `topic`, or NULL. */
 const ingest_input *ingest_options_input(const ingest_options *o, const char *topic);

@@ -125,6 +125,16 @@ while [ "${agg:-0}" -lt "$events" ] && [ $i -lt 60 ]; do
     i=$((i + 1))
 done
 check "the run counted the feed ($events events)" test "${agg:-0}" -eq "$events"
+# lag per partition: a line for each of the 4 assigned partitions, 0 once
+# everything was read (a dead letter after the last event may lag a scrape)
+lag_lines() { grep -cE '^finsent_consumer_lag\{topic="(news|comments)",partition="[01]"\} 0$' "$TMP/metrics.txt"; }
+i=0
+while [ "$(lag_lines)" -ne 4 ] && [ $i -lt 10 ]; do
+    sleep 1
+    curl -s "http://127.0.0.1:$port/metrics" >"$TMP/metrics.txt"
+    i=$((i + 1))
+done
+check "/metrics has finsent_consumer_lag 0 for each of the 4 partitions" test "$(lag_lines)" -eq 4
 curl -s "http://127.0.0.1:$port/healthz" >"$TMP/healthz.txt"
 curl -s "http://127.0.0.1:$port/readyz" >>"$TMP/healthz.txt"
 kill -TERM $run

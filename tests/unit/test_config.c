@@ -30,6 +30,7 @@ static void test_defaults(void **state) {
     assert_string_equal(c.scored_topic, "");
     assert_int_equal(c.ingest.queue_capacity, 10000);
     assert_int_equal(c.ingest.max_pending_runs, 65536);
+    assert_int_equal(c.ingest.decode_threads, 1);
     assert_int_equal(c.ingest.max_message_bytes, 1 << 20);
     assert_int_equal(c.ingest.max_text_bytes, 16 << 10);
     assert_int_equal(c.ingest.watchlist.n, 0);
@@ -180,6 +181,8 @@ static void test_misc_checks(void **state) {
     expect_error("{\"ingest\": {\"watchlist\": [{\"name\": \"Apple\"}]}}",
                  "c.json: ingest.watchlist[0].entity: required key is missing");
     expect_error("{\"log\": {\"format\": \"xml\"}}", "c.json: log.format: expected \"auto\", \"text\" or \"json\", got \"xml\"");
+    expect_error("{\"ingest\": {\"decode_threads\": 65}}",
+                 "c.json: ingest.decode_threads: expected an integer from 0 to 64, got 65");
     expect_error("{\"model\": {\"batch_tokens\": 32}}",
                  "c.json: model.batch_tokens: expected an integer from 64 to 1048576, got 32");
 }

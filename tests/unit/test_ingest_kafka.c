@@ -4,7 +4,8 @@
  *     kind and a broker taken down and brought back mid-stream: every id is
  *     processed or dead-lettered with the right reason and headers;
  *   - SIGKILL of a consuming child mid-stream and a restart: nothing missing;
- *   - back-pressure: in-flight never exceeds the queue capacity.
+ *   - back-pressure: in-flight never exceeds the queue capacity;
+ *   - lag per partition: the high watermark minus what was handed out.
  * Sizes shrink under SANITIZED=1. Every wait is bounded. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,9 +42,10 @@ static void sleep_ms(int ms) {
 
 static double now_s(void) { return (double)time_mono_ns() / 1e9; }
 
-/* kcat -P with "key:payload" lines from path; returns its exit status. */
-static int kcat_produce(const char *bootstrap, const char *topic, const char *path) {
-    char *cmd = xasprintf("kcat -P -q -b %s -t %s -K: -l %s", bootstrap, topic, path);
+/* kcat -P with "key:payload" lines from path and extra options (e.g.
+ * headers: "-H a=b"); returns its exit status. */
+static int kcat_produce(const char *bootstrap, const char *topic, const char *path, const char *extra) {
+    char *cmd = xasprintf("kcat -P -q -b %s -t %s -K: %s -l %s", bootstrap, topic, extra, path);
     int rc = system(cmd);
     free(cmd);
     return rc;
@@ -207,8 +209,13 @@ static ingest_options base_options(const char *bootstrap, const char *group) {
     return o;
 }
 
-/* Reads the dead-letter topic with kcat -J; checks every header and marks
- * dlq[i] per key "m<i>". Returns the number of records read. */
+/* A header every message of the poison stream carries from its producer;
+ * its dead letter must carry it too. */
+#define ORIG_HEADER "origin"
+
+/* Reads the dead-letter topic with kcat -J; checks every header (the
+ * original message's, then ours) and marks dlq[i] per key "m<i>". Returns
+ * the number of records read. */
 static int read_dlq(const char *bootstrap, const char *topic, int n, int *dlq) {
     int np;
     const poison *p = poisons(&np);
@@ -228,11 +235,14 @@ static int read_dlq(const char *bootstrap, const char *topic, int n, int *dlq) {
         assert_true(i >= 0 && i < n && i % POISON_EVERY == 0);
         const char *want_reason = p[(i / POISON_EVERY) % np].reason;
         cJSON *h = cJSON_GetObjectItem(j, "headers");
-        const char *reason = NULL, *stopic = NULL, *soff = NULL, *spart = NULL;
+        const char *reason = NULL, *stopic = NULL, *soff = NULL, *spart = NULL, *orig = NULL, *trace = NULL;
+        int orig_at = -1, reason_at = -1;
         for (int k = 0; k + 1 < cJSON_GetArraySize(h); k += 2) {
             const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(h, k));
             const char *val = cJSON_GetStringValue(cJSON_GetArrayItem(h, k + 1));
-            if (strcmp(name, "reason") == 0) reason = val;
+            if (strcmp(name, ORIG_HEADER) == 0) orig = val, orig_at = k;
+            if (strcmp(name, "trace") == 0) trace = val;
+            if (strcmp(name, "reason") == 0) reason = val, reason_at = k;
             if (strcmp(name, "source_topic") == 0) stopic = val;
             if (strcmp(name, "source_offset") == 0) soff = val;
             if (strcmp(name, "source_partition") == 0) spart = val;
@@ -240,6 +250,10 @@ static int read_dlq(const char *bootstrap, const char *topic, int n, int *dlq) {
         assert_non_null(reason);
         if (strcmp(reason, want_reason) != 0) fail_msg("m%d: reason %s, want %s", i, reason, want_reason);
         assert_string_equal(stopic, i % 2 ? "comments" : "news");
+        if (!orig || !trace) fail_msg("m%d: the dead letter lacks the original headers", i);
+        assert_string_equal(orig, i % 2 ? "comments-feed" : "news-feed");
+        assert_string_equal(trace, "t-1");
+        assert_true(orig_at < reason_at); /* the original headers first */
         assert_non_null(soff);
         assert_non_null(spart);
         const char *payload = cJSON_GetStringValue(cJSON_GetObjectItem(j, "payload"));
@@ -269,8 +283,8 @@ static void test_stream_poison_and_broker_down(void **state) {
     char *fnews = xasprintf("%s/news", dir), *fcom = xasprintf("%s/comments", dir);
     write_feed(fnews, n, 0, 1);
     write_feed(fcom, n, 1, 1);
-    assert_int_equal(kcat_produce(bs, "news", fnews), 0);
-    assert_int_equal(kcat_produce(bs, "comments", fcom), 0);
+    assert_int_equal(kcat_produce(bs, "news", fnews, "-H " ORIG_HEADER "=news-feed -H trace=t-1"), 0);
+    assert_int_equal(kcat_produce(bs, "comments", fcom, "-H " ORIG_HEADER "=comments-feed -H trace=t-1"), 0);
 
     ingest_options o = base_options(bs, "stream");
     ingest_options_add_input(&o, "news", NULL);
@@ -372,7 +386,7 @@ static void test_back_pressure(void **state) {
     FILE *f = fopen(path, "w");
     for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"slow $X\"}\n", i, i);
     fclose(f);
-    assert_int_equal(kcat_produce(bs, "bp", path), 0);
+    assert_int_equal(kcat_produce(bs, "bp", path, ""), 0);
     unlink(path);
 
     ingest_options o = base_options(bs, "bp");
@@ -443,7 +457,7 @@ static void test_rebalance(void **state) {
     FILE *f = fdopen(fd, "w");
     for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"rebalance %d\"}\n", i, i, i);
     fclose(f);
-    assert_int_equal(kcat_produce(bs, "rb", path), 0);
+    assert_int_equal(kcat_produce(bs, "rb", path, ""), 0);
     unlink(path);
 
     ingest_options o = base_options(bs, "rb");
@@ -556,7 +570,7 @@ static void test_sigkill_restart(void **state) {
     FILE *f = fopen(feed, "w");
     for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"message %d\"}\n", i, i, i);
     fclose(f);
-    assert_int_equal(kcat_produce(bs, "k", feed), 0);
+    assert_int_equal(kcat_produce(bs, "k", feed, ""), 0);
 
     pid_t pid = spawn_child(self_path, bs, out);
     double t0 = now_s();
@@ -592,6 +606,71 @@ static void test_sigkill_restart(void **state) {
     ingest_mock_free(m);
 }
 
+/* ingest_partition_lags: per assigned partition, the high watermark minus
+ * the offset after the last message handed out. */
+typedef struct lag_seen {
+    int64_t lag[2];
+    int n;
+} lag_seen;
+
+static void collect_lag(const ingest_partition_lag *l, void *ud) {
+    lag_seen *s = ud;
+    assert_string_equal(l->topic, "lag");
+    assert_true(l->partition == 0 || l->partition == 1);
+    s->lag[l->partition] = l->lag;
+    s->n++;
+}
+
+static void test_partition_lag(void **state) {
+    (void)state;
+    const int per_part[2] = {300, 200};
+    char err[256];
+    ingest_mock *m = ingest_mock_new(1, err, sizeof err);
+    assert_non_null(m);
+    const char *bs = ingest_mock_bootstraps(m);
+    assert_int_equal(ingest_mock_topic(m, "lag", 2), 0);
+    for (int p = 0; p < 2; p++) {
+        char path[] = "/tmp/finsent-lag-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        for (int i = 0; i < per_part[p]; i++) fprintf(f, "k%d:{\"id\":\"p%d-%d\",\"text\":\"lag $X\"}\n", i, p, i);
+        fclose(f);
+        char *opt = xasprintf("-p %d", p);
+        assert_int_equal(kcat_produce(bs, "lag", path, opt), 0);
+        free(opt);
+        unlink(path);
+    }
+    ingest_options o = base_options(bs, "lag");
+    ingest_options_add_input(&o, "lag", NULL);
+    ingest_consumer *c = ingest_open(&o, err, sizeof err);
+    assert_non_null(c);
+    int64_t next[2] = {-1, -1};
+    int got = 0;
+    double t0 = now_s();
+    while (got < 100 || next[0] < 0 || next[1] < 0) {
+        event *e = ingest_poll(c, 100);
+        if (e) {
+            next[e->origin_partition] = e->origin_offset + 1;
+            got++;
+            ingest_ack(c, e);
+            event_free(e);
+        }
+        if (now_s() - t0 > 30) fail_msg("timed out at %d events", got);
+    }
+    lag_seen s = {{-2, -2}, 0};
+    assert_int_equal(ingest_partition_lags(c, collect_lag, &s), 2);
+    assert_int_equal(s.n, 2);
+    for (int p = 0; p < 2; p++) assert_int_equal(s.lag[p], per_part[p] - next[p]);
+    assert_true(s.lag[0] + s.lag[1] > 0); /* 100 of 500 handed out */
+    ingest_metrics mt;
+    ingest_metrics_get(c, &mt);
+    assert_int_equal(mt.lag, s.lag[0] + s.lag[1]);
+    assert_int_equal(ingest_close(c, 5000), 0);
+    ingest_options_free(&o);
+    ingest_mock_free(m);
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--child") == 0) return child_main(argv[2], argv[3]);
     log_set_level(LOG_ERROR);
@@ -602,6 +681,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_stream_poison_and_broker_down),
         cmocka_unit_test(test_sigkill_restart),
         cmocka_unit_test(test_rebalance),
+        cmocka_unit_test(test_partition_lag),
     };
     return cmocka_run_group_tests_name("ingest_kafka", tests, NULL, NULL);
 }
