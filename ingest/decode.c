@@ -74,7 +74,7 @@ cJSON *decode_pointer(cJSON *root, const char *pointer) {
     if (*p != '/') return NULL;
     while (cur && *p == '/') {
         p++;
-        size_t len = strcspn(p, "/");
+        size_t len = (size_t)(strchrnul(p, '/') - p);
         if (cJSON_IsArray(cur)) {
             if (len == 0 || len > 9 || (len > 1 && p[0] == '0')) return NULL;
             int idx = 0;
@@ -268,7 +268,10 @@ static int wordch(unsigned char ch) { return isalnum(ch) || ch >= 0x80 || ch == 
 static int cashtags(dctx *c, event *e) {
     const unsigned char *t = (const unsigned char *)e->text;
     for (size_t i = 0; t[i]; i++) {
-        if (t[i] != '$' || (i > 0 && (wordch(t[i - 1]) || t[i - 1] == '$'))) continue;
+        const char *dollar = strchr((const char *)t + i, '$');
+        if (!dollar) break;
+        i = (size_t)(dollar - (const char *)t);
+        if (i > 0 && (wordch(t[i - 1]) || t[i - 1] == '$')) continue;
         size_t j = i + 1, n = 0;
         while (isalpha(t[j]) && n < 7) j++, n++;
         if (n < 1 || n > 6) continue;
@@ -292,7 +295,10 @@ static int watchlist(dctx *c, event *e) {
         const ingest_watch *wl = &c->opt->watchlist[w];
         size_t n = strlen(wl->name);
         if (n == 0) continue;
-        for (const char *p = strcasestr(text, wl->name); p; p = strcasestr(p + 1, wl->name)) {
+        /* what strcasestr finds, with the scan for the first letter vectorized by strcspn */
+        const char first[3] = {(char)tolower((unsigned char)wl->name[0]), (char)toupper((unsigned char)wl->name[0]), 0};
+        for (const char *p = text + strcspn(text, first); *p; p += 1 + strcspn(p + 1, first)) {
+            if (strncasecmp(p, wl->name, n)) continue;
             if ((p == text || !wordch((unsigned char)p[-1])) && !wordch((unsigned char)p[n])) {
                 if (add_entity(c, e, wl->entity, strlen(wl->entity))) return -1;
                 break;
