@@ -5,8 +5,10 @@
  * arrays) and decoded. Checked: a file without a header row is refused
  * with a one-line error; every bad row reaches the dead-letter callback
  * with a reason and a one-line detail on a line that exists; every event
- * has an id, a stream and text and carries no Kafka origin; the counts add
- * up (the header is no event, so events + dead letters < lines). */
+ * has an id and text, belongs to the default input's stream (a row is
+ * never an envelope routed to another input, even with columns named
+ * topic and payload) and carries no Kafka origin; the counts add up (the
+ * header is no event, so events + dead letters < lines). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argv;
     fuzz_scratch_init_ext("feedcsv", ".csv");
     ingest_options_add_input(&opts, "news", "news");
+    ingest_options_add_input(&opts, "comments", "comments");
     ingest_options_add_watch(&opts, "Apple", "AAPL");
     opts.max_text_bytes = 256;
     return 0;
@@ -46,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int io_error;
     event *e;
     while ((e = feed_next(f, &io_error))) {
-        if (!e->id || !e->id[0] || !e->stream || !e->text || e->origin_topic) abort();
+        if (!e->id || !e->id[0] || !e->stream || strcmp(e->stream, "news") != 0 || !e->text || e->origin_topic)
+            abort();
         event_free(e);
     }
     feed_counts c = feed_get_counts(f);
