@@ -165,7 +165,9 @@ static void test_csv_row_is_never_an_envelope(void **state) {
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
     fputs("id,ts,topic,payload,text\n"
-          "r1,1772445600000,comments,\"{\"\"id\"\":\"\"x\"\",\"\"text\"\":\"\"other\"\"}\",Harbor Bancorp plunges\n",
+          "r1,1772445600000,comments,"
+          "\"{\"\"id\"\":\"\"x\"\",\"\"ts\"\":1772445600000,\"\"text\"\":\"\"other\"\"}\","
+          "Harbor Bancorp plunges\n",
           fp);
     fclose(fp);
     ingest_options opt = {0};
