@@ -73,5 +73,5 @@ for n in $names; do
         failed="$failed $n"
     fi
 done
-[ "$MODE" = merge ] || echo "fuzz: $(echo $names | wc -w) targets, $total_execs execs in $(( $(date +%s) - total_start )) s"
+[ "$MODE" = merge ] || echo "fuzz: total over $(echo $names | wc -w) target(s): $total_execs execs in $(( $(date +%s) - total_start )) s"
 [ -z "$failed" ] || { echo "fuzz: failed:$failed"; exit 1; }
