@@ -17,12 +17,17 @@ static char fuzz_scratch_file[96];
 /* Removes the scratch file; an open descriptor or mapping of it stays valid. */
 static void fuzz_scratch_remove(void) { unlink(fuzz_scratch_file); }
 
-/* Names the scratch file; call once from LLVMFuzzerInitialize. */
-static void fuzz_scratch_init(const char *tag) {
+/* Names the scratch file finsent-fuzz-TAG-PID followed by ext ("" or an
+ * extension such as ".csv" for parsers that go by the name); call once
+ * from LLVMFuzzerInitialize. */
+static void fuzz_scratch_init_ext(const char *tag, const char *ext) {
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(fuzz_scratch_file, sizeof fuzz_scratch_file, "%s/finsent-fuzz-%s-%d", dir, tag, (int)getpid());
+    snprintf(fuzz_scratch_file, sizeof fuzz_scratch_file, "%s/finsent-fuzz-%s-%d%s", dir, tag, (int)getpid(), ext);
     atexit(fuzz_scratch_remove);
 }
+
+/* fuzz_scratch_init_ext without an extension. */
+static inline void fuzz_scratch_init(const char *tag) { fuzz_scratch_init_ext(tag, ""); }
 
 /* Writes data[0..size) to the scratch file and returns its path; aborts
  * when the file cannot be written (that is the machine, not a finding). */

@@ -9,7 +9,10 @@
 #
 # New inputs a run finds are kept in build-fuzz/found/NAME/ (the checked-in
 # corpus is only read); crashes are written to build-fuzz/artifacts/.
-# One line per target: "NAME: ok, N execs in S s" or "NAME: FAILED ...".
+# One line per target: "NAME: ok, N execs in S s, cov C, ft F, corpus K"
+# (cov: code edges reached, ft: libFuzzer features, corpus: inputs kept,
+# all from the run's final status line) or "NAME: FAILED ..."; then a
+# total line. Exit status 1 when any target failed.
 set -u
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 MODE=run
@@ -29,6 +32,8 @@ fi
 [ -n "$names" ] || { echo "fuzz: no targets in $FUZZ_BUILD/fuzz (run make fuzz)" >&2; exit 1; }
 
 failed=""
+total_execs=0
+total_start=$(date +%s)
 for n in $names; do
     bin="$FUZZ_BUILD/fuzz/fuzz_$n"
     corpus="fuzz/corpus/$n"
@@ -54,12 +59,19 @@ for n in $names; do
         -print_final_stats=1 -artifact_prefix="$FUZZ_BUILD/artifacts/$n-" "$found" "$corpus" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+    total_execs=$((total_execs + ${execs:-0}))
+    # the last status line: "#N  DONE  cov: C ft: F corp: K/B ..."
+    last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -n 1)
+    cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
+    ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+    corp=$(echo "$last" | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
     if [ $rc -eq 0 ]; then
-        echo "$n: ok, ${execs:-?} execs in $(( $(date +%s) - start )) s"
+        echo "$n: ok, ${execs:-?} execs in $(( $(date +%s) - start )) s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}"
     else
         echo "$n: FAILED (exit $rc; log $log); last lines:"
         grep -E 'ERROR|SUMMARY|Test unit written|runtime error' "$log" | head -n 8 | sed 's/^/    /'
         failed="$failed $n"
     fi
 done
+[ "$MODE" = merge ] || echo "fuzz: total over $(echo $names | wc -w) target(s): $total_execs execs in $(( $(date +%s) - total_start )) s"
 [ -z "$failed" ] || { echo "fuzz: failed:$failed"; exit 1; }

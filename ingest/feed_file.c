@@ -112,14 +112,16 @@ static int envelope_int(const cJSON *j, double lo, double hi, int64_t *out) {
     return 0;
 }
 
-/* Decodes one line; returns an event or NULL (dead-lettered or blank). */
-static event *decode_line(feed_file *f, char *line, size_t len) {
+/* Decodes one line; returns an event or NULL (dead-lettered or blank).
+ * envelopes: 0 for a CSV row, which is always a bare message of the
+ * default input, even when it has columns named topic and payload. */
+static event *decode_line(feed_file *f, char *line, size_t len, int envelopes) {
     while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
     if (len == 0) return NULL;
     decode_msg m = {.payload = line, .len = len, .topic = NULL, .partition = 0,
                     .offset = f->counts.lines, .timestamp_ms = -1};
     const ingest_input *in = f->dflt;
-    cJSON *env = cJSON_ParseWithLength(line, len);
+    cJSON *env = envelopes ? cJSON_ParseWithLength(line, len) : NULL;
     cJSON *payload = env ? cJSON_GetObjectItemCaseSensitive(env, "payload") : NULL;
     cJSON *topic = env ? cJSON_GetObjectItemCaseSensitive(env, "topic") : NULL;
     if (payload && topic) {
@@ -201,7 +203,7 @@ static event *csv_next_event(feed_file *f) {
             continue;
         }
         char *json = csv_row_json(f, fields);
-        event *e = decode_line(f, json, strlen(json));
+        event *e = decode_line(f, json, strlen(json), 0);
         free(json);
         if (e) return e;
     }
@@ -223,7 +225,7 @@ event *feed_next(feed_file *f, int *io_error) {
     ssize_t n;
     while ((n = getline(&f->line, &f->cap, f->in)) >= 0) {
         f->counts.lines++;
-        event *e = decode_line(f, f->line, (size_t)n);
+        event *e = decode_line(f, f->line, (size_t)n, 1);
         if (!e) continue;
         f->counts.events++;
         replay_pace(&f->pacer, e->ts_ms);

@@ -12,7 +12,8 @@
  * header row: each row becomes a message of the default input whose keys
  * are the column names (id, ts, title, body, text, source, …; a column
  * named entities or tickers is split on commas, semicolons and spaces
- * into an array), decoded like a bare message.
+ * into an array), decoded like a bare message (never as an envelope,
+ * even with columns named topic and payload).
  * Bad lines (not JSON, an envelope whose topic is no input, a payload that
  * does not decode, a malformed CSV record) are reported one by one to the
  * caller as dead letters with their reason; replay goes on.

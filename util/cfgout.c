@@ -14,7 +14,6 @@ static cJSON *field_json(const cfg_field *f, const void *p) {
     switch (f->type) {
     case CFG_STRING: {
         const char *s = *(char *const *)p;
-        if (!s) return cJSON_CreateNull();
         return cJSON_CreateString((f->flags & CFG_SECRET) ? MASK : s);
     }
     case CFG_INT: {
@@ -66,11 +65,26 @@ static cJSON *field_json(const cfg_field *f, const void *p) {
     return cJSON_CreateNull();
 }
 
+/* True for a field that was left out and has no default: a string that is
+ * NULL, or an array that needs at least one element and has none. Its
+ * printed form (null, []) would not load back, so the effective config
+ * leaves it out too. */
+static int unset_field(const cfg_field *f, const void *p) {
+    if (f->type == CFG_STRING) return *(char *const *)p == NULL;
+    if (!(f->flags & CFG_MIN) || f->min < 1) return 0;
+    switch (f->type) {
+    case CFG_STRING_ARRAY: return ((const cfg_strv *)p)->n == 0;
+    case CFG_ENUM_ARRAY: return ((const cfg_intv *)p)->n == 0;
+    case CFG_OBJECT_ARRAY: return ((const cfg_array *)p)->n == 0;
+    default: return 0;
+    }
+}
+
 cJSON *cfg_to_json(const cfg_schema *schema, const void *obj) {
     cJSON *o = cJSON_CreateObject();
     for (size_t i = 0; i < schema->n_fields; i++) {
         const cfg_field *f = &schema->fields[i];
-        if (!cfg_field_applies(schema, f, obj)) continue;
+        if (!cfg_field_applies(schema, f, obj) || unset_field(f, (const char *)obj + f->offset)) continue;
         cJSON_AddItemToObject(o, f->key, field_json(f, (const char *)obj + f->offset));
     }
     return o;

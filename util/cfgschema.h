@@ -124,7 +124,9 @@ void cfg_obj_free(const cfg_schema *schema, void *obj);
 
 /* The effective config as a new JSON tree (caller deletes): every field with
  * its value, defaults included, durations and sizes in human form, secrets
- * and credential-like pass-through keys as "***". */
+ * and credential-like pass-through keys as "***"; a field left out without
+ * a default (a string, an array that needs an element) stays out. Loaded
+ * again (secrets aside), it gives the same config. */
 cJSON *cfg_to_json(const cfg_schema *schema, const void *obj);
 
 /* For check hooks: reports "FILE: PATH: message" where PATH is the path of

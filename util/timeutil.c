@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,11 @@ void time_format(int64_t ms, char *buf, size_t len) {
     if (rem < 0) { rem += 1000; secs -= 1; }
     time_t t = (time_t)secs;
     struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03dZ", (int)rem);
+    long long year = gmtime_r(&t, &tm) ? (long long)tm.tm_year + 1900 : -1;
+    if (year < 0 || year > 9999) { /* RFC 3339 has four-digit years only */
+        snprintf(buf, len, "%" PRId64, ms);
+        return;
+    }
+    snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int)rem);
 }

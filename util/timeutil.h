@@ -18,7 +18,11 @@ int64_t time_mono_ns(void);
  * *ms, or -1 when the string is neither. */
 int time_parse(const char *s, int64_t *ms);
 
-/* Formats epoch ms as RFC 3339 UTC with milliseconds into buf (>= 32 bytes). */
+/* Formats epoch ms as RFC 3339 UTC with milliseconds into buf (>= 32
+ * bytes), the year zero-padded to four digits ("0024-05-01T..."). A time
+ * outside the years 0000-9999, which RFC 3339 cannot write, is written as
+ * its epoch-ms integer. Either way time_parse reads back the same ms
+ * (every ms from -999999999999999999 up: it reads at most 19 digits). */
 void time_format(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -155,12 +155,49 @@ static void test_csv_without_header(void **state) {
     unlink(path);
 }
 
+/* A CSV row with columns named topic and payload is still a bare message of
+ * the default input, not an envelope routed to another input (found by
+ * fuzz_feed_csv once it checked the stream). */
+static void test_csv_row_is_never_an_envelope(void **state) {
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_feed_file-%d-env.csv", (int)getpid());
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("id,ts,topic,payload,text\n"
+          "r1,1772445600000,comments,"
+          "\"{\"\"id\"\":\"\"x\"\",\"\"ts\"\":1772445600000,\"\"text\"\":\"\"other\"\"}\","
+          "Harbor Bancorp plunges\n",
+          fp);
+    fclose(fp);
+    ingest_options opt = {0};
+    ingest_options_add_input(&opt, "news", NULL);
+    ingest_options_add_input(&opt, "comments", NULL);
+    char err[256];
+    deads d = {0};
+    feed_file *f = feed_open(path, &opt, NULL, 0, on_dead, &d, err, sizeof err);
+    assert_non_null(f);
+    int io;
+    event *e = feed_next(f, &io);
+    assert_non_null(e);
+    assert_string_equal(e->id, "r1");
+    assert_string_equal(e->stream, "news");
+    assert_string_equal(e->text, "Harbor Bancorp plunges");
+    event_free(e);
+    assert_null(feed_next(f, &io));
+    assert_int_equal(d.n, 0);
+    feed_close(f);
+    ingest_options_free(&opt);
+    unlink(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_envelopes_and_bare_lines),
         cmocka_unit_test(test_envelope_out_of_range),
         cmocka_unit_test(test_csv_feed),
         cmocka_unit_test(test_csv_without_header),
+        cmocka_unit_test(test_csv_row_is_never_an_envelope),
     };
     return cmocka_run_group_tests_name("feed_file", tests, NULL, NULL);
 }
