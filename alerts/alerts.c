@@ -189,7 +189,7 @@ static int call_result(alerts *a) {
 }
 
 int alerts_add(alerts *a, int source, const event *e, int64_t now_ms) {
-    if (win_add(a->win, source, e, now_ms) < 0) {
+    if (win_add_key(a->win, source, e, e->agg_key, now_ms) < 0) {
         a->bad_labels++;
         return -1;
     }
