@@ -147,7 +147,7 @@ static void *classify_main(void *arg) {
             n += m;
         }
         int64_t t = time_mono_ns();
-        if (atomic_load(&p->cls_failed) || cls_score_events(p->o.cls, batch, n, err, sizeof err) < 0) {
+        if (atomic_load(&p->cls_failed) || (p->o.cls && cls_score_events(p->o.cls, batch, n, err, sizeof err) < 0)) {
             if (!atomic_exchange(&p->cls_failed, 1)) log_error("pipeline", "classification failed: %s", err);
             atomic_store(&p->stopping, 1);
             for (int i = 0; i < n; i++) event_free(batch[i]); /* not acked: read again after a restart */
@@ -253,7 +253,11 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
         int n = queue_pop_many(p->q_out, (void **)buf, AGG_BATCH, 0);
         if (n < 0) break;
         int64_t now = time_now_ms();
-        for (int i = 0; i < n; i++) aggregate(p, buf[i], now);
+        for (int i = 0; i < n; i++) {
+            if (p->o.emit) p->o.emit(p->o.emit_ud, buf[i]);
+            else aggregate(p, buf[i], now);
+        }
+        if (p->o.emit_poll) p->o.emit_poll(p->o.emit_ud);
         if (now >= next_tick) {
             alerts_tick(p->o.alerts, now);
             next_tick = now + TICK_MS;

@@ -51,6 +51,13 @@ typedef struct pl_options {
     int queue_capacity;     /* each of q_in and q_out */
     int flush_at_end;       /* at the end of input close every window (replays) */
     int64_t drain_ms;       /* at the end, keep delivering alerts this long at most */
+    /* The classify role: scored events go to emit (which owns and
+     * acknowledges them, e.g. app/scored_sink.h) instead of the alerts;
+     * emit_poll runs on every loop. NULL: aggregate here. With cls NULL
+     * (the aggregate role) events pass unscored: they come scored. */
+    void (*emit)(void *ud, event *e);
+    void (*emit_poll)(void *ud);
+    void *emit_ud;
 } pl_options;
 
 typedef struct pl_stats {
