@@ -23,6 +23,7 @@ int cmd_vocab(int argc, char **argv) __attribute__((weak));
 int cmd_bench(int argc, char **argv) __attribute__((weak));
 int cmd_mock_broker(int argc, char **argv) __attribute__((weak));
 int cmd_config(int argc, char **argv) __attribute__((weak));
+int cmd_hook_receiver(int argc, char **argv) __attribute__((weak));
 
 const command commands[] = {
     {"run", "--config FILE [--role all|classify|aggregate]", "the service: consume, classify, aggregate, alert", cmd_run},
@@ -38,6 +39,7 @@ const command commands[] = {
     {"vocab", "build [options]", "learn a WordPiece vocabulary from a corpus", cmd_vocab},
     {"bench", "classify|ingest|aggregate|pipeline|e2e [options] [--json]", "benchmarks that print ratios measured in one run", cmd_bench},
     {"mock-broker", "[--brokers N] [--topic NAME:PARTITIONS ...]", "a Kafka-protocol cluster on loopback for trying and testing", cmd_mock_broker},
+    {"hook-receiver", "[--secret-env VAR]", "a webhook receiver on loopback that prints each delivery", cmd_hook_receiver},
     {"config", "check FILE", "validate a config and print the effective configuration", cmd_config},
 };
 const int n_commands = (int)(sizeof commands / sizeof commands[0]);

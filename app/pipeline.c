@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,14 @@ static int origin_id(pipeline *p, const char *topic, int32_t partition) {
     p->origins = xrealloc(p->origins, sizeof *p->origins * (size_t)(p->n_origins + 1));
     p->origins[p->n_origins] = (pl_origin){xstrdup(topic), partition};
     return p->n_origins++;
+}
+
+/* A scored record's event time is in order only per (input partition,
+ * scored partition): one watermark source for each pair. */
+static int scored_mark_id(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
+    char name[300];
+    snprintf(name, sizeof name, "%s\x1f%d", in_topic, (int)scored_partition);
+    return origin_id(p, name, in_partition);
 }
 
 static void heap_push(pipeline *p, pl_pending v) {
@@ -193,6 +202,11 @@ void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition
     alerts_observe(p->o.alerts, origin_id(p, topic, partition), INT64_MIN / 2, time_now_ms());
 }
 
+void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
+    alerts_observe(p->o.alerts, scored_mark_id(p, in_topic, in_partition, scored_partition), INT64_MIN / 2,
+                   time_now_ms());
+}
+
 static void snapshot_alerts(pipeline *p) {
     alerts_metrics m = alerts_get_metrics(p->o.alerts);
     pthread_mutex_lock(&p->snap_lock);
@@ -221,8 +235,9 @@ static void dead_letter_late(pipeline *p, const event *e) {
 /* Counts one scored event; frees it. */
 static void aggregate(pipeline *p, event *e, int64_t now_ms) {
     int src = origin_id(p, e->origin_topic, e->origin_partition);
+    int mark_src = e->in_topic ? scored_mark_id(p, e->in_topic, e->in_partition, e->origin_partition) : src;
     p->current_late = 0;
-    int rc = alerts_add(p->o.alerts, src, e, now_ms);
+    int rc = alerts_add(p->o.alerts, mark_src, e, now_ms);
     if (e->ts_ms < p->first_ts) p->first_ts = e->ts_ms;
     if (e->ts_ms > p->last_ts) p->last_ts = e->ts_ms;
     if (p->src.release) p->src.release(p->src.ctx, e);

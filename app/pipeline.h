@@ -77,6 +77,11 @@ pipeline *pipeline_start(const pl_options *o, const pl_source *src);
  * watermark back until it has been read (or goes idle). */
 void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition);
 
+/* The same for scored records (the aggregate role), whose event time is in
+ * order per input partition within one scored partition: each (input
+ * partition, scored partition) pair is a watermark source. */
+void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition);
+
 /* Runs the aggregation loop on the calling thread until the source ends
  * (then, with flush_at_end, every window closes and deliveries drain for
  * up to drain_ms) or *stop becomes non-zero (then the stages drain what is

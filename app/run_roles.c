@@ -17,15 +17,24 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-/* The partitions the pipeline waits for before its watermark moves. */
-typedef struct expect_ctx {
-    pipeline *p;
-    int count, index; /* count 0: every partition */
-} expect_ctx;
+/* A partition the pipeline's watermark waits for (role all). */
+static void expect(const char *topic, int32_t partition, void *ud) { pipeline_expect_partition(ud, topic, partition); }
 
-static void expect(const char *topic, int32_t partition, void *ud) {
-    expect_ctx *x = ud;
-    if (x->count == 0 || partition % x->count == x->index) pipeline_expect_partition(x->p, topic, partition);
+/* The aggregate role's watermark sources: every input partition through
+ * every scored partition this instance owns. */
+typedef struct expect_scored_ctx {
+    pipeline *p;
+    int count, index, n_scored;
+} expect_scored_ctx;
+
+static void expect_scored(const char *topic, int32_t partition, void *ud) {
+    expect_scored_ctx *x = ud;
+    for (int32_t sp = x->index; sp < x->n_scored; sp += x->count) pipeline_expect_scored(x->p, topic, partition, sp);
+}
+
+static void count_partition(const char *topic, int32_t partition, void *ud) {
+    (void)topic;
+    if (partition + 1 > *(int *)ud) *(int *)ud = partition + 1;
 }
 
 /* The aggregate role's consumer options: the scored topic, statically
@@ -106,8 +115,13 @@ int run_role(const run_role_args *a) {
     pipeline *p = pipeline_start(&po, &src);
     s.on_late = pipeline_on_late;
     s.late_ud = p;
-    expect_ctx x = {p, io.assign_count, io.assign_index};
-    if (a->role != RUN_ROLE_CLASSIFY) ingest_list_partitions(ic, expect, &x, 5000);
+    if (a->role == RUN_ROLE_ALL) ingest_list_partitions(ic, expect, p, 5000);
+    if (a->role == RUN_ROLE_AGGREGATE) {
+        expect_scored_ctx x = {p, io.assign_count, io.assign_index, 0};
+        ingest_list_topic_partitions(ic, s.cfg.scored_topic, count_partition, &x.n_scored, 5000);
+        for (size_t i = 0; i < s.cfg.inputs.n; i++)
+            ingest_list_topic_partitions(ic, s.cfg.inputs.v[i].topic, expect_scored, &x, 5000);
+    }
     if (s.http) {
         http_endpoint_add_collector(s.http, pipeline_collect, p);
         http_endpoint_add_collector(s.http, ops_collect_ingest, ic);

@@ -708,22 +708,27 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
     return drained ? 0 : 1;
 }
 
+int ingest_list_topic_partitions(ingest_consumer *c, const char *topic,
+                                 void (*fn)(const char *topic, int32_t partition, void *ud), void *ud, int timeout_ms) {
+    int total = 0;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, t, &md, timeout_ms);
+    if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
+        for (int k = 0; k < md->topics[0].partition_cnt; k++) fn(topic, md->topics[0].partitions[k].id, ud), total++;
+    } else {
+        log_warn("ingest", "no partition list for topic %s: %s", topic,
+                 rd_kafka_err2str(err ? err : md->topics[0].err));
+    }
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    return total;
+}
+
 int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
                            int timeout_ms) {
     int total = 0;
-    for (int i = 0; i < c->opt->n_inputs; i++) {
-        rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, c->opt->inputs[i].topic, NULL);
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, t, &md, timeout_ms);
-        if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
-            for (int k = 0; k < md->topics[0].partition_cnt; k++)
-                fn(c->opt->inputs[i].topic, md->topics[0].partitions[k].id, ud), total++;
-        } else {
-            log_warn("ingest", "no partition list for topic %s: %s", c->opt->inputs[i].topic,
-                     rd_kafka_err2str(err ? err : md->topics[0].err));
-        }
-        if (md) rd_kafka_metadata_destroy(md);
-        rd_kafka_topic_destroy(t);
-    }
+    for (int i = 0; i < c->opt->n_inputs; i++)
+        total += ingest_list_topic_partitions(c, c->opt->inputs[i].topic, fn, ud, timeout_ms);
     return total;
 }

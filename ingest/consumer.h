@@ -103,6 +103,10 @@ void ingest_ack_origin(ingest_consumer *c, const char *topic, int32_t partition,
 int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
                            int timeout_ms);
 
+/* The same for one topic, input or not. */
+int ingest_list_topic_partitions(ingest_consumer *c, const char *topic,
+                                 void (*fn)(const char *topic, int32_t partition, void *ud), void *ud, int timeout_ms);
+
 /* Copies the counters. Thread-safe. */
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);
 
