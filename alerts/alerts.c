@@ -158,6 +158,7 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     if (o->n_rules > 0) memcpy(a->rules, o->rules, sizeof *a->rules * (size_t)o->n_rules);
     a->bt = bl_create(&o->baseline);
     a->as = as_create(a->rules, a->n_rules, o->silences, o->n_silences, a->bt, on_alert, a);
+    as_set_advance(a->as, o->window.advance_ms);
     a->on_late = o->on_late;
     a->late_ud = o->late_ud;
     a->observer = o->observer;
