@@ -22,7 +22,14 @@ if [ ! -f "$MODEL/config.json" ]; then
     exit
 fi
 CFG=tests/integration/crash.json
-export FINSENT_CRASH_SECRET=crash-secret
+export FINSENT_CRASH_SECRET=crash-secret FINSENT_CRASH_BROKERS=127.0.0.1:9 FINSENT_CRASH_OUTBOX="$TMP/ob-x"
+
+# usage errors of the roles
+check_out "a role without scored_topic is a usage error" "needs a scored topic" \
+    env FINSENT_DEMO_SECRET=x FINSENT_DEMO_OUTBOX="$TMP/ob-demo" "$FINSENT" run --config configs/demo.json --role classify
+check_rc "--instance beyond aggregate.instances exits 2" 2 "$FINSENT" run --config "$CFG" --role aggregate --instance 3
+check_rc "--instance without --role aggregate exits 2" 2 "$FINSENT" run --config "$CFG" --instance 0
+check_rc "an unknown role exits 2" 2 "$FINSENT" run --config "$CFG" --role both
 pids=""
 cleanup() {
     for p in $pids; do kill -9 "$p" 2>/dev/null; done
