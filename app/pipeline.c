@@ -315,7 +315,7 @@ void pipeline_free(pipeline *p) {
 
 pl_stats pipeline_get_stats(pipeline *p) {
     pthread_mutex_lock(&p->snap_lock);
-    int64_t late = p->alerts_snap.late_events;
+    int64_t late = p->alerts_snap.late_events, watermark = p->alerts_snap.watermark_ms;
     pthread_mutex_unlock(&p->snap_lock);
     return (pl_stats){
         .events_in = p->events_in,
@@ -330,6 +330,7 @@ pl_stats pipeline_get_stats(pipeline *p) {
         .q_out_depth = (int64_t)queue_depth(p->q_out),
         .first_ts_ms = p->first_ts,
         .last_ts_ms = p->last_ts,
+        .watermark_ms = watermark,
         .seconds = (double)(time_mono_ns() - p->t0_ns) / 1e9,
     };
 }

@@ -65,6 +65,7 @@ typedef struct pl_stats {
     int64_t batches;
     int64_t q_in_depth, q_out_depth;
     int64_t first_ts_ms, last_ts_ms; /* event-time span seen */
+    int64_t watermark_ms;            /* the alerts' watermark at the last loop */
     double seconds;                  /* wall time of the run so far */
 } pl_stats;
 

@@ -108,11 +108,12 @@ int run_role(const run_role_args *a) {
         po.emit_poll = scored_sink_poll;
         po.emit_ud = sink;
     } else if (a->role == RUN_ROLE_AGGREGATE) {
-        ssrc = scored_source_new(ic, 2 * (s.cfg.windows.size_ms + s.cfg.windows.allowed_lateness_ms));
+        ssrc = scored_source_new(ic, s.cfg.windows.size_ms);
         src = scored_source_pl(ssrc);
     }
     signals_install();
     pipeline *p = pipeline_start(&po, &src);
+    if (ssrc) scored_source_watch(ssrc, p);
     s.on_late = pipeline_on_late;
     s.late_ud = p;
     if (a->role == RUN_ROLE_ALL) ingest_list_partitions(ic, expect, p, 5000);

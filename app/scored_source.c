@@ -18,7 +18,8 @@ typedef struct seen {
 
 struct scored_source {
     ingest_consumer *c;
-    int64_t horizon_ms, newest_ts;
+    int64_t window_ms;
+    _Atomic(pipeline *) watched;
     seen *tab;
     size_t cap, n;
     _Atomic int64_t duplicates;
@@ -36,10 +37,12 @@ static void put(seen *tab, size_t cap, seen v) {
     tab[i] = v;
 }
 
-/* Rebuilds the table, keeping identities within the horizon, at a size
- * with room for as many again. */
+/* Rebuilds the table, keeping the identities whose windows may be open,
+ * at a size with room for as many again. */
 static void rebuild(scored_source *s) {
-    int64_t cutoff = s->newest_ts - s->horizon_ms;
+    pipeline *p = atomic_load(&s->watched);
+    int64_t wm = p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
+    int64_t cutoff = wm == INT64_MIN ? INT64_MIN : wm - s->window_ms;
     size_t live = 0;
     for (size_t i = 0; i < s->cap; i++)
         if (s->tab[i].id && s->tab[i].ts_ms >= cutoff) live++;
@@ -68,7 +71,6 @@ static int is_copy(scored_source *s, const event *e) {
             free(id);
             return 1;
         }
-    if (e->ts_ms > s->newest_ts) s->newest_ts = e->ts_ms;
     if ((s->n + 1) * 2 > s->cap) rebuild(s);
     put(s->tab, s->cap, (seen){id, h, e->ts_ms});
     s->n++;
@@ -107,15 +109,16 @@ static void dead_letter(void *ctx, const event *e, const char *detail) {
     free(json);
 }
 
-scored_source *scored_source_new(ingest_consumer *c, int64_t horizon_ms) {
+scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms) {
     scored_source *s = xcalloc(1, sizeof *s);
     s->c = c;
-    s->horizon_ms = horizon_ms;
-    s->newest_ts = INT64_MIN / 2;
+    s->window_ms = window_ms;
     s->cap = 1024;
     s->tab = xcalloc(s->cap, sizeof *s->tab);
     return s;
 }
+
+void scored_source_watch(scored_source *s, pipeline *p) { atomic_store(&s->watched, p); }
 
 pl_source scored_source_pl(scored_source *s) {
     return (pl_source){.next = next, .release = release, .ack = ack, .dead_letter = dead_letter, .ctx = s};

@@ -4,11 +4,11 @@
  *
  * A record is identified by (aggregation key, input topic, input
  * partition, input offset). Identities are remembered while their windows
- * may still be open: for horizon_ms of event time behind the newest record
- * seen (give it at least window size + allowed lateness); a copy arriving
- * later than that falls into closed windows and is late anyway. A dropped
- * copy is acknowledged at once (the original holds the offset back until
- * its windows close). */
+ * may still be open: until the pipeline's watermark passes the record's
+ * time + window_ms (every window of it closed); a copy arriving later than
+ * that is late (not counted, dead-lettered as late_event), never counted
+ * twice. A dropped copy is acknowledged at once (the original holds the
+ * offset back until its windows close). */
 #ifndef FINSENT_SCORED_SOURCE_H
 #define FINSENT_SCORED_SOURCE_H
 
@@ -19,8 +19,12 @@
 
 typedef struct scored_source scored_source;
 
-/* A source over c (borrowed; the caller closes it after the pipeline). */
-scored_source *scored_source_new(ingest_consumer *c, int64_t horizon_ms);
+/* A source over c (borrowed; the caller closes it after the pipeline);
+ * window_ms: the windows' size. */
+scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms);
+/* The pipeline whose watermark lets identities go (borrowed); until it is
+ * set, every identity is kept. Call once, right after pipeline_start. */
+void scored_source_watch(scored_source *s, pipeline *p);
 pl_source scored_source_pl(scored_source *s);
 /* Copies dropped so far. */
 int64_t scored_source_duplicates(const scored_source *s);
