@@ -94,9 +94,12 @@ while ! { grep -q bootstrap.servers "$TMP/broker.out" && grep -q url= "$TMP/hook
 done
 export FINSENT_CRASH_BROKERS=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
 export FINSENT_CRASH_WEBHOOK=$(sed -n 's/^url=//p' "$TMP/hook.out")
+produced=0
 for t in news comments; do
+    # a queue as large as the feed: kcat drops what does not fit otherwise
     jq -r --arg t "$t" 'select(.topic == $t) | .payload' "$TMP/feed.jsonl" |
-        kcat -P -b "$FINSENT_CRASH_BROKERS" -t "$t" 2>/dev/null
+        kcat -P -b "$FINSENT_CRASH_BROKERS" -t "$t" -X queue.buffering.max.messages=1000000 2>"$TMP/kcat.err" &&
+        produced=$((produced + 1))
     p=0
     while [ $p -lt 12 ]; do
         jq -r --arg t "$t" --argjson p $p 'select(.topic == $t and .partition == $p) | .payload' "$TMP/markers.jsonl" |
@@ -104,6 +107,8 @@ for t in news comments; do
         p=$((p + 1))
     done
 done
+
+check "kcat produced the whole feed" test $produced -eq 2
 
 # 3. three instances: classify i and aggregate i
 start_classify() {
