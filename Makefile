@@ -47,7 +47,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(wildcard tests/support/*.c)
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-test demo clean deps check-deps model fuzz fuzz-bins fuzz-smoke fuzz-long
+.PHONY: all test asan asan-test demo clean deps check-deps model fuzz fuzz-bins fuzz-smoke fuzz-long crash-test
 
 all: $(BUILD)/finsent finsent
 
@@ -80,6 +80,11 @@ test: check-deps
 
 asan: check-deps
 	$(MAKE) BUILD=build-asan SAN=1 tests
+
+# The scale-out crash test at full size (make test runs it with 20,000 messages).
+crash-test: check-deps
+	$(MAKE) tests
+	BUILD=$(BUILD) CRASH_MESSAGES=200000 tests/run.sh crash
 
 asan-test: asan
 	BUILD=build-asan SANITIZED=1 tests/run.sh

@@ -29,7 +29,10 @@ struct as_engine {
     as_state **firing;
     int n_firing, firing_cap;
     as_counts counts;
+    int64_t advance_ms; /* window advance; 0: unknown (only emitted ends count) */
 };
+
+void as_set_advance(as_engine *as, int64_t advance_ms) { as->advance_ms = advance_ms; }
 
 void as_alert_id(const char *rule, const char *key, int64_t start_ms, char *id) {
     char *in = xasprintf("%s\n%s\n%lld", rule, key, (long long)start_ms);
@@ -166,9 +169,40 @@ static int cmp_state(const void *x, const void *y) {
     return strcmp(a->a.key->name, b->a.key->name);
 }
 
+/* Open alerts not evaluated at one or more window ends before `end` (no
+ * batch was emitted there: no key of this engine had a window) count those
+ * ends as quiet, as if an empty batch had been emitted at each; so that an
+ * engine that owns only some keys (the aggregate role) resolves when one
+ * that owns every key would. */
+static void catch_up(as_engine *as, int64_t start, int64_t end) {
+    int64_t adv = as->advance_ms, size = end - start;
+    if (adv <= 0) return;
+    int m = 0;
+    as_state **late = xmalloc(sizeof *late * (size_t)(as->n_firing ? as->n_firing : 1));
+    for (int i = 0; i < as->n_firing; i++)
+        if (as->firing[i]->last_eval_end < end - adv) late[m++] = as->firing[i];
+    qsort(late, (size_t)m, sizeof *late, cmp_state);
+    for (int i = 0; i < m; i++) {
+        as_state *st = late[i];
+        for (int64_t e = st->last_eval_end + adv; e < end; e += adv) {
+            st->last_eval_end = e;
+            st->a.window_start_ms = e - size;
+            st->a.window_end_ms = e;
+            memset(&st->a.counts, 0, sizeof st->a.counts);
+            st->a.stats.negative_share = 0;
+            if (++st->clear >= as->rules[st->rule_idx].resolve_after) {
+                resolve(as, st);
+                break;
+            }
+        }
+    }
+    free(late);
+}
+
 void as_process(as_engine *as, const win_result *results, int n) {
     if (n <= 0) return;
     int64_t start = results[0].start_ms, end = results[0].end_ms;
+    catch_up(as, start, end);
     for (int i = 0; i < n; i++) {
         for (int ri = 0; ri < as->n_rules; ri++)
             if (as->rules[ri].scope == results[i].key->scope) on_window(as, ri, &results[i]);

@@ -55,6 +55,11 @@ as_engine *as_create(const alert_rule *rules, int n_rules, const alert_silence *
                      bl_table *bt, as_emit_fn emit, void *ud);
 void as_destroy(as_engine *as);
 
+/* The windows' advance: an open alert then counts every window end since
+ * its last evaluation as quiet (towards resolve_after), whether or not a
+ * batch was emitted there. Without it only emitted ends count. */
+void as_set_advance(as_engine *as, int64_t advance_ms);
+
 /* Feeds the closed windows of one window end (a win_emit_fn batch):
  * evaluates every rule of each key's scope, emits what fires, repeats or
  * resolves, then folds the windows into the baselines. */

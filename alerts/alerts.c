@@ -197,6 +197,7 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     a->rules = copy_rules(o);
     a->bt = bl_create(&o->baseline);
     a->as = as_create(a->rules, a->n_rules, o->silences, o->n_silences, a->bt, on_alert, a);
+    as_set_advance(a->as, o->window.advance_ms);
     a->on_late = o->on_late;
     a->late_ud = o->late_ud;
     a->observer = o->observer;
@@ -254,7 +255,7 @@ static int call_result(alerts *a) {
 }
 
 int alerts_add(alerts *a, int source, const event *e, int64_t now_ms) {
-    if (win_add(a->win, source, e, now_ms) < 0) {
+    if (win_add_key(a->win, source, e, e->agg_key, now_ms) < 0) {
         a->bad_labels++;
         return -1;
     }

@@ -98,7 +98,9 @@ int alerts_reload(alerts *a, const alerts_options *o, char *err, size_t errlen);
 void alerts_destroy(alerts *a, int timeout_ms);
 
 /* Counts a scored event from source (partition index) at processing time
- * now_ms; windows that close fire their alerts into the outbox. Returns 0,
+ * now_ms under each of its keys, or only under e->agg_key when that is set
+ * (a scored record of the aggregate role, see win_add_key); windows that
+ * close fire their alerts into the outbox. Returns 0,
  * -1 when the sentiment label is unknown (not counted: dead-letter it), or
  * -2 when an alert could not be written to the outbox (alerts_error(); it
  * is kept and retried). */

@@ -148,6 +148,16 @@ static void key_table_insert(uint32_t *table, uint32_t cap, uint32_t h, uint32_t
     table[i] = id + 1;
 }
 
+/* The key name of a scope for an entity and topic (either may be NULL). */
+static char *key_name(enum win_scope scope, const char *entity, const char *topic) {
+    switch (scope) {
+    case WIN_SCOPE_GLOBAL: return xstrdup("*");
+    case WIN_SCOPE_TOPIC: return xasprintf("topic=%s", topic);
+    case WIN_SCOPE_ENTITY: return xasprintf("entity=%s", entity);
+    default: return xasprintf("entity=%s,topic=%s", entity, topic);
+    }
+}
+
 /* Returns the id of the key, interning it on first sight. */
 static uint32_t key_intern(win_engine *w, enum win_scope scope, uint32_t eid, uint32_t tid) {
     key_ref ref = {(uint32_t)scope, eid, tid};
@@ -168,12 +178,7 @@ static uint32_t key_intern(win_engine *w, enum win_scope scope, uint32_t eid, ui
     win_key *k = xcalloc(1, sizeof *k);
     k->scope = scope;
     k->id = w->n_keys;
-    switch (scope) {
-    case WIN_SCOPE_GLOBAL: k->name = xstrdup("*"); break;
-    case WIN_SCOPE_TOPIC: k->name = xasprintf("topic=%s", topic); break;
-    case WIN_SCOPE_ENTITY: k->name = xasprintf("entity=%s", entity); break;
-    case WIN_SCOPE_ENTITY_TOPIC: k->name = xasprintf("entity=%s,topic=%s", entity, topic); break;
-    }
+    k->name = key_name(scope, entity, topic);
     if (entity) k->entity = xstrdup(entity);
     if (topic) k->topic = xstrdup(topic);
     w->key_refs[w->n_keys] = ref;
@@ -523,7 +528,24 @@ static void count_in(win_engine *w, win_bucket *b, uint32_t key_id, const event 
         slot_offer_sample(w, s, b->samples + (size_t)si * (size_t)w->cfg.top_k, e, w->cfg.top_k);
 }
 
-int win_add(win_engine *w, int source, const event *e, int64_t now_ms) {
+int win_key_names(unsigned scopes, const event *e, char ***out) {
+    const char *topic = e->topic.label[0] ? e->topic.label : NULL;
+    char **v = xmalloc(sizeof *v * (size_t)(2 + 2 * e->n_entities));
+    int n = 0;
+    if (scopes & WIN_SCOPE_GLOBAL) v[n++] = key_name(WIN_SCOPE_GLOBAL, NULL, NULL);
+    if ((scopes & WIN_SCOPE_TOPIC) && topic) v[n++] = key_name(WIN_SCOPE_TOPIC, NULL, topic);
+    for (int i = 0; i < e->n_entities; i++) {
+        if (scopes & WIN_SCOPE_ENTITY) v[n++] = key_name(WIN_SCOPE_ENTITY, e->entities[i], NULL);
+        if ((scopes & WIN_SCOPE_ENTITY_TOPIC) && topic)
+            v[n++] = key_name(WIN_SCOPE_ENTITY_TOPIC, e->entities[i], topic);
+    }
+    *out = v;
+    return n;
+}
+
+int win_add(win_engine *w, int source, const event *e, int64_t now_ms) { return win_add_key(w, source, e, NULL, now_ms); }
+
+int win_add_key(win_engine *w, int source, const event *e, const char *only, int64_t now_ms) {
     int cls = label_class(e->sentiment.label);
     if (cls < 0) return -1;
     source_seen(w, source, e->ts_ms, now_ms);
@@ -549,6 +571,12 @@ int win_add(win_engine *w, int source, const event *e, int64_t now_ms) {
             if (sc & WIN_SCOPE_ENTITY) w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY, eid, 0);
             if ((sc & WIN_SCOPE_ENTITY_TOPIC) && tid) w->scratch[nk++] = key_intern(w, WIN_SCOPE_ENTITY_TOPIC, eid, tid);
         }
+    }
+    if (only) { /* one key of the event (the aggregate role): keep it alone, or none */
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < nk && !kept; i++)
+            if (strcmp(w->keys[w->scratch[i]]->name, only) == 0) w->scratch[kept++] = w->scratch[i];
+        nk = kept;
     }
 
     int total = 0, missed = 0;

@@ -109,6 +109,18 @@ void win_destroy(win_engine *w);
  * negative/neutral/positive (the event is then not counted). */
 int win_add(win_engine *w, int source, const event *e, int64_t now_ms);
 
+/* As win_add, counting the event only under the key named `only` (one of
+ * its keys: see win_key_names); NULL counts it under every key. The
+ * watermark and late accounting are as for win_add; an event none of whose
+ * keys is `only` is not counted anywhere. Adding an event once per key
+ * name gives the same windows as adding it once with win_add. */
+int win_add_key(win_engine *w, int source, const event *e, const char *only, int64_t now_ms);
+
+/* The names of the keys an event is counted under with these scopes, in
+ * the order win_add counts them; *out is an array of n strings, each and
+ * the array to be freed by the caller. Returns n. */
+int win_key_names(unsigned scopes, const event *e, char ***out);
+
 /* Reports that `source` has reached event time ts_ms without an event
  * (e.g. a partition's position); may close windows. */
 void win_observe(win_engine *w, int source, int64_t ts_ms, int64_t now_ms);

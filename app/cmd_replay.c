@@ -12,6 +12,7 @@
 #include "app/service.h"
 #include "app/signals.h"
 #include "app/sources.h"
+#include "app/window_dump.h"
 #include "app/wiring.h"
 #include "util/timeutil.h"
 
@@ -34,7 +35,9 @@ static void usage(FILE *f) {
             "                  (default: the first input)\n"
             "  --model DIR     override model.dir\n"
             "  --outbox DIR    override outbox.dir (keep a replay's outbox apart)\n"
-            "  --dry-run       deliver nothing; only print the alerts\n\n"
+            "  --dry-run       deliver nothing; only print the alerts\n"
+            "  --dump-windows FILE  append every closed window to FILE (key, start,\n"
+            "                  end, counts; tab-separated) to compare runs\n\n"
             "  --from TIME     replay the input topics' messages whose Kafka timestamp\n"
             "                  is at or after TIME (RFC 3339 or epoch ms) ...\n"
             "  --to TIME       ... and before TIME (default: up to the end at start)\n"
@@ -53,10 +56,12 @@ int cmd_replay(int argc, char **argv) {
         {"model", required_argument, NULL, 'm'},  {"outbox", required_argument, NULL, 'o'},
         {"dry-run", no_argument, NULL, 'n'},      {"from", required_argument, NULL, 'F'},
         {"to", required_argument, NULL, 'T'},     {"from-offsets", required_argument, NULL, 'O'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"dump-windows", required_argument, NULL, 'W'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     replay_args ra = {.speed = 0, .to_ms = -1};
     int has_to = 0;
+    const char *dump_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -81,6 +86,7 @@ int cmd_replay(int argc, char **argv) {
             has_to = 1;
             break;
         case 'O': ra.offsets = optarg; break;
+        case 'W': dump_path = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("replay", "unknown option");
         }
@@ -91,5 +97,12 @@ int cmd_replay(int argc, char **argv) {
     int sources = (ra.file != NULL) + ra.has_from + (ra.offsets != NULL);
     if (sources != 1) return cli_usage_error("replay", "give exactly one of --file, --from or --from-offsets");
     if (has_to && ra.to_ms <= ra.from_ms) return cli_usage_error("replay", "--to must be after --from");
-    return replay_run("replay", &ra, NULL, NULL);
+    if (!dump_path) return replay_run("replay", &ra, NULL, NULL);
+    char err[512];
+    window_dump *d = window_dump_open(dump_path, err, sizeof err);
+    if (!d) return cli_usage_error("replay", "--dump-windows: %s", err);
+    alerts_observer obs = window_dump_observer(d);
+    int rc = replay_run("replay", &ra, &obs, NULL);
+    window_dump_close(d);
+    return rc;
 }

@@ -147,6 +147,13 @@ static const cfg_field log_fields[] = {
 };
 static const cfg_schema log_schema = CFG_SCHEMA("log", fs_log_cfg, log_fields, NULL, NULL);
 
+static const cfg_field aggregate_fields[] = {
+    {.key = "group_id", .type = CFG_STRING, .def = "", F(fs_aggregate_cfg, group_id)},
+    {.key = "instances", .type = CFG_INT, .def = "1", .flags = CFG_MIN | CFG_MAX, .min = 1, .max = 1024,
+     F(fs_aggregate_cfg, instances)},
+};
+static const cfg_schema aggregate_schema = CFG_SCHEMA("aggregate", fs_aggregate_cfg, aggregate_fields, NULL, NULL);
+
 static const cfg_field root_fields[] = {
     {.key = "kafka", .type = CFG_KV, .def = "{}", F(fs_config, kafka)},
     {.key = "group_id", .type = CFG_STRING, .def = "finsent", F(fs_config, group_id)},
@@ -154,6 +161,7 @@ static const cfg_field root_fields[] = {
      F(fs_config, inputs)},
     {.key = "dead_letter_topic", .type = CFG_STRING, .def = "finsent.deadletter", F(fs_config, dead_letter_topic)},
     {.key = "scored_topic", .type = CFG_STRING, .def = "", F(fs_config, scored_topic)},
+    {.key = "aggregate", .type = CFG_OBJECT, .sub = &aggregate_schema, F(fs_config, aggregate)},
     {.key = "ingest", .type = CFG_OBJECT, .sub = &ingest_schema, F(fs_config, ingest)},
     {.key = "model", .type = CFG_OBJECT, .sub = &model_schema, F(fs_config, model)},
     {.key = "windows", .type = CFG_OBJECT, .sub = &windows_schema, F(fs_config, windows)},

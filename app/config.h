@@ -123,12 +123,19 @@ typedef struct fs_log_cfg {
     int format; /* enum log_format */
 } fs_log_cfg;
 
+/* The aggregate role (finsent run --role aggregate). */
+typedef struct fs_aggregate_cfg {
+    char *group_id; /* where its offsets are committed; "" = group_id + "-aggregate" */
+    int instances;  /* instance i of N owns the scored partitions p with p % N == i */
+} fs_aggregate_cfg;
+
 typedef struct fs_config {
     cfg_kv kafka; /* librdkafka properties, in file order */
     char *group_id;
     CFG_ARRAY(fs_input) inputs;
     char *dead_letter_topic;
-    char *scored_topic; /* "" = none */
+    char *scored_topic; /* "" = none; required by the classify and aggregate roles */
+    fs_aggregate_cfg aggregate;
     fs_ingest_cfg ingest;
     fs_model_cfg model;
     fs_windows_cfg windows;

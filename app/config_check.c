@@ -201,5 +201,11 @@ int cfg_check_config(void *obj, const cJSON *json, cfg_ctx *ctx) {
     if (c->inputs.n > 0 && !cfg_kafka_get(c, "bootstrap.servers"))
         return cfg_fail(ctx, "kafka.bootstrap.servers", "required key is missing (the config has inputs)");
     if (check_unique_names(c, ctx) || check_rule_refs(c, ctx) || check_silences(c, ctx)) return -1;
+    if (c->scored_topic[0] && c->dead_letter_topic[0] && strcmp(c->scored_topic, c->dead_letter_topic) == 0)
+        return cfg_fail(ctx, "scored_topic", "must differ from dead_letter_topic");
+    for (size_t i = 0; i < c->inputs.n; i++)
+        if (c->scored_topic[0] && strcmp(c->inputs.v[i].topic, c->scored_topic) == 0)
+            return cfg_fail(ctx, "scored_topic", "must differ from the input topics (\"%s\" is inputs[%zu].topic)",
+                            c->scored_topic, i);
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,14 @@ static int origin_id(pipeline *p, const char *topic, int32_t partition) {
     p->origins = xrealloc(p->origins, sizeof *p->origins * (size_t)(p->n_origins + 1));
     p->origins[p->n_origins] = (pl_origin){xstrdup(topic), partition};
     return p->n_origins++;
+}
+
+/* A scored record's event time is in order only per (input partition,
+ * scored partition): one watermark source for each pair. */
+static int scored_mark_id(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
+    char name[300];
+    snprintf(name, sizeof name, "%s\x1f%d", in_topic, (int)scored_partition);
+    return origin_id(p, name, in_partition);
 }
 
 /* End of the last window (by start) that contains ts. */
@@ -116,7 +125,7 @@ static void *classify_main(void *arg) {
             n += m;
         }
         int64_t t = time_mono_ns();
-        if (atomic_load(&p->cls_failed) || cls_score_events(p->o.cls, batch, n, err, sizeof err) < 0) {
+        if (atomic_load(&p->cls_failed) || (p->o.cls && cls_score_events(p->o.cls, batch, n, err, sizeof err) < 0)) {
             if (!atomic_exchange(&p->cls_failed, 1)) log_error("pipeline", "classification failed: %s", err);
             atomic_store(&p->stopping, 1);
             for (int i = 0; i < n; i++) event_free(batch[i]); /* not acked: read again after a restart */
@@ -163,6 +172,11 @@ void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition
     alerts_observe(p->o.alerts, origin_id(p, topic, partition), INT64_MIN / 2, time_now_ms());
 }
 
+void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
+    alerts_observe(p->o.alerts, scored_mark_id(p, in_topic, in_partition, scored_partition), INT64_MIN / 2,
+                   time_now_ms());
+}
+
 static void snapshot_alerts(pipeline *p) {
     alerts_metrics m = alerts_get_metrics(p->o.alerts);
     pthread_mutex_lock(&p->snap_lock);
@@ -191,8 +205,9 @@ static void dead_letter_late(pipeline *p, const event *e) {
 /* Counts one scored event; frees it. */
 static void aggregate(pipeline *p, event *e, int64_t now_ms) {
     int src = origin_id(p, e->origin_topic, e->origin_partition);
+    int mark_src = e->in_topic ? scored_mark_id(p, e->in_topic, e->in_partition, e->origin_partition) : src;
     p->current_late = 0;
-    int rc = alerts_add(p->o.alerts, src, e, now_ms);
+    int rc = alerts_add(p->o.alerts, mark_src, e, now_ms);
     if (e->ts_ms < p->first_ts) p->first_ts = e->ts_ms;
     if (e->ts_ms > p->last_ts) p->last_ts = e->ts_ms;
     if (p->src.release) p->src.release(p->src.ctx, e);
@@ -224,7 +239,11 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
         int n = queue_pop_many(p->q_out, (void **)buf, AGG_BATCH, 0);
         if (n < 0) break;
         int64_t now = time_now_ms();
-        for (int i = 0; i < n; i++) aggregate(p, buf[i], now);
+        for (int i = 0; i < n; i++) {
+            if (p->o.emit) p->o.emit(p->o.emit_ud, buf[i]);
+            else aggregate(p, buf[i], now);
+        }
+        if (p->o.emit_poll) p->o.emit_poll(p->o.emit_ud);
         if (now >= next_tick) {
             alerts_tick(p->o.alerts, now);
             next_tick = now + TICK_MS;
@@ -267,7 +286,7 @@ void pipeline_free(pipeline *p) {
 
 pl_stats pipeline_get_stats(pipeline *p) {
     pthread_mutex_lock(&p->snap_lock);
-    int64_t late = p->alerts_snap.late_events;
+    int64_t late = p->alerts_snap.late_events, watermark = p->alerts_snap.watermark_ms;
     pthread_mutex_unlock(&p->snap_lock);
     return (pl_stats){
         .events_in = p->events_in,
@@ -285,6 +304,7 @@ pl_stats pipeline_get_stats(pipeline *p) {
         .pending_folded = p->pending_folded,
         .first_ts_ms = p->first_ts,
         .last_ts_ms = p->last_ts,
+        .watermark_ms = watermark,
         .seconds = (double)(time_mono_ns() - p->t0_ns) / 1e9,
     };
 }

@@ -68,6 +68,13 @@ typedef struct pl_options {
     void (*on_loop)(void *ud);
     void *loop_ud;
     size_t max_pending_runs; /* runs of events waiting for their windows (0: PEND_DEFAULT_MAX_RUNS) */
+    /* The classify role: scored events go to emit (which owns and
+     * acknowledges them, e.g. app/scored_sink.h) instead of the alerts;
+     * emit_poll runs on every loop. NULL: aggregate here. With cls NULL
+     * (the aggregate role) events pass unscored: they come scored. */
+    void (*emit)(void *ud, event *e);
+    void (*emit_poll)(void *ud);
+    void *emit_ud;
 } pl_options;
 
 typedef struct pl_stats {
@@ -76,6 +83,7 @@ typedef struct pl_stats {
     int64_t q_in_depth, q_out_depth;
     int64_t pending_events, pending_runs, pending_folded; /* waiting for their windows; see pending_acks.h */
     int64_t first_ts_ms, last_ts_ms; /* event-time span seen */
+    int64_t watermark_ms;            /* the alerts' watermark at the last loop */
     double seconds;                  /* wall time of the run so far */
 } pl_stats;
 
@@ -87,6 +95,11 @@ pipeline *pipeline_start(const pl_options *o, const pl_source *src);
 /* Declares a Kafka partition before its first event, so that it holds the
  * watermark back until it has been read (or goes idle). */
 void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition);
+
+/* The same for scored records (the aggregate role), whose event time is in
+ * order per input partition within one scored partition: each (input
+ * partition, scored partition) pair is a watermark source. */
+void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition);
 
 /* Runs the aggregation loop on the calling thread until the source ends
  * (then, with flush_at_end, every window closes and deliveries drain for

@@ -42,9 +42,11 @@ int service_open(service *s, const char *path, const char *model_dir, const char
         free(s->cfg.outbox.dir);
         s->cfg.outbox.dir = xstrdup(outbox_dir);
     }
-    cls_options co = wire_classifier(&s->cfg);
-    s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
-    if (!s->cls) goto fail;
+    if (!(flags & SERVICE_NO_MODEL)) {
+        cls_options co = wire_classifier(&s->cfg);
+        s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
+        if (!s->cls) goto fail;
+    }
     if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
     if (flags & SERVICE_NO_SINKS) service_drop_sinks(&s->wa);
     s->wa.opt.on_late = late_trampoline;
@@ -56,8 +58,10 @@ int service_open(service *s, const char *path, const char *model_dir, const char
         s->http = http_endpoint_start(s->cfg.metrics.listen, err, errlen);
         if (!s->http) goto fail;
     }
-    log_info("service", "model %s: %d heads; outbox %s", s->cfg.model.dir, cls_n_heads(s->cls),
-             s->wa.outbox_path);
+    if (s->cls)
+        log_info("service", "model %s: %d heads; outbox %s", s->cfg.model.dir, cls_n_heads(s->cls), s->wa.outbox_path);
+    else
+        log_info("service", "no model (scored input); outbox %s", s->wa.outbox_path);
     return 0;
 fail:
     service_close(s);

@@ -33,6 +33,7 @@ typedef struct service {
 /* Flags for service_open. */
 #define SERVICE_METRICS 1   /* start the metrics endpoint */
 #define SERVICE_NO_SINKS 2  /* alerts go nowhere (back-tests, dry runs) */
+#define SERVICE_NO_MODEL 4  /* no classifier (cls NULL): the aggregate role reads scored events */
 
 /* Loads the config at path (model_dir and outbox_dir override the
  * config's when not NULL), applies its log settings, opens the model and

@@ -430,6 +430,62 @@ static void on_revoke(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts
     decode_pool_drop_if(c->pool, revoked_tag, parts);
 }
 
+/* Starts the bookkeeping of newly assigned partitions; returns whether
+ * consumption is paused. */
+static int track_parts(ingest_consumer *c, const rd_kafka_topic_partition_list_t *parts) {
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < parts->cnt; i++) {
+        if (part_find(c, parts->elems[i].topic, parts->elems[i].partition)) continue;
+        part *p = xcalloc(1, sizeof *p);
+        p->topic = xstrdup(parts->elems[i].topic);
+        p->partition = parts->elems[i].partition;
+        oruns_init(&p->runs);
+        p->next_offset = -1;
+        p->stored = -1;
+        c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
+        c->parts[c->n_parts++] = p;
+    }
+    int paused = c->m.paused;
+    pthread_mutex_unlock(&c->mu);
+    return paused;
+}
+
+/* Static assignment (opt->assign_count > 0): every partition p of the input
+ * topics with p % assign_count == assign_index, from the committed offsets. */
+static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
+    const ingest_options *opt = c->opt;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+    for (int i = 0; i < opt->n_inputs; i++) {
+        rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, opt->inputs[i].topic, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(c->rk, 0, t, &md, 10000);
+        if (!e && (md->topic_cnt != 1 || md->topics[0].err)) e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+        if (!e)
+            for (int k = 0; k < md->topics[0].partition_cnt; k++) {
+                int32_t id = md->topics[0].partitions[k].id;
+                if (id % opt->assign_count == opt->assign_index)
+                    rd_kafka_topic_partition_list_add(l, opt->inputs[i].topic, id);
+            }
+        if (md) rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(t);
+        if (e) {
+            snprintf(err, errlen, "topic %s: no partition list: %s", opt->inputs[i].topic, rd_kafka_err2str(e));
+            rd_kafka_topic_partition_list_destroy(l);
+            return -1;
+        }
+    }
+    track_parts(c, l);
+    log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
+             opt->assign_count);
+    rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        snprintf(err, errlen, "assign: %s", rd_kafka_err2str(e));
+        return -1;
+    }
+    return 0;
+}
+
 static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
     ingest_consumer *c = opaque;
     int coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
@@ -437,20 +493,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     c->m.rebalances++;
     pthread_mutex_unlock(&c->mu);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        pthread_mutex_lock(&c->mu);
-        for (int i = 0; i < parts->cnt; i++) {
-            if (part_find(c, parts->elems[i].topic, parts->elems[i].partition)) continue;
-            part *p = xcalloc(1, sizeof *p);
-            p->topic = xstrdup(parts->elems[i].topic);
-            p->partition = parts->elems[i].partition;
-            oruns_init(&p->runs);
-            p->next_offset = -1;
-            p->stored = -1;
-            c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
-            c->parts[c->n_parts++] = p;
-        }
-        int paused = c->m.paused;
-        pthread_mutex_unlock(&c->mu);
+        int paused = track_parts(c, parts);
         log_info("ingest", "assigned %d partitions", parts->cnt);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
@@ -554,6 +597,10 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
         }
     }
 
+    if (opt->assign_count > 0) {
+        if (assign_static(c, err, errlen) < 0) goto fail;
+        return c;
+    }
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(opt->n_inputs);
     for (int i = 0; i < opt->n_inputs; i++)
         rd_kafka_topic_partition_list_add(topics, opt->inputs[i].topic, RD_KAFKA_PARTITION_UA);
@@ -729,22 +776,27 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
     return drained ? 0 : 1;
 }
 
+int ingest_list_topic_partitions(ingest_consumer *c, const char *topic,
+                                 void (*fn)(const char *topic, int32_t partition, void *ud), void *ud, int timeout_ms) {
+    int total = 0;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, t, &md, timeout_ms);
+    if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
+        for (int k = 0; k < md->topics[0].partition_cnt; k++) fn(topic, md->topics[0].partitions[k].id, ud), total++;
+    } else {
+        log_warn("ingest", "no partition list for topic %s: %s", topic,
+                 rd_kafka_err2str(err ? err : md->topics[0].err));
+    }
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    return total;
+}
+
 int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,
                            int timeout_ms) {
     int total = 0;
-    for (int i = 0; i < c->opt->n_inputs; i++) {
-        rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, c->opt->inputs[i].topic, NULL);
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, t, &md, timeout_ms);
-        if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
-            for (int k = 0; k < md->topics[0].partition_cnt; k++)
-                fn(c->opt->inputs[i].topic, md->topics[0].partitions[k].id, ud), total++;
-        } else {
-            log_warn("ingest", "no partition list for topic %s: %s", c->opt->inputs[i].topic,
-                     rd_kafka_err2str(err ? err : md->topics[0].err));
-        }
-        if (md) rd_kafka_metadata_destroy(md);
-        rd_kafka_topic_destroy(t);
-    }
+    for (int i = 0; i < c->opt->n_inputs; i++)
+        total += ingest_list_topic_partitions(c, c->opt->inputs[i].topic, fn, ud, timeout_ms);
     return total;
 }

@@ -135,6 +135,10 @@ int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int
  * Thread-safe; never waits for the broker. */
 int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud);
 
+/* The same for one topic, input or not. */
+int ingest_list_topic_partitions(ingest_consumer *c, const char *topic,
+                                 void (*fn)(const char *topic, int32_t partition, void *ud), void *ud, int timeout_ms);
+
 /* Copies the counters. Thread-safe. */
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);
 

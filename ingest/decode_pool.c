@@ -44,7 +44,7 @@ struct decode_pool {
 static slot *at(decode_pool *p, uint64_t seq) { return &p->ring[seq & (p->cap - 1)]; }
 
 static void decode_one(const ingest_options *opt, decode_job *j) {
-    j->e = decode_message(opt, j->in, &j->m, &j->r);
+    j->e = (opt->decode ? opt->decode : decode_message)(opt, j->in, &j->m, &j->r);
 }
 
 static void *worker(void *arg) {

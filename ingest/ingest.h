@@ -12,6 +12,10 @@
 
 #include <stddef.h>
 
+struct event;
+struct decode_msg;
+struct decode_result;
+
 #define INGEST_DEFAULT_QUEUE_CAPACITY 10000
 #define INGEST_DEFAULT_MAX_MESSAGE_BYTES (1024 * 1024)
 #define INGEST_DEFAULT_MAX_TEXT_BYTES 8192
@@ -66,6 +70,15 @@ typedef struct ingest_options {
     size_t max_text_bytes;     /* longer text is truncated at a UTF-8 boundary; 0: default */
     ingest_watch *watchlist;
     int n_watchlist;
+    /* The decoder of the input messages; NULL: decode_message (the scored
+     * topic's records use scored_decode, ingest/scored.h). Its signature is
+     * decode_message's. */
+    struct event *(*decode)(const struct ingest_options *opt, const ingest_input *in, const struct decode_msg *m,
+                            struct decode_result *res);
+    /* > 0: no consumer-group membership; the consumer is assigned the
+     * partitions p of the input topics with p % assign_count == assign_index
+     * (the aggregate role's instances) and commits to group_id. */
+    int assign_count, assign_index;
 } ingest_options;
 
 /* Frees every string and array the options own (not the struct itself) and

@@ -18,6 +18,8 @@ void event_free(event *e) {
     for (int i = 0; i < e->n_entities; i++) free(e->entities[i]);
     free(e->entities);
     free(e->origin_topic);
+    free(e->agg_key);
+    free(e->in_topic);
     free(e);
 }
 

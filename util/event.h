@@ -31,6 +31,14 @@ typedef struct event {
     int32_t origin_partition;
     int64_t origin_offset;
 
+    /* scored records (the aggregate role, ingest/scored.h): the one
+     * aggregation key the record feeds (NULL: every key of the event) and
+     * the input message it was scored from (in_topic NULL otherwise) */
+    char *agg_key;
+    char *in_topic;
+    int32_t in_partition;
+    int64_t in_offset;
+
     /* filled by classify */
     event_score topic;
     event_score sentiment;

@@ -234,6 +234,46 @@ static void test_keys_and_order(void **state) {
     win_destroy(w);
 }
 
+/* Counting each event once per key name (the aggregate role's records)
+ * gives the windows of counting it once under all keys. */
+static void test_add_per_key_equals_add(void **state) {
+    (void)state;
+    sink whole = {0}, split = {0};
+    win_config c = {1000, 500, 0, 0, WIN_SCOPE_ALL, 3};
+    win_engine *w1 = win_create(&c, on_emit, NULL, &whole), *w2 = win_create(&c, on_emit, NULL, &split);
+    char *ents[] = {"TSLA", "AAPL"};
+    event evs[] = {ev("a", 10, "negative", 0.8f, 0.8f, "Earnings", ents, 2),
+                   ev("b", 700, "positive", 0.6f, 0.1f, NULL, ents + 1, 1),
+                   ev("c", 900, "negative", 0.9f, 0.9f, "Macro", ents, 1),
+                   ev("d", 1600, "neutral", 0.5f, 0.2f, "Macro", NULL, 0)};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(win_add(w1, 0, &evs[i], 0), 0);
+        char **names;
+        int n = win_key_names(c.scopes, &evs[i], &names);
+        assert_true(n >= 1);
+        for (int k = n - 1; k >= 0; k--) { /* any order of the records */
+            assert_int_equal(win_add_key(w2, 0, &evs[i], names[k], 0), 0);
+            free(names[k]);
+        }
+        free(names);
+    }
+    event d = evs[3];
+    assert_int_equal(win_add_key(w2, 0, &d, "entity=NOPE", 0), 0); /* not one of its keys: counted nowhere */
+    win_flush(w1);
+    win_flush(w2);
+    assert_int_equal(split.n, whole.n);
+    assert_true(whole.n > 8);
+    for (int i = 0; i < whole.n; i++) {
+        assert_string_equal(split.r[i].key, whole.r[i].key);
+        assert_int_equal(split.r[i].start, whole.r[i].start);
+        assert_memory_equal(&split.r[i].st, &whole.r[i].st, sizeof whole.r[i].st);
+        assert_int_equal(split.r[i].n_samples, whole.r[i].n_samples);
+        for (int j = 0; j < whole.r[i].n_samples; j++) assert_string_equal(split.r[i].top[j], whole.r[i].top[j]);
+    }
+    win_destroy(w1);
+    win_destroy(w2);
+}
+
 static void test_bad_label_rejected(void **state) {
     (void)state;
     sink s = {0};
@@ -301,7 +341,7 @@ int main(void) {
         cmocka_unit_test(test_watermark_min_across_sources), cmocka_unit_test(test_idle_source_released),
         cmocka_unit_test(test_keys_and_order),         cmocka_unit_test(test_bad_label_rejected),
         cmocka_unit_test(test_top_k_samples),          cmocka_unit_test(test_long_text_truncated),
-        cmocka_unit_test(test_config_check),
+        cmocka_unit_test(test_config_check),           cmocka_unit_test(test_add_per_key_equals_add),
     };
     return cmocka_run_group_tests_name("window", tests, NULL, NULL);
 }

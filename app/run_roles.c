@@ -1,0 +1,176 @@
+/* run_roles — `finsent run`'s three roles; see run_roles.h. */
+#include "app/run_roles.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/commands.h"
+#include "app/ops_metrics.h"
+#include "app/reload.h"
+#include "app/scored_sink.h"
+#include "app/scored_source.h"
+#include "app/service.h"
+#include "app/signals.h"
+#include "app/sources.h"
+#include "ingest/consumer.h"
+#include "ingest/scored.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* A partition the pipeline's watermark waits for (role all). */
+/* The aggregation loop's hook (roles all and aggregate): a SIGHUP is
+ * served here, on the thread that owns the alerts engine. */
+static void on_loop(void *ud) {
+    if (!signals_reload) return;
+    signals_reload = 0;
+    reload_apply(ud);
+}
+
+static void expect(const char *topic, int32_t partition, void *ud) { pipeline_expect_partition(ud, topic, partition); }
+
+/* The aggregate role's watermark sources: every input partition through
+ * every scored partition this instance owns. */
+typedef struct expect_scored_ctx {
+    pipeline *p;
+    int count, index, n_scored;
+} expect_scored_ctx;
+
+static void expect_scored(const char *topic, int32_t partition, void *ud) {
+    expect_scored_ctx *x = ud;
+    for (int32_t sp = x->index; sp < x->n_scored; sp += x->count) pipeline_expect_scored(x->p, topic, partition, sp);
+}
+
+static void count_partition(const char *topic, int32_t partition, void *ud) {
+    (void)topic;
+    if (partition + 1 > *(int *)ud) *(int *)ud = partition + 1;
+}
+
+/* The aggregate role's consumer options: the scored topic, statically
+ * assigned, decoded as scored records. */
+static void aggregate_ingest(const fs_config *cfg, int instance, ingest_options *io) {
+    for (size_t i = 0; i < cfg->kafka.n; i++) ingest_options_set_kafka(io, cfg->kafka.keys[i], cfg->kafka.vals[i]);
+    io->group_id = cfg->aggregate.group_id[0] ? xstrdup(cfg->aggregate.group_id)
+                                              : xasprintf("%s-aggregate", cfg->group_id);
+    ingest_options_add_input(io, cfg->scored_topic, NULL);
+    io->dead_letter_topic = cfg->dead_letter_topic[0] ? xstrdup(cfg->dead_letter_topic) : NULL;
+    io->queue_capacity = cfg->ingest.queue_capacity;
+    io->max_message_bytes = cfg->ingest.max_message_bytes;
+    io->decode = scored_decode;
+    io->assign_count = cfg->aggregate.instances;
+    io->assign_index = instance;
+}
+
+static int check_role(const run_role_args *a, const fs_config *cfg) {
+    if (a->role == RUN_ROLE_ALL) return 0;
+    const char *name = a->role == RUN_ROLE_CLASSIFY ? "classify" : "aggregate";
+    if (!cfg->scored_topic[0])
+        return cli_usage_error("run", "%s: scored_topic: --role %s needs a scored topic", a->config, name);
+    if (a->role == RUN_ROLE_AGGREGATE && a->instance >= cfg->aggregate.instances)
+        return cli_usage_error("run", "--instance %d: expected 0 .. %d (aggregate.instances in %s)", a->instance,
+                               cfg->aggregate.instances - 1, a->config);
+    return 0;
+}
+
+int run_role(const run_role_args *a) {
+    service s;
+    char err[512];
+    int flags = SERVICE_METRICS | (a->role == RUN_ROLE_AGGREGATE ? SERVICE_NO_MODEL : 0);
+    if (service_open(&s, a->config, a->model, a->outbox, flags, a->observer, err, sizeof err) < 0) {
+        fprintf(stderr, "finsent run: %s\n", err);
+        return 2;
+    }
+    int rc = check_role(a, &s.cfg);
+    if (rc) {
+        service_close(&s);
+        return rc;
+    }
+    if (s.cfg.inputs.n == 0) {
+        service_close(&s);
+        return cli_usage_error("run", "%s: inputs: expected at least one input topic to consume", a->config);
+    }
+    ingest_options io = {0};
+    if (a->role == RUN_ROLE_AGGREGATE) aggregate_ingest(&s.cfg, a->instance, &io);
+    else wire_ingest(&s.cfg, &io);
+    ingest_consumer *ic = ingest_open(&io, err, sizeof err);
+    if (!ic) {
+        fprintf(stderr, "finsent run: %s\n", err);
+        ingest_options_free(&io);
+        service_close(&s);
+        return 2;
+    }
+    scored_sink *sink = NULL;
+    scored_source *ssrc = NULL;
+    pl_options po = service_pipeline_options(&s);
+    pl_source src = source_kafka(ic);
+    if (a->role == RUN_ROLE_CLASSIFY) {
+        sink = scored_sink_open((const char *const *)s.cfg.kafka.keys, (const char *const *)s.cfg.kafka.vals,
+                                (int)s.cfg.kafka.n, s.cfg.scored_topic, s.wa.opt.window.scopes, ic, err, sizeof err);
+        if (!sink) {
+            fprintf(stderr, "finsent run: %s\n", err);
+            ingest_close(ic, 0);
+            ingest_options_free(&io);
+            service_close(&s);
+            return 2;
+        }
+        po.emit = scored_sink_emit;
+        po.emit_poll = scored_sink_poll;
+        po.emit_ud = sink;
+    } else if (a->role == RUN_ROLE_AGGREGATE) {
+        ssrc = scored_source_new(ic, s.cfg.windows.size_ms);
+        src = scored_source_pl(ssrc);
+    }
+    signals_install();
+    if (a->role != RUN_ROLE_CLASSIFY) {
+        signals_install_reload();
+        po.on_loop = on_loop;
+        po.loop_ud = &s;
+    }
+    pipeline *p = pipeline_start(&po, &src);
+    if (ssrc) scored_source_watch(ssrc, p);
+    s.on_late = pipeline_on_late;
+    s.late_ud = p;
+    if (a->role == RUN_ROLE_ALL) ingest_list_partitions(ic, expect, p, 5000);
+    if (a->role == RUN_ROLE_AGGREGATE) {
+        expect_scored_ctx x = {p, io.assign_count, io.assign_index, 0};
+        ingest_list_topic_partitions(ic, s.cfg.scored_topic, count_partition, &x.n_scored, 5000);
+        for (size_t i = 0; i < s.cfg.inputs.n; i++)
+            ingest_list_topic_partitions(ic, s.cfg.inputs.v[i].topic, expect_scored, &x, 5000);
+    }
+    if (s.http) {
+        http_endpoint_add_collector(s.http, pipeline_collect, p);
+        http_endpoint_add_collector(s.http, ops_collect_ingest, ic);
+        if (a->role != RUN_ROLE_CLASSIFY) {
+            http_endpoint_add_collector(s.http, ops_collect_webhook, s.alerts);
+            http_endpoint_add_collector(s.http, reload_collect, &s);
+        }
+        http_endpoint_set_ready(s.http, 1);
+        log_info("run", "metrics on http://127.0.0.1:%d/metrics", http_endpoint_port(s.http));
+    }
+    if (a->role == RUN_ROLE_AGGREGATE)
+        log_info("run", "aggregate instance %d of %d: scored topic %s, group %s", a->instance,
+                 s.cfg.aggregate.instances, s.cfg.scored_topic, io.group_id);
+    else
+        log_info("run", "consuming %zu input topic(s) as group %s%s%s", s.cfg.inputs.n, s.cfg.group_id,
+                 sink ? "; scored records to " : "", sink ? s.cfg.scored_topic : "");
+    rc = pipeline_run(p, &signals_stop);
+    if (s.http) http_endpoint_set_ready(s.http, 0);
+    pl_stats st = pipeline_get_stats(p);
+    ingest_metrics im;
+    ingest_metrics_get(ic, &im);
+    pipeline_free(p);
+    if (sink) {
+        scored_sink_stats ss = scored_sink_get_stats(sink);
+        scored_sink_close(sink, 10000);
+        fprintf(stderr, "finsent: classify role: %lld events scored, %lld records produced, %lld delivered\n",
+                (long long)ss.events, (long long)ss.records, (long long)ss.delivered);
+    }
+    if (ssrc) fprintf(stderr, "finsent: aggregate role: %lld duplicate records dropped\n",
+                      (long long)scored_source_duplicates(ssrc));
+    if (ingest_close(ic, 10000) != 0) log_warn("run", "closed with messages in flight; they will be read again");
+    scored_source_free(ssrc);
+    service_print_summary(&s, &st, (long)im.dead_lettered);
+    ingest_options_free(&io);
+    service_close(&s);
+    return rc;
+}

@@ -1,0 +1,134 @@
+/* scored_source — the aggregate role's source with duplicate dropping; see
+ * scored_source.h. */
+#include "app/scored_source.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/xalloc.h"
+
+typedef struct seen {
+    char *id; /* NULL: empty slot */
+    uint64_t hash;
+    int64_t ts_ms;
+} seen;
+
+struct scored_source {
+    ingest_consumer *c;
+    int64_t window_ms;
+    _Atomic(pipeline *) watched;
+    seen *tab;
+    size_t cap, n;
+    _Atomic int64_t duplicates;
+};
+
+static uint64_t hash_str(const char *s) {
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+static void put(seen *tab, size_t cap, seen v) {
+    size_t i = v.hash & (cap - 1);
+    while (tab[i].id) i = (i + 1) & (cap - 1);
+    tab[i] = v;
+}
+
+/* Rebuilds the table, keeping the identities whose windows may be open,
+ * at a size with room for as many again. */
+static void rebuild(scored_source *s) {
+    pipeline *p = atomic_load(&s->watched);
+    int64_t wm = p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
+    int64_t cutoff = wm == INT64_MIN ? INT64_MIN : wm - s->window_ms;
+    size_t live = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->tab[i].id && s->tab[i].ts_ms >= cutoff) live++;
+    size_t cap = 1024;
+    while (cap < live * 4) cap *= 2;
+    seen *tab = xcalloc(cap, sizeof *tab);
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->tab[i].id) continue;
+        if (s->tab[i].ts_ms >= cutoff) put(tab, cap, s->tab[i]);
+        else free(s->tab[i].id);
+    }
+    free(s->tab);
+    s->tab = tab;
+    s->cap = cap;
+    s->n = live;
+}
+
+/* 1 when e's identity was seen before (within the horizon); remembers it. */
+static int is_copy(scored_source *s, const event *e) {
+    if (!e->agg_key || !e->in_topic) return 0;
+    char *id = xasprintf("%s\x1f%s\x1f%d\x1f%lld", e->agg_key, e->in_topic, (int)e->in_partition,
+                         (long long)e->in_offset);
+    uint64_t h = hash_str(id);
+    for (size_t i = h & (s->cap - 1); s->tab[i].id; i = (i + 1) & (s->cap - 1))
+        if (s->tab[i].hash == h && strcmp(s->tab[i].id, id) == 0) {
+            free(id);
+            return 1;
+        }
+    if ((s->n + 1) * 2 > s->cap) rebuild(s);
+    put(s->tab, s->cap, (seen){id, h, e->ts_ms});
+    s->n++;
+    return 0;
+}
+
+static int next(void *ctx, event **out, int max, int timeout_ms) {
+    scored_source *s = ctx;
+    int n = 0;
+    event *e = ingest_poll(s->c, timeout_ms);
+    while (e) {
+        if (is_copy(s, e)) {
+            s->duplicates++;
+            log_debug("scored", "dropping a copy of %s for %s (input %s[%d]@%lld)", e->id, e->agg_key, e->in_topic,
+                      (int)e->in_partition, (long long)e->in_offset);
+            ingest_ack(s->c, e);
+            event_free(e);
+        } else {
+            out[n++] = e;
+            if (n == max) break;
+        }
+        e = ingest_poll(s->c, 0);
+    }
+    return n;
+}
+
+static void release(void *ctx, const event *e) { ingest_release(((scored_source *)ctx)->c, e); }
+
+static void ack(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last) {
+    ingest_ack_range(((scored_source *)ctx)->c, topic, partition, first, last);
+}
+
+static void dead_letter(void *ctx, const event *e, const char *detail) {
+    char *json = event_scored_json(e);
+    ingest_dead_letter_event(((scored_source *)ctx)->c, e, DECODE_LATE_EVENT, detail, json, strlen(json));
+    free(json);
+}
+
+scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms) {
+    scored_source *s = xcalloc(1, sizeof *s);
+    s->c = c;
+    s->window_ms = window_ms;
+    s->cap = 1024;
+    s->tab = xcalloc(s->cap, sizeof *s->tab);
+    return s;
+}
+
+void scored_source_watch(scored_source *s, pipeline *p) { atomic_store(&s->watched, p); }
+
+pl_source scored_source_pl(scored_source *s) {
+    return (pl_source){.next = next, .release = release, .ack = ack, .dead_letter = dead_letter, .ctx = s};
+}
+
+int64_t scored_source_duplicates(const scored_source *s) { return s->duplicates; }
+
+void scored_source_free(scored_source *s) {
+    if (!s) return;
+    for (size_t i = 0; i < s->cap; i++) free(s->tab[i].id);
+    free(s->tab);
+    free(s);
+}
