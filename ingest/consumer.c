@@ -499,7 +499,10 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
         else
             rd_kafka_assign(rk, parts);
+        /* librdkafka keeps a partition's pause across a revoke: one paused
+         * by back-pressure before it was revoked comes back paused */
         if (paused) rd_kafka_pause_partitions(rk, parts);
+        else rd_kafka_resume_partitions(rk, parts);
     } else {
         if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
             log_error("ingest", "rebalance error: %s", rd_kafka_err2str(err));

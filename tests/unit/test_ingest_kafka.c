@@ -493,6 +493,96 @@ static void test_rebalance(void **state) {
     ingest_mock_free(m);
 }
 
+/* ---- a partition paused by back-pressure, revoked, and assigned back ----
+ * librdkafka keeps a partition's pause across a revoke. Here a fills up and
+ * pauses everything, b joins (a keeps half, its held events of the other
+ * half are handed back, so a resumes what it kept), b leaves, and the half
+ * b had comes back to a: it must be consumed, not left paused. */
+
+/* Polls c once; holds the event in held (up to cap) or acknowledges it. */
+static void pr_take(ingest_consumer *c, int *seen, int n, int *distinct, event **held, int *n_held, int hold) {
+    event *e = ingest_poll(c, 20);
+    if (!e) return;
+    int i = atoi(e->id + 1);
+    assert_true(i >= 0 && i < n);
+    if (seen[i]++ == 0) (*distinct)++;
+    if (hold) {
+        held[(*n_held)++] = e;
+        return;
+    }
+    ingest_ack(c, e);
+    event_free(e);
+}
+
+static void test_paused_partitions_come_back(void **state) {
+    (void)state;
+    const int n = 2000, cap = 8;
+    char err[256];
+    ingest_mock *m = ingest_mock_new(1, err, sizeof err);
+    assert_non_null(m);
+    const char *bs = ingest_mock_bootstraps(m);
+    assert_int_equal(ingest_mock_topic(m, "pr", 4), 0);
+    char path[] = "/tmp/finsent-pr-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"pause %d\"}\n", i, i, i);
+    fclose(f);
+    assert_int_equal(kcat_produce(bs, "pr", path, ""), 0);
+    unlink(path);
+
+    ingest_options o = base_options(bs, "pr");
+    ingest_options_add_input(&o, "pr", NULL);
+    ingest_options_set_kafka(&o, "max.partition.fetch.bytes", "2000");
+    ingest_options_set_kafka(&o, "fetch.wait.max.ms", "20");
+    o.queue_capacity = cap;
+    ingest_consumer *a = ingest_open(&o, err, sizeof err);
+    if (!a) fail_msg("ingest_open: %s", err);
+    int *seen = xcalloc((size_t)n, sizeof(int));
+    event *held[64]; /* a's events not acknowledged yet (at most 64 held) */
+    int n_held = 0, distinct = 0;
+    ingest_metrics ma, mb;
+    double t0 = now_s();
+    /* 1. a holds what it polls until it pauses */
+    do {
+        pr_take(a, seen, n, &distinct, held, &n_held, 1);
+        ingest_metrics_get(a, &ma);
+        if (now_s() - t0 > 20) fail_msg("a never paused (in flight %d)", ma.in_flight);
+    } while (!ma.paused);
+    /* 2. b joins and consumes a little; a keeps holding */
+    ingest_consumer *b = ingest_open(&o, err, sizeof err);
+    assert_non_null(b);
+    int b_took = 0;
+    t0 = now_s();
+    do {
+        pr_take(a, seen, n, &distinct, held, &n_held, n_held < 64);
+        int before = distinct;
+        if (b_took < 40) pr_take(b, seen, n, &distinct, NULL, NULL, 0);
+        b_took += distinct - before;
+        ingest_metrics_get(a, &ma);
+        ingest_metrics_get(b, &mb);
+        if (now_s() - t0 > 30) fail_msg("b got no partitions (a has %d)", ma.assigned_partitions);
+    } while (mb.assigned_partitions == 0 || b_took < 40);
+    /* 3. b leaves: its partitions go back to a */
+    assert_int_equal(ingest_close(b, 5000), 0);
+    /* 4. a acknowledges what it held and must now read everything */
+    for (int i = 0; i < n_held; i++) {
+        ingest_ack(a, held[i]);
+        event_free(held[i]);
+    }
+    t0 = now_s();
+    while (distinct < n && now_s() - t0 < 40) pr_take(a, seen, n, &distinct, NULL, NULL, 0);
+    ingest_metrics_get(a, &ma);
+    fprintf(stderr, "# %d distinct of %d; a: %llu pauses, %llu rebalances, %d partitions\n", distinct, n,
+            (unsigned long long)ma.pauses, (unsigned long long)ma.rebalances, ma.assigned_partitions);
+    assert_int_equal(ma.assigned_partitions, 4);
+    assert_int_equal(distinct, n);
+    assert_int_equal(ingest_close(a, 5000), 0);
+    free(seen);
+    ingest_options_free(&o);
+    ingest_mock_free(m);
+}
+
 /* ---- SIGKILL and restart ---- */
 
 /* Child mode: consume topic "k" in group "kill", append each batch of ids
@@ -681,6 +771,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_stream_poison_and_broker_down),
         cmocka_unit_test(test_sigkill_restart),
         cmocka_unit_test(test_rebalance),
+        cmocka_unit_test(test_paused_partitions_come_back),
         cmocka_unit_test(test_partition_lag),
     };
     return cmocka_run_group_tests_name("ingest_kafka", tests, NULL, NULL);
