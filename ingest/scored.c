@@ -11,27 +11,23 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
-static void add_score(cJSON *o, const char *name, const event_score *sc) {
-    cJSON *h = cJSON_AddObjectToObject(o, name);
-    cJSON_AddStringToObject(h, "label", sc->label);
-    cJSON_AddNumberToObject(h, "score", sc->score);
+/* The scored event's head (util/event.h) with the label index added, so
+ * that the aggregate role gets back exactly what classify computed. */
+static void add_index(cJSON *o, const char *name, const event_score *sc) {
+    cJSON *h = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!h) {
+        h = cJSON_AddObjectToObject(o, name);
+        cJSON_AddStringToObject(h, "label", sc->label);
+        cJSON_AddNumberToObject(h, "score", sc->score);
+    }
     cJSON_AddNumberToObject(h, "index", sc->index);
 }
 
 char *scored_record_json(const event *e, const char *key) {
-    cJSON *o = cJSON_CreateObject();
-    char ts[40];
-    time_format(e->ts_ms, ts, sizeof ts);
-    cJSON_AddStringToObject(o, "id", e->id);
-    cJSON_AddStringToObject(o, "stream", e->stream ? e->stream : "");
-    cJSON_AddStringToObject(o, "ts", ts);
+    cJSON *o = event_scored_cjson(e);
     cJSON_AddNumberToObject(o, "ts_ms", (double)e->ts_ms);
-    if (e->source) cJSON_AddStringToObject(o, "source", e->source);
-    cJSON_AddStringToObject(o, "text", e->text);
-    cJSON *ents = cJSON_AddArrayToObject(o, "entities");
-    for (int i = 0; i < e->n_entities; i++) cJSON_AddItemToArray(ents, cJSON_CreateString(e->entities[i]));
-    add_score(o, "topic", &e->topic);
-    add_score(o, "sentiment", &e->sentiment);
+    add_index(o, "topic", &e->topic);
+    add_index(o, "sentiment", &e->sentiment);
     cJSON_AddNumberToObject(o, "p_negative", e->p_negative);
     cJSON_AddStringToObject(o, "key", key);
     cJSON *org = cJSON_AddObjectToObject(o, "origin");

@@ -37,7 +37,7 @@ static void add_score(cJSON *o, const char *name, const event_score *sc) {
     cJSON_AddNumberToObject(h, "score", sc->score);
 }
 
-char *event_scored_json(const event *e) {
+struct cJSON *event_scored_cjson(const event *e) {
     cJSON *o = cJSON_CreateObject();
     char ts[40];
     time_format(e->ts_ms, ts, sizeof ts);
@@ -50,6 +50,11 @@ char *event_scored_json(const event *e) {
     for (int i = 0; i < e->n_entities; i++) cJSON_AddItemToArray(ents, cJSON_CreateString(e->entities[i]));
     add_score(o, "topic", &e->topic);
     add_score(o, "sentiment", &e->sentiment);
+    return o;
+}
+
+char *event_scored_json(const event *e) {
+    cJSON *o = event_scored_cjson(e);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     char *out = xstrdup(s ? s : "{}");

@@ -53,6 +53,10 @@ void event_free(event *e);
  * sentiment {label, score}. Caller frees. */
 char *event_scored_json(const event *e);
 
+/* The same object as a cJSON tree, for formats that extend it
+ * (ingest/scored.h); caller frees with cJSON_Delete. */
+struct cJSON *event_scored_cjson(const event *e);
+
 /* Adds an entity key unless present; the string is copied. */
 void event_add_entity(event *e, const char *key);
 
