@@ -184,6 +184,7 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     if (check_options(o, err, errlen) < 0) return NULL;
     outbox *ob = outbox_open(o->outbox_path, err, errlen);
     if (!ob) return NULL;
+    outbox_configure(ob, !o->outbox_no_fsync, o->outbox_max_bytes);
     alerts *a = xcalloc(1, sizeof *a);
     a->ob = ob;
     wh_latency_init(&a->latency);

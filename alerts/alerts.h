@@ -44,6 +44,8 @@ typedef struct alerts_options {
     const alerts_sink *sinks;
     int n_sinks;
     const char *outbox_path;
+    int outbox_no_fsync;      /* config outbox.fsync false (see outbox_configure) */
+    int64_t outbox_max_bytes; /* config outbox.max_bytes; 0: no cap */
     win_late_fn on_late; /* late events (dead-letter them); may be NULL */
     void *late_ud;
     const struct alerts_observer *observer; /* may be NULL; borrowed */

@@ -22,6 +22,9 @@ struct outbox {
     int n, cap;
     int n_finished;
     uint64_t next_seq;
+    int fsync_each;          /* fsync every appended entry (config outbox.fsync) */
+    int64_t max_bytes;       /* 0: no cap (config outbox.max_bytes) */
+    int n_finished_at_full;  /* n_finished when the cap last refused a put, -1 none */
     char err[256];
 };
 
@@ -286,6 +289,8 @@ outbox *outbox_open(const char *path, char *err, size_t errlen) {
     outbox *ob = xcalloc(1, sizeof *ob);
     ob->path = xstrdup(path);
     ob->next_seq = 1;
+    ob->fsync_each = 1;
+    ob->n_finished_at_full = -1;
     ob->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (ob->fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -299,6 +304,26 @@ outbox *outbox_open(const char *path, char *err, size_t errlen) {
         return NULL;
     }
     return ob;
+}
+
+void outbox_configure(outbox *ob, int fsync_each, int64_t max_bytes) {
+    ob->fsync_each = fsync_each;
+    ob->max_bytes = max_bytes > 0 ? max_bytes : 0;
+}
+
+/* 1 when n more bytes fit under max_bytes, compacting first if finished
+ * entries could free space. A refused put is retried on every poll while
+ * alerts wait, so compaction is tried again only once more entries have
+ * finished since the last refusal (it rewrites the whole log). */
+static int fits_cap(outbox *ob, size_t n) {
+    if (!ob->max_bytes || ob->size + (int64_t)n <= ob->max_bytes) return 1;
+    if (ob->n_finished > 0 && ob->n_finished != ob->n_finished_at_full && outbox_compact(ob) < 0)
+        log_warn("outbox", "compaction failed, log kept: %s", ob->err);
+    if (ob->size + (int64_t)n <= ob->max_bytes) return 1;
+    ob->n_finished_at_full = ob->n_finished;
+    set_err(ob, "%s: full: %lld bytes of max_bytes %lld held by %d undelivered entries", ob->path,
+            (long long)ob->size, (long long)ob->max_bytes, outbox_n_pending(ob));
+    return 0;
 }
 
 void outbox_close(outbox *ob) {
@@ -358,7 +383,7 @@ int outbox_put(outbox *ob, const char *id, const char *key, const char *body, co
     for (int i = 0; i < n_sinks; i++) e->sinks[i] = xstrdup(sinks[i]);
     buf b = {0};
     enc_entry(&b, e);
-    int rc = append(ob, &b, 1);
+    int rc = fits_cap(ob, b.n) ? append(ob, &b, ob->fsync_each) : -1;
     free(b.p);
     if (rc < 0) {
         entry_free(e);

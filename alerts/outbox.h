@@ -41,12 +41,21 @@ typedef struct outbox outbox;
 /* Opens (creating with mode 0600) and replays the log at path. Returns NULL
  * and writes a one-line reason into err on failure. */
 outbox *outbox_open(const char *path, char *err, size_t errlen);
+/* Applies the config's outbox settings (defaults: fsync on, no cap).
+ * fsync_each 0: outbox_put does not fsync, so a power loss may lose the
+ *   newest alerts (a process crash loses nothing: the bytes reached the
+ *   kernel); compaction still syncs.
+ * max_bytes > 0: outbox_put refuses an entry that would take the log past
+ *   max_bytes even after compacting finished entries, failing exactly like
+ *   a full disk (-1, nothing accepted earlier lost). Delivery records are
+ *   never refused: they are what lets compaction free space. Can't fail. */
+void outbox_configure(outbox *ob, int fsync_each, int64_t max_bytes);
 /* Closes the file and frees everything; NULL is a no-op. */
 void outbox_close(outbox *ob);
 
 /* Appends an entry for the given sinks and fsyncs it. Returns 0 and sets
  * *seq (may be NULL); -1 on a write or sync error (disk full, file too
- * large): the log is rolled back to before this entry, nothing accepted
+ * large) or past max_bytes (outbox_configure): the log is rolled back to before this entry, nothing accepted
  * earlier is lost, and outbox_error() says why. Also -1 when seq would pass
  * INT64_MAX (only a tampered log gets there; replay drops larger seqs). */
 int outbox_put(outbox *ob, const char *id, const char *key, const char *body, const char *const *sinks,

@@ -181,6 +181,8 @@ int wire_alerts(const fs_config *cfg, wired_alerts *w, char *err, size_t errlen)
     w->opt.silences = w->silences;
     w->opt.n_silences = (int)cfg->silences.n;
     w->opt.outbox_path = w->outbox_path;
+    w->opt.outbox_no_fsync = !cfg->outbox.fsync;
+    w->opt.outbox_max_bytes = (int64_t)cfg->outbox.max_bytes;
     return wire_sinks(cfg, w, err, errlen);
 }
 

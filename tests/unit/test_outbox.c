@@ -1,6 +1,7 @@
 /* Unit tests for alerts/outbox: replay of pending entries, mode 0600, a torn
- * last record after a crash, compaction, and a write error (file size
- * limit) that loses nothing accepted before. */
+ * last record after a crash, compaction, a write error (file size limit)
+ * that loses nothing accepted before, and the max_bytes cap and fsync
+ * setting of outbox_configure. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,6 +236,55 @@ static void test_write_error_loses_nothing(void **state) {
     outbox_close(ob);
 }
 
+static void deliver(outbox *ob, int i) {
+    uint64_t s = outbox_entry_at(ob, i)->seq;
+    assert_int_equal(outbox_mark(ob, s, "hook", OUTBOX_DELIVERED, NULL), 0);
+    assert_int_equal(outbox_mark(ob, s, "kafka", OUTBOX_DELIVERED, NULL), 0);
+}
+
+/* Past max_bytes a put fails like a full disk; once entries are delivered,
+ * the next put compacts them away and fits. */
+static void test_max_bytes_caps_then_compacts(void **state) {
+    (void)state;
+    outbox *ob = open_ok();
+    put_n(ob, 0, 1);
+    int64_t one = outbox_file_size(ob);
+    outbox_configure(ob, 1, one * 3 + one / 2); /* room for three entries and some marks */
+    put_n(ob, 1, 3);
+    int64_t size = outbox_file_size(ob);
+    assert_int_equal(outbox_put(ob, "id-3", "entity=X", "{\"n\":3}", two, 2, 0, NULL), -1);
+    assert_non_null(strstr(outbox_error(ob), "max_bytes"));
+    assert_int_equal(outbox_count(ob), 3);
+    assert_int_equal(outbox_file_size(ob), size);
+    deliver(ob, 0); /* the marks are written past the cap: they free space */
+    deliver(ob, 1);
+    assert_true(outbox_file_size(ob) > one * 3 + one / 2);
+    put_n(ob, 3, 4);
+    assert_int_equal(outbox_count(ob), 2); /* id-2 and id-3: the delivered two were compacted */
+    assert_true(outbox_file_size(ob) <= one * 3 + one / 2);
+    outbox_close(ob);
+    ob = open_ok();
+    assert_int_equal(outbox_count(ob), 2);
+    assert_string_equal(outbox_entry_at(ob, 0)->id, "id-2");
+    assert_string_equal(outbox_entry_at(ob, 1)->id, "id-3");
+    outbox_close(ob);
+}
+
+/* Without fsync the log is the same bytes: a reopen replays every entry. */
+static void test_no_fsync_still_replays(void **state) {
+    (void)state;
+    outbox *ob = open_ok();
+    outbox_configure(ob, 0, 0);
+    put_n(ob, 0, 5);
+    deliver(ob, 1);
+    outbox_close(ob);
+    ob = open_ok();
+    assert_int_equal(outbox_count(ob), 5);
+    assert_int_equal(outbox_n_pending(ob), 4);
+    assert_string_equal(outbox_entry_at(ob, 4)->id, "id-4");
+    outbox_close(ob);
+}
+
 static void test_open_error(void **state) {
     (void)state;
     char err[256] = "";
@@ -255,6 +305,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_compaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error_loses_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_bytes_caps_then_compacts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_fsync_still_replays, setup, teardown),
         cmocka_unit_test(test_open_error),
         cmocka_unit_test(test_crc32_known_value),
     };
