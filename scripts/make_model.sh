@@ -19,7 +19,8 @@
 # Training runs niced with OPENBLAS_NUM_THREADS (default 2). A rerun resumes
 # an interrupted training from build/model/*/checkpoint; `rm -rf build/model`
 # starts over. FINETUNED=DIR skips the encoder training: the n-gram stage
-# runs on DIR and the result is packaged.
+# runs on DIR and the result is packaged. CARD_ONLY=1 only rewrites
+# MODEL_CARD.md from the template and the figures of the last run.
 set -eu
 DATA=../shared/data
 WORK=build/model
@@ -33,6 +34,18 @@ for f in $SENT/sent_train.csv $SENT/sent_valid.csv $TOPIC/topic_train.csv $TOPIC
     [ -s "$f" ] || { echo "make_model: $f is missing (the data of $DATA/README.md)" >&2; exit 1; }
 done
 mkdir -p $WORK $OUT
+
+# the card: a line @@name@@ of the template becomes $WORK/name.txt
+write_card() {
+    awk -v dir=$WORK '/^@@[a-z_]+@@$/ { f = dir "/" substr($0, 3, length($0) - 4) ".txt"
+                                        while ((getline l < f) > 0) print l; close(f); next } { print }' \
+        models/default.card.md >$OUT/MODEL_CARD.md
+}
+if [ -n "${CARD_ONLY:-}" ]; then
+    write_card
+    echo "make_model: wrote $OUT/MODEL_CARD.md" >&2
+    exit 0
+fi
 
 step() { # name command...: runs it and adds a row "| name | wall time |" to $WORK/times.txt
     name=$1; shift
@@ -77,10 +90,6 @@ done
 uname -srm >$WORK/machine.txt
 echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" >>$WORK/machine.txt
 du -sh $OUT | cut -f1 >$WORK/size.txt
-
-# the card: a line @@name@@ of the template becomes $WORK/name.txt
-awk -v dir=$WORK '/^@@[a-z_]+@@$/ { f = dir "/" substr($0, 3, length($0) - 4) ".txt"
-                                    while ((getline l < f) > 0) print l; close(f); next } { print }' \
-    models/default.card.md >$OUT/MODEL_CARD.md
+write_card
 cat $WORK/valid_sentiment.txt $WORK/valid_topic.txt
 echo "make_model: wrote $OUT" >&2
