@@ -1,4 +1,5 @@
-/* classifier — model + tokenizer + batcher behind one API; see classifier.h. */
+/* classifier — model + tokenizer + batcher (+ the optional n-gram part)
+ * behind one API; see classifier.h. */
 #include "classify/classifier.h"
 
 #include <stdio.h>

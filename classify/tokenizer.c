@@ -134,7 +134,8 @@ static void emit(tokenizer *t, int id) {
 /* ---- WordPiece ---- */
 
 /* WordPiece of one word: s[0..off(ncp)), where off(k) is woff[k], or k
- * when woff is NULL (ASCII). Emits its pieces, or one [UNK]. */
+ * when woff is NULL (ASCII). Emits its pieces, or one [UNK]; under
+ * tok_words hands the whole word to word_fn instead. */
 static void wordpiece(tokenizer *t, const char *s, const uint32_t *woff, size_t ncp) {
     if (t->word_fn) {
         t->word_fn(s, woff ? woff[ncp] : ncp, t->arg);
