@@ -1,5 +1,6 @@
 /* cmd_train — `finsent train --config FILE`: loads and validates a training
- * config (classify/train.h describes the keys) and runs it. */
+ * config (classify/train.h describes the keys) and runs it: encoder
+ * training, or the n-gram stage (classify/ngram_train.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,8 +26,17 @@ static void usage(void) {
            "  schedule linear|cosine|constant; weight_decay 0.01; clip 1.0; dev_fraction 0.1;\n"
            "  seed 42; f16 false (write the model in half precision).\n"
            "\n"
-           "example:\n"
-           "  finsent train --config configs/train-default.json\n");
+           "objective \"ngram\" (default \"encoder\") instead adds a hashed word n-gram TF-IDF\n"
+           "logistic regression per head to the trained model init_from and writes the result\n"
+           "to out: same data and dev split; keys ngram_buckets 262144, ngram_max_order 2,\n"
+           "ngram_c_min 0.5, ngram_c_max 32 (inverse L2 strengths tried, doubling), ngram_mix_max 4\n"
+           "(mixing weights tried in steps of 0.1), ngram_balanced false (class-weighted loss),\n"
+           "ngram_iters 300; C and the mixing weight are chosen per head by dev macro-F1 of the\n"
+           "sum with the encoder's logits (vocab is then unused: init_from's tokenizer counts).\n"
+           "\n"
+           "examples:\n"
+           "  finsent train --config configs/train-default.json\n"
+           "  finsent train --config configs/ngram-default.json\n");
 }
 
 int cmd_train(int argc, char **argv) {

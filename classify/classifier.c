@@ -1,4 +1,5 @@
-/* classifier — model + tokenizer + batcher behind one API; see classifier.h. */
+/* classifier — model + tokenizer + batcher (+ the optional n-gram part)
+ * behind one API; see classifier.h. */
 #include "classify/classifier.h"
 
 #include <stdio.h>
@@ -15,6 +16,8 @@
 struct classifier {
     cls_model *m;      /* shared with clones */
     tok_vocab *vocab;  /* shared with clones */
+    ngram_model *ng;   /* shared with clones; NULL: encoder only */
+    ngram_vec nv;      /* n-gram features of one text */
     int is_clone;
     int max_len, token_budget;
     tokenizer *tok;
@@ -42,6 +45,11 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
         v = NULL;
     }
     free(vpath);
+    ngram_model *ng = NULL;
+    if (v && !o.encoder_only && ngram_load(dir, &m->cfg, &ng, err, errlen)) {
+        tok_vocab_free(v);
+        v = NULL;
+    }
     if (!v) {
         cls_model_free(m);
         return NULL;
@@ -49,6 +57,7 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
     classifier *c = xcalloc(1, sizeof *c);
     c->m = m;
     c->vocab = v;
+    c->ng = ng;
     int maxpos = m->cfg.max_position < 512 ? m->cfg.max_position : 512;
     c->max_len = o.max_len >= 2 && o.max_len < maxpos ? o.max_len : maxpos;
     c->token_budget = o.token_budget > 0 ? o.token_budget : 4096;
@@ -61,6 +70,7 @@ classifier *cls_clone(const classifier *c) {
     classifier *k = xcalloc(1, sizeof *k);
     k->m = c->m;
     k->vocab = c->vocab;
+    k->ng = c->ng;
     k->is_clone = 1;
     k->max_len = c->max_len;
     k->token_budget = c->token_budget;
@@ -73,7 +83,9 @@ void cls_close(classifier *c) {
     tok_free(c->tok);
     batch_free(c->b);
     free(c->idbuf);
+    ngram_vec_free(&c->nv);
     if (!c->is_clone) {
+        ngram_free(c->ng);
         tok_vocab_free(c->vocab);
         cls_model_free(c->m);
     }
@@ -81,6 +93,7 @@ void cls_close(classifier *c) {
 }
 
 const cls_model *cls_get_model(const classifier *c) { return c->m; }
+const ngram_model *cls_get_ngram(const classifier *c) { return c->ng; }
 int cls_n_heads(const classifier *c) { return c->m->cfg.n_heads; }
 const char *cls_head_name(const classifier *c, int head) { return c->m->cfg.heads[head].name; }
 int cls_head_n_labels(const classifier *c, int head) { return c->m->cfg.heads[head].n_labels; }
@@ -127,6 +140,10 @@ int cls_classify(classifier *c, const char *const *texts, const size_t *lens, in
         off += (size_t)nid[i];
     }
     int rc = batch_run(c->b, ids, nid, n, out->logits, NULL, err, errlen);
+    for (int i = 0; rc == 0 && c->ng && i < n; i++) {
+        ngram_features(c->tok, &c->ng->s, c->ng->idf, texts[i], lens ? lens[i] : strlen(texts[i]), &c->nv);
+        ngram_add_logits(c->ng, &c->nv, m->head_off, out->logits + (size_t)i * K);
+    }
     if (rc == 0) {
         for (int i = 0; i < n; i++)
             for (int h = 0; h < H; h++) {

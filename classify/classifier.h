@@ -2,7 +2,9 @@
  * per-head labels, scores and probabilities out.
  *
  * A classifier bundles the model (model.h), its vocab and tokenizer
- * (tokenizer.h) and a padding-free batcher (batch.h).
+ * (tokenizer.h), a padding-free batcher (batch.h) and, when the directory
+ * has one, the n-gram part (ngram.h) whose mixed logits are added to the
+ * encoder's before the softmax.
  *
  * Thread-safety: a classifier is NOT thread-safe (it owns tokenizer and
  * activation scratch). For several classifying threads, open one and make
@@ -16,6 +18,7 @@
 #include <stdint.h>
 
 #include "classify/model.h"
+#include "classify/ngram.h"
 #include "classify/tokenizer.h"
 #include "util/event.h"
 
@@ -24,12 +27,13 @@ typedef struct cls_options {
     int threads;           /* OpenBLAS threads; 0: 1 */
     int max_len;           /* tokens per text incl. [CLS]/[SEP]; 0: max_position, capped at 512 */
     int token_budget;      /* tokens per encoder forward; 0: 4096 */
+    int encoder_only;      /* 1: ignore the directory's n-gram part (classify/ngram.h) */
 } cls_options;
 
 typedef struct classifier classifier;
 
 /* Loads dir (model.safetensors, config.json, vocab.txt, optional
- * tokenizer_config.json). opts may be NULL for defaults. Returns NULL with
+ * tokenizer_config.json, optional n-gram part). opts may be NULL for defaults. Returns NULL with
  * one line in err naming the file (and tensor or key) on any problem. */
 classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t errlen);
 /* A classifier for another thread sharing c's weights and vocab. Never NULL. */
@@ -38,6 +42,8 @@ classifier *cls_clone(const classifier *c);
 void cls_close(classifier *c);
 
 const cls_model *cls_get_model(const classifier *c);
+/* The n-gram part, NULL when the model has none (or encoder_only). */
+const ngram_model *cls_get_ngram(const classifier *c);
 int cls_n_heads(const classifier *c);
 const char *cls_head_name(const classifier *c, int head);
 int cls_head_n_labels(const classifier *c, int head);
@@ -58,7 +64,7 @@ typedef struct cls_output {
     int n_out;      /* K */
     int *index;     /* (n, n_heads): argmax label per head (first on ties) */
     float *probs;   /* (n, K): softmax within each head */
-    float *logits;  /* (n, K): raw logits */
+    float *logits;  /* (n, K): raw logits (encoder plus mixed n-gram logits) */
     int32_t **ids;  /* n token-id arrays with CLS_TOKENS, else NULL */
     int *n_ids;     /* their lengths, NULL without CLS_TOKENS */
 } cls_output;

@@ -62,7 +62,8 @@ struct tokenizer {
     int32_t pieces[TOK_MAX_WORD_CHARS];
     tok_special special[TOK_NSPECIAL]; /* those present in the vocab */
     int nspecial;
-    /* output: a callback, or a bounded id array */
+    /* output: a callback per word (no WordPiece), per id, or a bounded id array */
+    void (*word_fn)(const char *w, size_t n, void *arg);
     void (*fn)(int id, void *arg);
     void *arg;
     int32_t *out;
@@ -133,8 +134,13 @@ static void emit(tokenizer *t, int id) {
 /* ---- WordPiece ---- */
 
 /* WordPiece of one word: s[0..off(ncp)), where off(k) is woff[k], or k
- * when woff is NULL (ASCII). Emits its pieces, or one [UNK]. */
+ * when woff is NULL (ASCII). Emits its pieces, or one [UNK]; under
+ * tok_words hands the whole word to word_fn instead. */
 static void wordpiece(tokenizer *t, const char *s, const uint32_t *woff, size_t ncp) {
+    if (t->word_fn) {
+        t->word_fn(s, woff ? woff[ncp] : ncp, t->arg);
+        return;
+    }
     if (ncp > TOK_MAX_WORD_CHARS) {
         emit(t, tok_vocab_unk(t->v));
         return;
@@ -387,7 +393,8 @@ static uint64_t tok_run(tokenizer *t, const char *text, size_t len) {
         i = feed(t, text, i, k, &invalid);
         if (t->stop || !sp) break;
         flush(t);
-        emit(t, sp->id);
+        if (t->word_fn) t->word_fn(sp->s, sp->n, t->arg);
+        else emit(t, sp->id);
         i = k + sp->n;
     }
     if (!t->stop) flush(t);
@@ -429,5 +436,14 @@ void tok_pieces(tokenizer *t, const char *text, size_t len, void (*fn)(int id, v
     t->stop = 0;
     tok_run(t, text, len);
     t->fn = NULL;
+    t->arg = NULL;
+}
+
+void tok_words(tokenizer *t, const char *text, size_t len, void (*fn)(const char *w, size_t n, void *arg), void *arg) {
+    t->word_fn = fn;
+    t->arg = arg;
+    t->stop = 0;
+    tok_run(t, text, len);
+    t->word_fn = NULL;
     t->arg = NULL;
 }

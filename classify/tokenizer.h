@@ -60,4 +60,11 @@ int tok_encode(tokenizer *t, const char *text, size_t len, int max_len, int32_t 
  * tests and vocab building: calls fn(piece_id, arg) for each piece. */
 void tok_pieces(tokenizer *t, const char *text, size_t len, void (*fn)(int id, void *arg), void *arg);
 
+/* The basic tokens of text before WordPiece, without truncation: calls
+ * fn(w, n, arg) for each word and each punctuation mark as the pipeline
+ * above leaves them (cleaned, lower-cased and accent-stripped when the
+ * tokenizer is uncased; UTF-8, not NUL-terminated, valid only during the
+ * call) and for each literal special token ("[SEP]"). */
+void tok_words(tokenizer *t, const char *text, size_t len, void (*fn)(const char *w, size_t n, void *arg), void *arg);
+
 #endif

@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "classify/eval_metrics.h"
+#include "classify/ngram.h"
+#include "classify/ngram_train.h"
 #include "classify/optim.h"
-#include "classify/sentfin.h"
 #include "classify/tokenizer.h"
+#include "classify/train_data.h"
 #include "classify/train_model.h"
-#include "util/csv.h"
+#include "util/fnv.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -62,6 +64,7 @@ static int check_model(void *obj, const cJSON *json, cfg_ctx *ctx) {
 static const cfg_schema model_schema = CFG_SCHEMA("model", train_model_cfg, model_fields, NULL, check_model);
 
 static const char *const schedules[] = {"linear", "cosine", "constant", NULL};
+static const char *const objectives[] = {"encoder", "ngram", NULL};
 
 static const cfg_field root_fields[] = {
     {.key = "out", .type = CFG_STRING, .flags = CFG_REQUIRED, F(train_cfg, out)},
@@ -72,7 +75,7 @@ static const cfg_field root_fields[] = {
     {.key = "max_len", .type = CFG_INT, .def = "64", .flags = CFG_MIN | CFG_MAX, .min = 4, .max = 512,
      F(train_cfg, max_len)},
     {.key = "model", .type = CFG_OBJECT, .sub = &model_schema, F(train_cfg, model)},
-    {.key = "heads", .type = CFG_OBJECT_ARRAY, .flags = CFG_REQUIRED | CFG_MIN | CFG_MAX, .min = 1, .max = 8,
+    {.key = "heads", .type = CFG_OBJECT_ARRAY, .flags = CFG_REQUIRED | CFG_MIN | CFG_MAX, .min = 1, .max = TRAIN_MAX_HEADS,
      .sub = &head_schema, F(train_cfg, heads)},
     {.key = "data", .type = CFG_OBJECT_ARRAY, .flags = CFG_REQUIRED | CFG_MIN, .min = 1, .sub = &data_schema,
      F(train_cfg, data)},
@@ -96,11 +99,28 @@ static const cfg_field root_fields[] = {
      F(train_cfg, dev_fraction)},
     {.key = "schedule", .type = CFG_ENUM, .def = "linear", .enums = schedules, F(train_cfg, schedule)},
     {.key = "seed", .type = CFG_INT, .def = "42", F(train_cfg, seed)},
+    {.key = "objective", .type = CFG_ENUM, .def = "encoder", .enums = objectives, F(train_cfg, objective)},
+    {.key = "ngram_buckets", .type = CFG_INT, .def = "262144", .flags = CFG_MIN | CFG_MAX, .min = 1,
+     .max = NGRAM_MAX_BUCKETS, F(train_cfg, ngram_buckets)},
+    {.key = "ngram_max_order", .type = CFG_INT, .def = "2", .flags = CFG_MIN | CFG_MAX, .min = 1,
+     .max = NGRAM_MAX_ORDER, F(train_cfg, ngram_max_order)},
+    {.key = "ngram_iters", .type = CFG_INT, .def = "300", .flags = CFG_MIN, .min = 1, F(train_cfg, ngram_iters)},
+    {.key = "ngram_c_min", .type = CFG_NUMBER, .def = "0.5", .flags = CFG_MIN | CFG_MIN_EXCL, .min = 0,
+     F(train_cfg, ngram_c_min)},
+    {.key = "ngram_c_max", .type = CFG_NUMBER, .def = "32", .flags = CFG_MIN | CFG_MIN_EXCL, .min = 0,
+     F(train_cfg, ngram_c_max)},
+    {.key = "ngram_mix_max", .type = CFG_NUMBER, .def = "4", .flags = CFG_MIN | CFG_MAX, .min = 0, .max = 100,
+     F(train_cfg, ngram_mix_max)},
+    {.key = "ngram_balanced", .type = CFG_BOOL, .def = "false", F(train_cfg, ngram_balanced)},
 };
 
 static int check_root(void *obj, const cJSON *json, cfg_ctx *ctx) {
     (void)json;
     train_cfg *c = obj;
+    if (c->objective == TRAIN_OBJECTIVE_NGRAM && !c->init_from)
+        return cfg_fail(ctx, "init_from", "the trained encoder model (objective \"ngram\" adds to it)");
+    if (c->ngram_c_max < c->ngram_c_min)
+        return cfg_fail(ctx, "ngram_c_max", "at least ngram_c_min (%g), got %g", c->ngram_c_min, c->ngram_c_max);
     for (size_t i = 0; i < c->data.n; i++) {
         int found = 0;
         for (size_t h = 0; h < c->heads.n; h++) found |= strcmp(c->heads.v[h].name, c->data.v[i].head) == 0;
@@ -147,9 +167,7 @@ static void exset_free(exset *s) {
 }
 
 int train_is_dev(const char *text, size_t len, double fraction) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)text[i]) * 1099511628211ULL;
-    return (double)(h % 10000) < fraction * 10000.0;
+    return (double)(fnv1a64(text, len) % 10000) < fraction * 10000.0;
 }
 
 typedef struct loader {
@@ -160,17 +178,6 @@ typedef struct loader {
     long n_train[8], n_dev[8];
 } loader;
 
-/* Label id from a field: an integer id in range or a label name; -1 else. */
-static int parse_label(const train_head_cfg *h, const char *s) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!errno && end != s && *end == 0 && v >= 0 && (size_t)v < h->labels.n) return (int)v;
-    for (size_t i = 0; i < h->labels.n; i++)
-        if (strcmp(h->labels.v[i], s) == 0) return (int)i;
-    return -1;
-}
-
 static void add_text(loader *L, const char *text, int head, int label) {
     size_t len = strlen(text);
     int n = tok_encode(L->tok, text, len, L->c->max_len, L->ids, NULL);
@@ -179,85 +186,8 @@ static void add_text(loader *L, const char *text, int head, int label) {
     if (head >= 0) (dev ? L->n_dev : L->n_train)[head]++;
 }
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-static int load_labelled(loader *L, const train_data_cfg *d, int head, char *err, size_t errlen) {
-    const train_head_cfg *h = &L->c->heads.v[head];
-    FILE *f = fopen(d->path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", d->path, strerror(errno));
-        return -1;
-    }
-    int rc = 0;
-    if (ends_with(d->path, ".csv") || d->format == TRAIN_FORMAT_SENTFIN) {
-        csv_reader *r = csv_open(f);
-        char **fl;
-        int n = csv_next(r, &fl), tcol = -1, lcol = -1;
-        const char *tname = d->format == TRAIN_FORMAT_SENTFIN ? "Title" : d->text;
-        const char *lname = d->format == TRAIN_FORMAT_SENTFIN ? "Decisions" : d->label;
-        for (int i = 0; i < n; i++) {
-            if (strcmp(fl[i], tname) == 0) tcol = i;
-            if (strcmp(fl[i], lname) == 0) lcol = i;
-        }
-        if (tcol < 0 || lcol < 0) {
-            snprintf(err, errlen, "%s: header lacks the column \"%s\"", d->path, tcol < 0 ? tname : lname);
-            rc = -1;
-        }
-        while (!rc && d->format == TRAIN_FORMAT_SENTFIN && (n = csv_next(r, &fl)) != 0) {
-            sf_entity ents[SF_MAX_ENTITIES];
-            int ne = n > 0 && tcol < n && lcol < n ? sf_parse_decisions(fl[lcol], ents, SF_MAX_ENTITIES) : -1;
-            const char *ls = ne >= 0 ? sf_headline_label(ents, ne) : NULL;
-            int lab = ls ? parse_label(h, ls) : -1;
-            if (n < 0) snprintf(err, errlen, "%s: %s", d->path, csv_error(r)), rc = -1;
-            else if (ne < 0)
-                snprintf(err, errlen, "%s:%ld: Decisions is not a {'entity': 'label'} dict", d->path, csv_line(r)),
-                    rc = -1;
-            else if (ls && lab < 0)
-                snprintf(err, errlen, "%s:%ld: label \"%s\" is not one of head %s's labels", d->path, csv_line(r), ls,
-                         h->name),
-                    rc = -1;
-            else if (ls) add_text(L, fl[tcol], head, lab);
-        }
-        while (!rc && d->format == TRAIN_FORMAT_PLAIN && (n = csv_next(r, &fl)) != 0) {
-            int lab = n > 0 && tcol < n && lcol < n ? parse_label(h, fl[lcol]) : -1;
-            if (n < 0) snprintf(err, errlen, "%s: %s", d->path, csv_error(r)), rc = -1;
-            else if (lab < 0)
-                snprintf(err, errlen, "%s:%ld: label \"%s\" is not one of head %s's labels", d->path, csv_line(r),
-                         lcol < n ? fl[lcol] : "", h->name),
-                    rc = -1;
-            else add_text(L, fl[tcol], head, lab);
-        }
-        csv_close(r);
-    } else {
-        char *line = NULL;
-        size_t cap = 0;
-        long ln = 0;
-        while (!rc && getline(&line, &cap, f) > 0) {
-            ln++;
-            if (strspn(line, " \t\r\n") == strlen(line)) continue;
-            cJSON *o = cJSON_Parse(line);
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, d->text), *l = cJSON_GetObjectItemCaseSensitive(o, d->label);
-            char num[32];
-            const char *ls = cJSON_IsString(l) ? l->valuestring : NULL;
-            if (cJSON_IsNumber(l)) snprintf(num, sizeof num, "%d", l->valueint), ls = num;
-            int lab = ls ? parse_label(h, ls) : -1;
-            if (!cJSON_IsString(t) || lab < 0) {
-                snprintf(err, errlen, "%s:%ld: needs a string \"%s\" and a label \"%s\" of head %s", d->path, ln,
-                         d->text, d->label, h->name);
-                rc = -1;
-            } else {
-                add_text(L, t->valuestring, head, lab);
-            }
-            cJSON_Delete(o);
-        }
-        free(line);
-    }
-    fclose(f);
-    return rc;
-}
+/* train_read_labelled callback: one labelled text into the loader. */
+static void loader_add(const char *text, int head, int label, void *arg) { add_text(arg, text, head, label); }
 
 static int load_unlabelled(loader *L, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
@@ -652,6 +582,7 @@ static float train_step(tm_model *m, const tm_batch *b, optim_adamw *o, const op
 }
 
 int train_run(const train_cfg *c, char *err, size_t errlen) {
+    if (c->objective == TRAIN_OBJECTIVE_NGRAM) return ngram_train_run(c, err, errlen);
     int rc = -1, nh = (int)c->heads.n;
     tok_vocab *vocab = tok_vocab_load(c->vocab, err, errlen);
     if (!vocab) return -1;
@@ -673,7 +604,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     for (size_t i = 0; i < c->data.n; i++) {
         int head = 0;
         while (strcmp(c->heads.v[head].name, c->data.v[i].head)) head++;
-        if (load_labelled(&L, &c->data.v[i], head, err, errlen)) goto out;
+        if (train_read_labelled(c, &c->data.v[i], head, loader_add, &L, err, errlen)) goto out;
     }
     for (int h = 0; h < nh; h++)
         log_info("train", "head %s: %ld training, %ld dev examples", c->heads.v[h].name, L.n_train[h], L.n_dev[h]);

@@ -16,7 +16,10 @@
  *
  * Determinism: every random choice comes from PCG32 streams seeded by
  * `seed` and the epoch or pre-training step, so a run resumed from a
- * checkpoint ends with the same weights as one that was never stopped. */
+ * checkpoint ends with the same weights as one that was never stopped.
+ *
+ * "objective": "ngram" runs the n-gram stage instead (ngram_train.h): the
+ * same data and dev split, init_from the trained encoder model. */
 #ifndef FINSENT_TRAIN_H
 #define FINSENT_TRAIN_H
 
@@ -41,6 +44,9 @@ typedef struct train_data_cfg {
 } train_data_cfg;
 
 enum { TRAIN_FORMAT_PLAIN, TRAIN_FORMAT_SENTFIN };
+enum { TRAIN_OBJECTIVE_ENCODER, TRAIN_OBJECTIVE_NGRAM };
+
+#define TRAIN_MAX_HEADS 8
 
 typedef struct train_model_cfg {
     int hidden, layers, heads, intermediate;
@@ -61,6 +67,10 @@ typedef struct train_cfg {
     double lr, warmup, weight_decay, clip, dev_fraction;
     int schedule; /* 0 linear, 1 cosine, 2 constant */
     int64_t seed;
+    int objective; /* TRAIN_OBJECTIVE_ENCODER, or _NGRAM: the n-gram stage (ngram_train.h) */
+    int ngram_buckets, ngram_max_order, ngram_iters;
+    double ngram_c_min, ngram_c_max, ngram_mix_max;
+    bool ngram_balanced;
 } train_cfg;
 
 extern const cfg_schema train_cfg_schema;

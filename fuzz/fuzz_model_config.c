@@ -1,13 +1,17 @@
 /* fuzz_model_config — libFuzzer target for mcfg_load (a BERT config.json
- * with finsent's heads). The input is written as config.json. A config
+ * with finsent's heads) and, on a config that loads, the "finsent_ngram"
+ * part of ngram_load_files. The input is written as config.json. A config
  * that loads has sane sizes and every head named with n_labels labels
  * (each set); one that does not gets a one-line message and is left
- * empty. */
+ * empty. The n-gram part has no model.safetensors to find: it loads as
+ * absent (no key) or fails with one line (a bad key, or the missing file
+ * once the key is valid). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify/model_config.h"
+#include "classify/ngram.h"
 #include "fuzz/fuzz_scratch.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -23,7 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* The head name a plain checkpoint gets: the last input byte picks
      * NULL ("sentiment") or "topic", so both paths run. */
     const char *head = size && (data[size - 1] & 1) ? "topic" : NULL;
-    int rc = mcfg_load(fuzz_scratch_write(data, size), head, &cfg, err, sizeof err);
+    const char *path = fuzz_scratch_write(data, size);
+    int rc = mcfg_load(path, head, &cfg, err, sizeof err);
+    if (rc == 0) {
+        ngram_model *ng = NULL;
+        char nerr[512] = "";
+        int nrc = ngram_load_files(path, "/nonexistent/model.safetensors", &cfg, &ng, nerr, sizeof nerr);
+        if (ng || (nrc != 0 && (!nerr[0] || strpbrk(nerr, "\r\n")))) abort();
+    }
     fuzz_scratch_remove();
     if (rc != 0) {
         if (!err[0] || strpbrk(err, "\r\n") || cfg.heads || cfg.n_heads) abort();

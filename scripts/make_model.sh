@@ -9,13 +9,18 @@
 #   3. finsent train         two-head fine-tuning (configs/train-default.json) on the
 #                            tweets and the SEntFiN headlines, best epoch by mean dev
 #                            macro-F1
-#   4. finsent eval          dev splits of the train files and SEntFiN, then the valid files
-#   5. models/default/       model.safetensors (F16), config.json, vocab.txt,
+#   4. finsent train         the n-gram stage (configs/ngram-default.json): hashed word
+#                            uni- and bigram TF-IDF logistic regression per head, C and
+#                            mixing weight chosen on dev, added to the fine-tuned model
+#   5. finsent eval          dev splits of the train files and SEntFiN, then the valid files
+#   6. models/default/       model.safetensors (F16), config.json, vocab.txt,
 #                            tokenizer_config.json, dev_report.json, MODEL_CARD.md
 #                            (models/default.card.md with the measured figures)
 # Training runs niced with OPENBLAS_NUM_THREADS (default 2). A rerun resumes
 # an interrupted training from build/model/*/checkpoint; `rm -rf build/model`
-# starts over. FINETUNED=DIR skips the training and packages DIR.
+# starts over. FINETUNED=DIR skips the encoder training: the n-gram stage
+# runs on DIR and the result is packaged. CARD_ONLY=1 only rewrites
+# MODEL_CARD.md from the template and the figures of the last run.
 set -eu
 DATA=../shared/data
 WORK=build/model
@@ -30,6 +35,18 @@ for f in $SENT/sent_train.csv $SENT/sent_valid.csv $TOPIC/topic_train.csv $TOPIC
 done
 mkdir -p $WORK $OUT
 
+# the card: a line @@name@@ of the template becomes $WORK/name.txt
+write_card() {
+    awk -v dir=$WORK '/^@@[a-z_]+@@$/ { f = dir "/" substr($0, 3, length($0) - 4) ".txt"
+                                        while ((getline l < f) > 0) print l; close(f); next } { print }' \
+        models/default.card.md >$OUT/MODEL_CARD.md
+}
+if [ -n "${CARD_ONLY:-}" ]; then
+    write_card
+    echo "make_model: wrote $OUT/MODEL_CARD.md" >&2
+    exit 0
+fi
+
 step() { # name command...: runs it and adds a row "| name | wall time |" to $WORK/times.txt
     name=$1; shift
     t0=$(date +%s)
@@ -39,10 +56,16 @@ step() { # name command...: runs it and adds a row "| name | wall time |" to $WO
     echo "make_model: $name took $((t / 60))m$((t % 60))s" >&2
 }
 
-# FINETUNED=DIR packages an already fine-tuned directory instead of training
-# (its stage times are then expected in $WORK/times.txt)
-FT=${FINETUNED:-$WORK/finetune}
-if [ -z "${FINETUNED:-}" ]; then
+# FINETUNED=DIR takes an already fine-tuned encoder instead of training one
+# (the encoder stages' times are then expected in $WORK/times.txt)
+FT=$WORK/ngram
+NGRAM_CONFIG=configs/ngram-default.json
+if [ -n "${FINETUNED:-}" ]; then
+    NGRAM_CONFIG=$WORK/ngram-config.json
+    sed "s|\"init_from\": \"[^\"]*\"|\"init_from\": \"$FINETUNED\"|" configs/ngram-default.json >$NGRAM_CONFIG
+    touch $WORK/times.txt
+    sed -i '/^| ngram /d' $WORK/times.txt
+else
 : >$WORK/times.txt
 step vocab "$FINSENT" vocab build --input $SENT/sent_train.csv --input $TOPIC/topic_train.csv \
     --input $DATA/unlabelled/stocknet_tweets.txt --size 8000 --out $WORK/vocab.txt
@@ -50,6 +73,7 @@ step pretrain nice -n 10 "$FINSENT" train --config configs/pretrain-default.json
 step pretrain2 nice -n 10 "$FINSENT" train --config configs/pretrain2-default.json
 step finetune nice -n 10 "$FINSENT" train --config configs/train-default.json
 fi
+step ngram nice -n 10 "$FINSENT" train --config $NGRAM_CONFIG
 
 for f in model.safetensors config.json vocab.txt tokenizer_config.json dev_report.json; do
     cp "$FT/$f" $OUT/$f
@@ -66,10 +90,6 @@ done
 uname -srm >$WORK/machine.txt
 echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" >>$WORK/machine.txt
 du -sh $OUT | cut -f1 >$WORK/size.txt
-
-# the card: a line @@name@@ of the template becomes $WORK/name.txt
-awk -v dir=$WORK '/^@@[a-z_]+@@$/ { f = dir "/" substr($0, 3, length($0) - 4) ".txt"
-                                    while ((getline l < f) > 0) print l; close(f); next } { print }' \
-    models/default.card.md >$OUT/MODEL_CARD.md
+write_card
 cat $WORK/valid_sentiment.txt $WORK/valid_topic.txt
 echo "make_model: wrote $OUT" >&2

@@ -1,7 +1,9 @@
 # train.sh — `finsent train` end to end on a tiny synthetic corpus (seconds):
 # CSV + JSONL inputs, MLM pre-training, the model directory, learning a
 # separable task, resume from a checkpoint giving the same weights as an
-# uninterrupted run, and one-line errors for bad configs and bad rows.
+# uninterrupted run, one-line errors for bad configs and bad rows, and the
+# n-gram stage (objective ngram) on the trained model: written, loaded by
+# classify and eval, deterministic.
 . tests/integration/lib.sh
 export OPENBLAS_NUM_THREADS=1
 
@@ -78,4 +80,26 @@ sed '3s/negative.}/bad}/' "$TMP/sf.csv" >"$TMP/sfbad.csv"
 sed "s|$TMP/sf.csv|$TMP/sfbad.csv|" "$TMP/sf.json" >"$TMP/sfbad.json"
 check_out "a malformed Decisions dict names file and line" "sfbad.csv:3: Decisions is not" \
     "$FINSENT" train --config "$TMP/sfbad.json"
+
+# the n-gram stage on model a
+ngram_config() { # out init_from
+    sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$1\", \"init_from\": \"$2\", \"objective\": \"ngram\", \"ngram_buckets\": 512, \"ngram_c_max\": 2|" \
+        "$TMP/a.json"
+}
+ngram_config "$TMP/n" "$TMP/a" >"$TMP/n.json"
+ngram_config "$TMP/n2" "$TMP/a" >"$TMP/n2.json"
+check_out "ngram stage reports its choice per head" "ngram topic: chose C" "$FINSENT" train --config "$TMP/n.json"
+check "ngram model directory written" test -s "$TMP/n/model.safetensors" -a -s "$TMP/n/vocab.txt" -a -s "$TMP/n/tokenizer_config.json"
+check "config.json carries finsent_ngram" grep -q '"finsent_ngram"' "$TMP/n/config.json"
+check "the n-gram tensors are stored" grep -aq 'finsent.ngram.sentiment.weight' "$TMP/n/model.safetensors"
+"$FINSENT" train --config "$TMP/n2.json" 2>/dev/null
+check "the ngram stage is deterministic" cmp "$TMP/n/model.safetensors" "$TMP/n2/model.safetensors"
+printf '{"id": 1, "text": "$AAPL shares rally"}\n' >"$TMP/one.jsonl"
+check_out "classify loads the ngram model" '"sentiment"' "$FINSENT" classify --model "$TMP/n" "$TMP/one.jsonl"
+check_out "eval scores the ngram model" "accuracy" "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv"
+ngram_config "$TMP/n3" "$TMP/n" >"$TMP/n3.json"
+"$FINSENT" train --config "$TMP/n3.json" 2>/dev/null
+check "rerun on an ngram model replaces its part" cmp "$TMP/n/model.safetensors" "$TMP/n3/model.safetensors"
+sed 's|"init_from": "[^"]*", ||' "$TMP/n.json" >"$TMP/nbad.json"
+check_out "objective ngram without init_from is a config error" "init_from" "$FINSENT" train --config "$TMP/nbad.json"
 done_testing

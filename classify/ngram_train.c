@@ -1,0 +1,314 @@
+/* ngram_train — the n-gram stage of `finsent train`: features, IDF, the
+ * per-head (C, mix) search on dev, writing; see ngram_train.h. */
+#include "classify/ngram_train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "classify/classifier.h"
+#include "classify/eval_metrics.h"
+#include "classify/ngram.h"
+#include "classify/ngram_lr.h"
+#include "classify/safetensors.h"
+#include "classify/train_data.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define NT_MIX_STEP 0.1
+
+typedef struct ntext {
+    char *text;
+    int head, label, dev;
+} ntext;
+
+typedef struct corpus {
+    ntext *v;
+    size_t n, cap;
+    double dev_fraction;
+} corpus;
+
+static void corpus_add(const char *text, int head, int label, void *arg) {
+    corpus *c = arg;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 4096;
+        c->v = xrealloc(c->v, sizeof *c->v * c->cap);
+    }
+    size_t len = strlen(text);
+    c->v[c->n++] = (ntext){xstrdup(text), head, label, train_is_dev(text, len, c->dev_fraction)};
+}
+
+static float f16_round(float x) { return st_f16_to_f32(st_f32_to_f16(x)); }
+
+/* The features of every text: CSR over buckets. */
+typedef struct feats {
+    int *rowptr;
+    int32_t *col;
+    float *val;
+} feats;
+
+/* Counts every text's n-grams, learns the IDF on the training texts into
+ * m->idf (rounded when f16) and weighs every row. */
+static void featurize(const corpus *cp, tokenizer *tok, ngram_model *m, int f16, feats *F) {
+    ngram_vec v = {0};
+    size_t cap = 1 << 20, nnz = 0;
+    F->rowptr = xmalloc(sizeof(int) * (cp->n + 1));
+    F->col = xmalloc(sizeof(int32_t) * cap);
+    F->val = xmalloc(sizeof(float) * cap);
+    long *df = xcalloc((size_t)m->s.buckets, sizeof *df), docs = 0;
+    for (size_t i = 0; i < cp->n; i++) {
+        F->rowptr[i] = (int)nnz;
+        ngram_count(tok, &m->s, cp->v[i].text, strlen(cp->v[i].text), &v);
+        if (nnz + (size_t)v.n > cap) {
+            while (nnz + (size_t)v.n > cap) cap *= 2;
+            F->col = xrealloc(F->col, sizeof(int32_t) * cap);
+            F->val = xrealloc(F->val, sizeof(float) * cap);
+        }
+        memcpy(F->col + nnz, v.idx, sizeof(int32_t) * (size_t)v.n);
+        memcpy(F->val + nnz, v.val, sizeof(float) * (size_t)v.n);
+        nnz += (size_t)v.n;
+        if (!cp->v[i].dev) {
+            docs++;
+            for (int j = 0; j < v.n; j++) df[v.idx[j]]++;
+        }
+    }
+    F->rowptr[cp->n] = (int)nnz;
+    for (int b = 0; b < m->s.buckets; b++) {
+        m->idf[b] = ngram_idf(df[b], docs);
+        if (f16) m->idf[b] = f16_round(m->idf[b]);
+    }
+    for (size_t i = 0; i < cp->n; i++) {
+        ngram_vec row = {.n = F->rowptr[i + 1] - F->rowptr[i], .idx = F->col + F->rowptr[i],
+                         .val = F->val + F->rowptr[i]};
+        ngram_weigh(&row, m->idf);
+    }
+    log_info("train", "ngram: %zu texts, %zu features, IDF from %ld training texts", cp->n, nnz, docs);
+    free(df);
+    ngram_vec_free(&v);
+}
+
+/* Encoder logits (n_out per row) of the dev texts, in corpus order. */
+static float *dev_logits(classifier *cl, const corpus *cp, size_t *ndev, char *err, size_t errlen) {
+    int K = cls_get_model(cl)->n_out;
+    const char **texts = xmalloc(sizeof *texts * (cp->n ? cp->n : 1));
+    size_t n = 0;
+    for (size_t i = 0; i < cp->n; i++)
+        if (cp->v[i].dev) texts[n++] = cp->v[i].text;
+    float *out = xmalloc(sizeof(float) * (n ? n : 1) * (size_t)K);
+    for (size_t i = 0; i < n; i += 256) {
+        int m = n - i < 256 ? (int)(n - i) : 256;
+        cls_output o;
+        if (cls_classify(cl, texts + i, NULL, m, 0, &o, err, errlen)) {
+            cls_output_free(&o);
+            free(out);
+            free(texts);
+            return NULL;
+        }
+        memcpy(out + i * (size_t)K, o.logits, sizeof(float) * (size_t)m * (size_t)K);
+        cls_output_free(&o);
+    }
+    free(texts);
+    *ndev = n;
+    return out;
+}
+
+static double macro_f1(const int *gold, const int *pred, size_t n, int k) {
+    char err[128];
+    evm_report *r = evm_compute(gold, pred, n, k, NULL, err, sizeof err);
+    double f = r ? r->macro_f1 : 0;
+    evm_free(r);
+    return f;
+}
+
+/* One head's search. enc: the dev rows' encoder logits for this head
+ * (stride K), dev: their corpus indices. Fills hd's weights and mix. */
+static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h, const int *dev, size_t ndev,
+                     const float *enc, int K, ngram_model *m, ngram_head *hd) {
+    int B = m->s.buckets, k = hd->n_labels;
+    int *colmap = xmalloc(sizeof(int) * (size_t)B);
+    for (int b = 0; b < B; b++) colmap[b] = -1;
+    /* training rows of the head, columns compacted to the buckets they use */
+    size_t ntr = 0, nnz = 0;
+    for (size_t i = 0; i < cp->n; i++)
+        if (cp->v[i].head == h && !cp->v[i].dev) ntr++, nnz += (size_t)(F->rowptr[i + 1] - F->rowptr[i]);
+    int *rowptr = xmalloc(sizeof(int) * (ntr + 1)), *y = xmalloc(sizeof(int) * (ntr ? ntr : 1)), dim = 0;
+    int32_t *col = xmalloc(sizeof(int32_t) * (nnz ? nnz : 1));
+    float *val = xmalloc(sizeof(float) * (nnz ? nnz : 1));
+    int *bucket_of = xmalloc(sizeof(int) * (nnz ? nnz : 1));
+    long *count = xcalloc((size_t)k, sizeof *count);
+    size_t r = 0, e = 0;
+    for (size_t i = 0; i < cp->n; i++) {
+        if (cp->v[i].head != h || cp->v[i].dev) continue;
+        rowptr[r] = (int)e;
+        y[r++] = cp->v[i].label;
+        count[cp->v[i].label]++;
+        for (int j = F->rowptr[i]; j < F->rowptr[i + 1]; j++) {
+            if (colmap[F->col[j]] < 0) bucket_of[dim] = F->col[j], colmap[F->col[j]] = dim++;
+            col[e] = colmap[F->col[j]];
+            val[e++] = F->val[j];
+        }
+    }
+    rowptr[r] = (int)e;
+    float *cw = NULL;
+    if (c->ngram_balanced) {
+        cw = xmalloc(sizeof(float) * (size_t)k);
+        for (int j = 0; j < k; j++) cw[j] = count[j] ? (float)((double)ntr / ((double)k * (double)count[j])) : 1.0f;
+    }
+    ngram_lr_data d = {.n = (int)ntr, .dim = dim, .k = k, .rowptr = rowptr, .col = col, .val = val, .y = y, .cw = cw};
+    long np = ngram_lr_size(&d);
+    float *theta = xcalloc((size_t)np, sizeof(float)), *best = xcalloc((size_t)np, sizeof(float));
+    int *gold = xmalloc(sizeof(int) * (ndev ? ndev : 1)), *pred = xmalloc(sizeof(int) * (ndev ? ndev : 1));
+    float *ng = xmalloc(sizeof(float) * (ndev ? ndev : 1) * (size_t)k);
+    for (size_t i = 0; i < ndev; i++) gold[i] = cp->v[dev[i]].label;
+    for (size_t i = 0; i < ndev; i++) {
+        const float *z = enc + i * (size_t)K;
+        int bj = 0;
+        for (int j = 1; j < k; j++) bj = z[j] > z[bj] ? j : bj;
+        pred[i] = bj;
+    }
+    double enc_f1 = macro_f1(gold, pred, ndev, k), best_f1 = -1, best_c = 0, best_mix = 0;
+    for (double C = c->ngram_c_min; C <= c->ngram_c_max * (1 + 1e-9); C *= 2) {
+        d.lambda = 1.0 / (C * (double)(ntr ? ntr : 1));
+        double t0 = (double)clock() / CLOCKS_PER_SEC;
+        int iters = ngram_lr_fit(&d, theta, c->ngram_iters, 1e-7);
+        /* the dev rows' n-gram logits with the weights as they will be stored */
+        for (size_t i = 0; i < ndev; i++) {
+            int row = dev[i];
+            for (int j = 0; j < k; j++) {
+                float bj = theta[(long)k * dim + j];
+                double z = c->f16 ? f16_round(bj) : bj;
+                for (int q = F->rowptr[row]; q < F->rowptr[row + 1]; q++) {
+                    int cc = colmap[F->col[q]];
+                    if (cc < 0) continue;
+                    float w = theta[(long)j * dim + cc];
+                    z += (double)(c->f16 ? f16_round(w) : w) * F->val[q];
+                }
+                ng[i * (size_t)k + j] = (float)z;
+            }
+        }
+        double lr_f1 = -1, here_f1 = -1, here_mix = 0;
+        for (int s = 0; s <= (int)(c->ngram_mix_max / NT_MIX_STEP + 1e-9) + 1; s++) {
+            /* s past the grid scores the n-gram logits alone */
+            int alone = s > (int)(c->ngram_mix_max / NT_MIX_STEP + 1e-9);
+            double mix = s * NT_MIX_STEP;
+            for (size_t i = 0; i < ndev; i++) {
+                const float *z = enc + i * (size_t)K, *g = ng + i * (size_t)k;
+                int bj = 0;
+                double bz = -INFINITY;
+                for (int j = 0; j < k; j++) {
+                    float v = alone ? g[j] : z[j] + (float)mix * g[j]; /* as ngram_add_logits sums */
+                    if (v > bz) bz = v, bj = j;
+                }
+                pred[i] = bj;
+            }
+            double f1 = macro_f1(gold, pred, ndev, k);
+            if (alone) lr_f1 = f1;
+            else if (f1 > here_f1) here_f1 = f1, here_mix = mix;
+        }
+        log_info("train", "ngram %s: C %g (%d L-BFGS iterations, %.1fs): dev macro-F1 n-grams alone %.4f, "
+                 "encoder alone %.4f, sum with mix %.1f %.4f", hd->name, C, iters,
+                 (double)clock() / CLOCKS_PER_SEC - t0, lr_f1, enc_f1, here_mix, here_f1);
+        if (here_f1 > best_f1) {
+            best_f1 = here_f1, best_c = C, best_mix = here_mix;
+            memcpy(best, theta, sizeof(float) * (size_t)np);
+        }
+    }
+    log_info("train", "ngram %s: chose C %g, mix %.1f: dev macro-F1 %.4f (encoder alone %.4f)", hd->name, best_c,
+             best_mix, best_f1, enc_f1);
+    for (int j = 0; j < k; j++) {
+        float bj = best[(long)k * dim + j];
+        hd->b[j] = c->f16 ? f16_round(bj) : bj;
+        for (int q = 0; q < dim; q++) {
+            float w = best[(long)j * dim + q];
+            hd->w[(size_t)j * (size_t)B + (size_t)bucket_of[q]] = c->f16 ? f16_round(w) : w;
+        }
+    }
+    hd->mix = (float)best_mix;
+    free(colmap), free(rowptr), free(y), free(col), free(val), free(bucket_of), free(count), free(cw);
+    free(theta), free(best), free(gold), free(pred), free(ng);
+}
+
+int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
+    corpus cp = {.dev_fraction = c->dev_fraction};
+    int rc = -1, nh = (int)c->heads.n;
+    classifier *cl = NULL;
+    tok_vocab *vocab = NULL;
+    tokenizer *tok = NULL;
+    ngram_model *m = NULL;
+    feats F = {0};
+    float *enc = NULL;
+    int *dev = NULL;
+    for (size_t i = 0; i < c->data.n; i++) {
+        int head = 0;
+        while (strcmp(c->heads.v[head].name, c->data.v[i].head)) head++;
+        if (train_read_labelled(c, &c->data.v[i], head, corpus_add, &cp, err, errlen)) goto out;
+    }
+    cls_options o = {.threads = 1, .encoder_only = 1};
+    if (!(cl = cls_open(c->init_from, &o, err, errlen))) goto out;
+    const char *names[TRAIN_MAX_HEADS];
+    int nl[TRAIN_MAX_HEADS], at[TRAIN_MAX_HEADS];
+    for (int h = 0; h < nh; h++) {
+        const train_head_cfg *hc = &c->heads.v[h];
+        at[h] = cls_find_head(cl, hc->name);
+        int same = at[h] >= 0 && cls_head_n_labels(cl, at[h]) == (int)hc->labels.n;
+        for (int j = 0; same && j < (int)hc->labels.n; j++) same = strcmp(cls_head_label(cl, at[h], j), hc->labels.v[j]) == 0;
+        if (!same) {
+            snprintf(err, errlen, "%s: head %s: not in the model or with other labels than the config's",
+                     c->init_from, hc->name);
+            goto out;
+        }
+        names[h] = hc->name;
+        nl[h] = (int)hc->labels.n;
+    }
+    char *vpath = xasprintf("%s/vocab.txt", c->init_from);
+    vocab = tok_vocab_load(vpath, err, errlen);
+    free(vpath);
+    if (!vocab) goto out;
+    tok = tok_new(vocab, cls_get_model(cl)->do_lower_case);
+    ngram_settings s = {.buckets = c->ngram_buckets, .n_orders = c->ngram_max_order};
+    for (int k = 0; k < s.n_orders; k++) s.orders[k] = k + 1;
+    m = ngram_new(&s, nh, names, nl);
+    for (int h = 0; h < nh; h++) m->heads[h].head = at[h];
+    featurize(&cp, tok, m, c->f16, &F);
+    size_t ndev = 0;
+    if (!(enc = dev_logits(cl, &cp, &ndev, err, errlen))) goto out;
+    int K = cls_get_model(cl)->n_out;
+    dev = xmalloc(sizeof(int) * (cp.n ? cp.n : 1));
+    for (int h = 0; h < nh; h++) {
+        /* the head's dev rows and their encoder logits, moved to the front */
+        size_t nd = 0, r = 0;
+        float *he = xmalloc(sizeof(float) * (ndev ? ndev : 1) * (size_t)K);
+        for (size_t i = 0; i < cp.n; i++) {
+            if (!cp.v[i].dev) continue;
+            if (cp.v[i].head == h) {
+                dev[nd] = (int)i;
+                memcpy(he + nd * (size_t)K, enc + r * (size_t)K + cls_get_model(cl)->head_off[at[h]],
+                       sizeof(float) * (size_t)nl[h]);
+                nd++;
+            }
+            r++;
+        }
+        if (!nd) {
+            free(he);
+            snprintf(err, errlen, "head %s: no dev examples to choose C and mix on", names[h]);
+            goto out;
+        }
+        fit_head(c, &cp, &F, h, dev, nd, he, K, m, &m->heads[h]);
+        free(he);
+    }
+    if (ngram_save(m, c->init_from, c->out, err, errlen)) goto out;
+    log_info("train", "saved %s", c->out);
+    rc = 0;
+out:
+    for (size_t i = 0; i < cp.n; i++) free(cp.v[i].text);
+    free(cp.v);
+    free(F.rowptr), free(F.col), free(F.val);
+    free(enc), free(dev);
+    ngram_free(m);
+    tok_free(tok);
+    tok_vocab_free(vocab);
+    cls_close(cl);
+    return rc;
+}

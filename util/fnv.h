@@ -1,0 +1,18 @@
+/* fnv — FNV-1a 64-bit hashing of byte strings (dev splits, n-gram feature
+ * hashing). Not for hash tables facing untrusted keys. */
+#ifndef FINSENT_FNV_H
+#define FINSENT_FNV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FNV1A64_OFFSET 1469598103934665603ULL
+
+/* Continues an FNV-1a 64 hash h over s[0..n): fnv1a64_more(FNV1A64_OFFSET,
+ * s, n) is the hash of s. Can't fail. */
+uint64_t fnv1a64_more(uint64_t h, const void *s, size_t n);
+
+/* FNV-1a 64 of s[0..n). */
+uint64_t fnv1a64(const void *s, size_t n);
+
+#endif
