@@ -15,7 +15,9 @@
  *     from it is gone.
  * Contract for callers: a cJSON tree (or string) made between begin and end
  * must be deleted on the same thread before end and never escape it; copy
- * what must outlive the decode (decode_message does: event_new_packed). */
+ * what must outlive the decode (decode_message does: event_new_packed).
+ * What cJSON prints is freed with cJSON_free, never free() (util/log.c's
+ * JSON lines, which a decode may write, are). */
 #ifndef FINSENT_JSON_ARENA_H
 #define FINSENT_JSON_ARENA_H
 

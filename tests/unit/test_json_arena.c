@@ -1,9 +1,10 @@
 /* Unit tests for util/json_arena: allocations come from the calling
  * thread's arena only between begin and end, an allocation that does not
  * fit falls back to malloc (and is freed by the same hook), end resets the
- * arena, another thread's arena is its own, and cJSON (whose hooks are the
- * arena's) parses documents larger than the arena. ASan checks that no
- * arena pointer reaches free() and no fallback leaks. */
+ * arena, another thread's arena is its own, cJSON (whose hooks are the
+ * arena's) parses documents larger than the arena, and a JSON log line
+ * written inside an arena is freed by cJSON's hook, not free(). ASan
+ * checks that no arena pointer reaches free() and no fallback leaks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "util/json_arena.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 static void test_off_is_malloc(void **state) {
@@ -127,6 +129,18 @@ static void test_cjson_through_the_arena(void **state) {
     free(large);
 }
 
+static void test_json_log_inside_the_arena(void **state) {
+    (void)state;
+    enum log_level saved = log_get_level();
+    log_set_level(LOG_INFO);
+    log_set_format(LOG_FORMAT_JSON); /* the line is made with cJSON */
+    json_arena_begin();
+    log_info("test", "logged while the arena is on");
+    json_arena_end();
+    log_set_format(LOG_FORMAT_AUTO);
+    log_set_level(saved);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_off_is_malloc),
@@ -134,6 +148,7 @@ int main(void) {
         cmocka_unit_test(test_fallback_when_it_does_not_fit),
         cmocka_unit_test(test_arenas_are_per_thread),
         cmocka_unit_test(test_cjson_through_the_arena),
+        cmocka_unit_test(test_json_log_inside_the_arena),
     };
     return cmocka_run_group_tests_name("json_arena", tests, NULL, NULL);
 }
