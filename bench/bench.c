@@ -12,7 +12,7 @@ const bench_entry bench_table[] = {
      "encoder throughput and FLOP rate against this machine's sgemm, padding share, tokenizer MB/s", bench_classify},
     {"aggregate", "[--events N] [--json]", "events per second through windows, baselines and rules on one core",
      bench_aggregate},
-    {"ingest", "[--messages N] [--json]", "messages/s consumed and decoded from the mock cluster against kcat's raw rate",
+    {"ingest", "[--messages N] [--rounds R] [--json]", "messages/s consumed and decoded from the mock cluster against kcat's raw rate",
      bench_ingest},
     {"pipeline", "[--model DIR] [--messages N] [--seconds S] [--soak SECONDS [--rate-factor F]] [--kafka K=V] [--json]",
      "end-to-end messages/s (Kafka to alerts) over classify-only messages/s; RSS under overload", bench_pipeline},

@@ -95,12 +95,27 @@ cJSON *decode_pointer(cJSON *root, const char *pointer) {
     return cur;
 }
 
-/* decoding state for one message */
+#define TEXT_STACK_BYTES 4096
+#define ID_STACK_BYTES 320
+
+/* decoding state for one message: the event's parts, borrowed from the
+ * JSON tree or held here, until event_new_packed copies them in one go */
 typedef struct dctx {
     const ingest_options *opt;
     const ingest_fields *f;
     cJSON *root;
     decode_result *res;
+    const char *id, *source;
+    int64_t ts_ms;
+    char *text;      /* text_buf, or text_heap when it does not fit */
+    size_t text_len;
+    char *text_heap; /* freed by decode_message */
+    char *id_heap;   /* freed by decode_message */
+    int n_entities;
+    const char *entities[INGEST_DEFAULT_MAX_ENTITIES + 1];
+    char keys[INGEST_DEFAULT_MAX_ENTITIES + 1][ENTITY_MAX_BYTES + 1];
+    char id_buf[ID_STACK_BYTES];
+    char text_buf[TEXT_STACK_BYTES];
 } dctx;
 
 __attribute__((format(printf, 3, 4))) static int fail(dctx *c, enum decode_reason r, const char *fmt, ...) {
@@ -151,7 +166,7 @@ static size_t utf8_cut(const char *s, size_t len, size_t max) {
     return n;
 }
 
-static int build_text(dctx *c, event *e) {
+static int build_text(dctx *c) {
     const char *title, *body, *text;
     if (string_field(c, c->f->title, "/title", "title", &title) ||
         string_field(c, c->f->body, "/body", "body", &body) ||
@@ -163,7 +178,7 @@ static int build_text(dctx *c, event *e) {
     if (!has_title && !has_body) return fail(c, DECODE_EMPTY_TEXT, "title and body are empty");
     size_t tl = has_title ? strlen(title) : 0, bl = has_body ? strlen(body) : 0;
     size_t len = tl + bl + (has_title && has_body ? 2 : 0);
-    char *joined = xmalloc(len + 1), *w = joined;
+    char *joined = len < sizeof c->text_buf ? c->text_buf : (c->text_heap = xmalloc(len + 1)), *w = joined;
     if (has_title) w = mempcpy(w, title, tl);
     if (has_title && has_body) w = mempcpy(w, ". ", 2);
     if (has_body) w = mempcpy(w, body, bl);
@@ -174,38 +189,54 @@ static int build_text(dctx *c, event *e) {
         joined[cut] = '\0';
         c->res->truncated = 1;
     }
-    e->text = joined;
+    c->text = joined;
+    c->text_len = cut;
     return 0;
 }
 
-static int build_ts(dctx *c, event *e, int64_t kafka_ts) {
+static int build_ts(dctx *c, int64_t kafka_ts) {
     const char *ptr;
     cJSON *it = field(c, c->f->ts, "/ts", &ptr);
     if (!it) {
         if (kafka_ts < 0) return fail(c, DECODE_MISSING_TIMESTAMP, "no ts (%s) and no Kafka timestamp", ptr);
-        e->ts_ms = kafka_ts;
+        c->ts_ms = kafka_ts;
         return 0;
     }
     if (cJSON_IsNumber(it)) {
         double v = it->valuedouble;
         if (v != v || v < -9.2e18 || v > 9.2e18) return fail(c, DECODE_BAD_TIMESTAMP, "ts (%s) out of range", ptr);
-        e->ts_ms = (int64_t)v;
+        c->ts_ms = (int64_t)v;
         return 0;
     }
     if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "ts (%s) is neither a string nor a number", ptr);
-    if (time_parse(it->valuestring, &e->ts_ms) != 0)
+    if (time_parse(it->valuestring, &c->ts_ms) != 0)
         return fail(c, DECODE_BAD_TIMESTAMP, "ts (%s) is not RFC 3339 or epoch ms: \"%.40s\"", ptr, it->valuestring);
     return 0;
 }
 
-static int build_id(dctx *c, event *e, const decode_msg *m) {
+/* Sets the id to what fmt spells, in id_buf when it fits. */
+__attribute__((format(printf, 2, 3))) static void format_id(dctx *c, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(c->id_buf, sizeof c->id_buf, fmt, ap);
+    va_end(ap);
+    c->id = c->id_buf;
+    if (n >= 0 && (size_t)n < sizeof c->id_buf) return;
+    c->id_heap = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(c->id_heap, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    c->id = c->id_heap;
+}
+
+static int build_id(dctx *c, const decode_msg *m, const char *stream) {
     const char *ptr;
     cJSON *it = field(c, c->f->id, "/id", &ptr);
     if (!it) {
         if (m->topic)
-            e->id = xasprintf("%s-%d-%lld", m->topic, (int)m->partition, (long long)m->offset);
+            format_id(c, "%s-%d-%lld", m->topic, (int)m->partition, (long long)m->offset);
         else
-            e->id = xasprintf("%s-%lld", e->stream, (long long)m->offset);
+            format_id(c, "%s-%lld", stream, (long long)m->offset);
         return 0;
     }
     if (cJSON_IsNumber(it)) {
@@ -213,7 +244,7 @@ static int build_id(dctx *c, event *e, const decode_msg *m) {
         /* range first: converting a double beyond long long is undefined */
         if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0) || v != (double)(long long)v)
             return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is not a 64-bit integer", ptr);
-        e->id = xasprintf("%lld", (long long)v);
+        format_id(c, "%lld", (long long)v);
         return 0;
     }
     if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "id (%s) is neither a string nor an integer", ptr);
@@ -223,26 +254,28 @@ static int build_id(dctx *c, event *e, const decode_msg *m) {
         return fail(c, DECODE_ID_TOO_LONG, "id (%s) is %zu bytes, limit %d", ptr, len, INGEST_DEFAULT_MAX_ID_BYTES);
     if (!decode_utf8_valid(it->valuestring, len))
         return fail(c, DECODE_INVALID_UTF8, "id (%s) decodes to invalid UTF-8", ptr);
-    e->id = xstrdup(it->valuestring);
+    c->id = it->valuestring;
     return 0;
 }
 
-/* Adds an upper-cased, trimmed entity key. */
-static int add_entity(dctx *c, event *e, const char *s, size_t len) {
+/* Adds an upper-cased, trimmed entity key unless present. */
+static int add_entity(dctx *c, const char *s, size_t len) {
     while (len && isspace((unsigned char)*s)) s++, len--;
     while (len && isspace((unsigned char)s[len - 1])) len--;
     if (len == 0 || len > ENTITY_MAX_BYTES)
         return fail(c, DECODE_BAD_ENTITY, "entity \"%.40s\" is empty or longer than %d bytes", s, ENTITY_MAX_BYTES);
-    char key[ENTITY_MAX_BYTES + 1];
+    char *key = c->keys[c->n_entities];
     for (size_t i = 0; i < len; i++) key[i] = (char)toupper((unsigned char)s[i]);
     key[len] = '\0';
-    event_add_entity(e, key);
-    if (e->n_entities > INGEST_DEFAULT_MAX_ENTITIES)
+    for (int i = 0; i < c->n_entities; i++)
+        if (strcmp(c->entities[i], key) == 0) return 0;
+    c->entities[c->n_entities++] = key;
+    if (c->n_entities > INGEST_DEFAULT_MAX_ENTITIES)
         return fail(c, DECODE_TOO_MANY_ENTITIES, "more than %d entities", INGEST_DEFAULT_MAX_ENTITIES);
     return 0;
 }
 
-static int entities_from_field(dctx *c, event *e) {
+static int entities_from_field(dctx *c) {
     const char *ptr;
     cJSON *arr = field(c, c->f->entities, "/entities", &ptr);
     if (!arr && !c->f->entities) arr = field(c, NULL, "/tickers", &ptr);
@@ -256,7 +289,7 @@ static int entities_from_field(dctx *c, event *e) {
         if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "entities (%s) has a non-string item", ptr);
         if (!decode_utf8_valid(it->valuestring, strlen(it->valuestring)))
             return fail(c, DECODE_INVALID_UTF8, "entities (%s) has invalid UTF-8", ptr);
-        if (add_entity(c, e, it->valuestring, strlen(it->valuestring))) return -1;
+        if (add_entity(c, it->valuestring, strlen(it->valuestring))) return -1;
     }
     return 0;
 }
@@ -265,8 +298,8 @@ static int entities_from_field(dctx *c, event *e) {
  * non-ASCII byte (so that "Appleé" is not the word "Apple"). */
 static int wordch(unsigned char ch) { return isalnum(ch) || ch >= 0x80 || ch == '_'; }
 
-static int cashtags(dctx *c, event *e) {
-    const unsigned char *t = (const unsigned char *)e->text;
+static int cashtags(dctx *c) {
+    const unsigned char *t = (const unsigned char *)c->text;
     for (size_t i = 0; t[i]; i++) {
         const char *dollar = strchr((const char *)t + i, '$');
         if (!dollar) break;
@@ -282,15 +315,15 @@ static int cashtags(dctx *c, event *e) {
             if (m <= 2 && !wordch(t[k])) end = k;
         }
         if (wordch(t[end])) continue;
-        if (add_entity(c, e, (const char *)t + i + 1, end - i - 1)) return -1;
+        if (add_entity(c, (const char *)t + i + 1, end - i - 1)) return -1;
         i = end - 1;
     }
     return 0;
 }
 
-static int watchlist(dctx *c, event *e) {
+static int watchlist(dctx *c) {
     if (!c->opt) return 0;
-    const char *text = e->text;
+    const char *text = c->text;
     for (int w = 0; w < c->opt->n_watchlist; w++) {
         const ingest_watch *wl = &c->opt->watchlist[w];
         size_t n = strlen(wl->name);
@@ -300,7 +333,7 @@ static int watchlist(dctx *c, event *e) {
         for (const char *p = text + strcspn(text, first); *p; p += 1 + strcspn(p + 1, first)) {
             if (strncasecmp(p, wl->name, n)) continue;
             if ((p == text || !wordch((unsigned char)p[-1])) && !wordch((unsigned char)p[n])) {
-                if (add_entity(c, e, wl->entity, strlen(wl->entity))) return -1;
+                if (add_entity(c, wl->entity, strlen(wl->entity))) return -1;
                 break;
             }
         }
@@ -310,9 +343,46 @@ static int watchlist(dctx *c, event *e) {
 
 static const ingest_fields default_fields;
 
+/* Starts c for one message; only the small fields are set (the buffers
+ * are written before they are read). */
+static void dctx_init(dctx *c, const ingest_options *opt, const ingest_input *in, decode_result *res) {
+    c->opt = opt;
+    c->f = in ? &in->fields : &default_fields;
+    c->root = NULL;
+    c->res = res;
+    c->id = c->source = NULL;
+    c->ts_ms = 0;
+    c->text = c->text_heap = c->id_heap = NULL;
+    c->text_len = 0;
+    c->n_entities = 0;
+}
+
+/* Decodes the parsed object c->root into a packed event, or NULL. */
+static event *decode_object(dctx *c, const ingest_input *in, const decode_msg *m) {
+    const char *stream = in && in->stream ? in->stream : in ? in->topic : m->topic ? m->topic : "file";
+    if (build_text(c) || build_ts(c, m->timestamp_ms) || build_id(c, m, stream) ||
+        string_field(c, c->f->source, "/source", "source", &c->source) || entities_from_field(c) || cashtags(c) ||
+        watchlist(c))
+        return NULL;
+    event_strings es = {.id = c->id,
+                        .stream = stream,
+                        .source = c->source,
+                        .origin_topic = m->topic,
+                        .text = c->text,
+                        .text_len = c->text_len,
+                        .entities = c->entities,
+                        .n_entities = c->n_entities};
+    event *e = event_new_packed(&es);
+    e->ts_ms = c->ts_ms;
+    e->origin_partition = m->partition;
+    e->origin_offset = m->offset;
+    return e;
+}
+
 event *decode_message(const ingest_options *opt, const ingest_input *in, const decode_msg *m, decode_result *res) {
     memset(res, 0, sizeof *res);
-    dctx c = {.opt = opt, .f = in ? &in->fields : &default_fields, .res = res};
+    dctx c;
+    dctx_init(&c, opt, in, res);
     size_t max = opt && opt->max_message_bytes ? opt->max_message_bytes : INGEST_DEFAULT_MAX_MESSAGE_BYTES;
     if (m->len == 0) {
         fail(&c, DECODE_EMPTY_MESSAGE, "the payload is empty");
@@ -349,22 +419,9 @@ event *decode_message(const ingest_options *opt, const ingest_input *in, const d
         fail(&c, DECODE_NOT_AN_OBJECT, "the payload is JSON but not an object");
         return NULL;
     }
-    event *e = xcalloc(1, sizeof *e);
-    e->stream = xstrdup(in && in->stream ? in->stream : in ? in->topic : m->topic ? m->topic : "file");
-    e->origin_topic = m->topic ? xstrdup(m->topic) : NULL;
-    e->origin_partition = m->partition;
-    e->origin_offset = m->offset;
-    e->topic.index = -1;
-    e->sentiment.index = -1;
-    const char *source;
-    int rc = build_text(&c, e) || build_ts(&c, e, m->timestamp_ms) || build_id(&c, e, m) ||
-             string_field(&c, c.f->source, "/source", "source", &source) || entities_from_field(&c, e) ||
-             cashtags(&c, e) || watchlist(&c, e);
-    if (!rc && source) e->source = xstrdup(source);
+    event *e = decode_object(&c, in, m);
     cJSON_Delete(c.root);
-    if (rc) {
-        event_free(e);
-        return NULL;
-    }
+    free(c.text_heap);
+    free(c.id_heap);
     return e;
 }

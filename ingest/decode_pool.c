@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/json_arena.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -43,8 +44,12 @@ struct decode_pool {
 
 static slot *at(decode_pool *p, uint64_t seq) { return &p->ring[seq & (p->cap - 1)]; }
 
+/* Decodes one job with the thread's JSON arena on: the decoders copy what
+ * they keep out of the cJSON tree and delete it before returning. */
 static void decode_one(const ingest_options *opt, decode_job *j) {
+    json_arena_begin();
     j->e = (opt->decode ? opt->decode : decode_message)(opt, j->in, &j->m, &j->r);
+    json_arena_end();
 }
 
 static void *worker(void *arg) {

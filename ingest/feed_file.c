@@ -163,8 +163,7 @@ static event *decode_line(feed_file *f, char *line, size_t len, int envelopes) {
         return NULL;
     }
     /* a replayed event keeps its Kafka origin only as metadata: nothing to commit */
-    free(e->origin_topic);
-    e->origin_topic = NULL;
+    event_set_string(e, &e->origin_topic, NULL);
     return e;
 }
 

@@ -9,24 +9,83 @@
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
+/* 1 when p points into e's packed allocation (and so is not freed alone). */
+static int packed(const event *e, const void *p) {
+    const char *b = (const char *)e;
+    return (const char *)p >= b && (const char *)p < b + e->packed_bytes;
+}
+
+/* Frees p unless it lives in e's packed allocation. */
+static void drop(const event *e, void *p) {
+    if (!packed(e, p)) free(p);
+}
+
 void event_free(event *e) {
     if (!e) return;
-    free(e->id);
-    free(e->stream);
-    free(e->source);
-    free(e->text);
-    for (int i = 0; i < e->n_entities; i++) free(e->entities[i]);
-    free(e->entities);
-    free(e->origin_topic);
-    free(e->agg_key);
-    free(e->in_topic);
+    drop(e, e->id);
+    drop(e, e->stream);
+    drop(e, e->source);
+    drop(e, e->text);
+    for (int i = 0; i < e->n_entities; i++) drop(e, e->entities[i]);
+    drop(e, e->entities);
+    drop(e, e->origin_topic);
+    drop(e, e->agg_key);
+    drop(e, e->in_topic);
     free(e);
+}
+
+/* Copies n bytes of s and a NUL to *w, advancing it; returns the copy. */
+static char *put(char **w, const char *s, size_t n) {
+    char *out = *w;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    *w += n + 1;
+    return out;
+}
+
+event *event_new_packed(const event_strings *s) {
+    /* layout: the event, the entities array, then the strings */
+    size_t ents = sizeof(char *) * (size_t)s->n_entities;
+    size_t bytes = sizeof(event) + ents + strlen(s->id) + 1 + s->text_len + 1;
+    if (s->stream) bytes += strlen(s->stream) + 1;
+    if (s->source) bytes += strlen(s->source) + 1;
+    if (s->origin_topic) bytes += strlen(s->origin_topic) + 1;
+    for (int i = 0; i < s->n_entities; i++) bytes += strlen(s->entities[i]) + 1;
+    event *e = xmalloc(bytes);
+    memset(e, 0, sizeof *e);
+    e->packed_bytes = bytes;
+    e->topic.index = -1;
+    e->sentiment.index = -1;
+    char *w = (char *)(e + 1) + ents;
+    e->id = put(&w, s->id, strlen(s->id));
+    if (s->stream) e->stream = put(&w, s->stream, strlen(s->stream));
+    if (s->source) e->source = put(&w, s->source, strlen(s->source));
+    if (s->origin_topic) e->origin_topic = put(&w, s->origin_topic, strlen(s->origin_topic));
+    e->text = put(&w, s->text, s->text_len);
+    if (s->n_entities) {
+        e->entities = (char **)(e + 1);
+        for (int i = 0; i < s->n_entities; i++) e->entities[i] = put(&w, s->entities[i], strlen(s->entities[i]));
+        e->n_entities = s->n_entities;
+    }
+    return e;
+}
+
+void event_set_string(event *e, char **field, const char *s) {
+    drop(e, *field);
+    *field = s ? xstrdup(s) : NULL;
 }
 
 void event_add_entity(event *e, const char *key) {
     for (int i = 0; i < e->n_entities; i++)
         if (strcmp(e->entities[i], key) == 0) return;
-    e->entities = xrealloc(e->entities, sizeof(char *) * (size_t)(e->n_entities + 1));
+    size_t n = sizeof(char *) * (size_t)(e->n_entities + 1);
+    if (e->entities && packed(e, e->entities)) { /* the packed array cannot grow: move it out */
+        char **grown = xmalloc(n);
+        memcpy(grown, e->entities, n - sizeof(char *));
+        e->entities = grown;
+    } else {
+        e->entities = xrealloc(e->entities, n);
+    }
     e->entities[e->n_entities++] = xstrdup(key);
 }
 

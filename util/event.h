@@ -2,11 +2,16 @@
  *
  * ingest fills the message part (decode_message), classify fills the
  * scores (cls_score_events), alerts reads both. Strings are owned by the
- * event and freed by event_free. The origin fields say where the message
+ * event and freed by event_free: either each on its own (an event built
+ * field by field from xcalloc) or in the event's own allocation (a packed
+ * event, event_new_packed: one malloc and one free per event, which is
+ * what the decoder makes). Code that replaces a string of an event uses
+ * event_set_string, never free(). The origin fields say where the message
  * came from so that offsets can be committed once its effects are durable. */
 #ifndef FINSENT_EVENT_H
 #define FINSENT_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define EVENT_LABEL_MAX 48
@@ -43,7 +48,35 @@ typedef struct event {
     event_score topic;
     event_score sentiment;
     float p_negative;    /* probability of the negative sentiment class */
+
+    /* bytes of the allocation the event heads (event_new_packed); a string
+     * or the entities array inside it is not freed on its own. 0: none */
+    size_t packed_bytes;
 } event;
+
+/* The strings of a packed event, borrowed (event_new_packed copies them). */
+typedef struct event_strings {
+    const char *id;           /* never NULL */
+    const char *stream;       /* may be NULL */
+    const char *source;       /* may be NULL */
+    const char *origin_topic; /* may be NULL */
+    const char *text;         /* text_len bytes, need not end in NUL */
+    size_t text_len;
+    const char *const *entities;
+    int n_entities;
+} event_strings;
+
+/* A new event whose strings and entities array are copies of s's, laid out
+ * in the same allocation as the event itself; ts, origin partition and
+ * offset are 0, scores unset (index -1). event_free, event_add_entity and
+ * event_set_string treat it as any other event. Can't fail (aborts on out
+ * of memory). */
+event *event_new_packed(const event_strings *s);
+
+/* Replaces the string *field of e (one of its char * members) with a copy
+ * of s (NULL: none), freeing the old one unless it lives in e's packed
+ * allocation. */
+void event_set_string(event *e, char **field, const char *s);
 
 /* Frees everything the event owns and the event itself; NULL is a no-op. */
 void event_free(event *e);

@@ -59,7 +59,7 @@ void log_msg(enum log_level level, const char *module, const char *fmt, ...) {
         cJSON_AddStringToObject(o, "msg", msg);
         char *line = cJSON_PrintUnformatted(o);
         if (line) fprintf(stderr, "%s\n", line);
-        free(line);
+        cJSON_free(line); /* cJSON's allocator: on a decode thread, the JSON arena (util/json_arena.h) */
         cJSON_Delete(o);
     } else {
         fprintf(stderr, "%s %-5s [%s] %s\n", ts, level_names[level], module, msg);
