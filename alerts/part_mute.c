@@ -34,9 +34,8 @@ static pm_slot *find(part_mute *m, const char *key, uint64_t h) {
     return &m->tab[i];
 }
 
-/* Re-inserts every key into a table of cap slots, dropping (and freeing)
- * those of partition `drop` (-1: none). */
-static void rehash(part_mute *m, size_t cap, int32_t drop) {
+/* Re-inserts every key into a table of cap slots. */
+static void rehash(part_mute *m, size_t cap) {
     pm_slot *old = m->tab;
     size_t old_cap = m->cap;
     m->tab = xcalloc(cap, sizeof *m->tab);
@@ -44,10 +43,6 @@ static void rehash(part_mute *m, size_t cap, int32_t drop) {
     m->n = 0;
     for (size_t i = 0; i < old_cap; i++) {
         if (!old[i].key) continue;
-        if (old[i].partition == drop) {
-            free(old[i].key);
-            continue;
-        }
         *find(m, old[i].key, old[i].hash) = old[i];
         m->n++;
     }
@@ -77,7 +72,7 @@ void pm_own(part_mute *m, const char *key, int32_t partition) {
     pm_slot *s = find(m, key, h);
     if (!s->key) {
         if ((m->n + 1) * 2 > m->cap) {
-            rehash(m, m->cap * 2, -1);
+            rehash(m, m->cap * 2);
             s = find(m, key, h);
         }
         *s = (pm_slot){xstrdup(key), h, partition};
@@ -107,18 +102,4 @@ int pm_muted(part_mute *m, const char *key, int64_t window_end_ms) {
     int muted = s->key && s->partition < m->n_until && window_end_ms <= m->until[s->partition];
     pthread_mutex_unlock(&m->mu);
     return muted;
-}
-
-void pm_drop(part_mute *m, int32_t partition) {
-    pthread_mutex_lock(&m->mu);
-    rehash(m, m->cap, partition);
-    if (partition >= 0 && partition < m->n_until) m->until[partition] = INT64_MIN;
-    pthread_mutex_unlock(&m->mu);
-}
-
-int pm_n_keys(part_mute *m) {
-    pthread_mutex_lock(&m->mu);
-    int n = (int)m->n;
-    pthread_mutex_unlock(&m->mu);
-    return n;
 }

@@ -39,10 +39,4 @@ void pm_rebuilt(part_mute *m, int32_t partition, int64_t end_ms);
  * partition is rebuilding up to at least that end. 0 for unknown keys. */
 int pm_muted(part_mute *m, const char *key, int64_t window_end_ms);
 
-/* Forgets the partition (revoked): its keys and its mute. */
-void pm_drop(part_mute *m, int32_t partition);
-
-/* Keys known (for tests and metrics). */
-int pm_n_keys(part_mute *m);
-
 #endif
