@@ -98,8 +98,8 @@ static void on_alert(const alert *al, void *ud) {
     alerts *a = ud;
     if (a->mute && pm_muted(a->mute, al->key->name, al->window_end_ms)) {
         a->muted++;
-        log_debug("alerts", "rebuild: %s %s on %s (id %s) was sent before", al->status == ALERT_FIRING ? "firing" : "resolved",
-                  al->rule->name, al->key->name, al->id);
+        log_debug("alerts", "rebuild: %s %s on %s (id %s) was sent before",
+                  al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name, al->key->name, al->id);
         return;
     }
     if (a->observer && a->observer->on_alert) a->observer->on_alert(al, a->observer->ud);
