@@ -11,13 +11,13 @@
 # twice, before the kill and in the rebuild, with the same totals), records
 # were rebuilt and transitions muted. Prints the figures.
 #
-# REBUILD_MESSAGES (default 6000, 1500 under SANITIZED=1): the demo feed
+# REBUILD_MESSAGES (default 6000, 4000 under SANITIZED=1): the demo feed
 # repeated, one simulated day per copy.
 . tests/integration/lib.sh
 
 MODEL=${FINSENT_TEST_MODEL:-models/default}
 N=${REBUILD_MESSAGES:-6000}
-[ -n "${SANITIZED:-}" ] && N=${REBUILD_MESSAGES:-1500}
+[ -n "${SANITIZED:-}" ] && N=${REBUILD_MESSAGES:-4000}
 if [ ! -f "$MODEL/config.json" ]; then
     skip "rebuild test" "no model at $MODEL"
     done_testing
@@ -162,8 +162,11 @@ while [ $i -lt 600 ]; do
 done
 sleep 1
 kill -TERM $c $a
-wait $c $a
+wait $a
+arc=$?
+wait $c
 hook_tsv
+check "the restarted aggregate instance exits 0 on SIGTERM" test $arc -eq 0
 
 cat "$TMP/a0.win" "$TMP/a1.win" | real_windows >"$TMP/dist.w"
 check "a window closed again after the restart has the same totals" \
