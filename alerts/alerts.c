@@ -40,6 +40,8 @@ struct alerts {
     win_late_fn on_late;
     void *late_ud;
     const alerts_observer *observer;
+    part_mute *mute;
+    int64_t muted;
 };
 
 /* Writes one alert to the outbox; 0, or -1 leaving it to the caller. */
@@ -94,6 +96,12 @@ static int flush_backlog(alerts *a) {
 
 static void on_alert(const alert *al, void *ud) {
     alerts *a = ud;
+    if (a->mute && pm_muted(a->mute, al->key->name, al->window_end_ms)) {
+        a->muted++;
+        log_debug("alerts", "rebuild: %s %s on %s (id %s) was sent before",
+                  al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name, al->key->name, al->id);
+        return;
+    }
     if (a->observer && a->observer->on_alert) a->observer->on_alert(al, a->observer->ud);
     char *body = payload_alert_json(al);
     log_info("alerts", "%s %s on %s (id %s)", al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name,
@@ -307,6 +315,7 @@ alerts_metrics alerts_get_metrics(const alerts *a) {
     m.repeated = c.repeated;
     m.resolved = c.resolved;
     m.suppressed = c.suppressed;
+    m.muted = a->muted;
     m.outbox_errors = a->outbox_errors;
     m.backlog = a->n_backlog;
     m.pending = dlv_pending(a->dlv);
@@ -317,6 +326,8 @@ alerts_metrics alerts_get_metrics(const alerts *a) {
     m.gave_up = a->wh_base.gave_up + w.gave_up;
     return m;
 }
+
+void alerts_set_mute(alerts *a, part_mute *m) { a->mute = m; }
 
 const wh_latency *alerts_webhook_latency(const alerts *a) { return &a->latency; }
 

@@ -21,6 +21,7 @@
 #include "alerts/alert_state.h"
 #include "alerts/baseline.h"
 #include "alerts/kafka_sink.h"
+#include "alerts/part_mute.h"
 #include "alerts/rules.h"
 #include "alerts/webhook.h"
 #include "alerts/window.h"
@@ -68,6 +69,7 @@ typedef struct alerts_metrics {
     int64_t watermark_ms;
     int64_t windows_closed;
     int64_t fired, repeated, resolved, suppressed;
+    int64_t muted;                  /* transitions sent before a rebuild (alerts_set_mute), not written again */
     int64_t outbox_errors, backlog; /* failed outbox writes; alerts waiting for the outbox */
     int64_t pending;                /* outbox entries not yet delivered everywhere */
     int64_t delivered, failed;      /* per (alert, sink) */
@@ -119,6 +121,12 @@ int alerts_flush(alerts *a);
 int alerts_poll(alerts *a, int timeout_ms);
 /* Polls until nothing is pending or max_ms passed; returns entries left. */
 int alerts_drain(alerts *a, int64_t max_ms);
+/* The aggregate role's rebuild mute (borrowed; NULL: none): a transition
+ * (fired, sent again, resolved) of a key at a window end that pm_muted
+ * says was durable before is neither written to the outbox nor shown to
+ * the observer; windows, baselines and alert state follow it as usual. */
+void alerts_set_mute(alerts *a, part_mute *m);
+
 /* 1 when every alert fired so far is in the outbox. */
 int alerts_durable(const alerts *a);
 

@@ -33,6 +33,9 @@ void ops_collect_ingest(metrics_writer *w, void *arg) {
                "Messages fetched again below a partition's position after broker failures (dropped).", "",
                (double)m.rewind_skipped);
     mw_counter(w, "finsent_rebalances_total", "Partition assignments and revocations.", "", (double)m.rebalances);
+    mw_counter(w, "finsent_rebuilt_records_total",
+               "Records read again below the committed offset to rebuild aggregate state (role aggregate).", "",
+               (double)m.rebuilt);
 }
 
 void ops_collect_webhook(metrics_writer *w, void *arg) {

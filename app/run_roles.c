@@ -59,6 +59,7 @@ static void aggregate_ingest(const fs_config *cfg, int instance, ingest_options 
     io->decode = scored_decode;
     io->assign_count = cfg->aggregate.instances;
     io->assign_index = instance;
+    io->rebuild = 1;
 }
 
 static int check_role(const run_role_args *a, const fs_config *cfg) {
@@ -101,6 +102,7 @@ int run_role(const run_role_args *a) {
     }
     scored_sink *sink = NULL;
     scored_source *ssrc = NULL;
+    part_mute *mute = NULL;
     pl_options po = service_pipeline_options(&s);
     pl_source src = source_kafka(ic);
     if (a->role == RUN_ROLE_CLASSIFY) {
@@ -117,7 +119,9 @@ int run_role(const run_role_args *a) {
         po.emit_poll = scored_sink_poll;
         po.emit_ud = sink;
     } else if (a->role == RUN_ROLE_AGGREGATE) {
-        ssrc = scored_source_new(ic, s.cfg.windows.size_ms);
+        mute = pm_new();
+        alerts_set_mute(s.alerts, mute);
+        ssrc = scored_source_new(ic, s.cfg.windows.size_ms, mute);
         src = scored_source_pl(ssrc);
     }
     signals_install();
@@ -165,10 +169,18 @@ int run_role(const run_role_args *a) {
         fprintf(stderr, "finsent: classify role: %lld events scored, %lld records produced, %lld delivered\n",
                 (long long)ss.events, (long long)ss.records, (long long)ss.delivered);
     }
-    if (ssrc) fprintf(stderr, "finsent: aggregate role: %lld duplicate records dropped\n",
-                      (long long)scored_source_duplicates(ssrc));
+    if (ssrc) {
+        alerts_metrics am = alerts_get_metrics(s.alerts);
+        fprintf(stderr,
+                "finsent: aggregate role: %lld duplicate records dropped; %lld records rebuilt in %.2f s, "
+                "%lld alert transitions sent before not sent again\n",
+                (long long)scored_source_duplicates(ssrc), (long long)scored_source_rebuilt(ssrc),
+                scored_source_rebuild_seconds(ssrc), (long long)am.muted);
+    }
     if (ingest_close(ic, 10000) != 0) log_warn("run", "closed with messages in flight; they will be read again");
     scored_source_free(ssrc);
+    if (mute) alerts_set_mute(s.alerts, NULL);
+    pm_free(mute);
     service_print_summary(&s, &st, (long)im.dead_lettered);
     ingest_options_free(&io);
     service_close(&s);

@@ -8,7 +8,10 @@
  *              records are delivered (app/scored_sink.h).
  *   aggregate  instance I of aggregate.instances reads the scored
  *              partitions p with p % instances == I (static assignment,
- *              commits to aggregate.group_id) → drops copies
+ *              commits to aggregate.group_id), each from its beginning:
+ *              the records below the committed offset rebuild windows,
+ *              baselines and alert state with the transitions sent before
+ *              muted (alerts/part_mute.h) → drops copies
  *              (app/scored_source.h) → windows, baselines, rules, outbox,
  *              sinks, committing as role all does. */
 #ifndef FINSENT_RUN_ROLES_H

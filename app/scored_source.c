@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 
 typedef struct seen {
@@ -23,6 +24,9 @@ struct scored_source {
     seen *tab;
     size_t cap, n;
     _Atomic int64_t duplicates;
+    part_mute *mute;
+    _Atomic int64_t rebuilt;
+    _Atomic int64_t rebuild_first_ns, rebuild_last_ns; /* monotonic times of the first and last */
 };
 
 static uint64_t hash_str(const char *s) {
@@ -89,6 +93,15 @@ static int next(void *ctx, event **out, int max, int timeout_ms) {
             ingest_ack(s->c, e);
             event_free(e);
         } else {
+            /* a rebuild record: its windows end by ts + window_ms, and
+             * window ends are aligned, so that bounds the muted ends */
+            if (ingest_rebuilding(s->c, e)) {
+                int64_t now = time_mono_ns();
+                if (s->rebuilt++ == 0) s->rebuild_first_ns = now;
+                s->rebuild_last_ns = now;
+                pm_rebuilt(s->mute, e->origin_partition, e->ts_ms + s->window_ms);
+            }
+            if (e->agg_key) pm_own(s->mute, e->agg_key, e->origin_partition);
             out[n++] = e;
             if (n == max) break;
         }
@@ -104,14 +117,17 @@ static void ack(void *ctx, const char *topic, int32_t partition, int64_t first, 
 }
 
 static void dead_letter(void *ctx, const event *e, const char *detail) {
+    /* a rebuild record late again was dead-lettered before */
+    if (ingest_rebuilding(((scored_source *)ctx)->c, e)) return;
     char *json = event_scored_json(e);
     ingest_dead_letter_event(((scored_source *)ctx)->c, e, DECODE_LATE_EVENT, detail, json, strlen(json));
     free(json);
 }
 
-scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms) {
+scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mute *mute) {
     scored_source *s = xcalloc(1, sizeof *s);
     s->c = c;
+    s->mute = mute;
     s->window_ms = window_ms;
     s->cap = 1024;
     s->tab = xcalloc(s->cap, sizeof *s->tab);
@@ -125,6 +141,12 @@ pl_source scored_source_pl(scored_source *s) {
 }
 
 int64_t scored_source_duplicates(const scored_source *s) { return s->duplicates; }
+
+int64_t scored_source_rebuilt(const scored_source *s) { return s->rebuilt; }
+
+double scored_source_rebuild_seconds(const scored_source *s) {
+    return s->rebuilt ? (double)(s->rebuild_last_ns - s->rebuild_first_ns) / 1e9 : 0;
+}
 
 void scored_source_free(scored_source *s) {
     if (!s) return;

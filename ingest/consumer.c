@@ -35,6 +35,7 @@ typedef struct part {
     oruns runs;
     int64_t next_offset; /* the offset after the last one polled, -1 before the first */
     int64_t stored;      /* the last committable offset handed to rd_kafka_offsets_store */
+    int64_t floor;       /* opt->rebuild: the committed offset at assignment, -1 when none */
 } part;
 
 /* A dead letter on its way: everything needed to produce it again. */
@@ -442,12 +443,43 @@ static int track_parts(ingest_consumer *c, const rd_kafka_topic_partition_list_t
         oruns_init(&p->runs);
         p->next_offset = -1;
         p->stored = -1;
+        p->floor = -1;
         c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
         c->parts[c->n_parts++] = p;
     }
     int paused = c->m.paused;
     pthread_mutex_unlock(&c->mu);
     return paused;
+}
+
+/* opt->rebuild: remembers the committed offsets of newly assigned (and
+ * tracked) partitions as their floors, and starts those that have one
+ * from their beginning instead (the list's offsets are what assign uses). */
+static void rebuild_from_start(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts) {
+    if (!c->opt->rebuild || parts->cnt == 0) return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(parts);
+    rd_kafka_resp_err_t err = rd_kafka_committed(c->rk, l, 10000);
+    if (err) log_warn("ingest", "committed offsets for the rebuild: %s; partitions start there", rd_kafka_err2str(err));
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; !err && i < l->cnt; i++) {
+        part *p = part_find(c, l->elems[i].topic, l->elems[i].partition);
+        if (!p || l->elems[i].err || l->elems[i].offset <= 0) continue;
+        p->floor = l->elems[i].offset;
+        parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+        log_info("ingest", "%s[%d]: rebuilding from the beginning up to the committed offset %lld", p->topic,
+                 (int)p->partition, (long long)p->floor);
+    }
+    pthread_mutex_unlock(&c->mu);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+int ingest_rebuilding(ingest_consumer *c, const event *e) {
+    if (!e->origin_topic) return 0;
+    pthread_mutex_lock(&c->mu);
+    part *p = part_find(c, e->origin_topic, e->origin_partition);
+    int r = p && e->origin_offset < p->floor;
+    pthread_mutex_unlock(&c->mu);
+    return r;
 }
 
 /* Static assignment (opt->assign_count > 0): every partition p of the input
@@ -475,6 +507,7 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
         }
     }
     track_parts(c, l);
+    rebuild_from_start(c, l);
     log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
              opt->assign_count);
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
@@ -494,6 +527,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     pthread_mutex_unlock(&c->mu);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         int paused = track_parts(c, parts);
+        rebuild_from_start(c, parts);
         log_info("ingest", "assigned %d partitions", parts->cnt);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
@@ -640,7 +674,12 @@ static event *take(ingest_consumer *c, decode_job *j, int *n_in_flight) {
     pthread_mutex_lock(&c->mu);
     part *p = part_find(c, topic, msg->partition);
     int fresh = p && msg->offset >= p->next_offset;
-    if (p && !fresh) {
+    int rebuild = fresh && msg->offset < p->floor;
+    if (rebuild) {
+        /* read again to rebuild state: its effects are durable already */
+        p->next_offset = msg->offset + 1;
+        c->m.rebuilt++;
+    } else if (p && !fresh) {
         /* fetched again (a seek or a fetcher rewind): this member already
          * has it in flight or done */
         c->m.rewind_skipped++;
@@ -661,7 +700,7 @@ static event *take(ingest_consumer *c, decode_job *j, int *n_in_flight) {
         event_free(j->e);
         return NULL;
     }
-    if (!j->e) dead_letter(c, msg, &j->r);
+    if (!j->e && !rebuild) dead_letter(c, msg, &j->r);
     return j->e;
 }
 

@@ -31,7 +31,8 @@
  * Rebalances: on revoke, the consumer waits (up to 2 s) for the revoked
  * partitions' in-flight messages to be acknowledged, commits, then forgets
  * them: later acks for them are ignored (counted). On assign, consumption
- * resumes from the committed offsets.
+ * resumes from the committed offsets (or, with opt->rebuild, from the
+ * beginning: see ingest_rebuilding).
  *
  * Memory: the uncommitted offsets of a partition are kept as runs of
  * consecutive offsets in the same state (ingest/offset_runs.h), so events
@@ -61,6 +62,7 @@ typedef struct ingest_metrics {
     uint64_t pauses;          /* times the partitions were paused for back-pressure */
     uint64_t rewind_skipped;  /* messages fetched again after a pause/resume and skipped */
     uint64_t rebalances;      /* assign + revoke callbacks */
+    uint64_t rebuilt;         /* rebuild messages handed out (opt->rebuild) */
     int in_flight;            /* polled (or dead-lettering) and not yet acknowledged */
     int in_flight_max;        /* the highest in_flight seen */
     int paused;               /* 1 while paused for back-pressure */
@@ -90,6 +92,11 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
  * returned. Must be called regularly (at least every few seconds) even when
  * the caller has nothing to do, so that the group stays alive. */
 event *ingest_poll(ingest_consumer *c, int timeout_ms);
+
+/* 1 when e is a rebuild message (ingest_options.rebuild): read again
+ * below its partition's committed offset at assignment. Its acks,
+ * releases and dead letters are ignored. Thread-safe. */
+int ingest_rebuilding(ingest_consumer *c, const event *e);
 
 /* Acknowledges that e's effects are durable: its offset may be committed
  * once every earlier message of its partition is acknowledged too. Reads

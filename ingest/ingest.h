@@ -79,6 +79,12 @@ typedef struct ingest_options {
      * partitions p of the input topics with p % assign_count == assign_index
      * (the aggregate role's instances) and commits to group_id. */
     int assign_count, assign_index;
+    /* 1: on every assignment, each partition is read again from its
+     * beginning; the messages below its committed offset then are rebuild
+     * messages (ingest_rebuilding): handed out once so that the caller
+     * can rebuild its state, never tracked, acknowledged, committed or
+     * dead-lettered (their effects were durable before the commit). */
+    int rebuild;
 } ingest_options;
 
 /* Frees every string and array the options own (not the struct itself) and
