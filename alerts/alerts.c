@@ -131,9 +131,13 @@ static void on_late(const event *e, int missed, int total, void *ud) {
     if (a->on_late) a->on_late(e, missed, total, a->late_ud);
 }
 
+static const char *sink_name(const alerts_sink *s) {
+    return s->kind == ALERTS_SINK_KAFKA ? s->kafka.name : s->kind == ALERTS_SINK_FILE ? s->file.name : s->webhook.name;
+}
+
 static const alerts_sink *find_sink(const alerts_options *o, const char *name) {
     for (int i = 0; i < o->n_sinks; i++) {
-        const char *n = o->sinks[i].kind == ALERTS_SINK_KAFKA ? o->sinks[i].kafka.name : o->sinks[i].webhook.name;
+        const char *n = sink_name(&o->sinks[i]);
         if (n && strcmp(n, name) == 0) return &o->sinks[i];
     }
     return NULL;
@@ -172,8 +176,9 @@ static deliverer *make_deliverer(alerts *a, const alerts_options *o, char *err, 
     dlv_set_latency(d, &a->latency);
     for (int i = 0; i < o->n_sinks; i++) {
         const alerts_sink *s = &o->sinks[i];
-        int rc = s->kind == ALERTS_SINK_KAFKA ? dlv_add_kafka(d, &s->kafka, err, errlen)
-                                              : dlv_add_webhook(d, &s->webhook, err, errlen);
+        int rc = s->kind == ALERTS_SINK_KAFKA  ? dlv_add_kafka(d, &s->kafka, err, errlen)
+                 : s->kind == ALERTS_SINK_FILE ? dlv_add_file(d, s->file.name, s->file.path, err, errlen)
+                                               : dlv_add_webhook(d, &s->webhook, err, errlen);
         if (rc < 0) {
             dlv_destroy(d, 0);
             return NULL;

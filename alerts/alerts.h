@@ -27,12 +27,15 @@
 #include "alerts/window.h"
 #include "util/event.h"
 
-enum alerts_sink_kind { ALERTS_SINK_WEBHOOK = 0, ALERTS_SINK_KAFKA };
+enum alerts_sink_kind { ALERTS_SINK_WEBHOOK = 0, ALERTS_SINK_KAFKA, ALERTS_SINK_FILE };
 
 typedef struct alerts_sink {
     enum alerts_sink_kind kind;
     wh_config webhook; /* kind WEBHOOK (its name is the sink's name) */
     ks_config kafka;   /* kind KAFKA */
+    struct {
+        const char *name, *path;
+    } file; /* kind FILE (file_sink.h) */
 } alerts_sink;
 
 typedef struct alerts_options {

@@ -14,6 +14,8 @@ struct deliverer {
     wh_client *wh;
     kafka_sink **ks;
     int n_ks;
+    file_sink **fsk;
+    int n_fsk;
     uint64_t handed; /* entries with seq <= handed were handed to their sinks */
     dlv_counts counts;
 };
@@ -40,6 +42,8 @@ void dlv_destroy(deliverer *d, int timeout_ms) {
     if (!d) return;
     for (int i = 0; i < d->n_ks; i++) ks_destroy(d->ks[i], timeout_ms);
     free(d->ks);
+    for (int i = 0; i < d->n_fsk; i++) filesink_close(d->fsk[i]);
+    free(d->fsk);
     wh_destroy(d->wh);
     free(d);
 }
@@ -50,8 +54,18 @@ static kafka_sink *find_kafka(const deliverer *d, const char *name) {
     return NULL;
 }
 
+static file_sink *find_file(const deliverer *d, const char *name) {
+    for (int i = 0; i < d->n_fsk; i++)
+        if (strcmp(filesink_name(d->fsk[i]), name) == 0) return d->fsk[i];
+    return NULL;
+}
+
+static int has_sink(const deliverer *d, const char *name) {
+    return find_kafka(d, name) || find_file(d, name) || wh_has_sink(d->wh, name);
+}
+
 int dlv_add_webhook(deliverer *d, const wh_config *cfg, char *err, size_t errlen) {
-    if (cfg->name && find_kafka(d, cfg->name)) {
+    if (cfg->name && has_sink(d, cfg->name)) {
         snprintf(err, errlen, "sink \"%s\": defined twice", cfg->name);
         return -1;
     }
@@ -61,7 +75,7 @@ int dlv_add_webhook(deliverer *d, const wh_config *cfg, char *err, size_t errlen
 void dlv_set_latency(deliverer *d, wh_latency *l) { wh_set_latency(d->wh, l); }
 
 int dlv_add_kafka(deliverer *d, const ks_config *cfg, char *err, size_t errlen) {
-    if (cfg->name && (find_kafka(d, cfg->name) || wh_has_sink(d->wh, cfg->name))) {
+    if (cfg->name && has_sink(d, cfg->name)) {
         snprintf(err, errlen, "sink \"%s\": defined twice", cfg->name);
         return -1;
     }
@@ -72,10 +86,29 @@ int dlv_add_kafka(deliverer *d, const ks_config *cfg, char *err, size_t errlen) 
     return 0;
 }
 
+int dlv_add_file(deliverer *d, const char *name, const char *path, char *err, size_t errlen) {
+    if (has_sink(d, name)) {
+        snprintf(err, errlen, "sink \"%s\": defined twice", name);
+        return -1;
+    }
+    file_sink *f = filesink_open(name, path, on_done, d, err, errlen);
+    if (!f) return -1;
+    d->fsk = xrealloc(d->fsk, sizeof *d->fsk * (size_t)(d->n_fsk + 1));
+    d->fsk[d->n_fsk++] = f;
+    return 0;
+}
+
 /* Hands one pending (entry, sink) to its sink; a refusal marks it failed. */
 static void hand_one(deliverer *d, uint64_t seq, int s) {
     const outbox_entry *e = outbox_find(d->ob, seq);
     if (!e || e->state[s] != OUTBOX_PENDING) return;
+    file_sink *f = find_file(d, e->sinks[s]);
+    if (f) {
+        char *body = xstrdup(e->body); /* the delivery mark may compact the outbox and free e */
+        filesink_submit(f, seq, body);
+        free(body);
+        return;
+    }
     kafka_sink *k = find_kafka(d, e->sinks[s]);
     int rc = k ? ks_submit(k, seq, e->key, e->id, e->body)
                : wh_submit(d->wh, e->sinks[s], seq, e->id, e->body, e->created_ms);
@@ -109,6 +142,7 @@ static void hand_out(deliverer *d) {
 int dlv_poll(deliverer *d, int timeout_ms) {
     hand_out(d);
     int done = 0;
+    for (int i = 0; i < d->n_fsk; i++) done += filesink_poll(d->fsk[i]);
     for (int i = 0; i < d->n_ks; i++) done += ks_poll(d->ks[i], 0);
     done += wh_poll(d->wh, timeout_ms);
     for (int i = 0; i < d->n_ks; i++) done += ks_poll(d->ks[i], 0);

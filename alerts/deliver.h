@@ -1,6 +1,6 @@
 /* deliver — moves outbox entries to their sinks and records the results.
  *
- * The deliverer owns the webhook client and the Kafka sinks. Every entry of
+ * The deliverer owns the webhook client, the Kafka sinks and the file sinks. Every entry of
  * the outbox with a sink still pending is handed to that sink once per
  * process (entries already in the log when it was opened included: that is
  * the restart path); results are appended to the outbox, which is then
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alerts/file_sink.h"
 #include "alerts/kafka_sink.h"
 #include "alerts/outbox.h"
 #include "alerts/webhook.h"
@@ -32,6 +33,9 @@ void dlv_destroy(deliverer *d, int timeout_ms);
 /* Adds a webhook or Kafka sink; 0, or -1 with a one-line reason in err. */
 int dlv_add_webhook(deliverer *d, const wh_config *cfg, char *err, size_t errlen);
 int dlv_add_kafka(deliverer *d, const ks_config *cfg, char *err, size_t errlen);
+/* Adds a file sink appending to path (file_sink.h); 0, or -1 with a
+ * one-line reason in err (a name already taken, a path it cannot open). */
+int dlv_add_file(deliverer *d, const char *name, const char *path, char *err, size_t errlen);
 
 /* Webhook attempts are timed into l from now on (borrowed; see wh_set_latency). */
 void dlv_set_latency(deliverer *d, wh_latency *l);

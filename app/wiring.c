@@ -76,7 +76,7 @@ static int make_dir(const char *dir, char *err, size_t errlen) {
     return 0;
 }
 
-static int wire_sinks(const fs_config *cfg, wired_alerts *w, char *err, size_t errlen) {
+static void wire_sinks(const fs_config *cfg, wired_alerts *w) {
     w->sinks = xcalloc(cfg->sinks.n, sizeof *w->sinks);
     w->kafka_props = xcalloc(cfg->kafka.n * 2 + 1, sizeof(char *));
     int n_props = 0;
@@ -117,14 +117,15 @@ static int wire_sinks(const fs_config *cfg, wired_alerts *w, char *err, size_t e
                 .n_props = n_props,
             };
             break;
-        default:
-            snprintf(err, errlen, "sinks[%zu] (%s): type \"file\" is not built yet (see README, Limits)", i, s->name);
-            return -1;
+        case FS_SINK_FILE:
+            o->kind = ALERTS_SINK_FILE;
+            o->file.name = s->name;
+            o->file.path = s->path;
+            break;
         }
     }
     w->opt.sinks = w->sinks;
     w->opt.n_sinks = (int)cfg->sinks.n;
-    return 0;
 }
 
 int wire_alerts(const fs_config *cfg, wired_alerts *w, char *err, size_t errlen) {
@@ -183,7 +184,8 @@ int wire_alerts(const fs_config *cfg, wired_alerts *w, char *err, size_t errlen)
     w->opt.outbox_path = w->outbox_path;
     w->opt.outbox_no_fsync = !cfg->outbox.fsync;
     w->opt.outbox_max_bytes = (int64_t)cfg->outbox.max_bytes;
-    return wire_sinks(cfg, w, err, errlen);
+    wire_sinks(cfg, w);
+    return 0;
 }
 
 void wired_alerts_free(wired_alerts *w) {

@@ -32,6 +32,14 @@ check "firing alerts carry version, window, stats and samples" \
     >"$TMP/replay2.jsonl" 2>/dev/null
 check "replay is deterministic" cmp "$TMP/replay.jsonl" "$TMP/replay2.jsonl"
 
+# 2b. a sink of type file receives the same alerts, one JSON line each, mode 0600
+jq --arg p "$TMP/file-sink.jsonl" --arg o "$TMP/outbox-file" \
+    '.sinks = [{"name": "local", "type": "file", "path": $p}] | .outbox.dir = $o' configs/demo.json >"$TMP/file.json"
+"$FINSENT" replay --config "$TMP/file.json" --file "$FEED" --model "$MODEL" >/dev/null 2>"$TMP/file.err"
+check "replay with a file sink exits 0" test $? -eq 0
+check "the file sink holds the replay's alerts" cmp "$TMP/file-sink.jsonl" "$TMP/replay.jsonl"
+check_out "the file sink's file is mode 600" "600" stat -c %a "$TMP/file-sink.jsonl"
+
 # 3. demo: Kafka (mock cluster) → pipeline → signed webhook; same ids as replay
 timeout 120 "$FINSENT" demo --model "$MODEL" >"$TMP/demo.out" 2>"$TMP/demo.err"
 check "demo exits 0" test $? -eq 0
