@@ -31,11 +31,11 @@ typedef struct wired_alerts {
     char **kafka_props;
 } wired_alerts;
 
-/* Fills w from cfg: rules, silences, sinks (webhook and kafka; the kafka
- * sink reuses cfg.kafka's connection properties), outbox at
+/* Fills w from cfg: rules, silences, sinks (webhook, kafka and file; the
+ * kafka sink reuses cfg.kafka's connection properties), outbox at
  * outbox.dir/alerts.outbox, failed deliveries at outbox.dir/failed.jsonl.
  * Creates outbox.dir (mode 0700) when missing. Returns 0, or -1 with one
- * line in err (a sink type not built, a directory that cannot be made).
+ * line in err (a directory that cannot be made).
  * Strings borrow from cfg, which must outlive w. */
 int wire_alerts(const fs_config *cfg, wired_alerts *w, char *err, size_t errlen);
 void wired_alerts_free(wired_alerts *w);
