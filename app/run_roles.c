@@ -30,9 +30,9 @@ static void on_loop(void *ud) {
 static void expect(const char *topic, int32_t partition, void *ud) { pipeline_expect_partition(ud, topic, partition); }
 
 /* The aggregate role's consumer options: the scored topic through the
- * consumer group (eager rebalances), decoded as scored records, every
- * assigned partition rebuilt from its beginning. */
-static void aggregate_ingest(const fs_config *cfg, ingest_options *io) {
+ * consumer group (eager rebalances) or statically assigned, decoded as
+ * scored records, every assigned partition rebuilt from its beginning. */
+static void aggregate_ingest(const fs_config *cfg, int instance, ingest_options *io) {
     for (size_t i = 0; i < cfg->kafka.n; i++) ingest_options_set_kafka(io, cfg->kafka.keys[i], cfg->kafka.vals[i]);
     io->group_id = cfg->aggregate.group_id[0] ? xstrdup(cfg->aggregate.group_id)
                                               : xasprintf("%s-aggregate", cfg->group_id);
@@ -41,6 +41,10 @@ static void aggregate_ingest(const fs_config *cfg, ingest_options *io) {
     io->queue_capacity = cfg->ingest.queue_capacity;
     io->max_message_bytes = cfg->ingest.max_message_bytes;
     io->decode = scored_decode;
+    if (cfg->aggregate.assignment == FS_AGGREGATE_STATIC) {
+        io->assign_count = cfg->aggregate.instances;
+        io->assign_index = instance;
+    }
     io->rebuild = 1;
 }
 
@@ -73,7 +77,7 @@ int run_role(const run_role_args *a) {
         return cli_usage_error("run", "%s: inputs: expected at least one input topic to consume", a->config);
     }
     ingest_options io = {0};
-    if (a->role == RUN_ROLE_AGGREGATE) aggregate_ingest(&s.cfg, &io);
+    if (a->role == RUN_ROLE_AGGREGATE) aggregate_ingest(&s.cfg, a->instance, &io);
     else wire_ingest(&s.cfg, &io);
     ingest_consumer *ic = ingest_open(&io, err, sizeof err);
     if (!ic) {
@@ -129,8 +133,8 @@ int run_role(const run_role_args *a) {
         log_info("run", "metrics on http://127.0.0.1:%d/metrics", http_endpoint_port(s.http));
     }
     if (a->role == RUN_ROLE_AGGREGATE)
-        log_info("run", "aggregate instance %d: scored topic %s, group %s (partitions assigned by the group)",
-                 a->instance, s.cfg.scored_topic, io.group_id);
+        log_info("run", "aggregate instance %d: scored topic %s, group %s (%s)", a->instance, s.cfg.scored_topic,
+                 io.group_id, io.assign_count ? "static assignment" : "partitions assigned by the group");
     else
         log_info("run", "consuming %zu input topic(s) as group %s%s%s", s.cfg.inputs.n, s.cfg.group_id,
                  sink ? "; scored records to " : "", sink ? s.cfg.scored_topic : "");
@@ -149,10 +153,12 @@ int run_role(const run_role_args *a) {
     if (ssrc) {
         alerts_metrics am = alerts_get_metrics(s.alerts);
         fprintf(stderr,
-                "finsent: aggregate role: %lld duplicate records dropped; %lld assignment(s); %lld records rebuilt "
-                "in %.2f s, %lld alert transitions sent before not sent again\n",
+                "finsent: aggregate role: %lld duplicate records dropped; %lld assignment(s), %lld records rebuilt "
+                "in all; %lld records rebuilt in %.2f s after the last one, %lld alert transitions sent before not "
+                "sent again\n",
                 (long long)scored_source_duplicates(ssrc), (long long)scored_source_rebalances(ssrc),
-                (long long)scored_source_rebuilt(ssrc), scored_source_rebuild_seconds(ssrc), (long long)am.muted);
+                (long long)scored_source_rebuilt(ssrc), (long long)scored_source_rebuilt_last(ssrc),
+                scored_source_rebuild_seconds(ssrc), (long long)am.muted);
     }
     if (ingest_close(ic, 10000) != 0) log_warn("run", "closed with messages in flight; they will be read again");
     scored_source_free(ssrc);

@@ -26,7 +26,8 @@ struct scored_source {
     _Atomic int64_t duplicates;
     part_mute *mute;
     _Atomic int64_t rebuilt;
-    _Atomic int64_t rebuild_first_ns, rebuild_last_ns; /* monotonic times of the first and last */
+    _Atomic int64_t rebuilt_last; /* of them, since the last assignment */
+    _Atomic int64_t rebuild_first_ns, rebuild_last_ns; /* monotonic times of its first and last */
     pl_scored_pair *inputs; /* the input partitions (scored_partition unused) */
     int n_inputs;
     _Atomic int64_t rebalances;
@@ -108,6 +109,7 @@ static void on_assign(void *ud, const int32_t *partitions, int n) {
     free(pairs);
     forget_all(s);
     pm_reset(s->mute);
+    s->rebuilt_last = 0;
     s->rebalances++;
     log_info("scored", "assignment of %d scored partition(s): rebuilding their state from the beginning", n);
 }
@@ -136,7 +138,8 @@ static int next(void *ctx, event **out, int max, int timeout_ms) {
              * window ends are aligned, so that bounds the muted ends */
             if (ingest_rebuilding(s->c, e)) {
                 int64_t now = time_mono_ns();
-                if (s->rebuilt++ == 0) s->rebuild_first_ns = now;
+                s->rebuilt++;
+                if (s->rebuilt_last++ == 0) s->rebuild_first_ns = now;
                 s->rebuild_last_ns = now;
                 pm_rebuilt(s->mute, e->origin_partition, e->ts_ms + s->window_ms);
             }
@@ -196,8 +199,10 @@ int64_t scored_source_duplicates(const scored_source *s) { return s->duplicates;
 
 int64_t scored_source_rebuilt(const scored_source *s) { return s->rebuilt; }
 
+int64_t scored_source_rebuilt_last(const scored_source *s) { return s->rebuilt_last; }
+
 double scored_source_rebuild_seconds(const scored_source *s) {
-    return s->rebuilt ? (double)(s->rebuild_last_ns - s->rebuild_first_ns) / 1e9 : 0;
+    return s->rebuilt_last ? (double)(s->rebuild_last_ns - s->rebuild_first_ns) / 1e9 : 0;
 }
 
 void scored_source_free(scored_source *s) {

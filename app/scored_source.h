@@ -49,7 +49,10 @@ pl_source scored_source_pl(scored_source *s);
 int64_t scored_source_duplicates(const scored_source *s);
 /* Rebuild records handed out so far. */
 int64_t scored_source_rebuilt(const scored_source *s);
-/* Seconds from the first rebuild record handed out to the last (0: none). */
+/* Rebuild records handed out since the last assignment. */
+int64_t scored_source_rebuilt_last(const scored_source *s);
+/* Seconds from the first rebuild record handed out since the last
+ * assignment to the last one (0: none). */
 double scored_source_rebuild_seconds(const scored_source *s);
 void scored_source_free(scored_source *s);
 
