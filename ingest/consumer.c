@@ -69,6 +69,9 @@ struct ingest_consumer {
     int assign_gen; /* rebalance callbacks so far (poll thread only) */
     ingest_assign_fn on_assign; /* ingest_set_on_assign */
     void *assign_ud;
+    /* the static assignment (made in ingest_open), told to on_assign by
+     * the first ingest_poll; NULL once told or without one */
+    rd_kafka_topic_partition_list_t *static_parts;
 };
 
 /* librdkafka logs connection failures at level 3; they are transient
@@ -522,7 +525,7 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
             return -1;
         }
     }
-    call_on_assign(c, l);
+    c->static_parts = rd_kafka_topic_partition_list_copy(l);
     track_parts(c, l);
     rebuild_from_start(c, l);
     log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
@@ -672,6 +675,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
 fail_conf:
     rd_kafka_conf_destroy(conf);
 fail:
+    if (c->static_parts) rd_kafka_topic_partition_list_destroy(c->static_parts);
     if (c->dlq) rd_kafka_destroy(c->dlq);
     if (c->rk) {
         rd_kafka_consumer_close(c->rk);
@@ -775,6 +779,11 @@ static int in_flight(ingest_consumer *c) {
 }
 
 event *ingest_poll(ingest_consumer *c, int timeout_ms) {
+    if (c->static_parts) {
+        call_on_assign(c, c->static_parts);
+        rd_kafka_topic_partition_list_destroy(c->static_parts);
+        c->static_parts = NULL;
+    }
     int64_t now = time_mono_ns();
     int64_t deadline = now + (int64_t)timeout_ms * 1000000;
     for (int first = 1;; first = 0) {
@@ -841,6 +850,7 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
         rd_kafka_poll(c->dlq, 0);
         rd_kafka_destroy(c->dlq);
     }
+    if (c->static_parts) rd_kafka_topic_partition_list_destroy(c->static_parts);
     for (int i = 0; i < c->n_parts; i++) part_free(c->parts[i]);
     free(c->parts);
     pthread_mutex_destroy(&c->mu);

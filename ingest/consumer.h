@@ -89,7 +89,8 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
 /* Called on every assignment, before any message of it is handed out, on
  * the thread in ingest_poll, with the partitions' ids (of every input
  * topic; the aggregate role has one): with opt->rebuild (eager), the
- * whole new assignment. */
+ * whole new assignment; a static one (opt->assign_count) once, by the
+ * first ingest_poll. */
 typedef void (*ingest_assign_fn)(void *ud, const int32_t *partitions, int n);
 
 /* Sets the assignment hook (NULL: none); call before the first
