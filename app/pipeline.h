@@ -31,10 +31,10 @@
 #include "util/event.h"
 #include "util/metrics.h"
 
-/* Where events come from. Callbacks run on the source thread (next) or
- * the caller's thread (release, ack); ctx is the source's own. */
 typedef struct pipeline pipeline;
 
+/* Where events come from. Callbacks run on the source thread (next) or
+ * the caller's thread (release, ack); ctx is the source's own. */
 typedef struct pl_source {
     /* Up to max events into out, waiting up to timeout_ms. Returns the
      * number (>= 0), or -1 at the end of the input (replays). A partition's

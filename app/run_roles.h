@@ -7,7 +7,8 @@
  *              aggregation key); an input offset is committed once all its
  *              records are delivered (app/scored_sink.h).
  *   aggregate  consumer group aggregate.group_id over the scored topic
- *              (eager rebalances; --instance I names the instance only):
+ *              (eager rebalances; --instance I names the instance only;
+ *              aggregate.assignment static: p % instances == I instead):
  *              on every assignment the state starts empty and every
  *              assigned partition is read from its beginning
  *              (app/scored_source.h): the records below the committed offset rebuild windows,
