@@ -42,6 +42,13 @@ struct alerts {
     const alerts_observer *observer;
     part_mute *mute;
     int64_t muted;
+    /* what alerts_reset builds the engines again from */
+    win_config win_cfg;
+    bl_config bl_cfg;
+    const alert_silence *silences;
+    int n_silences;
+    as_counts as_base; /* counts of the alert-state engines replaced by resets */
+    int64_t late_base; /* late events of the window engines replaced by resets */
 };
 
 /* Writes one alert to the outbox; 0, or -1 leaving it to the caller. */
@@ -216,7 +223,27 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     a->late_ud = o->late_ud;
     a->observer = o->observer;
     a->win = win_create(&o->window, on_windows, on_late, a);
+    a->win_cfg = o->window;
+    a->bl_cfg = o->baseline;
+    a->silences = o->silences;
+    a->n_silences = o->n_silences;
     return a;
+}
+
+void alerts_reset(alerts *a) {
+    as_counts c = as_get_counts(a->as);
+    a->as_base.fired += c.fired;
+    a->as_base.repeated += c.repeated;
+    a->as_base.resolved += c.resolved;
+    a->as_base.suppressed += c.suppressed;
+    a->late_base += win_late_count(a->win);
+    win_destroy(a->win);
+    as_destroy(a->as);
+    bl_destroy(a->bt);
+    a->bt = bl_create(&a->bl_cfg);
+    a->as = as_create(a->rules, a->n_rules, a->silences, a->n_silences, a->bt, on_alert, a);
+    as_set_advance(a->as, a->win_cfg.advance_ms);
+    a->win = win_create(&a->win_cfg, on_windows, on_late, a);
 }
 
 int alerts_reload(alerts *a, const alerts_options *o, char *err, size_t errlen) {
@@ -225,6 +252,8 @@ int alerts_reload(alerts *a, const alerts_options *o, char *err, size_t errlen) 
     if (!d) return -1;
     alert_rule *rules = copy_rules(o);
     as_reload(a->as, rules, o->n_rules, o->silences, o->n_silences);
+    a->silences = o->silences;
+    a->n_silences = o->n_silences;
     free(a->rules);
     a->rules = rules;
     a->n_rules = o->n_rules;
@@ -313,13 +342,13 @@ alerts_metrics alerts_get_metrics(const alerts *a) {
     wh_counts w = dlv_webhook_counts(a->dlv);
     m.events = a->events;
     m.bad_labels = a->bad_labels;
-    m.late_events = win_late_count(a->win);
+    m.late_events = a->late_base + win_late_count(a->win);
     m.watermark_ms = win_watermark(a->win);
     m.windows_closed = a->windows_closed;
-    m.fired = c.fired;
-    m.repeated = c.repeated;
-    m.resolved = c.resolved;
-    m.suppressed = c.suppressed;
+    m.fired = a->as_base.fired + c.fired;
+    m.repeated = a->as_base.repeated + c.repeated;
+    m.resolved = a->as_base.resolved + c.resolved;
+    m.suppressed = a->as_base.suppressed + c.suppressed;
     m.muted = a->muted;
     m.outbox_errors = a->outbox_errors;
     m.backlog = a->n_backlog;

@@ -119,6 +119,12 @@ int alerts_tick(alerts *a, int64_t now_ms);
 /* Closes every open window (end of a replay). */
 int alerts_flush(alerts *a);
 
+/* Starts the windows, baselines and alert state empty again (the
+ * aggregate role after a rebalance rebuilds them from the scored topic),
+ * with the current rules and silences; the outbox, its pending deliveries,
+ * the backlog, the sinks and the counters are kept. */
+void alerts_reset(alerts *a);
+
 /* Writes back-logged alerts, hands new outbox entries to the sinks and
  * drives deliveries for up to timeout_ms. Returns deliveries finished. */
 int alerts_poll(alerts *a, int timeout_ms);

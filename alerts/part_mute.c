@@ -66,6 +66,17 @@ void pm_free(part_mute *m) {
     free(m);
 }
 
+void pm_reset(part_mute *m) {
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < m->cap; i++) {
+        free(m->tab[i].key);
+        m->tab[i].key = NULL;
+    }
+    m->n = 0;
+    for (int32_t i = 0; i < m->n_until; i++) m->until[i] = INT64_MIN;
+    pthread_mutex_unlock(&m->mu);
+}
+
 void pm_own(part_mute *m, const char *key, int32_t partition) {
     uint64_t h = pm_hash(key);
     pthread_mutex_lock(&m->mu);

@@ -27,6 +27,10 @@ typedef struct part_mute part_mute;
 part_mute *pm_new(void);
 void pm_free(part_mute *m);
 
+/* Forgets every key and rebuild (a new assignment: every partition is
+ * rebuilt again). */
+void pm_reset(part_mute *m);
+
 /* Records that key's records come from scored partition (>= 0); the
  * latest call wins. */
 void pm_own(part_mute *m, const char *key, int32_t partition);

@@ -13,6 +13,7 @@ static const char *const sink_types[] = {"webhook", "kafka", "file", NULL};
 static const char *const sink_formats[] = {"generic", "slack", "pagerduty", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_formats[] = {"auto", "text", "json", NULL};
+static const char *const aggregate_assignments[] = {"group", "static", NULL};
 
 #define F(st, m) CFG_AT(st, m)
 
@@ -151,6 +152,8 @@ static const cfg_field aggregate_fields[] = {
     {.key = "group_id", .type = CFG_STRING, .def = "", F(fs_aggregate_cfg, group_id)},
     {.key = "instances", .type = CFG_INT, .def = "1", .flags = CFG_MIN | CFG_MAX, .min = 1, .max = 1024,
      F(fs_aggregate_cfg, instances)},
+    {.key = "assignment", .type = CFG_ENUM, .def = "group", .enums = aggregate_assignments,
+     F(fs_aggregate_cfg, assignment)},
 };
 static const cfg_schema aggregate_schema = CFG_SCHEMA("aggregate", fs_aggregate_cfg, aggregate_fields, NULL, NULL);
 

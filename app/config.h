@@ -126,8 +126,15 @@ typedef struct fs_log_cfg {
 /* The aggregate role (finsent run --role aggregate). */
 typedef struct fs_aggregate_cfg {
     char *group_id; /* where its offsets are committed; "" = group_id + "-aggregate" */
-    int instances;  /* instance i of N owns the scored partitions p with p % N == i */
+    int instances;  /* bounds --instance; with assignment static, instance i of N owns p % N == i */
+    int assignment; /* enum fs_aggregate_assignment */
 } fs_aggregate_cfg;
+
+/* How aggregate instances get their scored partitions. */
+enum fs_aggregate_assignment {
+    FS_AGGREGATE_GROUP,  /* the consumer group (failover; every rebalance rebuilds) */
+    FS_AGGREGATE_STATIC, /* p % instances == --instance (no failover) */
+};
 
 typedef struct fs_config {
     cfg_kv kafka; /* librdkafka properties, in file order */

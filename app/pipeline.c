@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/pending_acks.h"
 #include "util/log.h"
@@ -46,7 +47,19 @@ struct pipeline {
     pl_origin *origins;
     int n_origins;
     pend_set pend; /* events counted in windows not all closed yet */
+
+    /* pipeline_restart: the source thread queues a marker and waits until
+     * the aggregation loop has done restarts >= its ticket */
+    pthread_mutex_t restart_mu;
+    pthread_cond_t restart_cv;
+    int64_t restarts_asked, restarts_done;
+    const pl_scored_pair *restart_pairs; /* the waiting call's, valid until it returns */
+    int restart_n;
+    int run_over; /* pipeline_run returned: nobody serves a marker */
 };
+
+/* The marker pipeline_restart queues, never an event. */
+static event restart_marker;
 
 /* ---- source ids and the pending acknowledgements (caller's thread) ---- */
 
@@ -161,7 +174,10 @@ pipeline *pipeline_start(const pl_options *o, const pl_source *src) {
     metrics_hist_init(&p->batch_size, batch_bounds, 10);
     metrics_hist_init(&p->classify_seconds, latency_bounds, 11);
     pthread_mutex_init(&p->snap_lock, NULL);
+    pthread_mutex_init(&p->restart_mu, NULL);
+    pthread_cond_init(&p->restart_cv, NULL);
     p->t0_ns = time_mono_ns();
+    if (p->src.attach) p->src.attach(p->src.ctx, p);
     pthread_create(&p->t_src, NULL, source_main, p);
     pthread_create(&p->t_cls, NULL, classify_main, p);
     return p;
@@ -175,6 +191,45 @@ void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition
 void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
     alerts_observe(p->o.alerts, scored_mark_id(p, in_topic, in_partition, scored_partition), INT64_MIN / 2,
                    time_now_ms());
+}
+
+void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
+    pthread_mutex_lock(&p->restart_mu);
+    int64_t ticket = ++p->restarts_asked;
+    p->restart_pairs = pairs;
+    p->restart_n = n;
+    pthread_mutex_unlock(&p->restart_mu);
+    int rc;
+    do rc = queue_push(p->q_in, &restart_marker, 100);
+    while (rc == 1 && !atomic_load(&p->stopping));
+    int queued = rc == 0;
+    pthread_mutex_lock(&p->restart_mu);
+    while (queued && p->restarts_done < ticket && !p->run_over && !atomic_load(&p->stopping)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000;
+        if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        pthread_cond_timedwait(&p->restart_cv, &p->restart_mu, &ts);
+    }
+    p->restart_pairs = NULL;
+    p->restart_n = 0;
+    pthread_mutex_unlock(&p->restart_mu);
+}
+
+/* The aggregation loop's side of pipeline_restart: every event before the
+ * marker is counted; the state starts again. */
+static void restart(pipeline *p) {
+    pthread_mutex_lock(&p->restart_mu);
+    alerts_reset(p->o.alerts);
+    pend_free(&p->pend);
+    pend_init(&p->pend, p->o.max_pending_runs);
+    for (int i = 0; i < p->restart_n; i++)
+        pipeline_expect_scored(p, p->restart_pairs[i].in_topic, p->restart_pairs[i].in_partition,
+                               p->restart_pairs[i].scored_partition);
+    log_info("pipeline", "rebalance: state reset, %d watermark sources expected", p->restart_n);
+    p->restarts_done++;
+    pthread_cond_broadcast(&p->restart_cv);
+    pthread_mutex_unlock(&p->restart_mu);
 }
 
 static void snapshot_alerts(pipeline *p) {
@@ -240,7 +295,8 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
         if (n < 0) break;
         int64_t now = time_now_ms();
         for (int i = 0; i < n; i++) {
-            if (p->o.emit) p->o.emit(p->o.emit_ud, buf[i]);
+            if (buf[i] == &restart_marker) restart(p);
+            else if (p->o.emit) p->o.emit(p->o.emit_ud, buf[i]);
             else aggregate(p, buf[i], now);
         }
         if (p->o.emit_poll) p->o.emit_poll(p->o.emit_ud);
@@ -260,6 +316,10 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
      * drain may just have caught up with */
     if (flushed) ack_closed(p, INT64_MAX);
     snapshot_alerts(p);
+    pthread_mutex_lock(&p->restart_mu);
+    p->run_over = 1;
+    pthread_cond_broadcast(&p->restart_cv);
+    pthread_mutex_unlock(&p->restart_mu);
     return atomic_load(&p->cls_failed) ? 1 : 0;
 }
 
@@ -268,19 +328,24 @@ void pipeline_free(pipeline *p) {
     atomic_store(&p->stopping, 1);
     pthread_join(p->t_src, NULL);
     pthread_join(p->t_cls, NULL);
+    if (p->src.attach) p->src.attach(p->src.ctx, NULL);
     /* whatever is still queued was never counted: not acked, read again later */
     void *left[64];
     int n;
     while ((n = queue_pop_many(p->q_in, left, 64, 0)) > 0)
-        for (int i = 0; i < n; i++) event_free(left[i]);
+        for (int i = 0; i < n; i++)
+            if (left[i] != &restart_marker) event_free(left[i]);
     while ((n = queue_pop_many(p->q_out, left, 64, 0)) > 0)
-        for (int i = 0; i < n; i++) event_free(left[i]);
+        for (int i = 0; i < n; i++)
+            if (left[i] != &restart_marker) event_free(left[i]);
     queue_free(p->q_in);
     queue_free(p->q_out);
     for (int i = 0; i < p->n_origins; i++) free(p->origins[i].topic);
     free(p->origins);
     pend_free(&p->pend);
     pthread_mutex_destroy(&p->snap_lock);
+    pthread_mutex_destroy(&p->restart_mu);
+    pthread_cond_destroy(&p->restart_cv);
     free(p);
 }
 

@@ -31,6 +31,8 @@
 #include "util/event.h"
 #include "util/metrics.h"
 
+typedef struct pipeline pipeline;
+
 /* Where events come from. Callbacks run on the source thread (next) or
  * the caller's thread (release, ack); ctx is the source's own. */
 typedef struct pl_source {
@@ -50,6 +52,10 @@ typedef struct pl_source {
      * event as payload, and acknowledge it once that is durable; may be
      * NULL (then it is only counted and logged). */
     void (*dead_letter)(void *ctx, const event *e, const char *detail);
+    /* Called with the pipeline by pipeline_start before its threads start,
+     * and with NULL by pipeline_free after they stopped (a source that
+     * calls pipeline_restart); may be NULL. */
+    void (*attach)(void *ctx, pipeline *p);
     void *ctx;
 } pl_source;
 
@@ -87,8 +93,6 @@ typedef struct pl_stats {
     double seconds;                  /* wall time of the run so far */
 } pl_stats;
 
-typedef struct pipeline pipeline;
-
 /* Starts the source and classify threads. Never NULL. */
 pipeline *pipeline_start(const pl_options *o, const pl_source *src);
 
@@ -100,6 +104,22 @@ void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition
  * order per input partition within one scored partition: each (input
  * partition, scored partition) pair is a watermark source. */
 void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition);
+
+/* A watermark source of pipeline_restart: (input partition, scored
+ * partition), as for pipeline_expect_scored. */
+typedef struct pl_scored_pair {
+    const char *in_topic;
+    int32_t in_partition, scored_partition;
+} pl_scored_pair;
+
+/* The aggregate role's rebalance (no classifier: cls NULL), from the
+ * source thread (inside pl_source.next) before it hands out any event of
+ * the new assignment: waits until the aggregation loop has counted every
+ * event queued before this call, then starts the windows, baselines and
+ * alert state (alerts_reset), the pending acknowledgements (dropped,
+ * unacknowledged: read again) and the watermark sources empty, and
+ * expects the n pairs. Returns at once when the pipeline is stopping. */
+void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n);
 
 /* Runs the aggregation loop on the calling thread until the source ends
  * (then, with flush_at_end, every window closes and deliveries drain for

@@ -18,7 +18,6 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-/* A partition the pipeline's watermark waits for (role all). */
 /* The aggregation loop's hook (roles all and aggregate): a SIGHUP is
  * served here, on the thread that owns the alerts engine. */
 static void on_loop(void *ud) {
@@ -27,27 +26,12 @@ static void on_loop(void *ud) {
     reload_apply(ud);
 }
 
+/* A partition the pipeline's watermark waits for (role all). */
 static void expect(const char *topic, int32_t partition, void *ud) { pipeline_expect_partition(ud, topic, partition); }
 
-/* The aggregate role's watermark sources: every input partition through
- * every scored partition this instance owns. */
-typedef struct expect_scored_ctx {
-    pipeline *p;
-    int count, index, n_scored;
-} expect_scored_ctx;
-
-static void expect_scored(const char *topic, int32_t partition, void *ud) {
-    expect_scored_ctx *x = ud;
-    for (int32_t sp = x->index; sp < x->n_scored; sp += x->count) pipeline_expect_scored(x->p, topic, partition, sp);
-}
-
-static void count_partition(const char *topic, int32_t partition, void *ud) {
-    (void)topic;
-    if (partition + 1 > *(int *)ud) *(int *)ud = partition + 1;
-}
-
-/* The aggregate role's consumer options: the scored topic, statically
- * assigned, decoded as scored records. */
+/* The aggregate role's consumer options: the scored topic through the
+ * consumer group (eager rebalances) or statically assigned, decoded as
+ * scored records, every assigned partition rebuilt from its beginning. */
 static void aggregate_ingest(const fs_config *cfg, int instance, ingest_options *io) {
     for (size_t i = 0; i < cfg->kafka.n; i++) ingest_options_set_kafka(io, cfg->kafka.keys[i], cfg->kafka.vals[i]);
     io->group_id = cfg->aggregate.group_id[0] ? xstrdup(cfg->aggregate.group_id)
@@ -57,8 +41,10 @@ static void aggregate_ingest(const fs_config *cfg, int instance, ingest_options 
     io->queue_capacity = cfg->ingest.queue_capacity;
     io->max_message_bytes = cfg->ingest.max_message_bytes;
     io->decode = scored_decode;
-    io->assign_count = cfg->aggregate.instances;
-    io->assign_index = instance;
+    if (cfg->aggregate.assignment == FS_AGGREGATE_STATIC) {
+        io->assign_count = cfg->aggregate.instances;
+        io->assign_index = instance;
+    }
     io->rebuild = 1;
 }
 
@@ -122,6 +108,8 @@ int run_role(const run_role_args *a) {
         mute = pm_new();
         alerts_set_mute(s.alerts, mute);
         ssrc = scored_source_new(ic, s.cfg.windows.size_ms, mute);
+        for (size_t i = 0; i < s.cfg.inputs.n; i++)
+            ingest_list_topic_partitions(ic, s.cfg.inputs.v[i].topic, scored_source_add_input, ssrc, 5000);
         src = scored_source_pl(ssrc);
     }
     signals_install();
@@ -131,16 +119,9 @@ int run_role(const run_role_args *a) {
         po.loop_ud = &s;
     }
     pipeline *p = pipeline_start(&po, &src);
-    if (ssrc) scored_source_watch(ssrc, p);
     s.on_late = pipeline_on_late;
     s.late_ud = p;
     if (a->role == RUN_ROLE_ALL) ingest_list_partitions(ic, expect, p, 5000);
-    if (a->role == RUN_ROLE_AGGREGATE) {
-        expect_scored_ctx x = {p, io.assign_count, io.assign_index, 0};
-        ingest_list_topic_partitions(ic, s.cfg.scored_topic, count_partition, &x.n_scored, 5000);
-        for (size_t i = 0; i < s.cfg.inputs.n; i++)
-            ingest_list_topic_partitions(ic, s.cfg.inputs.v[i].topic, expect_scored, &x, 5000);
-    }
     if (s.http) {
         http_endpoint_add_collector(s.http, pipeline_collect, p);
         http_endpoint_add_collector(s.http, ops_collect_ingest, ic);
@@ -152,8 +133,8 @@ int run_role(const run_role_args *a) {
         log_info("run", "metrics on http://127.0.0.1:%d/metrics", http_endpoint_port(s.http));
     }
     if (a->role == RUN_ROLE_AGGREGATE)
-        log_info("run", "aggregate instance %d of %d: scored topic %s, group %s", a->instance,
-                 s.cfg.aggregate.instances, s.cfg.scored_topic, io.group_id);
+        log_info("run", "aggregate instance %d: scored topic %s, group %s (%s)", a->instance, s.cfg.scored_topic,
+                 io.group_id, io.assign_count ? "static assignment" : "partitions assigned by the group");
     else
         log_info("run", "consuming %zu input topic(s) as group %s%s%s", s.cfg.inputs.n, s.cfg.group_id,
                  sink ? "; scored records to " : "", sink ? s.cfg.scored_topic : "");
@@ -172,9 +153,11 @@ int run_role(const run_role_args *a) {
     if (ssrc) {
         alerts_metrics am = alerts_get_metrics(s.alerts);
         fprintf(stderr,
-                "finsent: aggregate role: %lld duplicate records dropped; %lld records rebuilt in %.2f s, "
-                "%lld alert transitions sent before not sent again\n",
-                (long long)scored_source_duplicates(ssrc), (long long)scored_source_rebuilt(ssrc),
+                "finsent: aggregate role: %lld duplicate records dropped; %lld assignment(s), %lld records rebuilt "
+                "in all; %lld records rebuilt in %.2f s after the last one, %lld alert transitions sent before not "
+                "sent again\n",
+                (long long)scored_source_duplicates(ssrc), (long long)scored_source_rebalances(ssrc),
+                (long long)scored_source_rebuilt(ssrc), (long long)scored_source_rebuilt_last(ssrc),
                 scored_source_rebuild_seconds(ssrc), (long long)am.muted);
     }
     if (ingest_close(ic, 10000) != 0) log_warn("run", "closed with messages in flight; they will be read again");

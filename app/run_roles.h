@@ -6,10 +6,12 @@
  *              record per aggregation key to scored_topic (key = the
  *              aggregation key); an input offset is committed once all its
  *              records are delivered (app/scored_sink.h).
- *   aggregate  instance I of aggregate.instances reads the scored
- *              partitions p with p % instances == I (static assignment,
- *              commits to aggregate.group_id), each from its beginning:
- *              the records below the committed offset rebuild windows,
+ *   aggregate  consumer group aggregate.group_id over the scored topic
+ *              (eager rebalances; --instance I names the instance only;
+ *              aggregate.assignment static: p % instances == I instead):
+ *              on every assignment the state starts empty and every
+ *              assigned partition is read from its beginning
+ *              (app/scored_source.h): the records below the committed offset rebuild windows,
  *              baselines and alert state with the transitions sent before
  *              muted (alerts/part_mute.h) → drops copies
  *              (app/scored_source.h) → windows, baselines, rules, outbox,

@@ -26,7 +26,11 @@ struct scored_source {
     _Atomic int64_t duplicates;
     part_mute *mute;
     _Atomic int64_t rebuilt;
-    _Atomic int64_t rebuild_first_ns, rebuild_last_ns; /* monotonic times of the first and last */
+    _Atomic int64_t rebuilt_last; /* of them, since the last assignment */
+    _Atomic int64_t rebuild_first_ns, rebuild_last_ns; /* monotonic times of its first and last */
+    pl_scored_pair *inputs; /* the input partitions (scored_partition unused) */
+    int n_inputs;
+    _Atomic int64_t rebalances;
 };
 
 static uint64_t hash_str(const char *s) {
@@ -81,11 +85,48 @@ static int is_copy(scored_source *s, const event *e) {
     return 0;
 }
 
+/* Forgets every identity (a new assignment rebuilds from the start). */
+static void forget_all(scored_source *s) {
+    for (size_t i = 0; i < s->cap; i++) free(s->tab[i].id);
+    memset(s->tab, 0, sizeof *s->tab * s->cap);
+    s->n = 0;
+}
+
+/* ingest_assign_fn, on the source thread inside ingest_poll: the pipeline
+ * counts what it has, then every piece of state starts again for the new
+ * assignment, whose partitions are all read from their beginning. */
+static void on_assign(void *ud, const int32_t *partitions, int n) {
+    scored_source *s = ud;
+    pipeline *p = atomic_load(&s->watched);
+    int n_pairs = s->n_inputs * n;
+    pl_scored_pair *pairs = xcalloc(n_pairs ? (size_t)n_pairs : 1, sizeof *pairs);
+    for (int i = 0; i < s->n_inputs; i++)
+        for (int k = 0; k < n; k++) {
+            pairs[i * n + k] = s->inputs[i];
+            pairs[i * n + k].scored_partition = partitions[k];
+        }
+    if (p) pipeline_restart(p, pairs, n_pairs);
+    free(pairs);
+    forget_all(s);
+    pm_reset(s->mute);
+    s->rebuilt_last = 0;
+    s->rebalances++;
+    log_info("scored", "assignment of %d scored partition(s): rebuilding their state from the beginning", n);
+}
+
 static int next(void *ctx, event **out, int max, int timeout_ms) {
     scored_source *s = ctx;
     int n = 0;
+    int64_t gen = s->rebalances;
     event *e = ingest_poll(s->c, timeout_ms);
     while (e) {
+        if (s->rebalances != gen) {
+            /* on_assign ran inside that poll: what this call collected
+             * before it is of the old assignment, read again now */
+            for (int i = 0; i < n; i++) event_free(out[i]);
+            n = 0;
+            gen = s->rebalances;
+        }
         if (is_copy(s, e)) {
             s->duplicates++;
             log_debug("scored", "dropping a copy of %s for %s (input %s[%d]@%lld)", e->id, e->agg_key, e->in_topic,
@@ -97,7 +138,8 @@ static int next(void *ctx, event **out, int max, int timeout_ms) {
              * window ends are aligned, so that bounds the muted ends */
             if (ingest_rebuilding(s->c, e)) {
                 int64_t now = time_mono_ns();
-                if (s->rebuilt++ == 0) s->rebuild_first_ns = now;
+                s->rebuilt++;
+                if (s->rebuilt_last++ == 0) s->rebuild_first_ns = now;
                 s->rebuild_last_ns = now;
                 pm_rebuilt(s->mute, e->origin_partition, e->ts_ms + s->window_ms);
             }
@@ -106,6 +148,10 @@ static int next(void *ctx, event **out, int max, int timeout_ms) {
             if (n == max) break;
         }
         e = ingest_poll(s->c, 0);
+        if (!e && s->rebalances != gen) {
+            for (int i = 0; i < n; i++) event_free(out[i]);
+            n = 0;
+        }
     }
     return n;
 }
@@ -124,6 +170,8 @@ static void dead_letter(void *ctx, const event *e, const char *detail) {
     free(json);
 }
 
+static void attach(void *ctx, pipeline *p) { atomic_store(&((scored_source *)ctx)->watched, p); }
+
 scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mute *mute) {
     scored_source *s = xcalloc(1, sizeof *s);
     s->c = c;
@@ -131,26 +179,37 @@ scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mut
     s->window_ms = window_ms;
     s->cap = 1024;
     s->tab = xcalloc(s->cap, sizeof *s->tab);
+    ingest_set_on_assign(c, on_assign, s);
     return s;
 }
 
-void scored_source_watch(scored_source *s, pipeline *p) { atomic_store(&s->watched, p); }
+void scored_source_add_input(const char *topic, int32_t partition, void *ud) {
+    scored_source *s = ud;
+    s->inputs = xrealloc(s->inputs, sizeof *s->inputs * (size_t)(s->n_inputs + 1));
+    s->inputs[s->n_inputs++] = (pl_scored_pair){.in_topic = xstrdup(topic), .in_partition = partition};
+}
+
+int64_t scored_source_rebalances(const scored_source *s) { return s->rebalances; }
 
 pl_source scored_source_pl(scored_source *s) {
-    return (pl_source){.next = next, .release = release, .ack = ack, .dead_letter = dead_letter, .ctx = s};
+    return (pl_source){.next = next, .release = release, .ack = ack, .dead_letter = dead_letter, .attach = attach, .ctx = s};
 }
 
 int64_t scored_source_duplicates(const scored_source *s) { return s->duplicates; }
 
 int64_t scored_source_rebuilt(const scored_source *s) { return s->rebuilt; }
 
+int64_t scored_source_rebuilt_last(const scored_source *s) { return s->rebuilt_last; }
+
 double scored_source_rebuild_seconds(const scored_source *s) {
-    return s->rebuilt ? (double)(s->rebuild_last_ns - s->rebuild_first_ns) / 1e9 : 0;
+    return s->rebuilt_last ? (double)(s->rebuild_last_ns - s->rebuild_first_ns) / 1e9 : 0;
 }
 
 void scored_source_free(scored_source *s) {
     if (!s) return;
     for (size_t i = 0; i < s->cap; i++) free(s->tab[i].id);
     free(s->tab);
+    for (int i = 0; i < s->n_inputs; i++) free((char *)s->inputs[i].in_topic);
+    free(s->inputs);
     free(s);
 }

@@ -14,7 +14,16 @@
  * offset after an assignment) are counted as usual and feed the mute
  * (alerts/part_mute.h): the source records every record's key and scored
  * partition, and each rebuild record's last window end, so that the
- * alerts engine does not send again what was sent before. */
+ * alerts engine does not send again what was sent before.
+ *
+ * Rebalances (the consumer group's eager assignments): on each one, before
+ * any record of it is handed out, the pipeline counts what it holds and
+ * starts empty (pipeline_restart: windows, baselines, alert state,
+ * pending acknowledgements, watermark sources = every input partition
+ * through every assigned scored partition), and the identities and the
+ * mute are forgotten: every assigned partition is then rebuilt from its
+ * beginning, as after a restart. The pipeline is the one pipeline_start
+ * attached (pl_source.attach); its watermark also lets identities go. */
 #ifndef FINSENT_SCORED_SOURCE_H
 #define FINSENT_SCORED_SOURCE_H
 
@@ -29,15 +38,21 @@ typedef struct scored_source scored_source;
 /* A source over c (borrowed; the caller closes it after the pipeline);
  * window_ms: the windows' size; mute (borrowed) is fed as said above. */
 scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mute *mute);
-/* The pipeline whose watermark lets identities go (borrowed); until it is
- * set, every identity is kept. Call once, right after pipeline_start. */
-void scored_source_watch(scored_source *s, pipeline *p);
+/* Adds an input partition (a watermark source with every scored partition
+ * assigned); the signature of ingest_list_topic_partitions's callback (ud:
+ * the source). Call for every input partition before pipeline_start. */
+void scored_source_add_input(const char *topic, int32_t partition, void *ud);
+/* Assignments so far (each one a rebuild of every assigned partition). */
+int64_t scored_source_rebalances(const scored_source *s);
 pl_source scored_source_pl(scored_source *s);
 /* Copies dropped so far. */
 int64_t scored_source_duplicates(const scored_source *s);
 /* Rebuild records handed out so far. */
 int64_t scored_source_rebuilt(const scored_source *s);
-/* Seconds from the first rebuild record handed out to the last (0: none). */
+/* Rebuild records handed out since the last assignment. */
+int64_t scored_source_rebuilt_last(const scored_source *s);
+/* Seconds from the first rebuild record handed out since the last
+ * assignment to the last one (0: none). */
 double scored_source_rebuild_seconds(const scored_source *s);
 void scored_source_free(scored_source *s);
 

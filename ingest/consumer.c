@@ -66,6 +66,12 @@ struct ingest_consumer {
     int64_t stored_at_ns; /* when store_offsets last ran (poll thread only) */
     decode_pool *pool; /* polled, not yet taken: decoded ahead, in poll order (poll thread only) */
     decode_job *jobs;  /* DECODE_AHEAD, for fill (poll thread only) */
+    int assign_gen; /* rebalance callbacks so far (poll thread only) */
+    ingest_assign_fn on_assign; /* ingest_set_on_assign */
+    void *assign_ud;
+    /* the static assignment (made in ingest_open), told to on_assign by
+     * the first ingest_poll; NULL once told or without one */
+    rd_kafka_topic_partition_list_t *static_parts;
 };
 
 /* librdkafka logs connection failures at level 3; they are transient
@@ -482,6 +488,19 @@ int ingest_rebuilding(ingest_consumer *c, const event *e) {
     return r;
 }
 
+void ingest_set_on_assign(ingest_consumer *c, ingest_assign_fn fn, void *ud) {
+    c->on_assign = fn;
+    c->assign_ud = ud;
+}
+
+static void call_on_assign(ingest_consumer *c, const rd_kafka_topic_partition_list_t *parts) {
+    if (!c->on_assign) return;
+    int32_t *ids = xcalloc(parts->cnt ? (size_t)parts->cnt : 1, sizeof *ids);
+    for (int i = 0; i < parts->cnt; i++) ids[i] = parts->elems[i].partition;
+    c->on_assign(c->assign_ud, ids, parts->cnt);
+    free(ids);
+}
+
 /* Static assignment (opt->assign_count > 0): every partition p of the input
  * topics with p % assign_count == assign_index, from the committed offsets. */
 static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
@@ -506,6 +525,7 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
             return -1;
         }
     }
+    c->static_parts = rd_kafka_topic_partition_list_copy(l);
     track_parts(c, l);
     rebuild_from_start(c, l);
     log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
@@ -525,7 +545,9 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     pthread_mutex_lock(&c->mu);
     c->m.rebalances++;
     pthread_mutex_unlock(&c->mu);
+    c->assign_gen++;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        call_on_assign(c, parts);
         int paused = track_parts(c, parts);
         rebuild_from_start(c, parts);
         log_info("ingest", "assigned %d partitions", parts->cnt);
@@ -607,6 +629,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
         conf_set(conf, "enable.auto.offset.store", "false", err, errlen) ||
         conf_set(conf, "enable.partition.eof", "false", err, errlen))
         goto fail_conf;
+    if (opt->rebuild && conf_set(conf, "partition.assignment.strategy", "range", err, errlen)) goto fail_conf;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance);
     rd_kafka_conf_set_opaque(conf, c);
     char e[512];
@@ -652,6 +675,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
 fail_conf:
     rd_kafka_conf_destroy(conf);
 fail:
+    if (c->static_parts) rd_kafka_topic_partition_list_destroy(c->static_parts);
     if (c->dlq) rd_kafka_destroy(c->dlq);
     if (c->rk) {
         rd_kafka_consumer_close(c->rk);
@@ -728,8 +752,18 @@ static void fill(ingest_consumer *c, rd_kafka_message_t *first, int more) {
     size_t n = 0, queued = decode_pool_count(c->pool);
     if (first) n += (size_t)job_of(c, first, &jobs[n]);
     if (more && queued + n < DECODE_AHEAD / 2) {
+        int gen = c->assign_gen;
         while (queued + n < DECODE_AHEAD) {
             rd_kafka_message_t *msg = rd_kafka_consumer_poll(c->rk, 0);
+            if (c->assign_gen != gen) {
+                /* a rebalance ran inside that poll: what this loop polled
+                 * before it belongs to the old assignment (the revoke
+                 * dropped only what was in the pool); the next owner, or
+                 * this one from the new position, reads it */
+                for (size_t k = 0; k < n; k++) rd_kafka_message_destroy(jobs[k].tag);
+                n = 0;
+                gen = c->assign_gen;
+            }
             if (!msg) break;
             n += (size_t)job_of(c, msg, &jobs[n]);
         }
@@ -745,6 +779,11 @@ static int in_flight(ingest_consumer *c) {
 }
 
 event *ingest_poll(ingest_consumer *c, int timeout_ms) {
+    if (c->static_parts) {
+        call_on_assign(c, c->static_parts);
+        rd_kafka_topic_partition_list_destroy(c->static_parts);
+        c->static_parts = NULL;
+    }
     int64_t now = time_mono_ns();
     int64_t deadline = now + (int64_t)timeout_ms * 1000000;
     for (int first = 1;; first = 0) {
@@ -811,6 +850,7 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
         rd_kafka_poll(c->dlq, 0);
         rd_kafka_destroy(c->dlq);
     }
+    if (c->static_parts) rd_kafka_topic_partition_list_destroy(c->static_parts);
     for (int i = 0; i < c->n_parts; i++) part_free(c->parts[i]);
     free(c->parts);
     pthread_mutex_destroy(&c->mu);

@@ -86,6 +86,17 @@ typedef void (*ingest_lag_fn)(const ingest_partition_lag *l, void *ud);
  * err (naming the bad property or topic) on failure. */
 ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen);
 
+/* Called on every assignment, before any message of it is handed out, on
+ * the thread in ingest_poll, with the partitions' ids (of every input
+ * topic; the aggregate role has one): with opt->rebuild (eager), the
+ * whole new assignment; a static one (opt->assign_count) once, by the
+ * first ingest_poll. */
+typedef void (*ingest_assign_fn)(void *ud, const int32_t *partitions, int n);
+
+/* Sets the assignment hook (NULL: none); call before the first
+ * ingest_poll. */
+void ingest_set_on_assign(ingest_consumer *c, ingest_assign_fn fn, void *ud);
+
 /* Waits up to timeout_ms for the next good event. Returns it (the caller
  * owns it and must eventually ingest_ack it, then event_free it) or NULL
  * when none came in time. Dead letters are produced inside and never

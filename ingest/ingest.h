@@ -80,7 +80,8 @@ typedef struct ingest_options {
      * (the aggregate role's instances) and commits to group_id. */
     int assign_count, assign_index;
     /* 1: on every assignment, each partition is read again from its
-     * beginning; the messages below its committed offset then are rebuild
+     * beginning (and the group's assignment is eager, range: every
+     * rebalance revokes every partition, whatever the config says); the messages below its committed offset then are rebuild
      * messages (ingest_rebuilding): handed out once so that the caller
      * can rebuild its state, never tracked, acknowledged, committed or
      * dead-lettered (their effects were durable before the commit). */

@@ -179,7 +179,7 @@ check "no alert lost" test "$lost" -eq 0
 deliveries=$(grep -vc '^url=' "$TMP/hook.out")
 repeats=$(grep -v '^url=' "$TMP/hook.out" | cut -f1,2 | sort | uniq -d | wc -l)
 dups=$(cat "$TMP"/a?.err | sed -n 's/.*aggregate role: \([0-9]*\) duplicate.*/\1/p' | awk '{s += $1} END {print s + 0}')
-rebuilt=$(cat "$TMP"/a?.err | sed -n 's/.*; \([0-9]*\) records rebuilt in \([0-9.]*\) s.*/\1 \2/p' | awk '{n += $1; t += $2} END {printf "%d records in %.2f s", n, t}')
+rebuilt=$(cat "$TMP"/a?.err | sed -n 's/.*; \([0-9]*\) records rebuilt in \([0-9.]*\) s after the last one.*/\1 \2/p' | awk '{n += $1; t += $2} END {printf "%d records in %.2f s", n, t}')
 events=$(sed -n 's/^finsent: \([0-9]*\) events classified.*/\1/p' "$TMP/replay.err")
 echo "# messages $N (+48 markers): replay classified $events events, $total windows, $(wc -l <"$TMP/replay.ids") firing alerts"
 echo "# distributed: $(wc -l <"$TMP/dist.w") windows equal; $deliveries webhook deliveries, $(wc -l <"$TMP/hook.ids") distinct ids, $repeats repeated with the same id; $dups duplicate scored records dropped; rebuilt $rebuilt; lost alerts $lost"

@@ -1,6 +1,7 @@
 /* Tests of part_mute (alerts/part_mute.h) and of the alerts engine's
  * rebuild mute (alerts_set_mute): transitions are muted per scored
- * partition up to its rebuild end while other partitions stay live. */
+ * partition up to its rebuild end while other partitions stay live, and
+ * forgotten at a new assignment (pm_reset). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +46,23 @@ static void test_mute_is_per_partition_up_to_the_rebuild_end(void **state) {
     assert_false(pm_muted(m, "entity=C", 1000)); /* unknown key */
     pm_own(m, "entity=B", 0);                    /* the latest owner wins */
     assert_true(pm_muted(m, "entity=B", 1000));
+    pm_free(m);
+}
+
+static void test_reset_forgets_keys_and_rebuilds(void **state) {
+    (void)state;
+    part_mute *m = pm_new();
+    pm_own(m, "entity=A", 0);
+    pm_rebuilt(m, 0, 5000);
+    assert_true(pm_muted(m, "entity=A", 1000));
+    pm_reset(m);
+    assert_false(pm_muted(m, "entity=A", 1000)); /* key and rebuild forgotten */
+    pm_own(m, "entity=A", 1);
+    assert_false(pm_muted(m, "entity=A", 1000)); /* partition 0's old end is gone too */
+    pm_rebuilt(m, 0, 5000);
+    assert_false(pm_muted(m, "entity=A", 1000)); /* A now comes from partition 1 */
+    pm_rebuilt(m, 1, 2000);
+    assert_true(pm_muted(m, "entity=A", 2000));
     pm_free(m);
 }
 
@@ -163,11 +181,46 @@ static void test_alerts_mute_rebuilt_partition_only(void **state) {
     hs_stop(s);
 }
 
+/* alerts_reset (a rebalance of the aggregate role): the same records fed
+ * again after a reset are counted in fresh windows (not late, as they
+ * would be behind the old watermark) and fire the same alert again from
+ * fresh baselines; the counters go on. */
+static void test_alerts_reset_starts_the_state_again(void **state) {
+    (void)state;
+    alert_rule r = {.name = "neg-spike", .scope = WIN_SCOPE_ENTITY, .min_count = 5, .min_negatives = 3,
+                    .zscore = 3, .severity = ALERT_CRITICAL, .resolve_after = 1};
+    alerts_options o = {.window = {1000, 1000, 0, 0, WIN_SCOPE_ENTITY, 2},
+                        .baseline = {0.3, 3, 0.05},
+                        .rules = &r,
+                        .n_rules = 1,
+                        .outbox_path = path};
+    char err[256];
+    alerts *a = alerts_create(&o, err, sizeof err);
+    assert_non_null(a);
+    static const int neg[] = {1, 1, 1, 1, 8, 1, 1};
+    alerts_observe(a, 0, INT64_MIN / 2, 0);
+    feed(a, 0, "ACME", neg, 7);
+    alerts_metrics m1 = alerts_get_metrics(a);
+    assert_int_equal(m1.fired, 1);
+    assert_int_equal(m1.late_events, 0);
+    alerts_reset(a);
+    assert_true(alerts_get_metrics(a).watermark_ms < 0);
+    alerts_observe(a, 0, INT64_MIN / 2, 0);
+    feed(a, 0, "ACME", neg, 7);
+    alerts_metrics m2 = alerts_get_metrics(a);
+    assert_int_equal(m2.late_events, 0);
+    assert_int_equal(m2.fired, 2);
+    assert_int_equal(m2.events, 2 * m1.events);
+    alerts_destroy(a, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mute_is_per_partition_up_to_the_rebuild_end),
+        cmocka_unit_test(test_reset_forgets_keys_and_rebuilds),
         cmocka_unit_test(test_many_keys_keep_their_partition),
         cmocka_unit_test_setup_teardown(test_alerts_mute_rebuilt_partition_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alerts_reset_starts_the_state_again, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
