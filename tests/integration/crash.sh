@@ -12,6 +12,7 @@
 # (an end-of-feed marker per input partition): see docs/operations.md
 # "Scaling out" for what this does and does not exercise.
 . tests/integration/lib.sh
+. tests/integration/scaleout_lib.sh
 
 MODEL=${FINSENT_TEST_MODEL:-models/default}
 N=${CRASH_MESSAGES:-20000}
@@ -39,47 +40,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# the feed: copy k of the demo feed shifted k days, ids suffixed; event time as epoch ms
-cycles=$(( (N + 1983) / 1984 ))
-k=0
-while [ $k -lt $cycles ]; do
-    jq -c --argjson k $k '(.payload | fromjson? // null) as $m
-        | if ($m | type) == "object" then
-            .payload = ($m | .id = "\(.id)-\($k)"
-                           | .ts = ((.ts[0:19] + "Z" | fromdateiso8601) * 1000 + (.ts[20:23] | tonumber) + $k * 86400000)
-                           | tojson)
-          else . end' app/demo/feed.jsonl
-    k=$((k + 1))
-done | head -n "$N" >"$TMP/feed.jsonl"
-# end of feed: 2 markers per input partition, 3 days after the feed, each
-# naming 60 entities so that every scored partition gets one
-end_ms=$(( 1772409600000 + (cycles + 3) * 86400000 ))
-ents=$(seq -f '"ZZEND%03g"' 1 120 | paste -sd, -)
-for t in news comments; do
-    p=0
-    while [ $p -lt 12 ]; do
-        for half in 0 1; do
-            e=$(echo "$ents" | cut -d, -f$((half * 60 + 1))-$((half * 60 + 60)))
-            echo "{\"topic\":\"$t\",\"partition\":$p,\"payload\":$(printf '{"id":"end-%s-%d-%d","ts":%s,"text":"end of feed","entities":[%s]}' \
-                "$t" "$p" "$half" "$end_ms" "$e" | jq -Rs .)}"
-        done
-        p=$((p + 1))
-    done
-done >"$TMP/markers.jsonl"
-check "feed of $N messages and 48 end markers written" test "$(wc -l <"$TMP/feed.jsonl")" -eq "$N"
-cat "$TMP/feed.jsonl" "$TMP/markers.jsonl" >"$TMP/all.jsonl"
+# the feed and 2 end markers per input partition (scaleout_lib.sh)
+scaleout_feed "$N" 12
+check "feed of $N messages and 48 end markers written" test "$(wc -l <"$TMP/feed.jsonl")" -eq "$N" -a "$(wc -l <"$TMP/markers.jsonl")" -eq 48
 
 # 1. one process: replay of the same feed, same config
 FINSENT_CRASH_BROKERS=127.0.0.1:9 FINSENT_CRASH_OUTBOX="$TMP/ob-replay" \
     "$FINSENT" replay --config "$CFG" --model "$MODEL" --file "$TMP/all.jsonl" --dry-run \
     --dump-windows "$TMP/replay.win" >"$TMP/replay.jsonl" 2>"$TMP/replay.err"
 check "replay exits 0" test $? -eq 0
-cutoff=$((end_ms - 900000)) # marker windows never close in the live run
-real_windows() { awk -F'\t' -v c=$cutoff '$2 < c' "$@" | sort -u; }
-real_windows "$TMP/replay.win" >"$TMP/replay.w"
-jq -r --argjson c $cutoff 'select(.status == "firing" and (.window.start | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) * 1000 < $c) | .id' \
-    "$TMP/replay.jsonl" | sort -u >"$TMP/replay.ids"
-check "replay fires alerts" test -s "$TMP/replay.ids"
+scaleout_expect
 
 # 2. the cluster, the receiver, the feed
 "$FINSENT" mock-broker --brokers 3 --topic news:12 --topic comments:12 --topic crash.scored:12 \
@@ -95,7 +65,8 @@ done
 export FINSENT_CRASH_BROKERS=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
 export FINSENT_CRASH_WEBHOOK=$(sed -n 's/^url=//p' "$TMP/hook.json")
 # the deliveries so far as ID <tab> STATUS <tab> valid|invalid, from
-# mock-webhook's JSON lines (a line being written is skipped)
+# mock-webhook's JSON lines (a line being written is skipped); replaces
+# scaleout_lib.sh's two-column hook_tsv
 hook_tsv() {
     grep -v '^url=' "$TMP/hook.json" | jq -rR 'fromjson? | [.idempotency_key // "-", (.body.status? // "-"),
         (if .signature_valid then "valid" else "invalid" end)] | @tsv' >"$TMP/hook.out"
@@ -132,10 +103,6 @@ start_aggregate() {
 for i in 0 1 2; do start_classify $i; start_aggregate $i; done
 
 # metric NAME FILE: the value of a metric of the process whose log is FILE
-metric() {
-    port=$(sed -n 's/.*metrics on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$2" | tail -n 1)
-    [ -n "$port" ] && curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m {print int($2)}'
-}
 # kill -9 instance 1 (both processes) once a third of the scored records reached aggregate 1
 want=$((N / 12))
 i=0
