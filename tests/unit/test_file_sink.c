@@ -58,13 +58,20 @@ static void put(outbox *ob, const char *id) {
     assert_int_equal(outbox_put(ob, id, "entity=X", body, sinks, 1, time_now_ms(), NULL), 0);
 }
 
+/* An outbox and a deliverer with one file sink "local" at lines_path. */
+static deliverer *open_deliverer(outbox **ob) {
+    char err[256] = "";
+    *ob = outbox_open(path, err, sizeof err);
+    assert_non_null(*ob);
+    deliverer *d = dlv_create(*ob);
+    assert_int_equal(dlv_add_file(d, "local", lines_path, err, sizeof err), 0);
+    return d;
+}
+
 static void test_appends_lines_and_marks_delivered(void **state) {
     (void)state;
-    char err[256] = "";
-    outbox *ob = outbox_open(path, err, sizeof err);
-    assert_non_null(ob);
-    deliverer *d = dlv_create(ob);
-    assert_int_equal(dlv_add_file(d, "local", lines_path, err, sizeof err), 0);
+    outbox *ob;
+    deliverer *d = open_deliverer(&ob);
     put(ob, "a1");
     put(ob, "a2");
     assert_int_equal(dlv_poll(d, 0), 0); /* handed out and written synchronously */
@@ -82,11 +89,8 @@ static void test_appends_lines_and_marks_delivered(void **state) {
 
 static void test_failed_write_waits_and_retries_in_order(void **state) {
     (void)state;
-    char err[256] = "";
-    outbox *ob = outbox_open(path, err, sizeof err);
-    assert_non_null(ob);
-    deliverer *d = dlv_create(ob);
-    assert_int_equal(dlv_add_file(d, "local", lines_path, err, sizeof err), 0);
+    outbox *ob;
+    deliverer *d = open_deliverer(&ob);
     put(ob, "a1");
     dlv_poll(d, 0);
     struct stat sb;
@@ -122,11 +126,9 @@ static void test_failed_write_waits_and_retries_in_order(void **state) {
 
 static void test_refusals_named(void **state) {
     (void)state;
+    outbox *ob;
+    deliverer *d = open_deliverer(&ob);
     char err[256] = "";
-    outbox *ob = outbox_open(path, err, sizeof err);
-    assert_non_null(ob);
-    deliverer *d = dlv_create(ob);
-    assert_int_equal(dlv_add_file(d, "local", lines_path, err, sizeof err), 0);
     assert_int_equal(dlv_add_file(d, "local", lines_path, err, sizeof err), -1);
     assert_non_null(strstr(err, "sink \"local\": defined twice"));
     assert_int_equal(dlv_add_file(d, "other", "/nonexistent-dir/alerts.jsonl", err, sizeof err), -1);
