@@ -52,18 +52,9 @@ check "replay exits 0" test $? -eq 0
 scaleout_expect
 
 # 2. the cluster, the receiver, the feed
-"$FINSENT" mock-broker --brokers 3 --topic news:12 --topic comments:12 --topic crash.scored:12 \
-    --topic crash.deadletter:1 >"$TMP/broker.out" 2>"$TMP/broker.err" &
-pids="$pids $!"
-"$FINSENT" mock-webhook --secret-env FINSENT_CRASH_SECRET >"$TMP/hook.json" 2>"$TMP/hook.err" &
-pids="$pids $!"
-i=0
-while ! { grep -q bootstrap.servers "$TMP/broker.out" && grep -q url= "$TMP/hook.json"; } && [ $i -lt 100 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-export FINSENT_CRASH_BROKERS=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
-export FINSENT_CRASH_WEBHOOK=$(sed -n 's/^url=//p' "$TMP/hook.json")
+scaleout_cluster FINSENT_CRASH_SECRET --brokers 3 --topic news:12 --topic comments:12 --topic crash.scored:12 \
+    --topic crash.deadletter:1
+export FINSENT_CRASH_BROKERS="$cluster_brokers" FINSENT_CRASH_WEBHOOK="$cluster_webhook"
 # the deliveries so far as ID <tab> STATUS <tab> valid|invalid, from
 # mock-webhook's JSON lines (a line being written is skipped); replaces
 # scaleout_lib.sh's two-column hook_tsv

@@ -1,12 +1,12 @@
 # scaleout_lib.sh — what the scale-out tests share (sourced after lib.sh).
 #
-# scaleout_feed, scaleout_expect, real_windows and metric serve crash.sh,
-# rebuild.sh and failover.sh; the
-# state_* functions are the frame of rebuild.sh and failover.sh: a replay
-# of the feed, a mock cluster with 4 partitions per topic, a webhook
-# receiver, the feed produced in two parts, and the final checks against
-# the replay. Their configs (tests/integration/NAME.json) read
-# FINSENT_STATE_BROKERS, _WEBHOOK, _SECRET and _OUTBOX.
+# scaleout_feed, scaleout_expect, scaleout_cluster, real_windows and metric
+# serve crash.sh, rebuild.sh and failover.sh; the state_* functions are the
+# frame of rebuild.sh and failover.sh: a replay of the feed, a mock cluster
+# with 4 partitions per topic, a webhook receiver, the feed produced in two
+# parts, and the final checks against the replay. Their configs
+# (tests/integration/NAME.json) read FINSENT_STATE_BROKERS, _WEBHOOK,
+# _SECRET and _OUTBOX.
 
 # scaleout_feed N PARTITIONS: $TMP/feed.jsonl, N messages: copy k of the
 # demo feed shifted k days, ids suffixed, event time as epoch ms;
@@ -56,6 +56,27 @@ scaleout_expect() {
 # (which never close in a live run).
 real_windows() { awk -F'\t' -v c=$cutoff '$2 < c' "$@" | sort -u; }
 
+# scaleout_cluster SECRET_ENV MOCK_BROKER_ARGS…: starts `finsent
+# mock-broker` with the args and `finsent mock-webhook` checking signatures
+# with the secret in $SECRET_ENV (both added to pids; output in
+# $TMP/broker.out and $TMP/hook.json), waits (bounded) until both are up and
+# sets cluster_brokers and cluster_webhook.
+scaleout_cluster() {
+    secret_env=$1
+    shift
+    "$FINSENT" mock-broker "$@" >"$TMP/broker.out" 2>"$TMP/broker.err" &
+    pids="$pids $!"
+    "$FINSENT" mock-webhook --secret-env "$secret_env" >"$TMP/hook.json" 2>"$TMP/hook.err" &
+    pids="$pids $!"
+    i=0
+    while ! { grep -q bootstrap.servers "$TMP/broker.out" && grep -q url= "$TMP/hook.json"; } && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    cluster_brokers=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
+    cluster_webhook=$(sed -n 's/^url=//p' "$TMP/hook.json")
+}
+
 # metric NAME STDERR_FILE: the value of NAME on the /metrics endpoint of the
 # process whose log is STDERR_FILE (empty when it is not up).
 metric() {
@@ -89,19 +110,9 @@ state_setup() {
     scaleout_expect
 
     # 2. the cluster, the receiver, the first part of the feed
-    "$FINSENT" mock-broker --brokers 1 --topic news:4 --topic comments:4 --topic "$1.scored:4" \
-        --topic "$1.deadletter:1" >"$TMP/broker.out" 2>"$TMP/broker.err" &
-    pids="$pids $!"
-    "$FINSENT" mock-webhook --secret-env FINSENT_STATE_SECRET >"$TMP/hook.json" 2>"$TMP/hook.err" &
-    pids="$pids $!"
-    i=0
-    while ! { grep -q bootstrap.servers "$TMP/broker.out" && grep -q url= "$TMP/hook.json"; } && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    FINSENT_STATE_BROKERS=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
-    FINSENT_STATE_WEBHOOK=$(sed -n 's/^url=//p' "$TMP/hook.json")
-    export FINSENT_STATE_BROKERS FINSENT_STATE_WEBHOOK
+    scaleout_cluster FINSENT_STATE_SECRET --brokers 1 --topic news:4 --topic comments:4 --topic "$1.scored:4" \
+        --topic "$1.deadletter:1"
+    export FINSENT_STATE_BROKERS="$cluster_brokers" FINSENT_STATE_WEBHOOK="$cluster_webhook"
     split=$(( 1772409600000 + cycles * 86400000 / 2 ))
     state_produce first
 }
