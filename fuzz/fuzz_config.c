@@ -42,12 +42,12 @@ static void check_round_trip(const char *printed) {
     fs_config again;
     char err[1024] = "";
     if (cfg_load_text("printed.json", printed, strlen(printed), &cfg_finsent_schema, &again, err, sizeof err) != 0) {
-        fprintf(stderr, "effective config does not load: %s\n%s\n", err, printed);
+        fprintf(stderr, "fuzz finding: effective config does not load: %s\n%s\n", err, printed);
         abort();
     }
     char *reprinted = print_config(&again);
     if (strcmp(printed, reprinted) != 0) {
-        fprintf(stderr, "effective config changes on reload:\n%s\n%s\n", printed, reprinted);
+        fprintf(stderr, "fuzz finding: effective config changes on reload:\n%s\n%s\n", printed, reprinted);
         abort();
     }
     cJSON_free(reprinted);

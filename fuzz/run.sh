@@ -69,7 +69,7 @@ for n in $names; do
         echo "$n: ok, ${execs:-?} execs in $(( $(date +%s) - start )) s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}"
     else
         echo "$n: FAILED (exit $rc; log $log); last lines:"
-        grep -E 'ERROR|SUMMARY|Test unit written|runtime error' "$log" | head -n 8 | sed 's/^/    /'
+        grep -E -A2 'ERROR|SUMMARY|Test unit written|runtime error|fuzz finding' "$log" | head -n 12 | sed 's/^/    /'
         failed="$failed $n"
     fi
 done

@@ -293,6 +293,8 @@ static int load_number(cfg_ctx *ctx, const cfg_field *f, const cJSON *v, double 
     char got[96];
     describe(v, got, sizeof got);
     if (!cJSON_IsNumber(v)) return fail(ctx, "expected a number, got %s", got);
+    /* cJSON reads 1e999 as infinity and would print it back as null */
+    if (!isfinite(v->valuedouble)) return fail(ctx, "expected a finite number, got %s", got);
     if (check_range(ctx, f, v->valuedouble, "a number", got)) return -1;
     *dst = v->valuedouble;
     return 0;

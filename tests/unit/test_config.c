@@ -118,6 +118,11 @@ static void test_rule_checks(void **state) {
                  "ratio), got none");
     expect_error("{\"rules\": [{\"name\": \"r\", \"min_negative_share\": 1.5}]}",
                  "c.json: rules[0].min_negative_share: expected a number from 0 to 1, got 1.5");
+    /* 1e999 parses as infinity, which the effective config would print as null (a fuzz find) */
+    expect_error("{\"rules\": [{\"name\": \"r\", \"zscore\": 1e999}]}",
+                 "c.json: rules[0].zscore: expected a finite number, got inf");
+    expect_error("{\"rules\": [{\"name\": \"r\", \"ratio\": -1e999}]}",
+                 "c.json: rules[0].ratio: expected a finite number, got -inf");
     expect_error("{\"rules\": [{\"name\": \"r\", \"ratio\": 2, \"resolve_after\": 0}]}",
                  "c.json: rules[0].resolve_after: expected an integer >= 1, got 0");
     expect_error("{\"rules\": [{\"name\": \"r\", \"ratio\": 2, \"scope\": \"entity_topic\"}]}",
