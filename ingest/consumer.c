@@ -36,6 +36,7 @@ typedef struct part {
     int64_t next_offset; /* the offset after the last one polled, -1 before the first */
     int64_t stored;      /* the last committable offset handed to rd_kafka_offsets_store */
     int64_t floor;       /* opt->rebuild: the committed offset at assignment, -1 when none */
+    int64_t committed;   /* the committed offset at assignment, -1 when none or unknown */
 } part;
 
 /* A dead letter on its way: everything needed to produce it again. */
@@ -183,11 +184,14 @@ void ingest_ack(ingest_consumer *c, const event *e) {
 
 /* Under mu: p's lag, the high watermark (cached from the last fetch) minus
  * the next offset to hand out; before the first message, 0 for an empty
- * partition, else from librdkafka's position; -1 when unknown. */
+ * partition, else from librdkafka's position or the committed offset at
+ * assignment (a restarted consumer that is caught up gets no message, so
+ * no position); -1 when unknown. */
 static int64_t part_lag(ingest_consumer *c, const part *p) {
     int64_t lo, hi, pos = p->next_offset;
     if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi) || hi < 0) return -1;
     if (pos < 0 && lo == hi) return 0;
+    if (pos < 0 && p->floor < 0 && p->committed >= lo) pos = p->committed;
     if (pos < 0) {
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
@@ -450,6 +454,7 @@ static int track_parts(ingest_consumer *c, const rd_kafka_topic_partition_list_t
         p->next_offset = -1;
         p->stored = -1;
         p->floor = -1;
+        p->committed = -1;
         c->parts = xrealloc(c->parts, sizeof *c->parts * (size_t)(c->n_parts + 1));
         c->parts[c->n_parts++] = p;
     }
@@ -458,18 +463,22 @@ static int track_parts(ingest_consumer *c, const rd_kafka_topic_partition_list_t
     return paused;
 }
 
-/* opt->rebuild: remembers the committed offsets of newly assigned (and
- * tracked) partitions as their floors, and starts those that have one
- * from their beginning instead (the list's offsets are what assign uses). */
-static void rebuild_from_start(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts) {
-    if (!c->opt->rebuild || parts->cnt == 0) return;
+/* Remembers the committed offsets of newly assigned (and tracked)
+ * partitions, for their lag until the first message. With opt->rebuild
+ * they are also the floors, and partitions that have one start from their
+ * beginning instead (the list's offsets are what assign uses). */
+static void note_committed(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts) {
+    if (parts->cnt == 0) return;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(parts);
     rd_kafka_resp_err_t err = rd_kafka_committed(c->rk, l, 10000);
-    if (err) log_warn("ingest", "committed offsets for the rebuild: %s; partitions start there", rd_kafka_err2str(err));
+    if (err && c->opt->rebuild)
+        log_warn("ingest", "committed offsets for the rebuild: %s; partitions start there", rd_kafka_err2str(err));
     pthread_mutex_lock(&c->mu);
     for (int i = 0; !err && i < l->cnt; i++) {
         part *p = part_find(c, l->elems[i].topic, l->elems[i].partition);
-        if (!p || l->elems[i].err || l->elems[i].offset <= 0) continue;
+        if (!p || l->elems[i].err || l->elems[i].offset < 0) continue;
+        p->committed = l->elems[i].offset;
+        if (!c->opt->rebuild || l->elems[i].offset == 0) continue;
         p->floor = l->elems[i].offset;
         parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
         log_info("ingest", "%s[%d]: rebuilding from the beginning up to the committed offset %lld", p->topic,
@@ -527,7 +536,7 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
     }
     c->static_parts = rd_kafka_topic_partition_list_copy(l);
     track_parts(c, l);
-    rebuild_from_start(c, l);
+    note_committed(c, l);
     log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
              opt->assign_count);
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
@@ -549,7 +558,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         call_on_assign(c, parts);
         int paused = track_parts(c, parts);
-        rebuild_from_start(c, parts);
+        note_committed(c, parts);
         log_info("ingest", "assigned %d partitions", parts->cnt);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));

@@ -711,6 +711,20 @@ static void collect_lag(const ingest_partition_lag *l, void *ud) {
     s->n++;
 }
 
+/* Produces n messages "p<p>-<i>" to partition p of topic with kcat. */
+static void produce_lag_messages(const char *bs, const char *topic, int p, int n) {
+    char path[] = "/tmp/finsent-lag-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < n; i++) fprintf(f, "k%d:{\"id\":\"p%d-%d\",\"text\":\"lag $X\"}\n", i, p, i);
+    fclose(f);
+    char *opt = xasprintf("-p %d", p);
+    assert_int_equal(kcat_produce(bs, topic, path, opt), 0);
+    free(opt);
+    unlink(path);
+}
+
 static void test_partition_lag(void **state) {
     (void)state;
     const int per_part[2] = {300, 200};
@@ -719,18 +733,7 @@ static void test_partition_lag(void **state) {
     assert_non_null(m);
     const char *bs = ingest_mock_bootstraps(m);
     assert_int_equal(ingest_mock_topic(m, "lag", 2), 0);
-    for (int p = 0; p < 2; p++) {
-        char path[] = "/tmp/finsent-lag-XXXXXX";
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        FILE *f = fdopen(fd, "w");
-        for (int i = 0; i < per_part[p]; i++) fprintf(f, "k%d:{\"id\":\"p%d-%d\",\"text\":\"lag $X\"}\n", i, p, i);
-        fclose(f);
-        char *opt = xasprintf("-p %d", p);
-        assert_int_equal(kcat_produce(bs, "lag", path, opt), 0);
-        free(opt);
-        unlink(path);
-    }
+    for (int p = 0; p < 2; p++) produce_lag_messages(bs, "lag", p, per_part[p]);
     ingest_options o = base_options(bs, "lag");
     ingest_options_add_input(&o, "lag", NULL);
     ingest_consumer *c = ingest_open(&o, err, sizeof err);
@@ -761,6 +764,49 @@ static void test_partition_lag(void **state) {
     ingest_mock_free(m);
 }
 
+/* A consumer restarted on a caught-up partition gets no message, so it has
+ * no position: its lag comes from the committed offset, 0, not -1. */
+static void test_lag_after_restart(void **state) {
+    (void)state;
+    char err[256];
+    ingest_mock *m = ingest_mock_new(1, err, sizeof err);
+    assert_non_null(m);
+    const char *bs = ingest_mock_bootstraps(m);
+    assert_int_equal(ingest_mock_topic(m, "lagr", 1), 0);
+    produce_lag_messages(bs, "lagr", 0, 50);
+    ingest_options o = base_options(bs, "lagr");
+    ingest_options_add_input(&o, "lagr", NULL);
+    ingest_consumer *c = ingest_open(&o, err, sizeof err);
+    assert_non_null(c);
+    int got = 0;
+    double t0 = now_s();
+    while (got < 50) {
+        event *e = ingest_poll(c, 100);
+        if (e) {
+            got++;
+            ingest_ack(c, e);
+            event_free(e);
+        }
+        if (now_s() - t0 > 30) fail_msg("timed out at %d events", got);
+    }
+    assert_int_equal(ingest_close(c, 5000), 0); /* commits offset 50 */
+    c = ingest_open(&o, err, sizeof err);
+    assert_non_null(c);
+    ingest_metrics mt = {.lag = -1};
+    t0 = now_s();
+    while (mt.assigned_partitions != 1 || mt.lag < 0) {
+        event *e = ingest_poll(c, 100);
+        if (e) fail_msg("a caught-up consumer got event %s", e->id);
+        ingest_metrics_get(c, &mt);
+        if (now_s() - t0 > 20) fail_msg("lag still %lld with %d partitions after 20 s", (long long)mt.lag,
+                                        mt.assigned_partitions);
+    }
+    assert_int_equal(mt.lag, 0);
+    assert_int_equal(ingest_close(c, 5000), 0);
+    ingest_options_free(&o);
+    ingest_mock_free(m);
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--child") == 0) return child_main(argv[2], argv[3]);
     log_set_level(LOG_ERROR);
@@ -773,6 +819,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_rebalance),
         cmocka_unit_test(test_paused_partitions_come_back),
         cmocka_unit_test(test_partition_lag),
+        cmocka_unit_test(test_lag_after_restart),
     };
     return cmocka_run_group_tests_name("ingest_kafka", tests, NULL, NULL);
 }
