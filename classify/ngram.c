@@ -15,6 +15,8 @@ void ngram_vec_free(ngram_vec *v) {
     free(v->val);
     free(v->wb);
     free(v->woff);
+    free(v->cpos);
+    free(v->pad);
     memset(v, 0, sizeof *v);
 }
 
@@ -39,6 +41,45 @@ static int cmp_i32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Appends one bucket to v->idx, growing it. */
+static void push_bucket(ngram_vec *v, int *n, uint64_t h, int buckets) {
+    if (*n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 256;
+        v->idx = xrealloc(v->idx, sizeof *v->idx * (size_t)v->cap);
+        v->val = xrealloc(v->val, sizeof *v->val * (size_t)v->cap);
+    }
+    v->idx[(*n)++] = (int32_t)(h % (uint64_t)buckets);
+}
+
+/* The character n-grams of word w[0..len) padded as " w ", into v. Code
+ * points are cut at UTF-8 lead bytes (tok_words gives valid UTF-8). */
+static void count_chars(const ngram_settings *s, const char *w, size_t len, ngram_vec *v, int *n) {
+    if (len + 2 > v->pad_cap) {
+        v->pad_cap = 2 * len + 64;
+        v->pad = xrealloc(v->pad, v->pad_cap);
+    }
+    v->pad[0] = ' ';
+    memcpy(v->pad + 1, w, len);
+    v->pad[len + 1] = ' ';
+    size_t plen = len + 2;
+    if ((int)plen + 1 > v->cpos_cap) {
+        v->cpos_cap = 2 * (int)plen + 64;
+        v->cpos = xrealloc(v->cpos, sizeof *v->cpos * (size_t)v->cpos_cap);
+    }
+    int nc = 0; /* code points; cpos[nc] = plen ends the last */
+    for (size_t i = 0; i < plen; i++)
+        if (((unsigned char)v->pad[i] & 0xC0) != 0x80) v->cpos[nc++] = i;
+    v->cpos[nc] = plen;
+    for (int k = 0; k < s->n_char_orders; k++) {
+        int o = s->char_orders[k];
+        for (int i = 0; i + o <= nc; i++) {
+            uint64_t h = fnv1a64_more(FNV1A64_OFFSET, NGRAM_CHAR_MARK, 1);
+            h = fnv1a64_more(h, v->pad + v->cpos[i], v->cpos[i + o] - v->cpos[i]);
+            push_bucket(v, n, h, s->buckets);
+        }
+    }
+}
+
 void ngram_count(tokenizer *t, const ngram_settings *s, const char *text, size_t len, ngram_vec *v) {
     v->wb_len = 0;
     v->nw = 0;
@@ -48,13 +89,6 @@ void ngram_count(tokenizer *t, const ngram_settings *s, const char *text, size_t
     }
     v->woff[0] = 0;
     tok_words(t, text, len, add_word, v);
-    int total = 0;
-    for (int k = 0; k < s->n_orders; k++) total += v->nw >= s->orders[k] ? v->nw - s->orders[k] + 1 : 0;
-    if (total > v->cap) {
-        v->cap = total;
-        v->idx = xrealloc(v->idx, sizeof *v->idx * (size_t)total);
-        v->val = xrealloc(v->val, sizeof *v->val * (size_t)total);
-    }
     int n = 0;
     for (int k = 0; k < s->n_orders; k++)
         for (int i = 0; i + s->orders[k] <= v->nw; i++) {
@@ -63,8 +97,14 @@ void ngram_count(tokenizer *t, const ngram_settings *s, const char *text, size_t
                 if (j > i) h = fnv1a64_more(h, " ", 1);
                 h = fnv1a64_more(h, v->wb + v->woff[j], v->woff[j + 1] - v->woff[j]);
             }
-            v->idx[n++] = (int32_t)(h % (uint64_t)s->buckets);
+            push_bucket(v, &n, h, s->buckets);
         }
+    if (s->n_char_orders)
+        for (int i = 0; i < v->nw; i++) count_chars(s, v->wb + v->woff[i], v->woff[i + 1] - v->woff[i], v, &n);
+    if (n == 0) {
+        v->n = 0;
+        return;
+    }
     qsort(v->idx, (size_t)n, sizeof *v->idx, cmp_i32);
     int m = 0;
     for (int i = 0; i < n; i++) {

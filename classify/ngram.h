@@ -5,7 +5,11 @@
  * Features of a text: the tokenizer's basic tokens (tok_words: cleaned,
  * lower-cased words and punctuation marks, before WordPiece); every n-gram
  * of the configured orders (words joined by one space) hashed with FNV-1a
- * 64 into `buckets` buckets (hash modulo buckets); per bucket the sublinear
+ * 64 into `buckets` buckets (hash modulo buckets); optionally also every
+ * character n-gram of the configured char orders inside each word padded
+ * with one space on either side (" word ": code points, as scikit-learn's
+ * char_wb analyzer), hashed the same way after a 0x01 byte so that they do
+ * not share hashes with words; per bucket the sublinear
  * term frequency 1 + ln(count) times the bucket's IDF; the vector then
  * L2-normalised. IDF is smoothed as in scikit-learn: ln((1 + docs) /
  * (1 + df)) + 1, learnt on the training texts (ngram_train.h).
@@ -14,8 +18,9 @@
  * model directory carries this part as safetensors tensors
  * finsent.ngram.idf [buckets], finsent.ngram.<head>.weight [labels,
  * buckets] and finsent.ngram.<head>.bias [labels], and a config.json key
- *   "finsent_ngram": {"buckets": B, "orders": [1, 2],
+ *   "finsent_ngram": {"buckets": B, "orders": [1, 2], "char_orders": [3, 4, 5],
  *                     "heads": [{"name": "sentiment", "mix": 1.3}, ...]}
+ * ("char_orders" optional: absent or empty, no character n-grams).
  * A directory without the key is a plain encoder model (ngram_load gives
  * NULL). */
 #ifndef FINSENT_NGRAM_H
@@ -29,11 +34,17 @@
 
 #define NGRAM_MAX_ORDER 3
 #define NGRAM_MAX_BUCKETS (1 << 24)
+#define NGRAM_MAX_CHAR_ORDER 8
+
+/* Character n-gram hashes start with this byte (never in a word). */
+#define NGRAM_CHAR_MARK "\x01"
 
 typedef struct ngram_settings {
     int buckets;                  /* 1..NGRAM_MAX_BUCKETS */
     int n_orders;                 /* 1..NGRAM_MAX_ORDER */
     int orders[NGRAM_MAX_ORDER];  /* distinct, each 1..NGRAM_MAX_ORDER */
+    int n_char_orders;            /* 0..NGRAM_MAX_CHAR_ORDER; 0: none */
+    int char_orders[NGRAM_MAX_CHAR_ORDER]; /* distinct, each 1..NGRAM_MAX_CHAR_ORDER */
 } ngram_settings;
 
 /* A sparse feature vector (buckets ascending, no repeats) and the scratch
@@ -47,6 +58,10 @@ typedef struct ngram_vec {
     size_t wb_len, wb_cap;
     size_t *woff;    /* word i is wb[woff[i]..woff[i+1]) */
     int nw, woff_cap;
+    size_t *cpos;    /* code point starts of one padded word (char n-grams) */
+    int cpos_cap;
+    char *pad;       /* one padded word */
+    size_t pad_cap;
 } ngram_vec;
 
 void ngram_vec_free(ngram_vec *v);

@@ -76,6 +76,19 @@ static int parse_conf(const char *path, const cJSON *fn, const model_config *cfg
                            NGRAM_MAX_ORDER);
         c->s.orders[c->s.n_orders++] = it->valueint;
     }
+    const cJSON *co = cJSON_GetObjectItemCaseSensitive(fn, "char_orders");
+    if (co && (!cJSON_IsArray(co) || cJSON_GetArraySize(co) > NGRAM_MAX_CHAR_ORDER))
+        return err_set(err, errlen, "%s: \"finsent_ngram\".char_orders: expected 0 to %d character n-gram orders",
+                       path, NGRAM_MAX_CHAR_ORDER);
+    cJSON_ArrayForEach(it, co) {
+        int dup = 0;
+        for (int k = 0; k < c->s.n_char_orders; k++)
+            dup |= is_int_in(it, 1, NGRAM_MAX_CHAR_ORDER) && c->s.char_orders[k] == it->valueint;
+        if (!is_int_in(it, 1, NGRAM_MAX_CHAR_ORDER) || dup)
+            return err_set(err, errlen, "%s: \"finsent_ngram\".char_orders: expected distinct integers 1 to %d",
+                           path, NGRAM_MAX_CHAR_ORDER);
+        c->s.char_orders[c->s.n_char_orders++] = it->valueint;
+    }
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(fn, "heads");
     int nh = cJSON_GetArraySize(hs);
     if (!cJSON_IsArray(hs) || nh < 1 || nh > cfg->n_heads || nh > 16)
@@ -238,6 +251,8 @@ static int save_config(const ngram_model *m, const char *src, const char *dst, c
         cJSON *fn = cJSON_AddObjectToObject(root, "finsent_ngram");
         cJSON_AddNumberToObject(fn, "buckets", m->s.buckets);
         cJSON_AddItemToObject(fn, "orders", cJSON_CreateIntArray(m->s.orders, m->s.n_orders));
+        if (m->s.n_char_orders)
+            cJSON_AddItemToObject(fn, "char_orders", cJSON_CreateIntArray(m->s.char_orders, m->s.n_char_orders));
         cJSON *hs = cJSON_AddArrayToObject(fn, "heads");
         for (int h = 0; h < m->n_heads; h++) {
             cJSON *o = cJSON_CreateObject();

@@ -114,12 +114,78 @@ static float *dev_logits(classifier *cl, const corpus *cp, size_t *ndev, char *e
     return out;
 }
 
-static double macro_f1(const int *gold, const int *pred, size_t n, int k) {
+/* Macro-F1 of pred against gold; the accuracy into *acc when acc. */
+static double macro_f1(const int *gold, const int *pred, size_t n, int k, double *acc) {
     char err[128];
     evm_report *r = evm_compute(gold, pred, n, k, NULL, err, sizeof err);
     double f = r ? r->macro_f1 : 0;
+    if (acc) *acc = r ? r->accuracy : 0;
     evm_free(r);
     return f;
+}
+
+/* A head's rows for the logistic regression: columns compacted to the
+ * buckets the rows use (bucket_of maps back). */
+typedef struct lr_rows {
+    size_t n, nnz;
+    int dim;
+    int *rowptr, *y, *bucket_of, *colmap; /* colmap: bucket -> column, -1 unused */
+    int32_t *col;
+    float *val, *cw;                       /* cw: class weights, NULL unless balanced */
+} lr_rows;
+
+/* The rows of head h: its training examples, and its dev examples too when
+ * with_dev. */
+static void rows_build(const train_cfg *c, const corpus *cp, const feats *F, int h, int k, int B, int with_dev,
+                       lr_rows *R) {
+    memset(R, 0, sizeof *R);
+    R->colmap = xmalloc(sizeof(int) * (size_t)B);
+    for (int b = 0; b < B; b++) R->colmap[b] = -1;
+    for (size_t i = 0; i < cp->n; i++)
+        if (cp->v[i].head == h && (with_dev || !cp->v[i].dev))
+            R->n++, R->nnz += (size_t)(F->rowptr[i + 1] - F->rowptr[i]);
+    R->rowptr = xmalloc(sizeof(int) * (R->n + 1));
+    R->y = xmalloc(sizeof(int) * (R->n ? R->n : 1));
+    R->col = xmalloc(sizeof(int32_t) * (R->nnz ? R->nnz : 1));
+    R->val = xmalloc(sizeof(float) * (R->nnz ? R->nnz : 1));
+    R->bucket_of = xmalloc(sizeof(int) * (R->nnz ? R->nnz : 1));
+    long *count = xcalloc((size_t)k, sizeof *count);
+    size_t r = 0, e = 0;
+    for (size_t i = 0; i < cp->n; i++) {
+        if (cp->v[i].head != h || (cp->v[i].dev && !with_dev)) continue;
+        R->rowptr[r] = (int)e;
+        R->y[r++] = cp->v[i].label;
+        count[cp->v[i].label]++;
+        for (int j = F->rowptr[i]; j < F->rowptr[i + 1]; j++) {
+            if (R->colmap[F->col[j]] < 0) R->bucket_of[R->dim] = F->col[j], R->colmap[F->col[j]] = R->dim++;
+            R->col[e] = R->colmap[F->col[j]];
+            R->val[e++] = F->val[j];
+        }
+    }
+    R->rowptr[r] = (int)e;
+    if (c->ngram_balanced) {
+        R->cw = xmalloc(sizeof(float) * (size_t)k);
+        for (int j = 0; j < k; j++)
+            R->cw[j] = count[j] ? (float)((double)R->n / ((double)k * (double)count[j])) : 1.0f;
+    }
+    free(count);
+}
+
+static void rows_free(lr_rows *R) {
+    free(R->rowptr), free(R->y), free(R->bucket_of), free(R->colmap), free(R->col), free(R->val), free(R->cw);
+}
+
+/* Stores theta (fitted on R) into hd, rounded when f16. */
+static void store_head(const train_cfg *c, const lr_rows *R, const float *theta, int B, ngram_head *hd) {
+    int k = hd->n_labels, dim = R->dim;
+    for (int j = 0; j < k; j++) {
+        float bj = theta[(long)k * dim + j];
+        hd->b[j] = c->f16 ? f16_round(bj) : bj;
+        for (int q = 0; q < dim; q++) {
+            float w = theta[(long)j * dim + q];
+            hd->w[(size_t)j * (size_t)B + (size_t)R->bucket_of[q]] = c->f16 ? f16_round(w) : w;
+        }
+    }
 }
 
 /* One head's search. enc: the dev rows' encoder logits for this head
@@ -127,36 +193,12 @@ static double macro_f1(const int *gold, const int *pred, size_t n, int k) {
 static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h, const int *dev, size_t ndev,
                      const float *enc, int K, ngram_model *m, ngram_head *hd) {
     int B = m->s.buckets, k = hd->n_labels;
-    int *colmap = xmalloc(sizeof(int) * (size_t)B);
-    for (int b = 0; b < B; b++) colmap[b] = -1;
-    /* training rows of the head, columns compacted to the buckets they use */
-    size_t ntr = 0, nnz = 0;
-    for (size_t i = 0; i < cp->n; i++)
-        if (cp->v[i].head == h && !cp->v[i].dev) ntr++, nnz += (size_t)(F->rowptr[i + 1] - F->rowptr[i]);
-    int *rowptr = xmalloc(sizeof(int) * (ntr + 1)), *y = xmalloc(sizeof(int) * (ntr ? ntr : 1)), dim = 0;
-    int32_t *col = xmalloc(sizeof(int32_t) * (nnz ? nnz : 1));
-    float *val = xmalloc(sizeof(float) * (nnz ? nnz : 1));
-    int *bucket_of = xmalloc(sizeof(int) * (nnz ? nnz : 1));
-    long *count = xcalloc((size_t)k, sizeof *count);
-    size_t r = 0, e = 0;
-    for (size_t i = 0; i < cp->n; i++) {
-        if (cp->v[i].head != h || cp->v[i].dev) continue;
-        rowptr[r] = (int)e;
-        y[r++] = cp->v[i].label;
-        count[cp->v[i].label]++;
-        for (int j = F->rowptr[i]; j < F->rowptr[i + 1]; j++) {
-            if (colmap[F->col[j]] < 0) bucket_of[dim] = F->col[j], colmap[F->col[j]] = dim++;
-            col[e] = colmap[F->col[j]];
-            val[e++] = F->val[j];
-        }
-    }
-    rowptr[r] = (int)e;
-    float *cw = NULL;
-    if (c->ngram_balanced) {
-        cw = xmalloc(sizeof(float) * (size_t)k);
-        for (int j = 0; j < k; j++) cw[j] = count[j] ? (float)((double)ntr / ((double)k * (double)count[j])) : 1.0f;
-    }
-    ngram_lr_data d = {.n = (int)ntr, .dim = dim, .k = k, .rowptr = rowptr, .col = col, .val = val, .y = y, .cw = cw};
+    lr_rows R;
+    rows_build(c, cp, F, h, k, B, 0, &R);
+    int dim = R.dim, *colmap = R.colmap;
+    size_t ntr = R.n;
+    ngram_lr_data d = {.n = (int)ntr, .dim = dim, .k = k, .rowptr = R.rowptr, .col = R.col, .val = R.val, .y = R.y,
+                       .cw = R.cw};
     long np = ngram_lr_size(&d);
     float *theta = xcalloc((size_t)np, sizeof(float)), *best = xcalloc((size_t)np, sizeof(float));
     int *gold = xmalloc(sizeof(int) * (ndev ? ndev : 1)), *pred = xmalloc(sizeof(int) * (ndev ? ndev : 1));
@@ -168,7 +210,7 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
         for (int j = 1; j < k; j++) bj = z[j] > z[bj] ? j : bj;
         pred[i] = bj;
     }
-    double enc_f1 = macro_f1(gold, pred, ndev, k), best_f1 = -1, best_c = 0, best_mix = 0;
+    double enc_acc, enc_f1 = macro_f1(gold, pred, ndev, k, &enc_acc), best_f1 = -1, best_acc = 0, best_c = 0, best_mix = 0;
     for (double C = c->ngram_c_min; C <= c->ngram_c_max * (1 + 1e-9); C *= 2) {
         d.lambda = 1.0 / (C * (double)(ntr ? ntr : 1));
         double t0 = (double)clock() / CLOCKS_PER_SEC;
@@ -188,7 +230,7 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
                 ng[i * (size_t)k + j] = (float)z;
             }
         }
-        double lr_f1 = -1, here_f1 = -1, here_mix = 0;
+        double lr_f1 = -1, lr_acc = 0, here_f1 = -1, here_acc = 0, here_mix = 0;
         for (int s = 0; s <= (int)(c->ngram_mix_max / NT_MIX_STEP + 1e-9) + 1; s++) {
             /* s past the grid scores the n-gram logits alone */
             int alone = s > (int)(c->ngram_mix_max / NT_MIX_STEP + 1e-9);
@@ -203,30 +245,41 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
                 }
                 pred[i] = bj;
             }
-            double f1 = macro_f1(gold, pred, ndev, k);
-            if (alone) lr_f1 = f1;
-            else if (f1 > here_f1) here_f1 = f1, here_mix = mix;
+            double acc, f1 = macro_f1(gold, pred, ndev, k, &acc);
+            if (alone) lr_f1 = f1, lr_acc = acc;
+            else if (f1 > here_f1) here_f1 = f1, here_acc = acc, here_mix = mix;
         }
-        log_info("train", "ngram %s: C %g (%d L-BFGS iterations, %.1fs): dev macro-F1 n-grams alone %.4f, "
-                 "encoder alone %.4f, sum with mix %.1f %.4f", hd->name, C, iters,
-                 (double)clock() / CLOCKS_PER_SEC - t0, lr_f1, enc_f1, here_mix, here_f1);
+        log_info("train", "ngram %s: C %g (%d L-BFGS iterations, %.1fs): dev macro-F1 / accuracy: n-grams alone "
+                 "%.4f / %.4f, encoder alone %.4f / %.4f, sum with mix %.1f %.4f / %.4f", hd->name, C, iters,
+                 (double)clock() / CLOCKS_PER_SEC - t0, lr_f1, lr_acc, enc_f1, enc_acc, here_mix, here_f1, here_acc);
         if (here_f1 > best_f1) {
-            best_f1 = here_f1, best_c = C, best_mix = here_mix;
+            best_f1 = here_f1, best_acc = here_acc, best_c = C, best_mix = here_mix;
             memcpy(best, theta, sizeof(float) * (size_t)np);
         }
     }
-    log_info("train", "ngram %s: chose C %g, mix %.1f: dev macro-F1 %.4f (encoder alone %.4f)", hd->name, best_c,
-             best_mix, best_f1, enc_f1);
-    for (int j = 0; j < k; j++) {
-        float bj = best[(long)k * dim + j];
-        hd->b[j] = c->f16 ? f16_round(bj) : bj;
-        for (int q = 0; q < dim; q++) {
-            float w = best[(long)j * dim + q];
-            hd->w[(size_t)j * (size_t)B + (size_t)bucket_of[q]] = c->f16 ? f16_round(w) : w;
-        }
+    log_info("train", "ngram %s: chose C %g, mix %.1f: dev macro-F1 %.4f, accuracy %.4f (encoder alone %.4f, %.4f)",
+             hd->name, best_c, best_mix, best_f1, best_acc, enc_f1, enc_acc);
+    if (c->ngram_refit) {
+        /* the chosen C and mix, fitted again on train + dev: dev no longer
+         * measures the stored weights (the line above does, for the
+         * train-only fit) */
+        lr_rows A;
+        rows_build(c, cp, F, h, k, B, 1, &A);
+        ngram_lr_data da = {.n = (int)A.n, .dim = A.dim, .k = k, .rowptr = A.rowptr, .col = A.col, .val = A.val,
+                            .y = A.y, .cw = A.cw, .lambda = 1.0 / (best_c * (double)(A.n ? A.n : 1))};
+        float *all = xcalloc((size_t)ngram_lr_size(&da), sizeof(float));
+        double t0 = (double)clock() / CLOCKS_PER_SEC;
+        int iters = ngram_lr_fit(&da, all, c->ngram_iters, 1e-7);
+        log_info("train", "ngram %s: refitted C %g on %zu train + dev examples (%d L-BFGS iterations, %.1fs)",
+                 hd->name, best_c, A.n, iters, (double)clock() / CLOCKS_PER_SEC - t0);
+        store_head(c, &A, all, B, hd);
+        free(all);
+        rows_free(&A);
+    } else {
+        store_head(c, &R, best, B, hd);
     }
     hd->mix = (float)best_mix;
-    free(colmap), free(rowptr), free(y), free(col), free(val), free(bucket_of), free(count), free(cw);
+    rows_free(&R);
     free(theta), free(best), free(gold), free(pred), free(ng);
 }
 
@@ -269,6 +322,7 @@ int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
     tok = tok_new(vocab, cls_get_model(cl)->do_lower_case);
     ngram_settings s = {.buckets = c->ngram_buckets, .n_orders = c->ngram_max_order};
     for (int k = 0; k < s.n_orders; k++) s.orders[k] = k + 1;
+    for (int o = c->ngram_char_min; o && o <= c->ngram_char_max; o++) s.char_orders[s.n_char_orders++] = o;
     m = ngram_new(&s, nh, names, nl);
     for (int h = 0; h < nh; h++) m->heads[h].head = at[h];
     featurize(&cp, tok, m, c->f16, &F);

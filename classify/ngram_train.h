@@ -13,7 +13,10 @@
  * encoder logits has the best macro-F1 on the head's dev examples wins
  * (first on ties). Only dev decides; nothing else is read. With f16 the
  * weights and IDF are rounded to half precision before they are scored, so
- * the stored model scores as chosen. The result, init_from's files plus the
+ * the stored model scores as chosen. With ngram_refit the chosen C is
+ * fitted once more on the head's training and dev examples together (same
+ * IDF, same mix) and those weights are stored: more data, but dev no longer
+ * measures them. The result, init_from's files plus the
  * n-gram part, goes to out (ngram_save). Deterministic. */
 #ifndef FINSENT_NGRAM_TRAIN_H
 #define FINSENT_NGRAM_TRAIN_H

@@ -104,6 +104,10 @@ static const cfg_field root_fields[] = {
      .max = NGRAM_MAX_BUCKETS, F(train_cfg, ngram_buckets)},
     {.key = "ngram_max_order", .type = CFG_INT, .def = "2", .flags = CFG_MIN | CFG_MAX, .min = 1,
      .max = NGRAM_MAX_ORDER, F(train_cfg, ngram_max_order)},
+    {.key = "ngram_char_min", .type = CFG_INT, .def = "0", .flags = CFG_MIN | CFG_MAX, .min = 0,
+     .max = NGRAM_MAX_CHAR_ORDER, F(train_cfg, ngram_char_min)},
+    {.key = "ngram_char_max", .type = CFG_INT, .def = "0", .flags = CFG_MIN | CFG_MAX, .min = 0,
+     .max = NGRAM_MAX_CHAR_ORDER, F(train_cfg, ngram_char_max)},
     {.key = "ngram_iters", .type = CFG_INT, .def = "300", .flags = CFG_MIN, .min = 1, F(train_cfg, ngram_iters)},
     {.key = "ngram_c_min", .type = CFG_NUMBER, .def = "0.5", .flags = CFG_MIN | CFG_MIN_EXCL, .min = 0,
      F(train_cfg, ngram_c_min)},
@@ -112,6 +116,7 @@ static const cfg_field root_fields[] = {
     {.key = "ngram_mix_max", .type = CFG_NUMBER, .def = "4", .flags = CFG_MIN | CFG_MAX, .min = 0, .max = 100,
      F(train_cfg, ngram_mix_max)},
     {.key = "ngram_balanced", .type = CFG_BOOL, .def = "false", F(train_cfg, ngram_balanced)},
+    {.key = "ngram_refit", .type = CFG_BOOL, .def = "false", F(train_cfg, ngram_refit)},
 };
 
 static int check_root(void *obj, const cJSON *json, cfg_ctx *ctx) {
@@ -119,6 +124,9 @@ static int check_root(void *obj, const cJSON *json, cfg_ctx *ctx) {
     train_cfg *c = obj;
     if (c->objective == TRAIN_OBJECTIVE_NGRAM && !c->init_from)
         return cfg_fail(ctx, "init_from", "the trained encoder model (objective \"ngram\" adds to it)");
+    if ((c->ngram_char_min == 0) != (c->ngram_char_max == 0) || c->ngram_char_max < c->ngram_char_min)
+        return cfg_fail(ctx, "ngram_char_max", "expected ngram_char_min <= ngram_char_max, both 0 for no character "
+                        "n-grams, got %d and %d", c->ngram_char_min, c->ngram_char_max);
     if (c->ngram_c_max < c->ngram_c_min)
         return cfg_fail(ctx, "ngram_c_max", "at least ngram_c_min (%g), got %g", c->ngram_c_min, c->ngram_c_max);
     for (size_t i = 0; i < c->data.n; i++) {

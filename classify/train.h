@@ -69,8 +69,10 @@ typedef struct train_cfg {
     int64_t seed;
     int objective; /* TRAIN_OBJECTIVE_ENCODER, or _NGRAM: the n-gram stage (ngram_train.h) */
     int ngram_buckets, ngram_max_order, ngram_iters;
+    int ngram_char_min, ngram_char_max; /* character n-gram orders; 0 0: none */
     double ngram_c_min, ngram_c_max, ngram_mix_max;
     bool ngram_balanced;
+    bool ngram_refit; /* fit the chosen C once more on train + dev */
 } train_cfg;
 
 extern const cfg_schema train_cfg_schema;

@@ -7,13 +7,21 @@
  * terminating NUL so that any read past len is caught. Checked: [CLS]
  * first and [SEP] last, every id in the vocab, the ids between them the
  * first pieces tok_pieces gives, truncation counted exactly when pieces
- * were cut, and a second encoding equal to the first. */
+ * were cut, and a second encoding equal to the first. Then the n-gram
+ * features of the same text (classify/ngram.h, word orders 1 and 2 and
+ * character orders 1, 3 and 5): buckets strictly ascending and in range,
+ * counts that add up to the n-grams the words allow (counted here from
+ * tok_words' words and their code points), and unit L2 norm once
+ * weighed. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
+#include "classify/ngram.h"
 #include "classify/tokenizer.h"
 #include "util/xalloc.h"
 
@@ -28,6 +36,41 @@ static void add_piece(int id, void *arg) {
     pieces *p = arg;
     if (p->n < MAX_IDS) p->ids[p->n] = id;
     p->n++;
+}
+
+/* tok_words callback: the n-grams a word brings, counted by hand. */
+typedef struct expect { long words, grams; } expect;
+static const int char_orders[3] = {1, 3, 5};
+
+static void count_word(const char *w, size_t n, void *arg) {
+    expect *e = arg;
+    long cps = 2; /* the padding spaces */
+    for (size_t i = 0; i < n; i++) cps += ((unsigned char)w[i] & 0xC0) != 0x80;
+    for (int k = 0; k < 3; k++) e->grams += cps >= char_orders[k] ? cps - char_orders[k] + 1 : 0;
+    e->words++;
+}
+
+static void check_ngrams(tokenizer *t, const char *text, size_t len) {
+    static ngram_vec v;
+    static float idf[1009];
+    if (idf[0] == 0)
+        for (int b = 0; b < 1009; b++) idf[b] = 1;
+    ngram_settings s = {.buckets = 1009, .n_orders = 2, .orders = {1, 2}, .n_char_orders = 3,
+                        .char_orders = {char_orders[0], char_orders[1], char_orders[2]}};
+    expect e = {0, 0};
+    tok_words(t, text, len, count_word, &e);
+    long want = e.grams + e.words + (e.words > 1 ? e.words - 1 : 0);
+    ngram_count(t, &s, text, len, &v);
+    double total = 0;
+    for (int i = 0; i < v.n; i++) {
+        if (v.idx[i] < 0 || v.idx[i] >= 1009 || (i && v.idx[i] <= v.idx[i - 1]) || v.val[i] < 1) abort();
+        total += v.val[i];
+    }
+    if ((long)total != want) abort();
+    ngram_weigh(&v, idf);
+    double ss = 0;
+    for (int i = 0; i < v.n; i++) ss += (double)v.val[i] * v.val[i];
+    if (v.n && fabs(ss - 1) > 1e-3) abort();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -69,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     if (tok_encode(t, text, len, max_len, again, NULL) != n || memcmp(ids, again, (size_t)n * sizeof ids[0]) != 0)
         abort();
+    check_ngrams(t, text, len);
     free(text);
     return 0;
 }

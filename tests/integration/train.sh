@@ -100,6 +100,15 @@ check_out "eval scores the ngram model" "accuracy" "$FINSENT" eval --model "$TMP
 ngram_config "$TMP/n3" "$TMP/n" >"$TMP/n3.json"
 "$FINSENT" train --config "$TMP/n3.json" 2>/dev/null
 check "rerun on an ngram model replaces its part" cmp "$TMP/n/model.safetensors" "$TMP/n3/model.safetensors"
+# character n-grams and the refit on train + dev
+sed 's|"ngram_c_max": 2|"ngram_c_max": 2, "ngram_char_min": 3, "ngram_char_max": 4, "ngram_refit": true|' \
+    "$TMP/n.json" | sed "s|\"out\": \"$TMP/n\"|\"out\": \"$TMP/nc\"|" >"$TMP/nc.json"
+check_out "refit reported with the train + dev count" "refitted C" "$FINSENT" train --config "$TMP/nc.json"
+check "config.json carries the character orders" grep -q '"char_orders":' "$TMP/nc/config.json"
+check "character n-grams change the weights" sh -c "! cmp -s '$TMP/n/model.safetensors' '$TMP/nc/model.safetensors'"
+check_out "classify loads the character n-gram model" '"sentiment"' "$FINSENT" classify --model "$TMP/nc" "$TMP/one.jsonl"
+sed 's|"ngram_char_max": 4|"ngram_char_max": 0|' "$TMP/nc.json" >"$TMP/ncbad.json"
+check_out "char min without max is a config error" "ngram_char_max" "$FINSENT" train --config "$TMP/ncbad.json"
 sed 's|"init_from": "[^"]*", ||' "$TMP/n.json" >"$TMP/nbad.json"
 check_out "objective ngram without init_from is a config error" "init_from" "$FINSENT" train --config "$TMP/nbad.json"
 done_testing

@@ -1,6 +1,7 @@
 /* Unit tests for classify/ngram, ngram_io and ngram_lr: basic words,
  * hashed n-gram TF-IDF on a tiny corpus against values computed by hand
- * (FNV-1a 64 of "a", "b", "a b", ... modulo 1000), the LR gradient against
+ * (FNV-1a 64 of "a", "b", "a b", ... modulo 1000) and character n-grams
+ * likewise, the LR gradient against
  * finite differences, a fit that separates a toy corpus, the save/load
  * round trip, load errors, and the classifier's sum of encoder and mixed
  * n-gram logits (and unchanged logits without the n-gram part). */
@@ -101,6 +102,41 @@ static void test_features_by_hand(void **state) {
     tok_vocab_free(v);
 }
 
+/* Character n-grams inside " word " (code points), hashed after a 0x01
+ * byte, modulo 1000 (util/fnv.h's offset basis): " ab" 625, "ab " 255,
+ * " ß" 732, "ßx" 592, "x " 358, " ßx" 500, "ßx " 360; the word "ab" 876. */
+static void test_char_ngrams_by_hand(void **state) {
+    (void)state;
+    tok_vocab *v = fixture_vocab();
+    tokenizer *t = tok_new(v, 1);
+    ngram_settings s = {.buckets = 1000, .n_orders = 1, .orders = {1}, .n_char_orders = 1, .char_orders = {3}};
+    ngram_vec x = {0};
+    ngram_count(t, &s, "ab AB", 5, &x);
+    const int32_t want3[] = {255, 625, 876};
+    assert_int_equal(x.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(x.idx[i], want3[i]);
+        assert_float_equal(x.val[i], 2.0, 0);
+    }
+    /* a two-byte code point counts as one character: 3 bigrams, 2 trigrams */
+    s.n_orders = 0;
+    s.n_char_orders = 2;
+    s.char_orders[0] = 2;
+    s.char_orders[1] = 3;
+    ngram_count(t, &s, "\xc3\x9fx", 3, &x);
+    const int32_t want23[] = {358, 360, 500, 592, 732};
+    assert_int_equal(x.n, 5);
+    for (int i = 0; i < 5; i++) assert_int_equal(x.idx[i], want23[i]);
+    /* longer than the padded word: nothing */
+    s.char_orders[0] = 8;
+    s.n_char_orders = 1;
+    ngram_count(t, &s, "ab", 2, &x);
+    assert_int_equal(x.n, 0);
+    ngram_vec_free(&x);
+    tok_free(t);
+    tok_vocab_free(v);
+}
+
 static uint64_t rng = 88172645463325252ull;
 static float urand(void) {
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -193,7 +229,7 @@ static void test_lr_separates(void **state) {
 /* A scratch copy of the multi-head fixture with a random n-gram part on
  * the sentiment head (index 1). */
 static ngram_model *random_part(int buckets) {
-    ngram_settings s = {.buckets = buckets, .n_orders = 2, .orders = {1, 2}};
+    ngram_settings s = {.buckets = buckets, .n_orders = 2, .orders = {1, 2}, .n_char_orders = 2, .char_orders = {3, 4}};
     ngram_model *m = ngram_new(&s, 1, (const char *const[]){"sentiment"}, (const int[]){3});
     m->heads[0].head = 1;
     m->heads[0].mix = 1.5f;
@@ -232,6 +268,9 @@ static void test_save_load(void **state) {
     assert_int_equal(g->s.buckets, 64);
     assert_int_equal(g->s.n_orders, 2);
     assert_int_equal(g->s.orders[1], 2);
+    assert_int_equal(g->s.n_char_orders, 2);
+    assert_int_equal(g->s.char_orders[0], 3);
+    assert_int_equal(g->s.char_orders[1], 4);
     assert_int_equal(g->n_heads, 1);
     assert_int_equal(g->heads[0].head, 1);
     assert_string_equal(g->heads[0].name, "sentiment");
@@ -305,6 +344,11 @@ static void test_load_errors(void **state) {
     edit_config(dir, "\"name\":\t\"topic\"", "\"name\":\t\"sentiment\"");
     edit_config(dir, "[1, 2]", "[1, 1]");
     expect_error(dir, "\"finsent_ngram\".orders");
+    edit_config(dir, "[1, 1]", "[1, 2]");
+    edit_config(dir, "[3, 4]", "[3, 9]");
+    expect_error(dir, "\"finsent_ngram\".char_orders: expected distinct integers 1 to 8");
+    edit_config(dir, "[3, 9]", "{}");
+    expect_error(dir, "\"finsent_ngram\".char_orders: expected 0 to 8");
     ngram_free(m);
     remove_dir(dir);
 }
@@ -371,6 +415,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_words),
         cmocka_unit_test(test_features_by_hand),
+        cmocka_unit_test(test_char_ngrams_by_hand),
         cmocka_unit_test(test_lr_gradient),
         cmocka_unit_test(test_lr_separates),
         cmocka_unit_test(test_save_load),
