@@ -18,6 +18,7 @@
 #include "alerts/alerts.h"
 #include "app/hook_server.h"
 #include "util/xalloc.h"
+#include "tests/support/alerts_fixture.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -34,14 +35,6 @@ static int teardown(void **state) {
     return 0;
 }
 
-static const char *hook_sinks[] = {"hook"};
-
-static alert_rule spike_rule(void) {
-    return (alert_rule){.name = "neg-spike", .scope = WIN_SCOPE_ENTITY, .min_count = 5, .min_negatives = 3,
-                        .zscore = 3, .severity = ALERT_CRITICAL, .sinks = hook_sinks, .n_sinks = 1,
-                        .resolve_after = 1};
-}
-
 typedef struct late_log {
     int n;
 } late_log;
@@ -55,18 +48,10 @@ static void on_late(const event *e, int missed, int total, void *ud) {
 
 static alerts *make(http_server *s, const alert_rule *rule, late_log *ll, char **url) {
     *url = hs_url(s, "/hook");
-    alerts_sink sink = {.kind = ALERTS_SINK_WEBHOOK,
-                        .webhook = {.name = "hook", .url = *url, .secret = "k", .backoff_initial_ms = 50,
-                                    .tls_verify = 1}};
-    alerts_options o = {.window = {1000, 1000, 0, 0, WIN_SCOPE_ENTITY | WIN_SCOPE_GLOBAL, 2},
-                        .baseline = {0.3, 3, 0.05},
-                        .rules = rule,
-                        .n_rules = 1,
-                        .sinks = &sink,
-                        .n_sinks = 1,
-                        .outbox_path = path,
-                        .on_late = on_late,
-                        .late_ud = ll};
+    alerts_sink sink;
+    alerts_options o = alerts_fixture_options(*url, &sink, rule, 1, WIN_SCOPE_ENTITY | WIN_SCOPE_GLOBAL, path);
+    o.on_late = on_late;
+    o.late_ud = ll;
     char err[256];
     alerts *a = alerts_create(&o, err, sizeof err);
     if (!a) fail_msg("alerts_create: %s", err);
@@ -103,7 +88,7 @@ static void test_spike_fires_and_resolves(void **state) {
     http_server *s = hs_start("k");
     late_log ll = {0};
     char *url;
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     alerts *a = make(s, &r, &ll, &url);
     feed(a, pattern, 7);
     assert_int_equal(alerts_flush(a), 0);
@@ -151,7 +136,7 @@ static void test_replay_gives_same_alerts(void **state) {
         http_server *s = hs_start("k");
         late_log ll = {0};
         char *url;
-        alert_rule r = spike_rule();
+        alert_rule r = alerts_fixture_spike_rule();
         r.zscore = 0;
         r.min_negative_share = 0.5;
         r.repeat_interval_ms = 1000;
@@ -187,7 +172,7 @@ static void test_late_event_reported(void **state) {
     http_server *s = hs_start("k");
     late_log ll = {0};
     char *url;
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     alerts *a = make(s, &r, &ll, &url);
     feed(a, pattern, 3); /* watermark 2900: windows [0,1000) and [1000,2000) closed */
     event e;
@@ -212,7 +197,7 @@ static void test_outbox_full_keeps_alert(void **state) {
     http_server *s = hs_start("k");
     late_log ll = {0};
     char *url;
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     alerts *a = make(s, &r, &ll, &url);
     feed(a, pattern, 4);
     struct rlimit old, lim;
@@ -258,7 +243,7 @@ static void test_outbox_full_keeps_alert(void **state) {
 
 static void test_bad_options_named(void **state) {
     (void)state;
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     static const char *nosuch[] = {"pager"};
     r.sinks = nosuch;
     alerts_options o = {.window = {1000, 1000, 0, 0, WIN_SCOPE_ENTITY, 2},

@@ -17,6 +17,7 @@
 #include "alerts/alerts.h"
 #include "app/hook_server.h"
 #include "app/ops_metrics.h"
+#include "tests/support/alerts_fixture.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -32,26 +33,10 @@ static int teardown(void **state) {
     return 0;
 }
 
-static const char *hook_sinks[] = {"hook"};
-
-static alert_rule spike_rule(void) {
-    return (alert_rule){.name = "neg-spike", .scope = WIN_SCOPE_ENTITY, .min_count = 5, .min_negatives = 3,
-                        .zscore = 3, .severity = ALERT_CRITICAL, .sinks = hook_sinks, .n_sinks = 1,
-                        .resolve_after = 1};
-}
-
-/* Options with one webhook sink "hook" at url and the given rules. */
+/* Options with one webhook sink "hook" at url, entity windows and the
+ * given rules. */
 static alerts_options options(const char *url, alerts_sink *sink, const alert_rule *rules, int n_rules) {
-    *sink = (alerts_sink){.kind = ALERTS_SINK_WEBHOOK,
-                          .webhook = {.name = "hook", .url = url, .secret = "k", .backoff_initial_ms = 50,
-                                      .tls_verify = 1}};
-    return (alerts_options){.window = {1000, 1000, 0, 0, WIN_SCOPE_ENTITY, 2},
-                            .baseline = {0.3, 3, 0.05},
-                            .rules = rules,
-                            .n_rules = n_rules,
-                            .sinks = sink,
-                            .n_sinks = 1,
-                            .outbox_path = path};
+    return alerts_fixture_options(url, sink, rules, n_rules, WIN_SCOPE_ENTITY, path);
 }
 
 /* Ten events per second for ACME in windows first..first+n-1; negatives
@@ -98,7 +83,7 @@ static void test_kept_rule_keeps_alert_and_pending(void **state) {
     (void)state;
     http_server *s1 = hs_start("k"), *s2 = hs_start("k");
     char *u1 = hs_url(s1, "/hook"), *u2 = hs_url(s2, "/hook");
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     alerts_sink sink;
     alerts_options o = options(u1, &sink, &r, 1);
     char err[256];
@@ -108,7 +93,7 @@ static void test_kept_rule_keeps_alert_and_pending(void **state) {
     feed(a, 0, before, 6);
     assert_int_equal(alerts_get_metrics(a).fired, 1);
 
-    alert_rule r2 = spike_rule();
+    alert_rule r2 = alerts_fixture_spike_rule();
     r2.severity = ALERT_WARNING;
     alerts_sink sink2;
     alerts_options o2 = options(u2, &sink2, &r2, 1);
@@ -159,7 +144,7 @@ static void test_removed_rule_resolves(void **state) {
     (void)state;
     http_server *s = hs_start("k");
     char *u = hs_url(s, "/hook");
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     alerts_sink sink;
     alerts_options o = options(u, &sink, &r, 1);
     char err[256];
@@ -208,7 +193,7 @@ static void test_added_rule_uses_kept_baseline(void **state) {
     static const int quiet[] = {1, 1, 1, 1, 1};
     feed(a, 0, quiet, 5);
 
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     alerts_sink sink2;
     alerts_options o2 = options(u, &sink2, &r, 1);
     assert_int_equal(alerts_reload(a, &o2, err, sizeof err), 0);
@@ -232,14 +217,14 @@ static void test_invalid_reload_changes_nothing(void **state) {
     (void)state;
     http_server *s = hs_start("k");
     char *u = hs_url(s, "/hook");
-    alert_rule r = spike_rule();
+    alert_rule r = alerts_fixture_spike_rule();
     alerts_sink sink;
     alerts_options o = options(u, &sink, &r, 1);
     char err[256];
     alerts *a = alerts_create(&o, err, sizeof err);
     assert_non_null(a);
 
-    alert_rule topic = spike_rule();
+    alert_rule topic = alerts_fixture_spike_rule();
     topic.scope = WIN_SCOPE_TOPIC; /* the windows aggregate entities only */
     alerts_sink sink2;
     alerts_options o2 = options(u, &sink2, &topic, 1);
@@ -247,7 +232,7 @@ static void test_invalid_reload_changes_nothing(void **state) {
     assert_non_null(strstr(err, "scope topic is not aggregated"));
 
     static const char *nowhere[] = {"nowhere"};
-    alert_rule lost = spike_rule();
+    alert_rule lost = alerts_fixture_spike_rule();
     lost.sinks = nowhere;
     o2 = options(u, &sink2, &lost, 1);
     assert_int_equal(alerts_reload(a, &o2, err, sizeof err), -1);

@@ -15,6 +15,7 @@
 #include "alerts/alerts.h"
 #include "alerts/part_mute.h"
 #include "app/hook_server.h"
+#include "tests/support/alerts_fixture.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -82,8 +83,6 @@ static void test_many_keys_keep_their_partition(void **state) {
     pm_free(m);
 }
 
-static const char *hook_sinks[] = {"hook"};
-
 /* Ten events per second for the key's entity in windows 0..n-1 (1 s
  * windows); negatives per window from neg[]; counted under that key only,
  * as scored records are. */
@@ -120,18 +119,9 @@ static void test_alerts_mute_rebuilt_partition_only(void **state) {
     (void)state;
     http_server *s = hs_start("k");
     char *url = hs_url(s, "/hook");
-    alert_rule r = {.name = "neg-spike", .scope = WIN_SCOPE_ENTITY, .min_count = 5, .min_negatives = 3,
-                    .zscore = 3, .severity = ALERT_CRITICAL, .sinks = hook_sinks, .n_sinks = 1, .resolve_after = 1};
-    alerts_sink sink = {.kind = ALERTS_SINK_WEBHOOK,
-                        .webhook = {.name = "hook", .url = url, .secret = "k", .backoff_initial_ms = 50,
-                                    .tls_verify = 1}};
-    alerts_options o = {.window = {1000, 1000, 0, 0, WIN_SCOPE_ENTITY, 2},
-                        .baseline = {0.3, 3, 0.05},
-                        .rules = &r,
-                        .n_rules = 1,
-                        .sinks = &sink,
-                        .n_sinks = 1,
-                        .outbox_path = path};
+    alert_rule r = alerts_fixture_spike_rule();
+    alerts_sink sink;
+    alerts_options o = alerts_fixture_options(url, &sink, &r, 1, WIN_SCOPE_ENTITY, path);
     char err[256];
     alerts *a = alerts_create(&o, err, sizeof err);
     assert_non_null(a);
