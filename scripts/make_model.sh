@@ -10,8 +10,9 @@
 #                            tweets and the SEntFiN headlines, best epoch by mean dev
 #                            macro-F1
 #   4. finsent train         the n-gram stage (configs/ngram-default.json): hashed word
-#                            uni- and bigram TF-IDF logistic regression per head, C and
-#                            mixing weight chosen on dev, added to the fine-tuned model
+#                            uni- and bigram and character 3- to 5-gram TF-IDF logistic
+#                            regression per head, C and mixing weight chosen on dev,
+#                            refitted on train + dev, added to the fine-tuned model
 #   5. finsent eval          dev splits of the train files and SEntFiN, then the valid files
 #   6. models/default/       model.safetensors (F16), config.json, vocab.txt,
 #                            tokenizer_config.json, dev_report.json, MODEL_CARD.md
@@ -73,7 +74,10 @@ step pretrain nice -n 10 "$FINSENT" train --config configs/pretrain-default.json
 step pretrain2 nice -n 10 "$FINSENT" train --config configs/pretrain2-default.json
 step finetune nice -n 10 "$FINSENT" train --config configs/train-default.json
 fi
-step ngram nice -n 10 "$FINSENT" train --config $NGRAM_CONFIG
+# its log (the dev search per C, the choice, the refit) goes to the card
+step ngram sh -c "nice -n 10 '$FINSENT' train --config '$NGRAM_CONFIG' 2>'$WORK/ngram.log'" ||
+    { tail -n 5 $WORK/ngram.log >&2; exit 1; }
+sed -n 's/.*"msg":"\(ngram [a-z]*: \)/\1/p' $WORK/ngram.log | sed 's/"}$//' >$WORK/ngram_selection.txt
 
 for f in model.safetensors config.json vocab.txt tokenizer_config.json dev_report.json; do
     cp "$FT/$f" $OUT/$f
