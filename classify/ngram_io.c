@@ -53,6 +53,26 @@ static int is_int_in(const cJSON *j, double lo, double hi) {
     return cJSON_IsNumber(j) && j->valuedouble >= lo && j->valuedouble <= hi && j->valuedouble == floor(j->valuedouble);
 }
 
+/* fn[key]: distinct integers 1..max, at least min_n of them (absent counts
+ * as none), into out[*n]. */
+static int parse_orders(const char *path, const cJSON *fn, const char *key, int min_n, int max, int *out, int *n,
+                        char *err, size_t errlen) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(fn, key), *it;
+    int no = cJSON_GetArraySize(o);
+    if ((o && !cJSON_IsArray(o)) || no < min_n || no > max)
+        return err_set(err, errlen, "%s: \"finsent_ngram\".%s: expected %d to %d n-gram orders", path, key, min_n,
+                       max);
+    *n = 0;
+    cJSON_ArrayForEach(it, o) {
+        int dup = 0;
+        for (int k = 0; k < *n; k++) dup |= is_int_in(it, 1, max) && out[k] == it->valueint;
+        if (!is_int_in(it, 1, max) || dup)
+            return err_set(err, errlen, "%s: \"finsent_ngram\".%s: expected distinct integers 1 to %d", path, key, max);
+        out[(*n)++] = it->valueint;
+    }
+    return 0;
+}
+
 /* Parses "finsent_ngram" (fn) of path against cfg's heads. */
 static int parse_conf(const char *path, const cJSON *fn, const model_config *cfg, ngram_conf *c, char *err,
                       size_t errlen) {
@@ -63,33 +83,11 @@ static int parse_conf(const char *path, const cJSON *fn, const model_config *cfg
         return err_set(err, errlen, "%s: \"finsent_ngram\".buckets: expected an integer 1 to %d", path,
                        NGRAM_MAX_BUCKETS);
     c->s.buckets = (int)b->valuedouble;
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(fn, "orders"), *it;
-    int no = cJSON_GetArraySize(o);
-    if (!cJSON_IsArray(o) || no < 1 || no > NGRAM_MAX_ORDER)
-        return err_set(err, errlen, "%s: \"finsent_ngram\".orders: expected 1 to %d n-gram orders", path,
-                       NGRAM_MAX_ORDER);
-    cJSON_ArrayForEach(it, o) {
-        int dup = 0;
-        for (int k = 0; k < c->s.n_orders; k++) dup |= is_int_in(it, 1, NGRAM_MAX_ORDER) && c->s.orders[k] == it->valueint;
-        if (!is_int_in(it, 1, NGRAM_MAX_ORDER) || dup)
-            return err_set(err, errlen, "%s: \"finsent_ngram\".orders: expected distinct integers 1 to %d", path,
-                           NGRAM_MAX_ORDER);
-        c->s.orders[c->s.n_orders++] = it->valueint;
-    }
-    const cJSON *co = cJSON_GetObjectItemCaseSensitive(fn, "char_orders");
-    if (co && (!cJSON_IsArray(co) || cJSON_GetArraySize(co) > NGRAM_MAX_CHAR_ORDER))
-        return err_set(err, errlen, "%s: \"finsent_ngram\".char_orders: expected 0 to %d character n-gram orders",
-                       path, NGRAM_MAX_CHAR_ORDER);
-    cJSON_ArrayForEach(it, co) {
-        int dup = 0;
-        for (int k = 0; k < c->s.n_char_orders; k++)
-            dup |= is_int_in(it, 1, NGRAM_MAX_CHAR_ORDER) && c->s.char_orders[k] == it->valueint;
-        if (!is_int_in(it, 1, NGRAM_MAX_CHAR_ORDER) || dup)
-            return err_set(err, errlen, "%s: \"finsent_ngram\".char_orders: expected distinct integers 1 to %d",
-                           path, NGRAM_MAX_CHAR_ORDER);
-        c->s.char_orders[c->s.n_char_orders++] = it->valueint;
-    }
-    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(fn, "heads");
+    if (parse_orders(path, fn, "orders", 1, NGRAM_MAX_ORDER, c->s.orders, &c->s.n_orders, err, errlen) ||
+        parse_orders(path, fn, "char_orders", 0, NGRAM_MAX_CHAR_ORDER, c->s.char_orders, &c->s.n_char_orders, err,
+                     errlen))
+        return -1;
+    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(fn, "heads"), *it;
     int nh = cJSON_GetArraySize(hs);
     if (!cJSON_IsArray(hs) || nh < 1 || nh > cfg->n_heads || nh > 16)
         return err_set(err, errlen, "%s: \"finsent_ngram\".heads: expected 1 to %d heads", path,

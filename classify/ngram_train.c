@@ -171,6 +171,12 @@ static void rows_build(const train_cfg *c, const corpus *cp, const feats *F, int
     free(count);
 }
 
+/* The regression problem of R with inverse L2 strength C (lambda = 1 / (C n)). */
+static ngram_lr_data rows_problem(const lr_rows *R, int k, double C) {
+    return (ngram_lr_data){.n = (int)R->n, .dim = R->dim, .k = k, .rowptr = R->rowptr, .col = R->col, .val = R->val,
+                           .y = R->y, .cw = R->cw, .lambda = 1.0 / (C * (double)(R->n ? R->n : 1))};
+}
+
 static void rows_free(lr_rows *R) {
     free(R->rowptr), free(R->y), free(R->bucket_of), free(R->colmap), free(R->col), free(R->val), free(R->cw);
 }
@@ -195,10 +201,8 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
     int B = m->s.buckets, k = hd->n_labels;
     lr_rows R;
     rows_build(c, cp, F, h, k, B, 0, &R);
-    int dim = R.dim, *colmap = R.colmap;
-    size_t ntr = R.n;
-    ngram_lr_data d = {.n = (int)ntr, .dim = dim, .k = k, .rowptr = R.rowptr, .col = R.col, .val = R.val, .y = R.y,
-                       .cw = R.cw};
+    int dim = R.dim;
+    ngram_lr_data d = rows_problem(&R, k, c->ngram_c_min);
     long np = ngram_lr_size(&d);
     float *theta = xcalloc((size_t)np, sizeof(float)), *best = xcalloc((size_t)np, sizeof(float));
     int *gold = xmalloc(sizeof(int) * (ndev ? ndev : 1)), *pred = xmalloc(sizeof(int) * (ndev ? ndev : 1));
@@ -212,7 +216,7 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
     }
     double enc_acc, enc_f1 = macro_f1(gold, pred, ndev, k, &enc_acc), best_f1 = -1, best_acc = 0, best_c = 0, best_mix = 0;
     for (double C = c->ngram_c_min; C <= c->ngram_c_max * (1 + 1e-9); C *= 2) {
-        d.lambda = 1.0 / (C * (double)(ntr ? ntr : 1));
+        d.lambda = rows_problem(&R, k, C).lambda;
         double t0 = (double)clock() / CLOCKS_PER_SEC;
         int iters = ngram_lr_fit(&d, theta, c->ngram_iters, 1e-7);
         /* the dev rows' n-gram logits with the weights as they will be stored */
@@ -222,7 +226,7 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
                 float bj = theta[(long)k * dim + j];
                 double z = c->f16 ? f16_round(bj) : bj;
                 for (int q = F->rowptr[row]; q < F->rowptr[row + 1]; q++) {
-                    int cc = colmap[F->col[q]];
+                    int cc = R.colmap[F->col[q]];
                     if (cc < 0) continue;
                     float w = theta[(long)j * dim + cc];
                     z += (double)(c->f16 ? f16_round(w) : w) * F->val[q];
@@ -265,8 +269,7 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
          * train-only fit) */
         lr_rows A;
         rows_build(c, cp, F, h, k, B, 1, &A);
-        ngram_lr_data da = {.n = (int)A.n, .dim = A.dim, .k = k, .rowptr = A.rowptr, .col = A.col, .val = A.val,
-                            .y = A.y, .cw = A.cw, .lambda = 1.0 / (best_c * (double)(A.n ? A.n : 1))};
+        ngram_lr_data da = rows_problem(&A, k, best_c);
         float *all = xcalloc((size_t)ngram_lr_size(&da), sizeof(float));
         double t0 = (double)clock() / CLOCKS_PER_SEC;
         int iters = ngram_lr_fit(&da, all, c->ngram_iters, 1e-7);

@@ -100,12 +100,16 @@ check_out "eval scores the ngram model" "accuracy" "$FINSENT" eval --model "$TMP
 ngram_config "$TMP/n3" "$TMP/n" >"$TMP/n3.json"
 "$FINSENT" train --config "$TMP/n3.json" 2>/dev/null
 check "rerun on an ngram model replaces its part" cmp "$TMP/n/model.safetensors" "$TMP/n3/model.safetensors"
-# character n-grams and the refit on train + dev
-sed 's|"ngram_c_max": 2|"ngram_c_max": 2, "ngram_char_min": 3, "ngram_char_max": 4, "ngram_refit": true|' \
-    "$TMP/n.json" | sed "s|\"out\": \"$TMP/n\"|\"out\": \"$TMP/nc\"|" >"$TMP/nc.json"
-check_out "refit reported with the train + dev count" "refitted C" "$FINSENT" train --config "$TMP/nc.json"
+# character n-grams, then the refit on train + dev
+sed 's|"ngram_c_max": 2|"ngram_c_max": 2, "ngram_char_min": 3, "ngram_char_max": 4|' "$TMP/n.json" |
+    sed "s|\"out\": \"$TMP/n\"|\"out\": \"$TMP/nc\"|" >"$TMP/nc.json"
+"$FINSENT" train --config "$TMP/nc.json" 2>/dev/null
 check "config.json carries the character orders" grep -q '"char_orders":' "$TMP/nc/config.json"
 check "character n-grams change the weights" sh -c "! cmp -s '$TMP/n/model.safetensors' '$TMP/nc/model.safetensors'"
+sed -e 's|"ngram_char_max": 4|"ngram_char_max": 4, "ngram_refit": true|' -e "s|\"$TMP/nc\"|\"$TMP/ncr\"|" \
+    "$TMP/nc.json" >"$TMP/ncr.json"
+check_out "refit reported with the train + dev count" "refitted C" "$FINSENT" train --config "$TMP/ncr.json"
+check "the refit changes the weights" sh -c "! cmp -s '$TMP/nc/model.safetensors' '$TMP/ncr/model.safetensors'"
 check_out "classify loads the character n-gram model" '"sentiment"' "$FINSENT" classify --model "$TMP/nc" "$TMP/one.jsonl"
 sed 's|"ngram_char_max": 4|"ngram_char_max": 0|' "$TMP/nc.json" >"$TMP/ncbad.json"
 check_out "char min without max is a config error" "ngram_char_max" "$FINSENT" train --config "$TMP/ncbad.json"

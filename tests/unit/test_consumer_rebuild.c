@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "tests/support/kafka_produce.h"
 
 #define N_MSG 100
 
@@ -72,16 +73,7 @@ static void test_rebuild_reads_below_the_committed_offset(void **state) {
     assert_non_null(m);
     const char *bs = ingest_mock_bootstraps(m);
     assert_int_equal(ingest_mock_topic(m, "r", 1), 0);
-    char path[] = "/tmp/finsent-rebuild-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    for (int i = 0; i < N_MSG; i++) fprintf(f, "k%d:{\"id\":\"m%d\",\"text\":\"rebuild $X\"}\n", i, i);
-    fclose(f);
-    char *cmd = xasprintf("kcat -P -q -b %s -t r -K: -p 0 -l %s", bs, path);
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
-    unlink(path);
+    assert_int_equal(kafka_produce_numbered(bs, "r", 0, N_MSG, "m", "rebuild $X"), 0);
 
     int rebuilt;
     int64_t first;

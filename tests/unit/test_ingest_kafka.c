@@ -30,6 +30,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "tests/support/kafka_produce.h"
 
 extern char **environ;
 
@@ -379,15 +380,7 @@ static void test_back_pressure(void **state) {
     assert_non_null(m);
     const char *bs = ingest_mock_bootstraps(m);
     assert_int_equal(ingest_mock_topic(m, "bp", 3), 0);
-    char path[] = "/tmp/finsent-bp-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    FILE *f = fopen(path, "w");
-    for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"slow $X\"}\n", i, i);
-    fclose(f);
-    assert_int_equal(kcat_produce(bs, "bp", path, ""), 0);
-    unlink(path);
+    assert_int_equal(kafka_produce_numbered(bs, "bp", -1, n, "m", "slow $X"), 0);
 
     ingest_options o = base_options(bs, "bp");
     ingest_options_add_input(&o, "bp", NULL);
@@ -451,14 +444,7 @@ static void test_rebalance(void **state) {
     assert_non_null(m);
     const char *bs = ingest_mock_bootstraps(m);
     assert_int_equal(ingest_mock_topic(m, "rb", 6), 0);
-    char path[] = "/tmp/finsent-rb-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"rebalance %d\"}\n", i, i, i);
-    fclose(f);
-    assert_int_equal(kcat_produce(bs, "rb", path, ""), 0);
-    unlink(path);
+    assert_int_equal(kafka_produce_numbered(bs, "rb", -1, n, "m", "rebalance"), 0);
 
     ingest_options o = base_options(bs, "rb");
     ingest_options_add_input(&o, "rb", NULL);
@@ -522,14 +508,7 @@ static void test_paused_partitions_come_back(void **state) {
     assert_non_null(m);
     const char *bs = ingest_mock_bootstraps(m);
     assert_int_equal(ingest_mock_topic(m, "pr", 4), 0);
-    char path[] = "/tmp/finsent-pr-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    for (int i = 0; i < n; i++) fprintf(f, "m%d:{\"id\":\"m%d\",\"text\":\"pause %d\"}\n", i, i, i);
-    fclose(f);
-    assert_int_equal(kcat_produce(bs, "pr", path, ""), 0);
-    unlink(path);
+    assert_int_equal(kafka_produce_numbered(bs, "pr", -1, n, "m", "pause"), 0);
 
     ingest_options o = base_options(bs, "pr");
     ingest_options_add_input(&o, "pr", NULL);
@@ -711,20 +690,6 @@ static void collect_lag(const ingest_partition_lag *l, void *ud) {
     s->n++;
 }
 
-/* Produces n messages "p<p>-<i>" to partition p of topic with kcat. */
-static void produce_lag_messages(const char *bs, const char *topic, int p, int n) {
-    char path[] = "/tmp/finsent-lag-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    for (int i = 0; i < n; i++) fprintf(f, "k%d:{\"id\":\"p%d-%d\",\"text\":\"lag $X\"}\n", i, p, i);
-    fclose(f);
-    char *opt = xasprintf("-p %d", p);
-    assert_int_equal(kcat_produce(bs, topic, path, opt), 0);
-    free(opt);
-    unlink(path);
-}
-
 static void test_partition_lag(void **state) {
     (void)state;
     const int per_part[2] = {300, 200};
@@ -733,7 +698,8 @@ static void test_partition_lag(void **state) {
     assert_non_null(m);
     const char *bs = ingest_mock_bootstraps(m);
     assert_int_equal(ingest_mock_topic(m, "lag", 2), 0);
-    for (int p = 0; p < 2; p++) produce_lag_messages(bs, "lag", p, per_part[p]);
+    assert_int_equal(kafka_produce_numbered(bs, "lag", 0, per_part[0], "p0-", "lag $X"), 0);
+    assert_int_equal(kafka_produce_numbered(bs, "lag", 1, per_part[1], "p1-", "lag $X"), 0);
     ingest_options o = base_options(bs, "lag");
     ingest_options_add_input(&o, "lag", NULL);
     ingest_consumer *c = ingest_open(&o, err, sizeof err);
@@ -773,7 +739,7 @@ static void test_lag_after_restart(void **state) {
     assert_non_null(m);
     const char *bs = ingest_mock_bootstraps(m);
     assert_int_equal(ingest_mock_topic(m, "lagr", 1), 0);
-    produce_lag_messages(bs, "lagr", 0, 50);
+    assert_int_equal(kafka_produce_numbered(bs, "lagr", 0, 50, "p0-", "lag $X"), 0);
     ingest_options o = base_options(bs, "lagr");
     ingest_options_add_input(&o, "lagr", NULL);
     ingest_consumer *c = ingest_open(&o, err, sizeof err);
