@@ -39,7 +39,7 @@ endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS  += -DFINSENT_VERSION='"$(VERSION)"'
 
-MODULES := util ingest classify alerts bench app
+MODULES := util ingest classify train alerts bench app
 LIB_SRC := $(filter-out app/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)

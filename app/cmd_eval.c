@@ -1,6 +1,6 @@
 /* cmd_eval — `finsent eval`: scores one head of a model on a labelled file
  * (CSV with a header row, JSONL, or the SEntFiN CSV) and prints the
- * classification report of classify/eval_metrics.h: per-class precision,
+ * classification report of train/eval_metrics.h: per-class precision,
  * recall, F1 and support, macro and weighted averages, accuracy and the
  * confusion matrix, as a table or as JSON.
  *
@@ -19,9 +19,9 @@
 
 #include "app/commands.h"
 #include "classify/classifier.h"
-#include "classify/eval_metrics.h"
-#include "classify/sentfin.h"
-#include "classify/train.h"
+#include "train/eval_metrics.h"
+#include "train/sentfin.h"
+#include "train/train_data.h"
 #include "util/csv.h"
 #include "util/xalloc.h"
 
@@ -45,7 +45,7 @@ static void usage(void) {
            "  --label-map MAP    gold value -> head label, e.g. 0=negative,1=positive,2=neutral;\n"
            "                     without it a gold label is a label name or an integer id\n"
            "  --format F         plain (default) or sentfin: SEntFiN.csv, headline-level labels\n"
-           "                     (all entities agree; see classify/sentfin.h)\n"
+           "                     (all entities agree; see train/sentfin.h)\n"
            "  --split S          all (default; sentfin: dev), dev or train: only the texts that\n"
            "                     `finsent train` with dev_fraction 0.1 puts in its dev / train split\n"
            "  --threads N        OpenBLAS threads (default 1)\n"

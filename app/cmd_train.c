@@ -1,12 +1,12 @@
 /* cmd_train — `finsent train --config FILE`: loads and validates a training
- * config (classify/train.h describes the keys) and runs it: encoder
- * training, or the n-gram stage (classify/ngram_train.h). */
+ * config (train/train.h describes the keys) and runs it: encoder
+ * training, or the n-gram stage (train/ngram_train.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app/commands.h"
-#include "classify/train.h"
+#include "train/train.h"
 
 static void usage(void) {
     printf("usage: finsent train --config FILE\n"

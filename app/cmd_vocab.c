@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "app/commands.h"
-#include "classify/vocab_build.h"
+#include "train/vocab_build.h"
 #include "util/csv.h"
 #include "util/xalloc.h"
 

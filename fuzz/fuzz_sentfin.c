@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/sentfin.h"
+#include "train/sentfin.h"
 #include "util/xalloc.h"
 
 static int is_label(const char *l) {

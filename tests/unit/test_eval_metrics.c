@@ -1,4 +1,4 @@
-/* Unit tests for classify/eval_metrics against hand-computed values.
+/* Unit tests for train/eval_metrics against hand-computed values.
  *   gold 0 0 0 1 1 2 2 2 2 0, pred 0 1 0 1 2 2 2 0 2 0, 4 labels (class 3 unseen)
  *   class 0: TP 3 of 4 predicted, 4 gold → P .75 R .75 F1 .75
  *   class 1: TP 1 of 2 predicted, 2 gold → P .5  R .5  F1 .5
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/eval_metrics.h"
+#include "train/eval_metrics.h"
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-9)
 

@@ -18,7 +18,7 @@
 
 #include "classify/classifier.h"
 #include "classify/ngram.h"
-#include "classify/ngram_lr.h"
+#include "train/ngram_lr.h"
 #include "classify/safetensors.h"
 #include "util/xalloc.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests for classify/sentfin: Decisions dicts as SEntFiN writes them
+/* Unit tests for train/sentfin: Decisions dicts as SEntFiN writes them
  * (apostrophes inside single-quoted names, double-quoted names), malformed
  * dicts, and the headline-level label rule. */
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "classify/sentfin.h"
+#include "train/sentfin.h"
 
 static void assert_entity(const sf_entity *e, const char *name, const char *label) {
     assert_int_equal(e->name_len, strlen(name));

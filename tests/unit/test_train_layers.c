@@ -1,4 +1,4 @@
-/* Unit tests for classify/train_layers: every backward against central
+/* Unit tests for train/train_layers: every backward against central
  * finite differences of a scalar loss L = sum(out * R) (R random, so
  * dout = R), L accumulated in double. Step eps = 1e-2 on float inputs;
  * tolerance |analytic - numeric| <= 2e-4 + 2e-3 * |numeric| per element.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/train_layers.h"
+#include "train/train_layers.h"
 
 #define EPS 1e-2f
 #define ATOL 2e-4

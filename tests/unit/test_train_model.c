@@ -1,4 +1,4 @@
-/* Unit tests for classify/train_model: the whole model's gradient with
+/* Unit tests for train/train_model: the whole model's gradient with
  * dropout ON against central finite differences (same dropout masks on every
  * forward: the RNG is re-seeded; eps 3e-3, tolerance 1e-3 + 1e-2 relative),
  * the head mask at model level, and the
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "classify/train_model.h"
+#include "train/train_model.h"
 
 static char *labels3[] = {"negative", "positive", "neutral"};
 static char *labels4[] = {"a", "b", "c", "d"};

@@ -1,4 +1,4 @@
-/* Unit test for classify/train_model + classify/optim against PyTorch: a
+/* Unit test for train/train_model + train/optim against PyTorch: a
  * tiny two-head BERT with the MLM head (tools/make_optim_fixture.py made
  * tests/fixtures/train/step.{json,bin}); dropout off. Checks the loss and
  * its parts, every gradient, the global gradient norm, and every weight
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/optim.h"
-#include "classify/train_model.h"
+#include "train/optim.h"
+#include "train/train_model.h"
 
 #define FIX "tests/fixtures/train/step"
 

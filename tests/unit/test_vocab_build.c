@@ -1,4 +1,4 @@
-/* Unit tests for classify/vocab_build: the BERT pre-tokenizer, and the merge
+/* Unit tests for train/vocab_build: the BERT pre-tokenizer, and the merge
  * learner on a tiny corpus whose merges are worked out by hand:
  *   hug x3, hugs x1, pug x2 → alphabet ##u 6, ##g 6, h 4, p 2, ##s 1;
  *   merges ##u+##g=##ug (6), h+##ug=hug (4), p+##ug=pug (2), hug+##s=hugs (1). */
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "classify/tokenizer.h"
-#include "classify/vocab_build.h"
+#include "train/vocab_build.h"
 
 static void join(const char *w, size_t n, void *arg) {
     char *out = arg;

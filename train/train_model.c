@@ -2,7 +2,7 @@
  * activation cache, backward, and the model-directory writer; see
  * train_model.h. The layer math lives in train_layers.c; this file wires
  * the layers the way Hugging Face's BertModel does. */
-#include "classify/train_model.h"
+#include "train/train_model.h"
 
 #include <cJSON.h>
 #include <errno.h>

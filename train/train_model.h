@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "classify/optim.h"
-#include "classify/train_layers.h"
+#include "train/optim.h"
+#include "train/train_layers.h"
 
 #define TM_MAX_HEADS 8
 

@@ -1,6 +1,6 @@
 /* ngram_lr — sparse multinomial logistic regression and L-BFGS; see
  * ngram_lr.h. */
-#include "classify/ngram_lr.h"
+#include "train/ngram_lr.h"
 
 #include <math.h>
 #include <stdlib.h>

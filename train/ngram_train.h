@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#include "classify/train.h"
+#include "train/train_config.h"
 
 /* Runs the n-gram stage of c (objective ngram; init_from is the encoder
  * model). Progress goes to the log. Returns 0, or -1 with one line in err. */

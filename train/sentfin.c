@@ -1,5 +1,5 @@
 /* sentfin — SEntFiN Decisions parsing, headline labels, split (the split itself is train_is_dev); see sentfin.h. */
-#include "classify/sentfin.h"
+#include "train/sentfin.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * list of words it occurs in, a max-heap holds (count, pair) entries with
  * lazy deletion (an entry whose count is stale is skipped when popped), and
  * a merge rewrites only the words on the merged pair's list. */
-#include "classify/vocab_build.h"
+#include "train/vocab_build.h"
 
 #include <errno.h>
 #include <stdint.h>

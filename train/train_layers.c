@@ -2,7 +2,7 @@
  *
  * The matrix products go through OpenBLAS sgemm (row-major); the rest are
  * plain loops a reader can check against the formulas in the comments. */
-#include "classify/train_layers.h"
+#include "train/train_layers.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* train_data — reading the labelled files of a training config (CSV,
  * JSONL, SEntFiN); see train_data.h. */
-#include "classify/train_data.h"
+#include "train/train_data.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify/sentfin.h"
+#include "train/sentfin.h"
 #include "util/csv.h"
+#include "util/fnv.h"
 
 /* Label id from a field: an integer id in range or a label name; -1 else. */
 static int parse_label(const train_head_cfg *h, const char *s) {
@@ -103,3 +104,6 @@ int train_read_labelled(const train_cfg *c, const train_data_cfg *d, int head, t
     return rc;
 }
 
+int train_is_dev(const char *text, size_t len, double fraction) {
+    return (double)(fnv1a64(text, len) % 10000) < fraction * 10000.0;
+}

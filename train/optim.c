@@ -1,6 +1,6 @@
 /* optim — AdamW, schedules and clipping; see optim.h. Moments and the
  * update are kept in float as torch does; norms accumulate in double. */
-#include "classify/optim.h"
+#include "train/optim.h"
 
 #include <math.h>
 #include <stdlib.h>

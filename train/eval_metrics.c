@@ -1,5 +1,5 @@
 /* eval_metrics — classification report; see eval_metrics.h. */
-#include "classify/eval_metrics.h"
+#include "train/eval_metrics.h"
 
 #include <cJSON.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* ngram_train — the n-gram stage of `finsent train`: features, IDF, the
  * per-head (C, mix) search on dev, writing; see ngram_train.h. */
-#include "classify/ngram_train.h"
+#include "train/ngram_train.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -9,11 +9,11 @@
 #include <time.h>
 
 #include "classify/classifier.h"
-#include "classify/eval_metrics.h"
 #include "classify/ngram.h"
-#include "classify/ngram_lr.h"
 #include "classify/safetensors.h"
-#include "classify/train_data.h"
+#include "train/eval_metrics.h"
+#include "train/ngram_lr.h"
+#include "train/train_data.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 

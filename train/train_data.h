@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "classify/train.h"
+#include "train/train_config.h"
 
 /* Receives one example: its text (valid during the call), head and label id. */
 typedef void (*train_text_fn)(const char *text, int head, int label, void *arg);
@@ -23,5 +23,9 @@ typedef void (*train_text_fn)(const char *text, int head, int label, void *arg);
  * file, a missing column or a label that is not one of the head's. */
 int train_read_labelled(const train_cfg *c, const train_data_cfg *d, int head, train_text_fn fn, void *arg, char *err,
                         size_t errlen);
+
+/* The dev-split decision for a text: FNV-1a 64 of its bytes, modulo 10000,
+ * below fraction * 10000. */
+int train_is_dev(const char *text, size_t len, double fraction);
 
 #endif
