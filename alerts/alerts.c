@@ -8,6 +8,8 @@
 #include "alerts/deliver.h"
 #include "alerts/outbox.h"
 #include "alerts/payload.h"
+#include "util/crashpoint.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -55,7 +57,10 @@ struct alerts {
 static int write_alert(alerts *a, const char *id, const char *key, const char *body, const char *const *sinks,
                        int n_sinks) {
     if (n_sinks == 0) return 0;
-    if (outbox_put(a->ob, id, key, body, sinks, n_sinks, time_now_ms(), NULL) == 0) return 0;
+    if (outbox_put(a->ob, id, key, body, sinks, n_sinks, time_now_ms(), NULL) == 0) {
+        crashpoint("outbox-written");
+        return 0;
+    }
     a->outbox_errors++;
     /* once per outage, not on every retry (each poll retries) */
     if (a->n_backlog == 0)
@@ -366,3 +371,43 @@ void alerts_set_mute(alerts *a, part_mute *m) { a->mute = m; }
 const wh_latency *alerts_webhook_latency(const alerts *a) { return &a->latency; }
 
 const char *alerts_error(const alerts *a) { return outbox_error(a->ob); }
+
+/* ---- checkpoints ---- */
+
+void alerts_save(const alerts *a, cw *o) {
+    cw_i64(o, a->win_cfg.size_ms);
+    cw_i64(o, a->win_cfg.advance_ms);
+    cw_u32(o, a->win_cfg.scopes);
+    cw_u32(o, (uint32_t)a->win_cfg.top_k);
+    win_save(a->win, o);
+    bl_save(a->bt, o);
+    as_save(a->as, o);
+}
+
+int alerts_load(alerts *a, cr *in, int64_t now_ms, char *err, size_t errlen) {
+    int64_t size = cr_i64(in), advance = cr_i64(in);
+    uint32_t scopes = cr_u32(in), top_k = cr_u32(in);
+    if (!cr_ok(in)) return err_set(err, errlen, "alert state: %s", in->err);
+    if (size != a->win_cfg.size_ms || advance != a->win_cfg.advance_ms || scopes != a->win_cfg.scopes ||
+        top_k != (uint32_t)a->win_cfg.top_k) {
+        err_set(err, errlen,
+                "it was written with other windows (size %lld ms, advance %lld ms, key scopes %u, %u samples; "
+                "the config has %lld, %lld, %u, %d)",
+                (long long)size, (long long)advance, scopes, top_k, (long long)a->win_cfg.size_ms,
+                (long long)a->win_cfg.advance_ms, a->win_cfg.scopes, a->win_cfg.top_k);
+        return 1;
+    }
+    int dropped = 0;
+    if (win_load(a->win, in, now_ms) < 0 || bl_load(a->bt, in, win_n_keys(a->win)) < 0 ||
+        as_load(a->as, in, a->win, &dropped) < 0) {
+        err_set(err, errlen, "alert state: %s", in->err);
+        alerts_reset(a);
+        return -1;
+    }
+    if (dropped > 0)
+        log_warn("alerts", "restore: %d open alert(s) of rules no longer configured were dropped (not resolved)",
+                 dropped);
+    return 0;
+}
+
+void alerts_hold(alerts *a, int source, int held, int64_t now_ms) { win_hold(a->win, source, held, now_ms); }

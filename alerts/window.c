@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/codec.h"
 #include "util/xalloc.h"
 
 typedef struct win_slot {
@@ -28,6 +29,7 @@ typedef struct win_source {
     int64_t max_ts;
     int64_t last_seen_ms;
     int used;
+    int held; /* win_hold: has lag, so never idle */
 } win_source;
 
 typedef struct win_strtab {
@@ -468,7 +470,7 @@ static void recompute_watermark(win_engine *w, int64_t now_ms) {
         if (!s->used) continue;
         int64_t m = mark_of(w, s);
         if (m > hi) hi = m;
-        if (w->cfg.idle_timeout_ms > 0 && now_ms - s->last_seen_ms > w->cfg.idle_timeout_ms) continue;
+        if (w->cfg.idle_timeout_ms > 0 && !s->held && now_ms - s->last_seen_ms > w->cfg.idle_timeout_ms) continue;
         active++;
         if (m < lo) lo = m;
     }
@@ -479,15 +481,20 @@ static void recompute_watermark(win_engine *w, int64_t now_ms) {
     }
 }
 
-static void source_seen(win_engine *w, int source, int64_t ts_ms, int64_t now_ms) {
+/* The source's slot, added (unused) on first sight. */
+static win_source *source_at(win_engine *w, int source) {
     if (source < 0) source = 0;
     if (source >= w->n_sources) {
         int n = source + 1;
         w->sources = xrealloc(w->sources, sizeof *w->sources * (size_t)n);
-        for (int i = w->n_sources; i < n; i++) w->sources[i] = (win_source){INT64_MIN, 0, 0};
+        for (int i = w->n_sources; i < n; i++) w->sources[i] = (win_source){INT64_MIN, 0, 0, 0};
         w->n_sources = n;
     }
-    win_source *s = &w->sources[source];
+    return &w->sources[source];
+}
+
+static void source_seen(win_engine *w, int source, int64_t ts_ms, int64_t now_ms) {
+    win_source *s = source_at(w, source);
     s->used = 1;
     s->last_seen_ms = now_ms;
     if (ts_ms > s->max_ts) s->max_ts = ts_ms;
@@ -497,6 +504,13 @@ static void source_seen(win_engine *w, int source, int64_t ts_ms, int64_t now_ms
 void win_observe(win_engine *w, int source, int64_t ts_ms, int64_t now_ms) { source_seen(w, source, ts_ms, now_ms); }
 
 void win_tick(win_engine *w, int64_t now_ms) { recompute_watermark(w, now_ms); }
+
+void win_hold(win_engine *w, int source, int held, int64_t now_ms) {
+    win_source *s = source_at(w, source);
+    if (s->held && !held) s->last_seen_ms = now_ms; /* idle_timeout counts from the end of the lag */
+    s->held = held;
+    if (held) s->used = 1;
+}
 
 void win_flush(win_engine *w) {
     while (w->n_buckets > 0) {
@@ -604,3 +618,147 @@ const win_key *win_key_at(const win_engine *w, uint32_t id) { return id < w->n_k
 
 double win_negative_share(const win_stats *s) { return s->count ? (double)s->negatives / (double)s->count : 0.0; }
 double win_weighted_score(const win_stats *s) { return s->count ? (double)s->score_micro / 1e6 / (double)s->count : 0.0; }
+
+/* ---- checkpoints ---- */
+
+#define WIN_STATE_MAX 50000000u /* most keys, sources, buckets or slots a state may hold */
+
+static void save_sample(cw *o, const win_sample *sm) {
+    cw_str(o, sm->id);
+    cw_str(o, sm->source);
+    cw_i64(o, sm->ts_ms);
+    cw_str(o, sm->text);
+    cw_f32(o, sm->p_negative);
+}
+
+void win_save(const win_engine *w, cw *o) {
+    cw_u32(o, w->n_keys);
+    for (uint32_t i = 0; i < w->n_keys; i++) {
+        const win_key *k = w->keys[i];
+        cw_u8(o, (uint8_t)k->scope);
+        cw_str(o, k->entity);
+        cw_str(o, k->topic);
+    }
+    cw_u32(o, (uint32_t)w->n_sources);
+    for (int i = 0; i < w->n_sources; i++) {
+        cw_u8(o, (uint8_t)w->sources[i].used);
+        cw_i64(o, w->sources[i].max_ts);
+    }
+    cw_i64(o, w->watermark);
+    cw_i64(o, w->late);
+    cw_u32(o, (uint32_t)w->n_buckets);
+    for (int i = 0; i < w->n_buckets; i++) {
+        const win_bucket *b = w->buckets[i];
+        cw_i64(o, b->start);
+        cw_u32(o, b->n_slots);
+        for (uint32_t j = 0; j < b->n_slots; j++) {
+            const win_slot *sl = &b->slots[j];
+            cw_u32(o, sl->key_id);
+            cw_i64(o, sl->stats.count);
+            cw_i64(o, sl->stats.negatives);
+            cw_i64(o, sl->stats.neutrals);
+            cw_i64(o, sl->stats.positives);
+            cw_i64(o, sl->stats.score_micro);
+            cw_u32(o, (uint32_t)sl->n_samples);
+            for (int k = 0; k < sl->n_samples; k++) save_sample(o, &b->samples[(size_t)j * (size_t)w->cfg.top_k + k]);
+        }
+    }
+}
+
+/* The key of a saved (scope, entity, topic), interned as key id `want`. */
+static int load_key(win_engine *w, cr *in, uint32_t want) {
+    int scope = cr_u8(in);
+    char *entity = cr_str(in, 4096), *topic = cr_str(in, 4096);
+    int rc = -1;
+    int need_entity = scope == WIN_SCOPE_ENTITY || scope == WIN_SCOPE_ENTITY_TOPIC;
+    int need_topic = scope == WIN_SCOPE_TOPIC || scope == WIN_SCOPE_ENTITY_TOPIC;
+    if (!cr_ok(in)) goto out;
+    if (scope != WIN_SCOPE_GLOBAL && !need_entity && !need_topic) {
+        cr_fail(in, "unknown key scope");
+        goto out;
+    }
+    if (!!entity != need_entity || !!topic != need_topic || (entity && !entity[0]) || (topic && !topic[0])) {
+        cr_fail(in, "key without its entity or topic");
+        goto out;
+    }
+    uint32_t eid = entity ? strtab_intern(&w->entities, entity) + 1 : 0;
+    uint32_t tid = topic ? strtab_intern(&w->topics, topic) + 1 : 0;
+    if (key_intern(w, (enum win_scope)scope, eid, tid) != want) {
+        cr_fail(in, "a key is saved twice");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(entity);
+    free(topic);
+    return rc;
+}
+
+static int load_bucket(win_engine *w, cr *in, int64_t prev_start) {
+    int64_t start = cr_i64(in);
+    uint32_t n = cr_count(in, w->n_keys, 52);
+    if (!cr_ok(in)) return -1;
+    if (start <= prev_start || start > INT64_MAX - w->cfg.size_ms) return cr_fail(in, "window starts out of order");
+    if (w->watermark != INT64_MIN && start + w->cfg.size_ms <= w->watermark)
+        return cr_fail(in, "an open window the watermark has closed");
+    win_bucket *b = bucket_get(w, start);
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t key = cr_u32(in);
+        if (!cr_ok(in)) return -1;
+        if (key >= w->n_keys) return cr_fail(in, "a window of an unknown key");
+        uint32_t si = bucket_slot(b, key, w->cfg.top_k);
+        if (si != b->n_slots - 1 || j != si) return cr_fail(in, "a key's window is saved twice");
+        win_slot *sl = &b->slots[si];
+        sl->stats.count = cr_i64(in);
+        sl->stats.negatives = cr_i64(in);
+        sl->stats.neutrals = cr_i64(in);
+        sl->stats.positives = cr_i64(in);
+        sl->stats.score_micro = cr_i64(in);
+        uint32_t ns = cr_count(in, (uint32_t)w->cfg.top_k, 24);
+        if (!cr_ok(in)) return -1;
+        if (sl->stats.count < 0 || sl->stats.negatives < 0 || sl->stats.neutrals < 0 || sl->stats.positives < 0 ||
+            sl->stats.negatives + sl->stats.neutrals + sl->stats.positives != sl->stats.count ||
+            (int64_t)ns > sl->stats.negatives)
+            return cr_fail(in, "inconsistent window counts");
+        win_sample *samples = b->samples + (size_t)si * (size_t)w->cfg.top_k;
+        for (uint32_t k = 0; k < ns; k++) {
+            win_sample *sm = &samples[k];
+            cr_strbuf(in, sm->id, sizeof sm->id);
+            cr_strbuf(in, sm->source, sizeof sm->source);
+            sm->ts_ms = cr_i64(in);
+            cr_strbuf(in, sm->text, sizeof sm->text);
+            sm->p_negative = cr_f32(in);
+            if (!cr_ok(in)) return -1;
+        }
+        sl->n_samples = (int)ns;
+        sl->min_sample = 0;
+        for (int k = 1; k < sl->n_samples; k++)
+            if (sample_before(samples[sl->min_sample].p_negative, samples[sl->min_sample].ts_ms,
+                              samples[sl->min_sample].id, &samples[k]))
+                sl->min_sample = k;
+    }
+    return 0;
+}
+
+int win_load(win_engine *w, cr *in, int64_t now_ms) {
+    if (w->n_keys || w->n_buckets || w->n_sources) return cr_fail(in, "the window engine is not empty");
+    uint32_t nk = cr_count(in, WIN_STATE_MAX, 9);
+    for (uint32_t i = 0; i < nk && cr_ok(in); i++) load_key(w, in, i);
+    uint32_t ns = cr_count(in, 1u << 20, 9);
+    for (uint32_t i = 0; i < ns && cr_ok(in); i++) {
+        win_source *s = source_at(w, (int)i);
+        s->used = cr_u8(in) != 0;
+        s->max_ts = cr_i64(in);
+        s->last_seen_ms = now_ms;
+    }
+    w->watermark = cr_i64(in);
+    w->late = cr_i64(in);
+    if (cr_ok(in) && w->late < 0) cr_fail(in, "negative late count");
+    uint32_t nb = cr_count(in, WIN_STATE_MAX, 12);
+    int64_t prev = INT64_MIN;
+    for (uint32_t i = 0; i < nb && cr_ok(in); i++) {
+        if (load_bucket(w, in, prev) < 0) break;
+        prev = w->buckets[w->n_buckets - 1]->start;
+    }
+    return cr_ok(in) ? 0 : -1;
+}

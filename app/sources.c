@@ -34,9 +34,46 @@ static void late_to_dlq(ingest_consumer *c, const event *e, const char *detail) 
 
 static void kafka_dead_letter(void *ctx, const event *e, const char *detail) { late_to_dlq(ctx, e, detail); }
 
+/* Checkpoints restore each partition's offset: the consumer asks the
+ * pipeline where an assigned partition starts. */
+static void kafka_attach(void *ctx, pipeline *p) {
+    ingest_set_start(ctx, p ? pipeline_resume_offset : NULL, p);
+}
+
+typedef struct lag_relay {
+    pl_lag_fn fn;
+    void *ud;
+} lag_relay;
+
+static void relay_lag(const ingest_partition_lag *l, void *ud) {
+    lag_relay *r = ud;
+    r->fn(r->ud, l->topic, l->partition, l->lag != 0 || l->in_flight > 0);
+}
+
+static void kafka_lags(void *ctx, pl_lag_fn fn, void *ud) {
+    lag_relay r = {fn, ud};
+    ingest_partition_lags(ctx, relay_lag, &r);
+}
+
+static int kafka_effects_pending(void *ctx, const char *topic, int32_t partition, int64_t below) {
+    return ingest_dead_letters_pending(ctx, topic, partition, below);
+}
+
+static void kafka_flush_effects(void *ctx, int timeout_ms) { ingest_flush_dead_letters(ctx, timeout_ms); }
+
+static uint64_t kafka_assignments(void *ctx) { return ingest_assignments(ctx); }
+
 pl_source source_kafka(ingest_consumer *c) {
-    return (pl_source){
-        .next = kafka_next, .release = kafka_release, .ack = kafka_ack, .dead_letter = kafka_dead_letter, .ctx = c};
+    return (pl_source){.next = kafka_next,
+                       .release = kafka_release,
+                       .ack = kafka_ack,
+                       .dead_letter = kafka_dead_letter,
+                       .attach = kafka_attach,
+                       .lags = kafka_lags,
+                       .assignments = kafka_assignments,
+                       .effects_pending = kafka_effects_pending,
+                       .flush_effects = kafka_flush_effects,
+                       .ctx = c};
 }
 
 static int bounded_next(void *ctx, event **out, int max, int timeout_ms) {

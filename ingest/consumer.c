@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,9 @@ struct ingest_consumer {
     int assign_gen; /* rebalance callbacks so far (poll thread only) */
     ingest_assign_fn on_assign; /* ingest_set_on_assign */
     void *assign_ud;
+    ingest_start_fn start_fn; /* ingest_set_start */
+    void *start_ud;
+    _Atomic uint64_t assignments; /* assignments that took effect (ingest_assignments) */
     /* the static assignment (made in ingest_open), told to on_assign by
      * the first ingest_poll; NULL once told or without one */
     rd_kafka_topic_partition_list_t *static_parts;
@@ -222,7 +226,8 @@ int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud) {
     for (int i = 0; i < n; i++)
         v[i] = (ingest_partition_lag){.topic = xstrdup(c->parts[i]->topic),
                                       .partition = c->parts[i]->partition,
-                                      .lag = part_lag(c, c->parts[i])};
+                                      .lag = part_lag(c, c->parts[i]),
+                                      .in_flight = oruns_count(&c->parts[i]->runs, ORUNS_MASK(ORUNS_IN_FLIGHT))};
     pthread_mutex_unlock(&c->mu);
     for (int i = 0; i < n; i++) {
         fn(&v[i], ud);
@@ -497,6 +502,41 @@ int ingest_rebuilding(ingest_consumer *c, const event *e) {
     return r;
 }
 
+void ingest_set_start(ingest_consumer *c, ingest_start_fn fn, void *ud) {
+    c->start_fn = fn;
+    c->start_ud = ud;
+}
+
+/* Applies the start-offset hook to an assignment's list. */
+static void apply_start(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts) {
+    if (!c->start_fn) return;
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t off = c->start_fn(c->start_ud, parts->elems[i].topic, parts->elems[i].partition);
+        if (off < 0) continue;
+        parts->elems[i].offset = off;
+        pthread_mutex_lock(&c->mu);
+        part *p = part_find(c, parts->elems[i].topic, parts->elems[i].partition);
+        if (p) p->committed = off; /* where it starts: its lag before the first message counts from here */
+        pthread_mutex_unlock(&c->mu);
+        log_info("ingest", "%s[%d]: starting at offset %lld (the restored checkpoint's)", parts->elems[i].topic,
+                 (int)parts->elems[i].partition, (long long)off);
+    }
+}
+
+uint64_t ingest_assignments(ingest_consumer *c) { return c->assignments; }
+
+void ingest_flush_dead_letters(ingest_consumer *c, int timeout_ms) {
+    if (c->dlq) rd_kafka_flush(c->dlq, timeout_ms);
+}
+
+int ingest_dead_letters_pending(ingest_consumer *c, const char *topic, int32_t partition, int64_t below) {
+    pthread_mutex_lock(&c->mu);
+    part *p = part_find(c, topic, partition);
+    int64_t first = p ? oruns_first(&p->runs, ORUNS_MASK(ORUNS_DEAD_LETTER)) : -1;
+    pthread_mutex_unlock(&c->mu);
+    return first >= 0 && first < below;
+}
+
 void ingest_set_on_assign(ingest_consumer *c, ingest_assign_fn fn, void *ud) {
     c->on_assign = fn;
     c->assign_ud = ud;
@@ -537,6 +577,8 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
     c->static_parts = rd_kafka_topic_partition_list_copy(l);
     track_parts(c, l);
     note_committed(c, l);
+    apply_start(c, l);
+    c->assignments++;
     log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
              opt->assign_count);
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
@@ -559,6 +601,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
         call_on_assign(c, parts);
         int paused = track_parts(c, parts);
         note_committed(c, parts);
+        apply_start(c, parts);
         log_info("ingest", "assigned %d partitions", parts->cnt);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
@@ -568,6 +611,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
          * by back-pressure before it was revoked comes back paused */
         if (paused) rd_kafka_pause_partitions(rk, parts);
         else rd_kafka_resume_partitions(rk, parts);
+        c->assignments++;
     } else {
         if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
             log_error("ingest", "rebalance error: %s", rd_kafka_err2str(err));
