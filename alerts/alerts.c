@@ -350,6 +350,7 @@ alerts_metrics alerts_get_metrics(const alerts *a) {
     m.late_events = a->late_base + win_late_count(a->win);
     m.watermark_ms = win_watermark(a->win);
     m.windows_closed = a->windows_closed;
+    m.keys = win_n_keys(a->win);
     m.fired = a->as_base.fired + c.fired;
     m.repeated = a->as_base.repeated + c.repeated;
     m.resolved = a->as_base.resolved + c.resolved;

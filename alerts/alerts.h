@@ -71,6 +71,7 @@ typedef struct alerts_metrics {
     int64_t events, bad_labels, late_events;
     int64_t watermark_ms;
     int64_t windows_closed;
+    int64_t keys; /* aggregation keys seen (what a checkpoint holds state for) */
     int64_t fired, repeated, resolved, suppressed;
     int64_t muted;                  /* transitions sent before a rebuild (alerts_set_mute), not written again */
     int64_t outbox_errors, backlog; /* failed outbox writes; alerts waiting for the outbox */
