@@ -19,7 +19,7 @@
 
 #include "alerts/alert_state.h"
 
-#define AX_WORDS_MAX 5 /* top words per sample message */
+#define AX_WORDS_MAX 3 /* top words per sample message: as many as the faithfulness test deletes */
 #define AX_WHY_MAX 5   /* "why" words per alert */
 #define AX_WORD_MAX 48 /* bytes of a word kept, cut on a UTF-8 boundary */
 

@@ -28,10 +28,11 @@ static void test_why_sums(void **state) {
     x.words[2][0] = (ax_word){"a", 0, 1, 0.5f};
     x.words[2][1] = (ax_word){"b", 2, 3, 0.4f};
     x.words[2][2] = (ax_word){"c", 4, 5, 0.3f};
-    x.words[2][3] = (ax_word){"d", 6, 7, 0.2f};
+    x.words[3][0] = (ax_word){"d", 6, 7, 0.2f};
     x.n_words[0] = x.n_words[1] = 2;
-    x.n_words[2] = 4;
-    ax_build_why(&x, 3);
+    x.n_words[2] = 3;
+    x.n_words[3] = 1;
+    ax_build_why(&x, 4);
     assert_int_equal(x.n_why, AX_WHY_MAX);
     assert_string_equal(x.why[0].word, "junk");
     assert_float_equal(x.why[0].weight, 5.5, 1e-6);
