@@ -32,7 +32,8 @@ int aw_explain(const char *const *texts, int n, ax_word (*words)[AX_WORDS_MAX], 
 typedef struct aw_stats {
     int64_t calls;  /* alerts explained */
     int64_t texts;  /* sample texts explained */
-    double seconds; /* inside aw_explain */
+    double seconds;     /* inside aw_explain, wall clock */
+    double cpu_seconds; /* the same, CPU time of its thread (less waiting on a busy machine) */
 } aw_stats;
 
 /* Thread-safe (read while the engine runs). */

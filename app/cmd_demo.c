@@ -134,8 +134,9 @@ static void print_summary(long published, const ingest_metrics *im, const pl_sta
     printf("webhook received      %d firing + %d resolved deliveries, %d distinct ids, %d signatures valid\n",
            r.firing, r.resolved, r.distinct_ids, r.signed_ok);
     if (aw->calls)
-        printf("alert words           %lld alerts explained (%lld sample texts), %.1f ms per alert\n",
-               (long long)aw->calls, (long long)aw->texts, 1e3 * aw->seconds / (double)aw->calls);
+        printf("alert words           %lld alerts explained (%lld sample texts), %.1f ms CPU per alert (%.1f ms wall)\n",
+               (long long)aw->calls, (long long)aw->texts, 1e3 * aw->cpu_seconds / (double)aw->calls,
+               1e3 * aw->seconds / (double)aw->calls);
     printf("throughput            %.0f events/s end to end (%.1f s)\n",
            seconds > 0 ? (double)st->classified / seconds : 0, seconds);
 }

@@ -46,7 +46,7 @@ int service_open(service *s, const char *path, const char *model_dir, const char
     if (!(flags & SERVICE_NO_MODEL)) {
         s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
         if (!s->cls) goto fail;
-    } else if (s->cfg.model.explain_alerts) {
+    } else if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS)) {
         s->explain_cls = cls_open(s->cfg.model.dir, &co, err, errlen);
         if (!s->explain_cls) {
             size_t n = strlen(err);
@@ -55,7 +55,8 @@ int service_open(service *s, const char *path, const char *model_dir, const char
             goto fail;
         }
     }
-    if (s->cfg.model.explain_alerts) s->words = aw_new(s->cls ? s->cls : s->explain_cls);
+    if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS))
+        s->words = aw_new(s->cls ? s->cls : s->explain_cls);
     if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
     if (flags & SERVICE_NO_SINKS) service_drop_sinks(&s->wa);
     s->wa.opt.on_late = late_trampoline;
@@ -76,7 +77,7 @@ int service_open(service *s, const char *path, const char *model_dir, const char
     else
         log_info("service", "no model (scored input)%s; outbox %s", s->explain_cls ? ", model loaded for alert words" : "",
                  s->wa.outbox_path);
-    if (s->cfg.model.explain_alerts && !s->words)
+    if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS) && !s->words)
         log_warn("service", "model %s has no negative sentiment label: alerts go without words", s->cfg.model.dir);
     return 0;
 fail:

@@ -39,6 +39,7 @@ typedef struct service {
 #define SERVICE_NO_SINKS 2  /* alerts go nowhere (back-tests, dry runs) */
 #define SERVICE_NO_MODEL 4  /* no classifier (cls NULL): the aggregate role reads scored events; the
                                model is still loaded for alert words when model.explain_alerts is true */
+#define SERVICE_NO_ALERT_WORDS 8 /* alerts without words whatever model.explain_alerts says (benchmarks) */
 
 /* Loads the config at path (model_dir and outbox_dir override the
  * config's when not NULL), applies its log settings, opens the model and

@@ -20,8 +20,8 @@ const bench_entry bench_table[] = {
      "latency from the message completing a spike to the webhook receiving its alert, p50/p99", bench_e2e},
     {"feed", "--brokers LIST --rate R [--seconds S] [--first I] [--live-time] [--json]",
      "load generator: the benchmarks' message mix to topics news and comments at a steady rate", bench_feed},
-    {"explain", "[--model DIR] [--train-config FILE] [--data DIR] [--texts N] [--json]",
-     "faithfulness of the word explanations on dev texts (top words vs random words deleted), ms per text",
+    {"explain", "[--only faith|alerts] [--model DIR] [--train-config FILE] [--data DIR] [--texts N] [--rounds R] [--json]",
+     "faithfulness of the word explanations on dev texts (top words vs random words deleted); their cost per alert",
      bench_explain},
 };
 const int bench_count = (int)(sizeof bench_table / sizeof bench_table[0]);
