@@ -63,16 +63,26 @@ static void join_piece(int id, void *arg) {
     j->len += (size_t)snprintf(j->buf + j->len, sizeof j->buf - j->len, "%s%s", j->len ? " " : "", tok);
 }
 
-/* The pieces of text joined by single spaces. */
-static const char *pieces(int lower, const char *text, size_t len) {
+static void join_span(const char *w, size_t n, size_t start, size_t end, void *arg) {
+    joined *j = arg;
+    j->len += (size_t)snprintf(j->buf + j->len, sizeof j->buf - j->len, "%s%.*s@%zu-%zu", j->len ? " " : "", (int)n,
+                               w, start, end);
+}
+
+/* The pieces of text joined by single spaces; with spans, its words with
+ * their raw spans instead, "word@start-end". */
+static const char *joined_text(int lower, const char *text, size_t len, int spans) {
     static joined j;
     j.len = 0;
     j.buf[0] = '\0';
     tokenizer *t = tok_new(vocab, lower);
-    tok_pieces(t, text, len, join_piece, &j);
+    if (spans) tok_word_spans(t, text, len, join_span, &j);
+    else tok_pieces(t, text, len, join_piece, &j);
     tok_free(t);
     return j.buf;
 }
+
+static const char *pieces(int lower, const char *text, size_t len) { return joined_text(lower, text, len, 0); }
 
 #define UNCASED(text, want) assert_string_equal(pieces(1, (text), strlen(text)), (want))
 #define CASED(text, want) assert_string_equal(pieces(0, (text), strlen(text)), (want))
@@ -270,22 +280,7 @@ static void test_special_tokens(void **state) {
     tok_vocab_free(v);
 }
 
-static void join_span(const char *w, size_t n, size_t start, size_t end, void *arg) {
-    joined *j = arg;
-    j->len += (size_t)snprintf(j->buf + j->len, sizeof j->buf - j->len, "%s%.*s@%zu-%zu", j->len ? " " : "", (int)n,
-                               w, start, end);
-}
-
-/* The words of text with their raw spans, "word@start-end" joined by spaces. */
-static const char *spans(int lower, const char *text, size_t len) {
-    static joined j;
-    j.len = 0;
-    j.buf[0] = '\0';
-    tokenizer *t = tok_new(vocab, lower);
-    tok_word_spans(t, text, len, join_span, &j);
-    tok_free(t);
-    return j.buf;
-}
+static const char *spans(int lower, const char *text, size_t len) { return joined_text(lower, text, len, 1); }
 
 #define SPANS(text, want) assert_string_equal(spans(1, (text), strlen(text)), (want))
 
