@@ -5,7 +5,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "classify/explain.h"
 #include "util/log.h"
@@ -57,13 +56,6 @@ static int has_word_char(const char *s, size_t n) {
     return 0;
 }
 
-/* CPU time of the calling thread (OpenBLAS runs single-threaded calls on it). */
-static int64_t thread_cpu_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Length of text[0..n) cut to at most max bytes on a UTF-8 boundary. */
 static size_t utf8_cut(const char *s, size_t n, size_t max) {
     if (n <= max) return n;
@@ -73,7 +65,7 @@ static size_t utf8_cut(const char *s, size_t n, size_t max) {
 
 int aw_explain(const char *const *texts, int n, ax_word (*words)[AX_WORDS_MAX], int *n_words, void *ud) {
     alert_words *w = ud;
-    int64_t t0 = time_mono_ns(), c0 = thread_cpu_ns();
+    int64_t t0 = time_mono_ns(), c0 = time_thread_cpu_ns();
     int H = w->n_heads;
     if (n > WIN_TOPK_MAX) n = WIN_TOPK_MAX;
     if (!w->x) w->x = xp_new(w->c);
@@ -102,7 +94,7 @@ int aw_explain(const char *const *texts, int n, ax_word (*words)[AX_WORDS_MAX], 
     atomic_fetch_add(&w->calls, 1);
     atomic_fetch_add(&w->texts, n);
     atomic_fetch_add(&w->nanos, time_mono_ns() - t0);
-    atomic_fetch_add(&w->cpu_nanos, thread_cpu_ns() - c0);
+    atomic_fetch_add(&w->cpu_nanos, time_thread_cpu_ns() - c0);
     return 0;
 }
 

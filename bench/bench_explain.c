@@ -196,6 +196,7 @@ int bench_explain(int argc, char **argv) {
     int have_faith = faith && !skipped;
     double ratio = r.mean_drop_random > 0 ? r.mean_drop_top / r.mean_drop_random : 0;
     double ms = r.texts + r.short_texts ? 1e3 * r.explain_seconds / (r.texts + r.short_texts) : 0;
+    double cpu_ms = r.texts + r.short_texts ? 1e3 * r.explain_cpu / (r.texts + r.short_texts) : 0;
     double cpu_ratio = ac.cpu_without > 0 ? ac.cpu_with / ac.cpu_without : 0;
     double added = ac.alerts ? 1e3 * (ac.cpu_with - ac.cpu_without) / (double)ac.alerts : 0;
     if (json) {
@@ -203,9 +204,9 @@ int bench_explain(int argc, char **argv) {
         if (have_faith)
             printf(",\"dev_texts\":%d,\"negative\":%d,\"short\":%d,\"texts\":%d,\"wins\":%d,\"share\":%.4f,"
                    "\"mean_drop_top\":%.4f,\"mean_drop_random\":%.4f,\"ratio\":%.3f,\"words_per_text\":%.1f,"
-                   "\"ms_per_text\":%.3f,\"faith_seconds\":%.2f",
+                   "\"ms_per_text\":%.3f,\"cpu_ms_per_text\":%.3f,\"faith_seconds\":%.2f",
                    dev_n, r.negative, r.short_texts, r.texts, r.wins, r.share, r.mean_drop_top, r.mean_drop_random,
-                   ratio, r.words_per_text, ms, secs);
+                   ratio, r.words_per_text, ms, cpu_ms, secs);
         if (alerts)
             printf(",\"rounds\":%ld,\"alerts\":%lld,\"sample_texts\":%lld,\"ms_per_alert\":%.2f,"
                    "\"cpu_ms_per_alert\":%.2f,\"cpu_with\":%.3f,\"cpu_without\":%.3f,\"cpu_ms_added_per_alert\":%.2f,\"cpu_ratio\":%.4f,"
@@ -220,9 +221,9 @@ int bench_explain(int argc, char **argv) {
                "  dev texts %d, called negative %d, scored %d (%d with fewer than %d words left out)\n"
                "  top-%d deletion beats %d random deletions on %d of %d texts: share %.3f\n"
                "  mean drop of p(negative): top words %.4f, random words %.4f (ratio %.2f)\n"
-               "  cost: %.2f ms per explained text (%.1f words on average), %.1f s in all\n",
+               "  cost: %.2f ms per explained text, %.2f ms of CPU (%.1f words on average), %.1f s in all\n",
                model, dev_n, r.negative, r.texts, r.short_texts, XF_MIN_WORDS, XF_TOP, XF_DRAWS, r.wins, r.texts,
-               r.share, r.mean_drop_top, r.mean_drop_random, ratio, ms, r.words_per_text, secs);
+               r.share, r.mean_drop_top, r.mean_drop_random, ratio, ms, cpu_ms, r.words_per_text, secs);
     if (alerts)
         printf("words behind alerts, demo feed back-test, %ld rounds each way (medians)\n"
                "  %lld alerts explained per run (%lld sample texts): %.1f ms per alert inside the explanation\n"

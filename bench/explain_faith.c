@@ -14,6 +14,7 @@
 #include "train/train_data.h"
 #include "train/train_layers.h"
 #include "util/errmsg.h"
+#include "util/timeutil.h"
 #include "util/xalloc.h"
 
 #define XF_CHUNK 256 /* texts classified per call */
@@ -119,8 +120,10 @@ static int score_batch(classifier *c, explainer *ex, const char *const *t, const
     for (int i = 0; i < n * H; i++) labels[i] = i % H == head ? neg : -1;
     xp_result *xr = xcalloc((size_t)(n * H), sizeof *xr);
     double t0 = bench_now();
+    int64_t c0 = time_thread_cpu_ns();
     int rc = xp_explain(ex, t, NULL, n, labels, xr, err, errlen);
     r->explain_seconds += bench_now() - t0;
+    r->explain_cpu += (double)(time_thread_cpu_ns() - c0) * 1e-9;
     char **v = xcalloc((size_t)(n * V), sizeof *v);
     size_t *lens = xcalloc((size_t)(n * V), sizeof *lens);
     float *p = xmalloc(sizeof *p * (size_t)(n * V));

@@ -50,6 +50,7 @@ typedef struct xf_result {
     double mean_drop_top;    /* mean drop of p(negative), top words deleted */
     double mean_drop_random; /* mean drop, random words deleted (mean of the draws) */
     double explain_seconds;  /* time inside xp_explain */
+    double explain_cpu;      /* the same, CPU time of the thread (OpenBLAS at 1 thread runs on it) */
     double words_per_text;   /* mean words of the scored texts */
 } xf_result;
 
