@@ -229,7 +229,7 @@ static void ngram_text(explainer *x, const char *text, size_t len) {
         x->cap_counts = x->nv.n;
         x->counts = xrealloc(x->counts, sizeof *x->counts * (size_t)x->cap_counts);
     }
-    memcpy(x->counts, x->nv.val, sizeof *x->counts * (size_t)x->nv.n);
+    if (x->nv.n) memcpy(x->counts, x->nv.val, sizeof *x->counts * (size_t)x->nv.n);
     ngram_weigh(&x->nv, x->ng->idf);
 }
 
@@ -318,7 +318,7 @@ int xp_explain(explainer *x, const char *const *texts, const size_t *lens, int n
                 }
                 ngram_part(x, i, hd, y, r);
             }
-            qsort(r->words, (size_t)r->n, sizeof *r->words, cmp_weight);
+            if (r->n > 1) qsort(r->words, (size_t)r->n, sizeof *r->words, cmp_weight);
         }
     }
     return 0;
