@@ -16,7 +16,7 @@ const bench_entry bench_table[] = {
      bench_ingest},
     {"pipeline", "[--model DIR] [--messages N] [--seconds S] [--soak SECONDS [--rate-factor F]] [--kafka K=V] [--json]",
      "end-to-end messages/s (Kafka to alerts) over classify-only messages/s; RSS under overload", bench_pipeline},
-    {"e2e", "[--model DIR] [--spikes N] [--fetch-wait-ms MS] [--json]",
+    {"e2e", "[--model DIR] [--spikes N] [--fetch-wait-ms MS] [--no-alert-words] [--json]",
      "latency from the message completing a spike to the webhook receiving its alert, p50/p99", bench_e2e},
     {"feed", "--brokers LIST --rate R [--seconds S] [--first I] [--live-time] [--json]",
      "load generator: the benchmarks' message mix to topics news and comments at a steady rate", bench_feed},
