@@ -38,6 +38,7 @@ typedef struct alert {
     enum alert_severity severity;
     win_sample samples[WIN_TOPK_MAX]; /* most negative first; none when resolved */
     int n_samples;
+    const struct alert_explain *explain; /* the words behind it (alert_explain.h); NULL: none */
 } alert;
 
 typedef struct as_counts {

@@ -10,9 +10,16 @@
  *    "window":{"start":"<RFC 3339>","end":"<RFC 3339>","start_ms":…,"end_ms":…},
  *    "stats":{"count":…,"negatives":…,"neutrals":…,"positives":…,"negative_share":…,
  *             "baseline_share":…,"zscore":…,"ratio":…,"score":…},
- *    "samples":[{"id":…,"source":…,"time":"<RFC 3339>","text":…,"score":<p_negative>}]}
+ *    "samples":[{"id":…,"source":…,"time":"<RFC 3339>","text":…,"score":<p_negative>,
+ *                "words":[{"word":…,"start":…,"end":…,"weight":…}]}],
+ *    "why":[{"word":…,"weight":…,"messages":…}]}
  * "score" in stats is the confidence-weighted score (window.h); entity and
- * topic appear only when the key has them; source only when known. */
+ * topic appear only when the key has them; source only when known; "words"
+ * (byte offsets into "text") and "why" only when the alert was explained
+ * (alert_explain.h; never for a resolved alert, which has no samples). The
+ * views show them: Slack in bold in the sample texts, the summary (Slack's
+ * text, PagerDuty's summary) ends in "; why: w1, w2, …", PagerDuty's
+ * custom_details get "why" and the samples with their words. */
 #ifndef FINSENT_PAYLOAD_H
 #define FINSENT_PAYLOAD_H
 
@@ -34,5 +41,11 @@ char *payload_pagerduty(const char *generic, const char *routing_key);
 /* A one-line human summary of a generic body (for logs and chat); caller
  * frees; NULL when generic is not valid. */
 char *payload_summary(const char *generic);
+
+/* text with the spans of a sample's "words" array (may be NULL) wrapped in
+ * open and close (ax_mark), for the views and the demo's terminal;
+ * caller frees. Never NULL. */
+struct cJSON;
+char *payload_mark_words(const char *text, const struct cJSON *words, const char *open, const char *close);
 
 #endif

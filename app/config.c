@@ -66,6 +66,7 @@ static const cfg_field model_fields[] = {
     {.key = "max_len", .type = CFG_INT, .def = "128", .flags = CFG_MIN | CFG_MAX, .min = 8, .max = 512,
      F(fs_model_cfg, max_len)},
     {.key = "head_name", .type = CFG_STRING, .def = "sentiment", F(fs_model_cfg, head_name)},
+    {.key = "explain_alerts", .type = CFG_BOOL, .def = "true", F(fs_model_cfg, explain_alerts)},
 };
 static const cfg_schema model_schema = CFG_SCHEMA("model", fs_model_cfg, model_fields, NULL, NULL);
 

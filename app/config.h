@@ -54,6 +54,7 @@ typedef struct fs_model_cfg {
     int64_t max_batch_wait_ms;
     int max_len;
     char *head_name;
+    bool explain_alerts; /* words behind each alert (app/alert_words.h) */
 } fs_model_cfg;
 
 typedef struct fs_windows_cfg {

@@ -5,8 +5,10 @@
 #include <cJSON.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alerts/payload.h"
 #include "util/xalloc.h"
 
 #define MAX_IDS 1024
@@ -67,11 +69,24 @@ static void on_request(const hs_request *r, void *ud) {
     printf("      %d messages, %d negative (%.0f%% vs baseline %.0f%%), %.1fx the usual negatives\n",
            (int)num(st, "count"), (int)num(st, "negatives"), 100 * num(st, "negative_share"),
            100 * num(st, "baseline_share"), num(st, "ratio"));
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(a, "why"), *w;
+    if (cJSON_GetArraySize(why) > 0) {
+        printf("      why:");
+        int first = 1;
+        cJSON_ArrayForEach(w, why) {
+            printf("%s %s", first ? "" : ",", str(w, "word"));
+            first = 0;
+        }
+        printf("\n");
+    }
     int k = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, samples) {
         if (k++ == 2) break;
-        printf("      \"%.110s\"  (%s, p_neg %.2f)\n", str(s, "text"), str(s, "source"), num(s, "score"));
+        /* the sample's top words in [brackets] */
+        char *text = payload_mark_words(str(s, "text"), cJSON_GetObjectItemCaseSensitive(s, "words"), "[", "]");
+        printf("      \"%.130s\"  (%s, p_neg %.2f)\n", text, str(s, "source"), num(s, "score"));
+        free(text);
     }
     fflush(stdout);
     funlockfile(stdout);

@@ -60,17 +60,27 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
     return len;
 }
 
-/* Writes s (NULL as "") escaped for HTML text and quoted attribute values.
- * At most max bytes of s are written (0: all), cut on a character boundary
- * and followed by "…". Invalid UTF-8 becomes U+FFFD; control characters
- * other than newline become spaces. */
-static void put_esc(FILE *o, const char *s, size_t max) {
-    if (!s) return;
+/* Bytes of s[0..n) that put_esc shows under a cut at max bytes (0: all):
+ * whole characters (an invalid byte counts as one) while they fit. */
+static size_t esc_cut(const char *s, size_t n, size_t max) {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), used = 0;
+    size_t used = 0;
     while (used < n) {
         size_t len = utf8_len(p + used, n - used);
-        if (max && used + (len ? len : 1) > max) { fputs("…", o); return; }
+        if (max && used + (len ? len : 1) > max) return used;
+        used += len ? len : 1;
+    }
+    return n;
+}
+
+/* Writes s[0..n) escaped for HTML text and quoted attribute values.
+ * Invalid UTF-8 becomes U+FFFD; control characters other than newline
+ * become spaces. */
+static void put_esc_n(FILE *o, const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0;
+    while (used < n) {
+        size_t len = utf8_len(p + used, n - used);
         if (len == 0) { fputs("\xEF\xBF\xBD", o); used++; continue; }
         unsigned char c = p[used];
         switch (c) {
@@ -86,6 +96,43 @@ static void put_esc(FILE *o, const char *s, size_t max) {
         }
         used += len;
     }
+}
+
+/* Writes s (NULL as "") escaped as put_esc_n does. At most max bytes of s
+ * are written (0: all), cut on a character boundary and followed by "…". */
+static void put_esc(FILE *o, const char *s, size_t max) {
+    if (!s) return;
+    size_t n = strlen(s), cut = esc_cut(s, n, max);
+    put_esc_n(o, s, cut);
+    if (cut < n) fputs("…", o);
+}
+
+static int cmp_word_start(const void *x, const void *y) {
+    const report_word *a = x, *b = y;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* s as put_esc writes it, with the byte spans of w[0..n) inside <mark>
+ * (spans out of the shown text, empty or overlapping an earlier one are
+ * left unmarked). */
+static void put_marked(FILE *o, const char *s, const report_word *w, int n, size_t max) {
+    if (!s) return;
+    size_t len = strlen(s), cut = esc_cut(s, len, max), from = 0;
+    report_word *sorted = xmalloc(sizeof *sorted * (size_t)(n ? n : 1));
+    if (n) memcpy(sorted, w, sizeof *sorted * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_word_start);
+    for (int i = 0; i < n; i++) {
+        size_t a = (size_t)sorted[i].start, b = (size_t)sorted[i].end;
+        if (sorted[i].start < 0 || a < from || b <= a || b > cut) continue;
+        put_esc_n(o, s + from, a - from);
+        fputs("<mark>", o);
+        put_esc_n(o, s + a, b - a);
+        fputs("</mark>", o);
+        from = b;
+    }
+    put_esc_n(o, s + from, cut - from);
+    if (cut < len) fputs("…", o);
+    free(sorted);
 }
 
 /* ---- numbers and times ----------------------------------------------- */
@@ -447,6 +494,9 @@ static const char *page_css =
     ".st-resolved{background:#dff3e6;color:#1d6b3b}\n"
     "ol.samples{margin:0;padding-left:18px}ol.samples li{margin-bottom:3px}.p{color:#a3231b;font-weight:600;"
     "font-variant-numeric:tabular-nums}.src{color:#7a8594}\n"
+    "mark{background:#fde2e1;color:#7d1a14;padding:0 2px;border-radius:2px}td.why{min-width:110px}"
+    "ul.why{margin:0;padding-left:0;list-style:none}ul.why li{white-space:nowrap}ul.why .w{color:#7a8594;"
+    "font-size:11px;font-variant-numeric:tabular-nums}\n"
     ".chartbox{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:12px 14px 6px;margin:14px 0}\n"
     ".chartbox .sub{color:#5b6676;font-size:12px;margin:2px 0 4px}\n"
     ".legend{display:flex;flex-wrap:wrap;gap:18px;font-size:12px;color:#5b6676;margin:6px 0}\n"
@@ -620,6 +670,22 @@ static void put_rules(FILE *o, const report_data *d, const aref *al, int n_al) {
     free(keyv);
 }
 
+/* The alert's "why" cell: its words, each with its summed weight. */
+static void put_why(FILE *o, const report_alert *a) {
+    fputs("<td class=\"why\">", o);
+    if (a->n_why > 0) {
+        fputs("<ul class=\"why\">", o);
+        for (int i = 0; i < a->n_why; i++) {
+            char b[32];
+            fputs("<li><mark>", o);
+            put_esc(o, a->why[i].word, 60);
+            fprintf(o, "</mark> <span class=\"w\">%s</span></li>", fmt_num(a->why[i].weight, b, sizeof b));
+        }
+        fputs("</ul>", o);
+    }
+    fputs("</td>", o);
+}
+
 static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     const report_alert *a = r->a;
     char b1[64], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32];
@@ -643,10 +709,12 @@ static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     put_esc(o, r->s->key, 200);
     if (r->chart >= 0) fputs("</a>", o);
     fprintf(o, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-               "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"s\">",
+               "<td class=\"n\">%s</td><td class=\"n\">%s</td>",
             fmt_int(a->count, b2), fmt_int(a->negatives, b3), fmt_pct(a->negative_share, b4, sizeof b4),
             fmt_pct(a->baseline_share, b5, sizeof b5), fmt_num(a->zscore, b6, sizeof b6),
             fmt_num(a->ratio, b7, sizeof b7));
+    put_why(o, a);
+    fputs("<td class=\"s\">", o);
     int ns = a->n_samples < d->max_samples ? a->n_samples : d->max_samples;
     if (ns > 0) {
         fputs("<ol class=\"samples\">", o);
@@ -658,7 +726,7 @@ static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
                 put_esc(o, sm->source, 60);
                 fputs(":</span> ", o);
             }
-            put_esc(o, sm->text, REPORT_SAMPLE_TEXT_MAX);
+            put_marked(o, sm->text, sm->words, sm->n_words, REPORT_SAMPLE_TEXT_MAX);
             fputs("</li>", o);
         }
         fputs("</ol>", o);
@@ -677,7 +745,7 @@ static void put_alert_table(FILE *o, const report_data *d, aref *r, int n) {
     int shown = n < d->max_table_rows ? n : d->max_table_rows;
     fputs("<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>Window (UTC)</th><th>Status</th><th>Rule / id</th>"
           "<th>Key</th><th class=\"n\">Msgs</th><th class=\"n\">Neg</th><th class=\"n\">Share</th><th class=\"n\">Baseline</th><th class=\"n\">z</th><th class=\"n\">Ratio</th>"
-          "<th>Most negative messages</th></tr></thead><tbody>\n",
+          "<th>Why</th><th>Most negative messages (top words marked)</th></tr></thead><tbody>\n",
           o);
     for (int i = 0; i < shown; i++) put_alert_row(o, d, &r[i]);
     fputs("</tbody></table></div>\n", o);
@@ -829,6 +897,11 @@ static int check_data(const report_data *d, char *err, size_t errlen) {
                 return fail(err, errlen, "report: series[%d].alerts[%d]: empty window", i, j);
             if (a->n_samples < 0 || (a->n_samples > 0 && !a->samples))
                 return fail(err, errlen, "report: series[%d].alerts[%d]: bad sample count", i, j);
+            if (a->n_why < 0 || (a->n_why > 0 && !a->why))
+                return fail(err, errlen, "report: series[%d].alerts[%d]: bad why count", i, j);
+            for (int k = 0; k < a->n_samples; k++)
+                if (a->samples[k].n_words < 0 || (a->samples[k].n_words > 0 && !a->samples[k].words))
+                    return fail(err, errlen, "report: series[%d].alerts[%d].samples[%d]: bad word count", i, j, k);
         }
     }
     return 0;

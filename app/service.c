@@ -42,16 +42,30 @@ int service_open(service *s, const char *path, const char *model_dir, const char
         free(s->cfg.outbox.dir);
         s->cfg.outbox.dir = xstrdup(outbox_dir);
     }
+    cls_options co = wire_classifier(&s->cfg);
     if (!(flags & SERVICE_NO_MODEL)) {
-        cls_options co = wire_classifier(&s->cfg);
         s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
         if (!s->cls) goto fail;
+    } else if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS)) {
+        s->explain_cls = cls_open(s->cfg.model.dir, &co, err, errlen);
+        if (!s->explain_cls) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, " (the model gives the words behind alerts; model.explain_alerts false "
+                                          "runs without it)");
+            goto fail;
+        }
     }
+    if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS))
+        s->words = aw_new(s->cls ? s->cls : s->explain_cls);
     if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
     if (flags & SERVICE_NO_SINKS) service_drop_sinks(&s->wa);
     s->wa.opt.on_late = late_trampoline;
     s->wa.opt.late_ud = s;
     s->wa.opt.observer = observer;
+    if (s->words) {
+        s->wa.opt.explain = aw_explain;
+        s->wa.opt.explain_ud = s->words;
+    }
     s->alerts = alerts_create(&s->wa.opt, err, errlen);
     if (!s->alerts) goto fail;
     if ((flags & SERVICE_METRICS) && s->cfg.metrics.listen[0]) {
@@ -61,7 +75,10 @@ int service_open(service *s, const char *path, const char *model_dir, const char
     if (s->cls)
         log_info("service", "model %s: %d heads; outbox %s", s->cfg.model.dir, cls_n_heads(s->cls), s->wa.outbox_path);
     else
-        log_info("service", "no model (scored input); outbox %s", s->wa.outbox_path);
+        log_info("service", "no model (scored input)%s; outbox %s", s->explain_cls ? ", model loaded for alert words" : "",
+                 s->wa.outbox_path);
+    if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS) && !s->words)
+        log_warn("service", "model %s has no negative sentiment label: alerts go without words", s->cfg.model.dir);
     return 0;
 fail:
     service_close(s);
@@ -85,7 +102,9 @@ void service_close(service *s) {
     http_endpoint_stop(s->http);
     if (s->alerts) alerts_destroy(s->alerts, 5000);
     wired_alerts_free(&s->wa);
+    aw_free(s->words);
     cls_close(s->cls);
+    cls_close(s->explain_cls);
     cfg_free(&s->cfg);
     free(s->path);
     free(s->model_dir);

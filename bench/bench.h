@@ -31,5 +31,6 @@ int bench_classify(int argc, char **argv);
 int bench_pipeline(int argc, char **argv);
 int bench_e2e(int argc, char **argv);
 int bench_feed(int argc, char **argv);
+int bench_explain(int argc, char **argv);
 
 #endif

@@ -57,7 +57,7 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: finsent bench e2e [--model DIR] [--spikes N] [--fetch-wait-ms MS] [--json]\n\n"
+            "usage: finsent bench e2e [--model DIR] [--spikes N] [--fetch-wait-ms MS] [--no-alert-words] [--json]\n\n"
             "Latency from producing the message that completes a negative spike to the\n"
             "local webhook receiving the alert, through a mock Kafka cluster and the\n"
             "real pipeline (10 s windows, 1 s lateness; a clock message right behind\n"
@@ -68,6 +68,8 @@ static void usage(FILE *f) {
             "  --fetch-wait-ms MS  the consumer's fetch.wait.max.ms (default 10; the mock\n"
             "                      broker holds an empty fetch this long even when data\n"
             "                      arrives)\n"
+            "  --no-alert-words    alerts without the words behind them (docs/explain.md), to\n"
+            "                      measure the latency those add\n"
             "  --json              one JSON object; p99 / bound under \"ratio\"\n\n"
             "example:\n  finsent bench e2e --model models/default --spikes 20 --json\n",
             SLACK_MS);
@@ -246,10 +248,11 @@ int bench_e2e(int argc, char **argv) {
     static const struct option opts[] = {
         {"model", required_argument, NULL, 'm'},         {"spikes", required_argument, NULL, 'n'},
         {"fetch-wait-ms", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+        {"no-alert-words", no_argument, NULL, 'w'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *model_flag = NULL;
-    int spikes = 20, fetch_wait = 10, json = 0, c;
+    int spikes = 20, fetch_wait = 10, json = 0, flags = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end;
         switch (c) {
@@ -265,6 +268,7 @@ int bench_e2e(int argc, char **argv) {
                 return cli_usage_error("bench e2e", "--fetch-wait-ms: expected 0..10000, got \"%s\"", optarg);
             break;
         case 'j': json = 1; break;
+        case 'w': flags |= SERVICE_NO_ALERT_WORDS; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("bench e2e", "unknown option");
         }
@@ -303,7 +307,7 @@ int bench_e2e(int argc, char **argv) {
     int wrote = bench_write_file(path, text);
     free(url);
     free(text);
-    if (wrote < 0 || service_open(&s, path, model, NULL, 0, NULL, err, sizeof err) < 0) {
+    if (wrote < 0 || service_open(&s, path, model, NULL, flags, NULL, err, sizeof err) < 0) {
         cli_fail("bench e2e", "%s", wrote < 0 ? "cannot write the config" : err);
         free(path);
         goto out;
@@ -359,9 +363,9 @@ int bench_e2e(int argc, char **argv) {
         printf("{\"benchmark\":\"e2e\",\"model\":\"%s\",\"spikes\":%d,\"messages_per_spike\":%d,\"window_ms\":%d,"
                "\"lateness_ms\":%d,\"fetch_wait_max_ms\":%d,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"max_ms\":%.1f,"
                "\"mean_ms\":%.1f,\"window_close_ms\":%.1f,\"batch_wait_ms\":%.0f,\"slack_ms\":%d,\"bound_ms\":%.1f,"
-               "\"within_bound\":%s,\"ratio\":%.4f,\"latencies_ms\":[",
+               "\"within_bound\":%s,\"ratio\":%.4f,\"alert_words\":%s,\"latencies_ms\":[",
                model, r.done, SPIKE_K, WINDOW_MS, LATENESS_MS, fetch_wait, p50, p99, mx, mean, close_max, batch_wait,
-               SLACK_MS, bound, p99 <= bound ? "true" : "false", p99 / bound);
+               SLACK_MS, bound, p99 <= bound ? "true" : "false", p99 / bound, flags ? "false" : "true");
         for (int i = 0; i < r.done; i++) printf("%s%.0f", i ? "," : "", r.lat_ms[i]);
         printf("]}\n");
     } else {

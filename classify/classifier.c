@@ -94,6 +94,8 @@ void cls_close(classifier *c) {
 
 const cls_model *cls_get_model(const classifier *c) { return c->m; }
 const ngram_model *cls_get_ngram(const classifier *c) { return c->ng; }
+const tok_vocab *cls_get_vocab(const classifier *c) { return c->vocab; }
+int cls_max_len(const classifier *c) { return c->max_len; }
 int cls_n_heads(const classifier *c) { return c->m->cfg.n_heads; }
 const char *cls_head_name(const classifier *c, int head) { return c->m->cfg.heads[head].name; }
 int cls_head_n_labels(const classifier *c, int head) { return c->m->cfg.heads[head].n_labels; }
@@ -192,17 +194,20 @@ static void set_score(event_score *s, const classifier *c, const cls_output *out
     s->index = idx;
 }
 
-void cls_fill_events(const classifier *c, const cls_output *out, event *const *events, int n) {
+int cls_negative_label(const classifier *c, int *head) {
     int topic = cls_find_head(c, "topic"), sent = cls_find_head(c, "sentiment");
     if (sent < 0 && cls_n_heads(c) == 1 && topic < 0) sent = 0;
-    int neg = -1;
+    *head = sent;
     for (int j = 0; sent >= 0 && j < cls_head_n_labels(c, sent); j++) {
         const char *l = cls_head_label(c, sent, j);
-        if (strcasecmp(l, "negative") == 0 || strcasecmp(l, "bearish") == 0) {
-            neg = j;
-            break;
-        }
+        if (strcasecmp(l, "negative") == 0 || strcasecmp(l, "bearish") == 0) return j;
     }
+    return -1;
+}
+
+void cls_fill_events(const classifier *c, const cls_output *out, event *const *events, int n) {
+    int topic = cls_find_head(c, "topic"), sent;
+    int neg = cls_negative_label(c, &sent);
     for (int i = 0; i < n; i++) {
         set_score(&events[i]->topic, c, out, i, topic);
         set_score(&events[i]->sentiment, c, out, i, sent);

@@ -44,6 +44,9 @@ void cls_close(classifier *c);
 const cls_model *cls_get_model(const classifier *c);
 /* The n-gram part, NULL when the model has none (or encoder_only). */
 const ngram_model *cls_get_ngram(const classifier *c);
+/* The vocab (shared by clones) and the token count a text is cut to. */
+const tok_vocab *cls_get_vocab(const classifier *c);
+int cls_max_len(const classifier *c);
 int cls_n_heads(const classifier *c);
 const char *cls_head_name(const classifier *c, int head);
 int cls_head_n_labels(const classifier *c, int head);
@@ -81,6 +84,12 @@ void cls_output_free(cls_output *out);
 /* Probability of text i's label in head h, and that head's probability row. */
 float cls_output_score(const cls_output *out, const classifier *c, int i, int head);
 const float *cls_output_probs(const cls_output *out, const classifier *c, int i, int head);
+
+/* The sentiment head (the head named "sentiment", or the only head when
+ * the model has one head not named "topic") into *head, and its label
+ * "negative" or "bearish" (case-insensitive) as the return value; -1
+ * when there is no such head or label (*head is then -1 or the head). */
+int cls_negative_label(const classifier *c, int *head);
 
 /* Fills events[i]->topic, ->sentiment and ->p_negative from out (text i is
  * events[i]'s). The head named "topic" fills topic; the head named

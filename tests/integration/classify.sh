@@ -1,6 +1,6 @@
 # classify.sh — `finsent classify` and `finsent bench classify` on the
 # encoder fixture (tests/fixtures/encoder): order, heads, flags, malformed
-# lines in place, model errors, bench dispatch.
+# lines in place, --explain's words and offsets, model errors, bench dispatch.
 . tests/integration/lib.sh
 FIX=tests/fixtures/encoder
 
@@ -27,6 +27,23 @@ want=$(tr -d ' \n' <$FIX/multihead/expected.json | sed 's/.*"ids":\[2,55,56,58,6
 got=$(sed -n 1p "$TMP/res" | sed 's/.*"logits":\[\([^]]*\)\].*/\1/')
 check "logits match PyTorch to 1e-4" awk -v a="$want" -v b="$got" 'BEGIN{n=split(a,x,",");split(b,y,",");
   for(i=1;i<=n;i++){d=x[i]-y[i]; if(d<0)d=-d; if(d>1e-4) exit 1} exit n==7?0:1}'
+
+# --explain: the same scores, and per head every word of the text with its
+# byte offsets, highest weight first; malformed lines stay as they were
+"$FINSENT" classify --model $FIX/multihead --batch 2 "$TMP/in.jsonl" >"$TMP/plain" 2>/dev/null
+"$FINSENT" classify --model $FIX/multihead --explain --batch 2 "$TMP/in.jsonl" >"$TMP/xres" 2>/dev/null
+check "classify --explain exits 0" test $? -eq 0
+check "--explain adds explain and changes nothing else" sh -c "jq -c 'del(.explain)' '$TMP/xres' | cmp - '$TMP/plain'"
+t1='The stock fell after earnings miss.'
+check "--explain: the 7 words of text 1 for both heads, offsets into the text" \
+    jq -e -s --arg t "$t1" '.[] | select(.id == 1) | .explain | (.topic | length) == 7 and (.sentiment | length) == 7 and
+        ([.topic[], .sentiment[]] | all(.word == $t[.start:.end])) and
+        ([.sentiment[].word] | sort) == (["The", "stock", "fell", "after", "earnings", "miss", "."] | sort)' "$TMP/xres"
+check "--explain: weights highest first" \
+    jq -e -s '[.[] | select(.explain) | .explain[] | [.[].weight] as $w | $w == ($w | sort | reverse)] | all' "$TMP/xres"
+check "--explain: an empty text has no words" jq -e -s '.[] | select(.id == 4) | .explain == {"topic": [], "sentiment": []}' \
+    "$TMP/xres"
+check "--explain: malformed lines in place" test "$(sed -n 2p "$TMP/xres")" = '{"error":"invalid JSON","line":2}'
 
 printf '{"id":7,"text":"bank rally"}\n' | "$FINSENT" classify --model $FIX/base >"$TMP/one" 2>&1
 check "plain checkpoint: one head named sentiment, stdin" grep -q '^{"id":7,"sentiment":{"label":"\(negative\|neutral\|positive\)"' "$TMP/one"

@@ -27,6 +27,13 @@ check "firing alerts carry version, window, stats and samples" \
               all(.version == 1 and (.window.start | length > 0) and (.stats.count > 0) and (.samples | length > 0))' \
     "$TMP/replay.jsonl"
 
+check "firing alerts carry their why words and each sample its top words, offsets into its text" \
+    jq -s -e 'map(select(.status == "firing")) | all((.why | length > 0) and
+              all(.samples[]; . as $s | (.words | length > 0) and all(.words[]; .word == $s.text[.start:.end])))' \
+    "$TMP/replay.jsonl"
+check "resolved alerts carry no words" \
+    jq -s -e 'map(select(.status == "resolved")) | length > 0 and all(has("why") | not)' "$TMP/replay.jsonl"
+
 # 2. the same feed twice gives byte-identical alerts
 "$FINSENT" replay --config configs/demo.json --file "$FEED" --model "$MODEL" --dry-run \
     >"$TMP/replay2.jsonl" 2>/dev/null
@@ -44,6 +51,9 @@ check_out "the file sink's file is mode 600" "600" stat -c %a "$TMP/file-sink.js
 timeout 120 "$FINSENT" demo --model "$MODEL" >"$TMP/demo.out" 2>"$TMP/demo.err"
 check "demo exits 0" test $? -eq 0
 check "demo prints a summary" grep -q "== finsent demo summary ==" "$TMP/demo.out"
+check "demo shows each alert's why words" test "$(grep -c '^      why: ' "$TMP/demo.out")" -eq "$(grep -c '^ALERT ' "$TMP/demo.out")"
+check "demo marks the samples' top words" grep -q '^      ".*\[[^]]*\].*"  (' "$TMP/demo.out"
+check "demo summary tells what the words cost" grep -q '^alert words .* alerts explained' "$TMP/demo.out"
 grep -o 'id [0-9a-f]\{12\}' "$TMP/demo.out" | cut -c4- | sort -u >"$TMP/demo.ids"
 cut -c1-12 "$TMP/replay.ids" | sort -u >"$TMP/replay.ids12"
 check "demo (live over Kafka) fires the same alert ids as replay" cmp "$TMP/demo.ids" "$TMP/replay.ids12"
@@ -57,6 +67,7 @@ check_out "every delivery carried a valid signature" "$deliveries signatures val
     >"$TMP/bt.jsonl" 2>"$TMP/bt.err"
 check "backtest prints the same alerts as replay" cmp "$TMP/bt.jsonl" "$TMP/replay.jsonl"
 check "backtest report has charts" grep -q "<svg" "$TMP/bt.html"
+check "backtest report marks the top words and lists why words" sh -c "grep -q '<td class=\"why\"><ul' '$TMP/bt.html' && grep -q '</span> <mark>' '$TMP/bt.html'"
 check_rc "backtest without --file is a usage error" 2 "$FINSENT" backtest --config configs/demo.json
 
 # 5. finsent run against a standalone mock broker fed by kcat; alerts to a Kafka topic
