@@ -15,6 +15,7 @@
 #include "alerts/payload.h"
 #include "alerts/sign.h"
 #include "util/log.h"
+#include "util/rng.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -47,7 +48,7 @@ struct wh_client {
     void *ud;
     wh_counts counts;
     wh_latency *latency; /* borrowed; may be NULL */
-    uint64_t rng;
+    rng_pcg rng; /* back-off jitter */
 };
 
 void wh_latency_init(wh_latency *l) {
@@ -67,7 +68,7 @@ wh_client *wh_create(wh_done_fn done, void *ud) {
     if (!c->multi) abort();
     c->done = done;
     c->ud = ud;
-    c->rng = (uint64_t)time_mono_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ull;
+    rng_seed(&c->rng, (uint64_t)time_mono_ns() ^ ((uint64_t)getpid() << 32), (uint64_t)(uintptr_t)c);
     return c;
 }
 
@@ -280,13 +281,6 @@ static void write_failed(const wh_sink *s, const wh_job *j, long status, const c
     cJSON_free(line);
 }
 
-static uint64_t next_rand(wh_client *c) {
-    c->rng ^= c->rng << 13;
-    c->rng ^= c->rng >> 7;
-    c->rng ^= c->rng << 17;
-    return c->rng;
-}
-
 static void finish(wh_client *c, wh_job *j, CURLcode res) {
     wh_sink *s = &c->sinks[j->sink];
     long code = 0;
@@ -337,7 +331,7 @@ static void finish(wh_client *c, wh_job *j, CURLcode res) {
     int64_t d = s->cfg.backoff_initial_ms;
     for (int i = 1; i < j->attempts && d < s->cfg.backoff_max_ms; i++) d *= 2;
     if (d > s->cfg.backoff_max_ms) d = s->cfg.backoff_max_ms;
-    d = d / 2 + (int64_t)(next_rand(c) % (uint64_t)(d / 2 + 1));
+    d = d / 2 + (int64_t)(rng_u64(&c->rng) % (uint64_t)(d / 2 + 1));
     if (j->retry_after_s > 0 && j->retry_after_s * 1000 > d) d = j->retry_after_s * 1000;
     j->next_at_ms = now + d;
     c->counts.retries++;

@@ -12,6 +12,7 @@
 
 #include "classify/safetensors.h"
 #include "util/errmsg.h"
+#include "util/rng.h"
 #include "util/xalloc.h"
 
 /* Carves the parameter buffer into tensors (qkv weights adjacent so that
@@ -280,20 +281,6 @@ fail:
     return NULL;
 }
 
-/* splitmix64 → uniform → Box-Muller normal. */
-static uint64_t rng_next(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static float rng_normal(uint64_t *s) {
-    double u1 = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-    double u2 = (double)(rng_next(s) >> 11) / 9007199254740992.0;
-    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
-}
-
 cls_model *cls_model_random(model_config *cfg, uint64_t seed) {
     cls_model *m = xcalloc(1, sizeof *m);
     m->cfg = *cfg;
@@ -305,13 +292,14 @@ cls_model *cls_model_random(model_config *cfg, uint64_t seed) {
     int n = cls_model_tensors(m, NULL, 0);
     cls_param *ps = xcalloc((size_t)n, sizeof *ps);
     cls_model_tensors(m, ps, n);
-    uint64_t s = seed;
+    rng_pcg r;
+    rng_seed(&r, seed, 0);
     for (int i = 0; i < n; i++) {
         const char *leaf = strrchr(ps[i].name, '.') + 1;
         int is_ln = strstr(ps[i].name, "LayerNorm") != NULL;
         for (size_t j = 0; j < ps[i].numel; j++)
             ps[i].data[j] = is_ln ? (strcmp(leaf, "weight") == 0 ? 1.0f : 0.0f)
-                                  : strcmp(leaf, "bias") == 0 ? 0.0f : 0.02f * rng_normal(&s);
+                                  : strcmp(leaf, "bias") == 0 ? 0.0f : 0.02f * rng_normal(&r);
     }
     free(ps);
     return m;

@@ -156,9 +156,9 @@ static int plan_batches(const exset *ex, const int *order, int n, int budget, in
     return nb;
 }
 
-static void shuffle(int *a, int n, tl_rng *r) {
+static void shuffle(int *a, int n, rng_pcg *r) {
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)(tl_rng_u32(r) % (uint32_t)(i + 1));
+        int j = (int)(rng_u32(r) % (uint32_t)(i + 1));
         int t = a[i];
         a[i] = a[j];
         a[j] = t;
@@ -168,14 +168,14 @@ static void shuffle(int *a, int n, tl_rng *r) {
 /* BERT masking of bb's tokens: each non-special token is chosen with
  * probability p; of those 80% become [MASK], 10% a random non-special
  * token, 10% stay. */
-static void apply_mlm(batchbuf *bb, double p, int mask_id, int vocab, tl_rng *r) {
+static void apply_mlm(batchbuf *bb, double p, int mask_id, int vocab, rng_pcg *r) {
     for (int t = 0; t < bb->b.N; t++) {
         bb->mlm[t] = -1;
-        if (bb->ids[t] < 5 || tl_rng_uniform(r) >= p) continue;
+        if (bb->ids[t] < 5 || rng_uniform(r) >= p) continue;
         bb->mlm[t] = bb->ids[t];
-        float u = tl_rng_uniform(r);
+        float u = rng_uniform(r);
         if (u < 0.8f) bb->ids[t] = mask_id;
-        else if (u < 0.9f) bb->ids[t] = 5 + (int32_t)(tl_rng_u32(r) % (uint32_t)(vocab - 5));
+        else if (u < 0.9f) bb->ids[t] = 5 + (int32_t)(rng_u32(r) % (uint32_t)(vocab - 5));
     }
     bb->b.mlm_labels = bb->mlm;
     for (int h = 0; h < TM_MAX_HEADS; h++) bb->b.labels[h] = NULL;
@@ -456,7 +456,7 @@ static tm_model *build_model(const train_cfg *c, int vocab_size, char *err, size
 }
 
 static float train_step(tm_model *m, const tm_batch *b, optim_adamw *o, const optim_range *ranges, int nr, float lr,
-                        float clip, tl_rng *rng) {
+                        float clip, rng_pcg *rng) {
     tm_zero_grad(m);
     tm_forward(m, b, 1, rng);
     tm_backward(m);
@@ -501,8 +501,8 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         if (load_unlabelled(&L, c->unlabelled.v[i], err, errlen)) goto out;
 
     if (!(m = build_model(c, tok_vocab_size(vocab), err, errlen))) goto out;
-    tl_rng rng;
-    tl_rng_seed(&rng, (uint64_t)c->seed, 1);
+    rng_pcg rng;
+    rng_seed(&rng, (uint64_t)c->seed, 1);
     tm_init_weights(m, &rng);
     if (c->init_from) {
         char path[1100];
@@ -537,11 +537,11 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         progress_start(&pg);
         int idx[4096];
         for (long k = st.pretrain_step; k < c->pretrain_steps; k++) {
-            tl_rng r;
-            tl_rng_seed(&r, (uint64_t)c->seed, 1000000 + (uint64_t)k);
+            rng_pcg r;
+            rng_seed(&r, (uint64_t)c->seed, 1000000 + (uint64_t)k);
             int n = 0, tok = 0;
             while (n < 4096) {
-                size_t pick = tl_rng_u32(&r) % npool;
+                size_t pick = rng_u32(&r) % npool;
                 int len = pick < train.n ? train.v[pick].len : unl.v[pick - train.n].len;
                 if (n && tok + len > c->batch_tokens) break;
                 idx[n++] = (int)pick;
@@ -580,8 +580,8 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     bounds = xmalloc(sizeof(int) * (train.n + 2));
     long total = 0;
     for (int e = 0; e < c->epochs; e++) {
-        tl_rng r;
-        tl_rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
+        rng_pcg r;
+        rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
         for (size_t i = 0; i < train.n; i++) order[i] = (int)i;
         shuffle(order, (int)train.n, &r);
         total += plan_batches(&train, order, (int)train.n, c->batch_tokens, bounds);
@@ -592,9 +592,9 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     progress pg;
     progress_start(&pg);
     for (int e = st.epoch; e < c->epochs && st.step < total; e++) {
-        tl_rng r, drop;
-        tl_rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
-        tl_rng_seed(&drop, (uint64_t)c->seed, 5000 + (uint64_t)e);
+        rng_pcg r, drop;
+        rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
+        rng_seed(&drop, (uint64_t)c->seed, 5000 + (uint64_t)e);
         for (size_t i = 0; i < train.n; i++) order[i] = (int)i;
         shuffle(order, (int)train.n, &r);
         int nb = plan_batches(&train, order, (int)train.n, c->batch_tokens, bounds);

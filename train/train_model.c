@@ -183,12 +183,12 @@ tm_tensor *tm_find(tm_model *m, const char *name) {
     return NULL;
 }
 
-void tm_init_weights(tm_model *m, tl_rng *rng) {
+void tm_init_weights(tm_model *m, rng_pcg *rng) {
     for (int i = 0; i < m->ntensors; i++) {
         tm_tensor *t = &m->tensors[i];
         float *p = m->params + t->off;
         int is_ln_w = strstr(t->name, "LayerNorm.weight") != NULL;
-        for (size_t j = 0; j < t->numel; j++) p[j] = t->ndim == 2 ? 0.02f * tl_rng_normal(rng) : (is_ln_w ? 1.0f : 0.0f);
+        for (size_t j = 0; j < t->numel; j++) p[j] = t->ndim == 2 ? 0.02f * rng_normal(rng) : (is_ln_w ? 1.0f : 0.0f);
     }
     memset(PT(m, m->acts->wte), 0, sizeof(float) * (size_t)m->cfg.hidden); /* padding_idx 0 */
 }
@@ -282,7 +282,7 @@ static void ensure(tm_model *m, int N, int S, size_t att, int M) {
 
 /* ---- forward ----------------------------------------------------------------- */
 
-void tm_forward(tm_model *m, const tm_batch *b, int train, tl_rng *rng) {
+void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng) {
     const tm_config *c = &m->cfg;
     tm_acts *a = m->acts;
     int N = b->N, S = b->S, H = c->hidden, I = c->intermediate, nh = c->heads;

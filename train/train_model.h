@@ -85,7 +85,7 @@ void tm_config_free_labels(tm_config *cfg);
 
 /* Hugging Face initialisation: weights N(0, 0.02) from rng, biases 0,
  * LayerNorm weight 1 / bias 0, the [PAD] (id 0) word embedding row 0. */
-void tm_init_weights(tm_model *m, tl_rng *rng);
+void tm_init_weights(tm_model *m, rng_pcg *rng);
 
 /* The tensor of that name; NULL when absent. */
 tm_tensor *tm_find(tm_model *m, const char *name);
@@ -98,7 +98,7 @@ optim_range *tm_optim_ranges(const tm_model *m, int *n);
  * rng (which may be NULL when train = 0). Sets loss, head_loss, head_count,
  * mlm_loss, mlm_count and probs. The batch must stay alive until
  * tm_backward. Token ids, positions and types must be in range. */
-void tm_forward(tm_model *m, const tm_batch *b, int train, tl_rng *rng);
+void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng);
 /* Zeroes grads. */
 void tm_zero_grad(tm_model *m);
 /* Accumulates d(loss)/d(params) of the last tm_forward into grads. */

@@ -33,11 +33,11 @@ static tm_model *tiny(int mlm) {
     char err[200];
     tm_model *m = tm_new(&c, err, sizeof err);
     assert_non_null(m);
-    tl_rng r;
-    tl_rng_seed(&r, 99, 3);
+    rng_pcg r;
+    rng_seed(&r, 99, 3);
     tm_init_weights(m, &r);
     /* larger weights than the 0.02 init so every path carries gradient */
-    for (size_t i = 0; i < m->nparams; i++) m->params[i] += 0.3f * tl_rng_normal(&r);
+    for (size_t i = 0; i < m->nparams; i++) m->params[i] += 0.3f * rng_normal(&r);
     return m;
 }
 
@@ -54,8 +54,8 @@ static tm_batch batch(void) {
 }
 
 static double loss_at(tm_model *m, const tm_batch *b) {
-    tl_rng r;
-    tl_rng_seed(&r, 5, 5);
+    rng_pcg r;
+    rng_seed(&r, 5, 5);
     tm_forward(m, b, 1, &r);
     return m->loss;
 }
