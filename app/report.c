@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* chart geometry */
@@ -40,26 +41,6 @@ void report_data_init(report_data *d) {
 
 /* ---- escaping ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t len;
-    unsigned cp, min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
 /* Writes s (NULL as "") escaped for HTML text and quoted attribute values.
  * At most max bytes of s are written (0: all), cut on a character boundary
  * and followed by "…". Invalid UTF-8 becomes U+FFFD; control characters
@@ -67,10 +48,10 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
 static void put_esc(FILE *o, const char *s, size_t max) {
     if (!s) return;
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), used = 0;
-    while (used < n) {
-        size_t len = utf8_len(p + used, n - used);
-        if (max && used + (len ? len : 1) > max) { fputs("…", o); return; }
+    size_t n = strlen(s), end = max ? utf8_cut(s, n, max) : n, used = 0;
+    while (used < end) {
+        int32_t cp;
+        size_t len = p[used] < 0x80 ? 1 : utf8_next(s + used, end - used, &cp);
         if (len == 0) { fputs("\xEF\xBF\xBD", o); used++; continue; }
         unsigned char c = p[used];
         switch (c) {
@@ -86,6 +67,7 @@ static void put_esc(FILE *o, const char *s, size_t max) {
         }
         used += len;
     }
+    if (end < n) fputs(UTF8_ELLIPSIS, o);
 }
 
 /* ---- numbers and times ----------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <utf8proc.h>
 
 #include "util/dict.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define VB_MAX_WORD 100
@@ -67,13 +68,13 @@ void vb_basic_pretokenize(const char *text, size_t len, int lowercase, vb_emit_f
     wordbuf w = {.len = 0};
     size_t i = 0;
     while (i < len) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &c);
-        if (n < 1) {
+        int32_t c;
+        size_t n = utf8_next(text + i, len - i, &c);
+        if (n == 0) {
             i++; /* an invalid byte is dropped */
             continue;
         }
-        i += (size_t)n;
+        i += n;
         if (c == 0 || c == 0xFFFD || is_control(c)) continue;
         if (is_ws(c)) {
             wb_flush(&w, emit, arg);
