@@ -105,7 +105,7 @@ void tm_zero_grad(tm_model *m);
 void tm_backward(tm_model *m);
 
 /* Writes the model directory dir (created if missing): model.safetensors
- * (F32, or F16 when f16 = 1; 8-byte aligned JSON header), config.json (the
+ * (F32, or F16 when f16 = 1; written by st_write), config.json (the
  * standard BERT keys plus finsent_heads), vocab.txt copied from vocab_path,
  * tokenizer_config.json with do_lower_case. The MLM head is written only
  * when with_mlm = 1. Files are written to temporary names and renamed, so a
@@ -114,15 +114,15 @@ void tm_backward(tm_model *m);
 int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int lowercase, int f16, int with_mlm,
                 char *err, size_t errlen);
 
-/* Loads the tensors of a safetensors file into the model by name (F32, F16
- * or BF16; the older LayerNorm names `gamma`/`beta` are accepted for
- * `weight`/`bias`). strict = 1: every model tensor must be present;
- * strict = 0: tensors the file lacks keep their values (fine-tuning from a
- * checkpoint without finsent's heads or the MLM head) and *loaded gets the
- * count. Tensors of the file the model lacks are ignored. A shape mismatch,
- * an unknown dtype or a truncated file is an error. Returns 0, or -1 with a
- * message naming the file and the tensor in err. (A minimal reader for
- * training; the inference loader is classify/safetensors.) */
+/* Loads the tensors of a safetensors file into the model by name through
+ * the one codec (classify/safetensors: the file is validated whole, F32,
+ * F16 or BF16, the older names of st_find_alias accepted). strict = 1:
+ * every model tensor must be present; strict = 0: tensors the file lacks
+ * keep their values (fine-tuning from a checkpoint without finsent's heads
+ * or the MLM head) and *loaded gets the count. Tensors of the file the
+ * model lacks are ignored. A shape mismatch, a non-float dtype or a
+ * corrupt or truncated file is an error. Returns 0, or -1 with a message
+ * naming the file (and the tensor) in err. */
 int tm_load_safetensors(tm_model *m, const char *path, int strict, int *loaded, char *err, size_t errlen);
 
 #endif
