@@ -332,6 +332,7 @@ void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng) {
         m->head_loss[h] = 0;
         m->head_count[h] = 0;
         m->probs[h] = NULL;
+        m->logits[h] = NULL;
     }
     if (a->pooled) {
         for (int s = 0; s < S; s++) memcpy(a->cls + (size_t)s * H, x + (size_t)b->off[s] * H, sizeof(float) * H);
@@ -342,6 +343,7 @@ void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng) {
             int C = c->head[h].n_labels;
             tl_matmul_forward(a->logits[h], a->pool_d, PT(m, a->hw[h]), PT(m, a->hb[h]), S, H, C);
             m->probs[h] = a->probs[h];
+            m->logits[h] = a->logits[h];
             if (!b->labels[h]) {
                 for (int s = 0; s < S; s++) {
                     int32_t none = -1;

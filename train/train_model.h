@@ -72,6 +72,7 @@ typedef struct tm_model {
     float mlm_loss;
     int mlm_count;
     float *probs[TM_MAX_HEADS]; /* (S, n_labels) per head, owned by acts */
+    float *logits[TM_MAX_HEADS]; /* the same before softmax; tm_backward overwrites them */
 } tm_model;
 
 /* Builds the tensor table for cfg and allocates zeroed params and grads; cfg
@@ -96,7 +97,8 @@ optim_range *tm_optim_ranges(const tm_model *m, int *n);
 
 /* Forward pass over batch b with loss. train = 1 applies dropout drawn from
  * rng (which may be NULL when train = 0). Sets loss, head_loss, head_count,
- * mlm_loss, mlm_count and probs. The batch must stay alive until
+ * mlm_loss, mlm_count, probs and logits (heads run when any labels[h] is
+ * non-NULL; all -1 labels give predictions without a loss). The batch must stay alive until
  * tm_backward. Token ids, positions and types must be in range. */
 void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng);
 /* Zeroes grads. */
