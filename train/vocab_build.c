@@ -14,6 +14,7 @@
 #include <utf8proc.h>
 
 #include "util/dict.h"
+#include "util/heap.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -146,11 +147,16 @@ struct vb_learner {
     dict *pairmap; /* pair key (a << 32 | b, 8 bytes) → pair index */
     pairinfo *pairs;
     int npairs, cappairs;
-    heapent *heap;
-    size_t nheap, capheap;
+    heap *heap; /* heapent, by count then key (heapent_before) */
     char **out;
     int nout;
 };
+
+/* Max-heap by count, then by smaller key (earlier symbols). */
+static int heapent_before(const void *a, const void *b) {
+    const heapent *x = a, *y = b;
+    return x->count > y->count || (x->count == y->count && x->key < y->key);
+}
 
 vb_learner *vb_new(int lowercase, vb_pretok_fn pretok) {
     vb_learner *v = xcalloc(1, sizeof *v);
@@ -159,6 +165,7 @@ vb_learner *vb_new(int lowercase, vb_pretok_fn pretok) {
     v->words = dict_new(DICT_FNV);
     v->symmap = dict_new(DICT_FNV);
     v->pairmap = dict_new(DICT_FNV);
+    v->heap = heap_new(sizeof(heapent), heapent_before);
     return v;
 }
 
@@ -176,7 +183,7 @@ void vb_free(vb_learner *v) {
     free(v->wstamp);
     for (int p = 0; p < v->npairs; p++) free(v->pairs[p].words);
     free(v->pairs);
-    free(v->heap);
+    heap_free(v->heap);
     free(v->out);
     free(v);
 }
@@ -233,44 +240,7 @@ static pairinfo *pair_get(vb_learner *v, int a, int b) {
     return p;
 }
 
-/* Max-heap by count, then by smaller key (earlier symbols). */
-static int heap_before(const heapent *x, const heapent *y) {
-    return x->count > y->count || (x->count == y->count && x->key < y->key);
-}
-
-static void heap_push(vb_learner *v, long count, uint64_t key) {
-    if (v->nheap == v->capheap) {
-        v->capheap = v->capheap ? v->capheap * 2 : 1 << 16;
-        v->heap = xrealloc(v->heap, sizeof *v->heap * v->capheap);
-    }
-    size_t i = v->nheap++;
-    v->heap[i] = (heapent){count, key};
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!heap_before(&v->heap[i], &v->heap[up])) break;
-        heapent t = v->heap[i];
-        v->heap[i] = v->heap[up];
-        v->heap[up] = t;
-        i = up;
-    }
-}
-
-static heapent heap_pop(vb_learner *v) {
-    heapent top = v->heap[0];
-    v->heap[0] = v->heap[--v->nheap];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, best = i;
-        if (l < v->nheap && heap_before(&v->heap[l], &v->heap[best])) best = l;
-        if (r < v->nheap && heap_before(&v->heap[r], &v->heap[best])) best = r;
-        if (best == i) break;
-        heapent t = v->heap[i];
-        v->heap[i] = v->heap[best];
-        v->heap[best] = t;
-        i = best;
-    }
-    return top;
-}
+static void push_pair(vb_learner *v, const pairinfo *p) { heap_push(v->heap, &(heapent){p->count, p->key}); }
 
 /* Adds (sign = +1) or removes (-1) the pairs of word w; touched pairs get
  * stamp and, when added, the word on their list. */
@@ -336,11 +306,11 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
 
     int *dirty = NULL, ndirty = 0, capdirty = 0;
     for (size_t w = 0; w < v->nwords; w++) word_pairs(v, (int)w, +1, 0, &dirty, &ndirty, &capdirty);
-    for (int i = 0; i < ndirty; i++) heap_push(v, v->pairs[dirty[i]].count, v->pairs[dirty[i]].key);
+    for (int i = 0; i < ndirty; i++) push_pair(v, &v->pairs[dirty[i]]);
 
     int *merged = NULL, nmerged = 0, capmerged = 0, step = 0;
-    while (5 + nalpha + nmerged < vocab_size && v->nheap) {
-        heapent top = heap_pop(v);
+    heapent top;
+    while (5 + nalpha + nmerged < vocab_size && heap_pop(v->heap, &top) == 0) {
         int a = (int)(top.key >> 32), b = (int)(uint32_t)top.key;
         pairinfo *p = pair_get(v, a, b);
         if (p->count != top.count || top.count <= 0) continue; /* stale entry */
@@ -383,7 +353,7 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
         v->pairs[pidx].nwords = 0;
         v->pairs[pidx].last_word = -1;
         for (int i = 0; i < ndirty; i++)
-            if (v->pairs[dirty[i]].count > 0) heap_push(v, v->pairs[dirty[i]].count, v->pairs[dirty[i]].key);
+            if (v->pairs[dirty[i]].count > 0) push_pair(v, &v->pairs[dirty[i]]);
     }
     free(dirty);
 
