@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <cJSON.h>
 #include <signal.h>
 #include <stdio.h>
@@ -272,5 +273,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_outbox_full_keeps_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options_named, setup, teardown),
     };
-    return cmocka_run_group_tests_name("alerts", tests, NULL, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
+    int rc = cmocka_run_group_tests_name("alerts", tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
 }

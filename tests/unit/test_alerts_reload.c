@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,5 +261,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_added_rule_uses_kept_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_reload_changes_nothing, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
 }

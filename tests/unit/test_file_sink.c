@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,5 +144,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failed_write_waits_and_retries_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_named, setup, teardown),
     };
-    return cmocka_run_group_tests_name("file_sink", tests, NULL, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
+    int rc = cmocka_run_group_tests_name("file_sink", tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -115,5 +116,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_produce_keyed_and_marked, setup, teardown),
         cmocka_unit_test(test_bad_property),
     };
-    return cmocka_run_group_tests_name("kafka_sink", tests, NULL, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
+    int rc = cmocka_run_group_tests_name("kafka_sink", tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
 }

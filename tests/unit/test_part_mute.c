@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,5 +213,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_alerts_mute_rebuilt_partition_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alerts_reset_starts_the_state_again, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
 }
