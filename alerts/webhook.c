@@ -15,6 +15,7 @@
 #include "alerts/payload.h"
 #include "alerts/send_queue.h"
 #include "alerts/sign.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/rng.h"
 #include "util/timeutil.h"
@@ -135,16 +136,13 @@ int wh_has_sink(const wh_client *c, const char *name) { return sink_index(c, nam
 
 int wh_add_sink(wh_client *c, const wh_config *cfg, char *err, size_t errlen) {
     if (!cfg->name || !cfg->name[0]) {
-        snprintf(err, errlen, "webhook sink: a name is required");
-        return -1;
+        return err_set(err, errlen, "webhook sink: a name is required");
     }
     if (sink_index(c, cfg->name) >= 0) {
-        snprintf(err, errlen, "webhook sink \"%s\": defined twice", cfg->name);
-        return -1;
+        return err_set(err, errlen, "webhook sink \"%s\": defined twice", cfg->name);
     }
     if (!cfg->url || (strncasecmp(cfg->url, "http://", 7) != 0 && strncasecmp(cfg->url, "https://", 8) != 0)) {
-        snprintf(err, errlen, "webhook sink \"%s\": url must start with http:// or https://", cfg->name);
-        return -1;
+        return err_set(err, errlen, "webhook sink \"%s\": url must start with http:// or https://", cfg->name);
     }
     c->sinks = xrealloc(c->sinks, sizeof *c->sinks * (size_t)(c->n_sinks + 1));
     wh_sink *s = &c->sinks[c->n_sinks++];

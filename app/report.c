@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/errmsg.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -773,44 +774,35 @@ static void put_charts(FILE *o, const report_data *d, const axis *ax, int *chart
 
 /* ---- validation and the page ----------------------------------------- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int check_data(const report_data *d, char *err, size_t errlen) {
     if (d->max_alert_charts < 0 || d->busiest_keys < 0 || d->max_points < 0 || d->max_table_rows < 0 ||
         d->max_samples < 0)
-        return fail(err, errlen, "report: a limit is negative");
-    if (d->n_rules < 0 || (d->n_rules > 0 && !d->rules)) return fail(err, errlen, "report: rules: bad count");
-    if (d->n_series < 0 || (d->n_series > 0 && !d->series)) return fail(err, errlen, "report: series: bad count");
+        return err_set(err, errlen, "report: a limit is negative");
+    if (d->n_rules < 0 || (d->n_rules > 0 && !d->rules)) return err_set(err, errlen, "report: rules: bad count");
+    if (d->n_series < 0 || (d->n_series > 0 && !d->series)) return err_set(err, errlen, "report: series: bad count");
     const report_totals *t = &d->totals;
     if (t->n_dead_letters < 0 || (t->n_dead_letters > 0 && !t->dead_letters))
-        return fail(err, errlen, "report: dead letters: bad count");
+        return err_set(err, errlen, "report: dead letters: bad count");
     for (int i = 0; i < d->n_series; i++) {
         const report_series *s = &d->series[i];
-        if (!s->key) return fail(err, errlen, "report: series[%d]: no key", i);
+        if (!s->key) return err_set(err, errlen, "report: series[%d]: no key", i);
         if (s->n_windows < 0 || (s->n_windows > 0 && !s->windows) || s->n_alerts < 0 ||
             (s->n_alerts > 0 && !s->alerts))
-            return fail(err, errlen, "report: series[%d]: bad window or alert count", i);
+            return err_set(err, errlen, "report: series[%d]: bad window or alert count", i);
         for (int j = 0; j < s->n_windows; j++) {
             const report_window *w = &s->windows[j];
-            if (w->start_ms >= w->end_ms) return fail(err, errlen, "report: series[%d].windows[%d]: empty window", i, j);
+            if (w->start_ms >= w->end_ms) return err_set(err, errlen, "report: series[%d].windows[%d]: empty window", i, j);
             if (j > 0 && w->start_ms < s->windows[j - 1].start_ms)
-                return fail(err, errlen, "report: series[%d].windows[%d]: windows out of order", i, j);
+                return err_set(err, errlen, "report: series[%d].windows[%d]: windows out of order", i, j);
             if (w->count < 0 || w->negatives < 0 || w->negatives > w->count)
-                return fail(err, errlen, "report: series[%d].windows[%d]: bad counts", i, j);
+                return err_set(err, errlen, "report: series[%d].windows[%d]: bad counts", i, j);
         }
         for (int j = 0; j < s->n_alerts; j++) {
             const report_alert *a = &s->alerts[j];
             if (a->window_start_ms >= a->window_end_ms)
-                return fail(err, errlen, "report: series[%d].alerts[%d]: empty window", i, j);
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: empty window", i, j);
             if (a->n_samples < 0 || (a->n_samples > 0 && !a->samples))
-                return fail(err, errlen, "report: series[%d].alerts[%d]: bad sample count", i, j);
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: bad sample count", i, j);
         }
     }
     return 0;
@@ -874,7 +866,7 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     if (!cf) {
         free(al);
         free(chart_of);
-        return fail(err, errlen, "report: cannot buffer the charts: %s", strerror(errno));
+        return err_set(err, errlen, "report: cannot buffer the charts: %s", strerror(errno));
     }
     if (ax.t1 > ax.t0) put_charts(cf, d, &ax, chart_of);
     else
@@ -891,17 +883,17 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     fprintf(o, "<footer>finsent %s · times in UTC · self-contained page: no scripts, nothing loaded from the "
                "network</footer>\n</main>\n</body>\n</html>\n",
             FINSENT_VERSION);
-    if (cerr != 0) return fail(err, errlen, "report: cannot buffer the charts");
-    if (fflush(o) != 0 || ferror(o)) return fail(err, errlen, "report: write failed: %s", strerror(errno));
+    if (cerr != 0) return err_set(err, errlen, "report: cannot buffer the charts");
+    if (fflush(o) != 0 || ferror(o)) return err_set(err, errlen, "report: write failed: %s", strerror(errno));
     return 0;
 }
 
 int report_write_file(const char *path, const report_data *d, char *err, size_t errlen) {
     FILE *f = fopen(path, "w");
-    if (!f) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (!f) return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     char e[256];
     int rc = report_write_html(f, d, e, sizeof e);
-    if (fclose(f) != 0 && rc == 0) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-    if (rc != 0) return fail(err, errlen, "%s: %s", path, e);
+    if (fclose(f) != 0 && rc == 0) return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (rc != 0) return err_set(err, errlen, "%s: %s", path, e);
     return 0;
 }

@@ -20,6 +20,7 @@
 #include "classify/model.h"
 #include "classify/tok_bench.h"
 #include "classify/tokenizer.h"
+#include "util/errmsg.h"
 #include "util/rng.h"
 #include "util/xalloc.h"
 
@@ -96,7 +97,7 @@ static tok_vocab *synthetic_vocab(char *err, size_t errlen) {
     char path[] = "/tmp/finsent-bench-vocab.XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) {
-        snprintf(err, errlen, "mkstemp: cannot create a temporary vocab");
+        err_set(err, errlen, "mkstemp: cannot create a temporary vocab");
         return NULL;
     }
     FILE *f = fdopen(fd, "w");

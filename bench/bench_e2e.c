@@ -46,6 +46,7 @@
 #include "ingest/consumer.h"
 #include "ingest/decode.h"
 #include "ingest/mock_cluster.h"
+#include "util/errmsg.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -172,8 +173,8 @@ static void *driver(void *arg) {
         while (pipeline_get_stats(r->p).aggregated < want && time_mono_ns() < deadline && !signals_stop)
             usleep(1000);
         if (pipeline_get_stats(r->p).aggregated < want) {
-            snprintf(r->err, sizeof r->err, "spike %d: the pipeline did not count its first %d messages", k,
-                     SPIKE_K - 1);
+            err_set(r->err, sizeof r->err, "spike %d: the pipeline did not count its first %d messages", k,
+                    SPIKE_K - 1);
             break;
         }
         int64_t t0 = time_now_ms();
@@ -186,7 +187,7 @@ static void *driver(void *arg) {
         while ((hit = find_alert(r->hook, seen, entity, &at)) < 0 && time_mono_ns() < until && !signals_stop)
             usleep(500);
         if (hit < 0) {
-            snprintf(r->err, sizeof r->err, "spike %d: no alert for %s within %d ms", k, entity, WAIT_ALERT_MS);
+            err_set(r->err, sizeof r->err, "spike %d: no alert for %s within %d ms", k, entity, WAIT_ALERT_MS);
             break;
         }
         seen = hit + 1;
@@ -199,7 +200,7 @@ static void *driver(void *arg) {
     r->stop = 1;
     return NULL;
 fail_produce:
-    snprintf(r->err, sizeof r->err, "cannot produce to the mock cluster");
+    err_set(r->err, sizeof r->err, "cannot produce to the mock cluster");
     r->stop = 1;
     return NULL;
 }

@@ -29,6 +29,7 @@
 #include "ingest/consumer.h"
 #include "ingest/decode.h"
 #include "ingest/mock_cluster.h"
+#include "util/errmsg.h"
 #include "util/json_arena.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -141,8 +142,7 @@ static double ingest_rate(const char *bs, long n, int round, double *secs, char 
     ingest_close(c, 5000);
     ingest_options_free(&o);
     if (got < n) {
-        snprintf(err, errlen, "only %ld of %ld messages within %.0f s", got, n, WAIT_S);
-        return -1;
+        return err_set(err, errlen, "only %ld of %ld messages within %.0f s", got, n, WAIT_S);
     }
     *secs = t1 - t0;
     return (double)(n - 1) / *secs;

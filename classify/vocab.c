@@ -38,7 +38,7 @@ size_t tok_vocab_max_len(const tok_vocab *v, int cont) { return cont ? v->max_co
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "vocab %s: %s", path, strerror(errno));
+        err_set(err, errlen, "vocab %s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
@@ -51,7 +51,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen) 
     int bad = ferror(f);
     fclose(f);
     if (bad) {
-        snprintf(err, errlen, "vocab %s: read error", path);
+        err_set(err, errlen, "vocab %s: read error", path);
         free(buf);
         return NULL;
     }
@@ -65,7 +65,7 @@ tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen) {
     char *buf = read_file(path, &len, err, errlen);
     if (!buf) return NULL;
     if (len == 0) {
-        snprintf(err, errlen, "vocab %s: empty file", path);
+        err_set(err, errlen, "vocab %s: empty file", path);
         free(buf);
         return NULL;
     }
@@ -76,7 +76,7 @@ tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen) {
     }
     if (buf[len - 1] != '\n' && buf[len - 1] != '\r') lines++;
     if (lines > INT32_MAX / 4) {
-        snprintf(err, errlen, "vocab %s: too many lines", path);
+        err_set(err, errlen, "vocab %s: too many lines", path);
         free(buf);
         return NULL;
     }
@@ -106,7 +106,7 @@ tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen) {
     v->mask_id = tok_vocab_id(v, "[MASK]");
     const char *missing = v->cls < 0 ? "[CLS]" : v->sep < 0 ? "[SEP]" : v->unk < 0 ? "[UNK]" : v->pad < 0 ? "[PAD]" : NULL;
     if (missing) {
-        snprintf(err, errlen, "vocab %s: no %s token", path, missing);
+        err_set(err, errlen, "vocab %s: no %s token", path, missing);
         tok_vocab_free(v);
         return NULL;
     }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -104,11 +105,8 @@ __attribute__((format(printf, 3, 4))) static int fail(dctx *c, enum decode_reaso
     c->res->reason = r;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->res->detail, sizeof c->res->detail, fmt, ap);
+    err_vset(c->res->detail, sizeof c->res->detail, fmt, ap); /* one line: quoted values may hold control characters */
     va_end(ap);
-    /* one line: quoted values from the message may hold control characters */
-    for (char *p = c->res->detail; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     return -1;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cJSON.h>
 
+#include "util/errmsg.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -47,7 +48,7 @@ __attribute__((format(printf, 3, 4))) static event *fail(decode_result *res, enu
     res->reason = r;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(res->detail, sizeof res->detail, fmt, ap);
+    err_vset(res->detail, sizeof res->detail, fmt, ap);
     va_end(ap);
     return NULL;
 }

@@ -19,6 +19,7 @@
 #include "train/optim.h"
 #include "train/train_data.h"
 #include "train/train_model.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -76,8 +77,7 @@ static void loader_add(const char *text, int head, int label, void *arg) { add_t
 static int load_unlabelled(loader *L, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     char *line = NULL;
     size_t cap = 0;
@@ -235,16 +235,14 @@ typedef struct run_state {
 static int save_opt(const optim_adamw *o, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "wb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     uint64_t hdr[2] = {(uint64_t)o->t, (uint64_t)o->n};
     fwrite(hdr, sizeof hdr, 1, f);
     fwrite(o->m, sizeof(float), o->n, f);
     fwrite(o->v, sizeof(float), o->n, f);
     if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }
@@ -256,8 +254,7 @@ static int load_opt(optim_adamw *o, const char *path, char *err, size_t errlen) 
              fread(o->v, sizeof(float), o->n, f) == o->n;
     if (f) fclose(f);
     if (!ok) {
-        snprintf(err, errlen, "%s: missing, truncated or for another model", path);
-        return -1;
+        return err_set(err, errlen, "%s: missing, truncated or for another model", path);
     }
     o->t = (long)hdr[0];
     return 0;
@@ -275,14 +272,12 @@ static int save_checkpoint(const train_cfg *c, const tm_model *m, const optim_ad
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
     }
     fprintf(f, "{\"phase\": %d, \"pretrain_step\": %ld, \"epoch\": %d, \"step\": %ld, \"best\": %.17g}\n", s->phase,
             s->pretrain_step, s->epoch, s->step, s->best);
     if (ferror(f) | fclose(f) || rename(tmp, path)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }
@@ -302,8 +297,7 @@ static int load_checkpoint(const train_cfg *c, tm_model *m, optim_adamw *o, run_
     for (int i = 0; i < 5; i++)
         if (!cJSON_IsNumber(cJSON_GetObjectItem(j, keys[i]))) {
             cJSON_Delete(j);
-            snprintf(err, errlen, "%s: not a finsent checkpoint state", path);
-            return -1;
+            return err_set(err, errlen, "%s: not a finsent checkpoint state", path);
         }
     s->phase = cJSON_GetObjectItem(j, "phase")->valueint;
     s->pretrain_step = (long)cJSON_GetObjectItem(j, "pretrain_step")->valuedouble;
@@ -378,8 +372,7 @@ static int write_report(const train_cfg *c, cJSON *report, char *err, size_t err
     FILE *f = fopen(path, "w");
     int rc = 0;
     if (!f || fputs(js, f) < 0 || fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        rc = -1;
+        rc = err_set(err, errlen, "%s: write failed", path);
     }
     free(js);
     return rc;
@@ -394,8 +387,7 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
     snprintf(path, sizeof path, "%s/config.json", dir);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     char *buf = NULL;
     size_t cap = 0, n = 0, got;
@@ -409,7 +401,7 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
     cJSON *j = cJSON_Parse(buf);
     free(buf);
     if (!cJSON_IsObject(j)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
+        err_set(err, errlen, "%s: not a JSON object", path);
         cJSON_Delete(j);
         return -1;
     }
@@ -424,8 +416,8 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
     if (cJSON_IsNumber(eps)) mc->ln_eps = (float)eps->valuedouble;
     int rc = 0;
     if (cJSON_IsString(act) && strcmp(act->valuestring, "gelu") != 0) {
-        snprintf(err, errlen, "%s: hidden_act \"%s\" is not supported (only the exact \"gelu\")", path, act->valuestring);
-        rc = -1;
+        rc = err_set(err, errlen, "%s: hidden_act \"%s\" is not supported (only the exact \"gelu\")", path,
+                     act->valuestring);
     }
     cJSON_Delete(j);
     return rc;
@@ -439,12 +431,12 @@ static tm_model *build_model(const train_cfg *c, int vocab_size, char *err, size
                     .n_heads = (int)c->heads.n};
     if (c->init_from && read_hf_shape(c->init_from, &mc, err, errlen)) return NULL;
     if (mc.vocab_size != vocab_size) {
-        snprintf(err, errlen, "%s/config.json: vocab_size %d differs from %s (%d tokens)", c->init_from, mc.vocab_size,
-                 c->vocab, vocab_size);
+        err_set(err, errlen, "%s/config.json: vocab_size %d differs from %s (%d tokens)", c->init_from, mc.vocab_size,
+                c->vocab, vocab_size);
         return NULL;
     }
     if (mc.max_pos < c->max_len) {
-        snprintf(err, errlen, "max_len %d exceeds the model's max_position_embeddings %d", c->max_len, mc.max_pos);
+        err_set(err, errlen, "max_len %d exceeds the model's max_position_embeddings %d", c->max_len, mc.max_pos);
         return NULL;
     }
     for (size_t h = 0; h < c->heads.n; h++) {
@@ -471,7 +463,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     tok_vocab *vocab = tok_vocab_load(c->vocab, err, errlen);
     if (!vocab) return -1;
     if (tok_vocab_mask(vocab) < 0 && c->pretrain_steps > 0) {
-        snprintf(err, errlen, "%s: pre-training needs a [MASK] token", c->vocab);
+        err_set(err, errlen, "%s: pre-training needs a [MASK] token", c->vocab);
         tok_vocab_free(vocab);
         return -1;
     }
@@ -493,7 +485,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     for (int h = 0; h < nh; h++)
         log_info("train", "head %s: %ld training, %ld dev examples", c->heads.v[h].name, L.n_train[h], L.n_dev[h]);
     if (!train.n) {
-        snprintf(err, errlen, "no training examples in the data files");
+        err_set(err, errlen, "no training examples in the data files");
         goto out;
     }
     L.train = &unl;
@@ -510,7 +502,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         snprintf(path, sizeof path, "%s/model.safetensors", c->init_from);
         if (tm_load_safetensors(m, path, 0, &loaded, err, errlen)) goto out;
         if (!loaded) {
-            snprintf(err, errlen, "%s: no tensor with a BERT name", path);
+            err_set(err, errlen, "%s: no tensor with a BERT name", path);
             goto out;
         }
         log_info("train", "initialised %d of %d tensors from %s", loaded, m->ntensors, path);
@@ -518,7 +510,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     ranges = tm_optim_ranges(m, &nr);
     optim_adamw_init(&opt, m->nparams, 0.9f, 0.999f, 1e-8f, (float)c->weight_decay);
     if (mkdir(c->out, 0755) && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", c->out, strerror(errno));
+        err_set(err, errlen, "%s: %s", c->out, strerror(errno));
         goto out;
     }
     run_state st = {.best = -1};

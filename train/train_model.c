@@ -87,17 +87,17 @@ tm_model *tm_new(const tm_config *cfg, char *err, size_t errlen) {
     const tm_config *c = cfg;
     if (c->vocab_size < 5 || c->hidden < 1 || c->layers < 0 || c->heads < 1 || c->intermediate < 1 ||
         c->max_pos < 2 || c->type_vocab < 1 || c->hidden % c->heads != 0) {
-        snprintf(err, errlen, "model shape: sizes must be positive and hidden (%d) a multiple of heads (%d)",
-                 c->hidden, c->heads);
+        err_set(err, errlen, "model shape: sizes must be positive and hidden (%d) a multiple of heads (%d)",
+                c->hidden, c->heads);
         return NULL;
     }
     if (c->n_heads < 0 || c->n_heads > TM_MAX_HEADS || (c->n_heads == 0 && !c->mlm)) {
-        snprintf(err, errlen, "model needs 1..%d classification heads or the MLM head", TM_MAX_HEADS);
+        err_set(err, errlen, "model needs 1..%d classification heads or the MLM head", TM_MAX_HEADS);
         return NULL;
     }
     for (int h = 0; h < c->n_heads; h++)
         if (c->head[h].n_labels < 2 || !c->head[h].labels || !c->head[h].name[0]) {
-            snprintf(err, errlen, "head %d (\"%s\") needs a name and at least 2 labels", h, c->head[h].name);
+            err_set(err, errlen, "head %d (\"%s\") needs a name and at least 2 labels", h, c->head[h].name);
             return NULL;
         }
     tm_model *m = xcalloc(1, sizeof *m);
@@ -495,13 +495,11 @@ static int write_safetensors(const tm_model *m, const char *path, int f16, int w
 static int write_text(const char *path, const char *text, char *err, size_t errlen) {
     FILE *f = fopen(path, "wb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     fputs(text, f);
     if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }
@@ -545,12 +543,11 @@ static char *config_json(const tm_model *m) {
 static int copy_file(const char *from, const char *to, char *err, size_t errlen) {
     FILE *in = fopen(from, "rb");
     if (!in) {
-        snprintf(err, errlen, "%s: %s", from, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", from, strerror(errno));
     }
     FILE *out = fopen(to, "wb");
     if (!out) {
-        snprintf(err, errlen, "%s: %s", to, strerror(errno));
+        err_set(err, errlen, "%s: %s", to, strerror(errno));
         fclose(in);
         return -1;
     }
@@ -560,8 +557,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     int bad = ferror(in);
     fclose(in);
     if (bad | ferror(out) | fclose(out)) {
-        snprintf(err, errlen, "%s: copy from %s failed", to, from);
-        return -1;
+        return err_set(err, errlen, "%s: copy from %s failed", to, from);
     }
     return 0;
 }
@@ -569,8 +565,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int lowercase, int f16, int with_mlm,
                 char *err, size_t errlen) {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", dir, strerror(errno));
     }
     static const char *const names[4] = {"model.safetensors", "config.json", "vocab.txt", "tokenizer_config.json"};
     char tmp[4][1024], fin[1024];
@@ -587,8 +582,7 @@ int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int 
     for (int i = 0; i < 4; i++) {
         snprintf(fin, sizeof fin, "%s/%s", dir, names[i]);
         if (!rc && rename(tmp[i], fin) != 0) {
-            snprintf(err, errlen, "%s: %s", fin, strerror(errno));
-            rc = -1;
+            rc = err_set(err, errlen, "%s: %s", fin, strerror(errno));
         }
         if (rc) remove(tmp[i]);
     }

@@ -14,6 +14,7 @@
 #include <utf8proc.h>
 
 #include "util/dict.h"
+#include "util/errmsg.h"
 #include "util/heap.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -372,13 +373,11 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
 int vb_write(char *const *tokens, int n, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "wb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     for (int i = 0; i < n; i++) fprintf(f, "%s\n", tokens[i]);
     if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }
