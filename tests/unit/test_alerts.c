@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <cJSON.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "app/hook_server.h"
 #include "util/xalloc.h"
 #include "tests/support/alerts_fixture.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -273,8 +273,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_outbox_full_keeps_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options_named, setup, teardown),
     };
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
-    int rc = cmocka_run_group_tests_name("alerts", tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests_name("alerts", tests, curl_group_setup, curl_group_teardown);
 }

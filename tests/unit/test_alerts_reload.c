@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "app/hook_server.h"
 #include "app/ops_metrics.h"
 #include "tests/support/alerts_fixture.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -261,8 +261,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_added_rule_uses_kept_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_reload_changes_nothing, setup, teardown),
     };
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests(tests, curl_group_setup, curl_group_teardown);
 }

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 
 #include "alerts/deliver.h"
 #include "util/timeutil.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -116,8 +116,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_produce_keyed_and_marked, setup, teardown),
         cmocka_unit_test(test_bad_property),
     };
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
-    int rc = cmocka_run_group_tests_name("kafka_sink", tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests_name("kafka_sink", tests, curl_group_setup, curl_group_teardown);
 }

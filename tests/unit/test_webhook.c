@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 #include <cJSON.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 #include "app/hook_server.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 #define SECRET "whsec_test"
@@ -568,8 +568,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_outage_then_all_delivered, setup, teardown),
         cmocka_unit_test(test_backlog_keeps_order_per_id),
     };
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* once per program, as main.c does */
-    int rc = cmocka_run_group_tests_name("webhook", tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return cmocka_run_group_tests_name("webhook", tests, curl_group_setup, curl_group_teardown);
 }
