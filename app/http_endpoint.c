@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 #define MAX_COLLECTORS 16
@@ -50,8 +51,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen) {
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen) {
-        snprintf(err, errlen, "metrics.listen: expected host:port, got \"%s\"", listen);
-        return -1;
+        return err_set(err, errlen, "metrics.listen: expected host:port, got \"%s\"", listen);
     }
     char host[64];
     size_t hl = (size_t)(colon - listen);
@@ -61,16 +61,14 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, s
     char *end;
     long port = strtol(colon + 1, &end, 10);
     if (*end || colon[1] == '\0' || port < 0 || port > 65535) {
-        snprintf(err, errlen, "metrics.listen: expected a port 0-65535, got \"%s\"", colon + 1);
-        return -1;
+        return err_set(err, errlen, "metrics.listen: expected a port 0-65535, got \"%s\"", colon + 1);
     }
     memset(sa, 0, sizeof *sa);
     sa->sin_family = AF_INET;
     sa->sin_port = htons((uint16_t)port);
     if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
     if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
-        snprintf(err, errlen, "metrics.listen: expected an IPv4 address or localhost, got \"%s\"", host);
-        return -1;
+        return err_set(err, errlen, "metrics.listen: expected an IPv4 address or localhost, got \"%s\"", host);
     }
     return 0;
 }
@@ -82,7 +80,7 @@ http_endpoint *http_endpoint_start(const char *listen, char *err, size_t errlen)
     h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, h,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
     if (!h->daemon) {
-        snprintf(err, errlen, "metrics.listen: cannot listen on %s (address in use or not local)", listen);
+        err_set(err, errlen, "metrics.listen: cannot listen on %s (address in use or not local)", listen);
         free(h);
         return NULL;
     }

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/errmsg.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* chart geometry */
@@ -40,38 +42,9 @@ void report_data_init(report_data *d) {
 
 /* ---- escaping ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t len;
-    unsigned cp, min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
-/* Bytes of s[0..n) that put_esc shows under a cut at max bytes (0: all):
- * whole characters (an invalid byte counts as one) while they fit. */
-static size_t esc_cut(const char *s, size_t n, size_t max) {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t used = 0;
-    while (used < n) {
-        size_t len = utf8_len(p + used, n - used);
-        if (max && used + (len ? len : 1) > max) return used;
-        used += len ? len : 1;
-    }
-    return n;
-}
+/* Bytes of s[0..n) that put_esc shows under a cut at max bytes (0: all),
+ * on a character boundary. */
+static size_t esc_cut(const char *s, size_t n, size_t max) { return max ? utf8_cut(s, n, max) : n; }
 
 /* Writes s[0..n) escaped for HTML text and quoted attribute values.
  * Invalid UTF-8 becomes U+FFFD; control characters other than newline
@@ -80,7 +53,8 @@ static void put_esc_n(FILE *o, const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s;
     size_t used = 0;
     while (used < n) {
-        size_t len = utf8_len(p + used, n - used);
+        int32_t cp;
+        size_t len = p[used] < 0x80 ? 1 : utf8_next(s + used, n - used, &cp);
         if (len == 0) { fputs("\xEF\xBF\xBD", o); used++; continue; }
         unsigned char c = p[used];
         switch (c) {
@@ -104,7 +78,7 @@ static void put_esc(FILE *o, const char *s, size_t max) {
     if (!s) return;
     size_t n = strlen(s), cut = esc_cut(s, n, max);
     put_esc_n(o, s, cut);
-    if (cut < n) fputs("…", o);
+    if (cut < n) fputs(UTF8_ELLIPSIS, o);
 }
 
 static int cmp_word_start(const void *x, const void *y) {
@@ -131,7 +105,7 @@ static void put_marked(FILE *o, const char *s, const report_word *w, int n, size
         from = b;
     }
     put_esc_n(o, s + from, cut - from);
-    if (cut < len) fputs("…", o);
+    if (cut < len) fputs(UTF8_ELLIPSIS, o);
     free(sorted);
 }
 
@@ -859,49 +833,41 @@ static void put_charts(FILE *o, const report_data *d, const axis *ax, int *chart
 
 /* ---- validation and the page ----------------------------------------- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int check_data(const report_data *d, char *err, size_t errlen) {
     if (d->max_alert_charts < 0 || d->busiest_keys < 0 || d->max_points < 0 || d->max_table_rows < 0 ||
         d->max_samples < 0)
-        return fail(err, errlen, "report: a limit is negative");
-    if (d->n_rules < 0 || (d->n_rules > 0 && !d->rules)) return fail(err, errlen, "report: rules: bad count");
-    if (d->n_series < 0 || (d->n_series > 0 && !d->series)) return fail(err, errlen, "report: series: bad count");
+        return err_set(err, errlen, "report: a limit is negative");
+    if (d->n_rules < 0 || (d->n_rules > 0 && !d->rules)) return err_set(err, errlen, "report: rules: bad count");
+    if (d->n_series < 0 || (d->n_series > 0 && !d->series)) return err_set(err, errlen, "report: series: bad count");
     const report_totals *t = &d->totals;
     if (t->n_dead_letters < 0 || (t->n_dead_letters > 0 && !t->dead_letters))
-        return fail(err, errlen, "report: dead letters: bad count");
+        return err_set(err, errlen, "report: dead letters: bad count");
     for (int i = 0; i < d->n_series; i++) {
         const report_series *s = &d->series[i];
-        if (!s->key) return fail(err, errlen, "report: series[%d]: no key", i);
+        if (!s->key) return err_set(err, errlen, "report: series[%d]: no key", i);
         if (s->n_windows < 0 || (s->n_windows > 0 && !s->windows) || s->n_alerts < 0 ||
             (s->n_alerts > 0 && !s->alerts))
-            return fail(err, errlen, "report: series[%d]: bad window or alert count", i);
+            return err_set(err, errlen, "report: series[%d]: bad window or alert count", i);
         for (int j = 0; j < s->n_windows; j++) {
             const report_window *w = &s->windows[j];
-            if (w->start_ms >= w->end_ms) return fail(err, errlen, "report: series[%d].windows[%d]: empty window", i, j);
+            if (w->start_ms >= w->end_ms) return err_set(err, errlen, "report: series[%d].windows[%d]: empty window", i, j);
             if (j > 0 && w->start_ms < s->windows[j - 1].start_ms)
-                return fail(err, errlen, "report: series[%d].windows[%d]: windows out of order", i, j);
+                return err_set(err, errlen, "report: series[%d].windows[%d]: windows out of order", i, j);
             if (w->count < 0 || w->negatives < 0 || w->negatives > w->count)
-                return fail(err, errlen, "report: series[%d].windows[%d]: bad counts", i, j);
+                return err_set(err, errlen, "report: series[%d].windows[%d]: bad counts", i, j);
         }
         for (int j = 0; j < s->n_alerts; j++) {
             const report_alert *a = &s->alerts[j];
             if (a->window_start_ms >= a->window_end_ms)
-                return fail(err, errlen, "report: series[%d].alerts[%d]: empty window", i, j);
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: empty window", i, j);
             if (a->n_samples < 0 || (a->n_samples > 0 && !a->samples))
-                return fail(err, errlen, "report: series[%d].alerts[%d]: bad sample count", i, j);
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: bad sample count", i, j);
             if (a->n_why < 0 || (a->n_why > 0 && !a->why))
-                return fail(err, errlen, "report: series[%d].alerts[%d]: bad why count", i, j);
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: bad why count", i, j);
             for (int k = 0; k < a->n_samples; k++)
                 if (a->samples[k].n_words < 0 || (a->samples[k].n_words > 0 && !a->samples[k].words))
-                    return fail(err, errlen, "report: series[%d].alerts[%d].samples[%d]: bad word count", i, j, k);
+                    return err_set(err, errlen, "report: series[%d].alerts[%d].samples[%d]: bad word count", i, j,
+                                   k);
         }
     }
     return 0;
@@ -965,7 +931,7 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     if (!cf) {
         free(al);
         free(chart_of);
-        return fail(err, errlen, "report: cannot buffer the charts: %s", strerror(errno));
+        return err_set(err, errlen, "report: cannot buffer the charts: %s", strerror(errno));
     }
     if (ax.t1 > ax.t0) put_charts(cf, d, &ax, chart_of);
     else
@@ -982,17 +948,17 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     fprintf(o, "<footer>finsent %s · times in UTC · self-contained page: no scripts, nothing loaded from the "
                "network</footer>\n</main>\n</body>\n</html>\n",
             FINSENT_VERSION);
-    if (cerr != 0) return fail(err, errlen, "report: cannot buffer the charts");
-    if (fflush(o) != 0 || ferror(o)) return fail(err, errlen, "report: write failed: %s", strerror(errno));
+    if (cerr != 0) return err_set(err, errlen, "report: cannot buffer the charts");
+    if (fflush(o) != 0 || ferror(o)) return err_set(err, errlen, "report: write failed: %s", strerror(errno));
     return 0;
 }
 
 int report_write_file(const char *path, const report_data *d, char *err, size_t errlen) {
     FILE *f = fopen(path, "w");
-    if (!f) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (!f) return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     char e[256];
     int rc = report_write_html(f, d, e, sizeof e);
-    if (fclose(f) != 0 && rc == 0) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-    if (rc != 0) return fail(err, errlen, "%s: %s", path, e);
+    if (fclose(f) != 0 && rc == 0) return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (rc != 0) return err_set(err, errlen, "%s: %s", path, e);
     return 0;
 }

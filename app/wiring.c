@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 /* NULL when the configured pointer is the default, so the decoder's own
@@ -70,8 +71,7 @@ static int make_dir(const char *dir, char *err, size_t errlen) {
     }
     free(p);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        snprintf(err, errlen, "outbox.dir: cannot create %s: %s", dir, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "outbox.dir: cannot create %s: %s", dir, strerror(errno));
     }
     return 0;
 }

@@ -12,7 +12,7 @@
 #include "classify/explain.h"
 #include "train/train_config.h"
 #include "train/train_data.h"
-#include "train/train_layers.h"
+#include "util/rng.h"
 #include "util/errmsg.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -91,7 +91,7 @@ static int p_negative(classifier *c, const char *const *texts, const size_t *len
 
 /* Deletion texts of one explained text: the top words, then XF_DRAWS
  * random draws; appended to *v (strings owned by the caller). */
-static void deletions(const char *text, const xp_result *x, tl_rng *rng, char **v, size_t *lens) {
+static void deletions(const char *text, const xp_result *x, rng_pcg *rng, char **v, size_t *lens) {
     int top[XF_TOP], perm[512];
     char *buf = NULL;
     size_t cap = 0;
@@ -102,7 +102,7 @@ static void deletions(const char *text, const xp_result *x, tl_rng *rng, char **
     for (int d = 1; d <= XF_DRAWS; d++) {
         for (int k = 0; k < n; k++) perm[k] = k;
         for (int k = 0; k < XF_TOP; k++) { /* partial Fisher-Yates */
-            int j = k + (int)(tl_rng_u32(rng) % (uint32_t)(n - k)), t = perm[k];
+            int j = k + (int)rng_below(rng, (uint32_t)(n - k)), t = perm[k];
             perm[k] = perm[j];
             perm[j] = t;
         }
@@ -114,7 +114,7 @@ static void deletions(const char *text, const xp_result *x, tl_rng *rng, char **
 
 /* Scores texts t[0..n) (all negative, p0 their p(negative)) into r. */
 static int score_batch(classifier *c, explainer *ex, const char *const *t, const float *p0, int n, int head, int neg,
-                       tl_rng *rng, xf_result *r, char *err, size_t errlen) {
+                       rng_pcg *rng, xf_result *r, char *err, size_t errlen) {
     int H = cls_n_heads(c), V = 1 + XF_DRAWS;
     int *labels = xmalloc(sizeof *labels * (size_t)(n * H));
     for (int i = 0; i < n * H; i++) labels[i] = i % H == head ? neg : -1;
@@ -183,8 +183,8 @@ int xf_measure(classifier *c, const char *const *texts, int n, int max_texts, ui
     }
     r->negative = nn;
     explainer *ex = xp_new(c);
-    tl_rng rng;
-    tl_rng_seed(&rng, seed, 1);
+    rng_pcg rng;
+    rng_seed(&rng, seed, 1);
     for (int i = 0; rc == 0 && i < nn && (max_texts <= 0 || r->texts < max_texts); i += XF_BATCH) {
         int k = nn - i < XF_BATCH ? nn - i : XF_BATCH;
         if (max_texts > 0 && k > max_texts - r->texts) k = max_texts - r->texts;

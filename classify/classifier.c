@@ -9,6 +9,7 @@
 
 #include "classify/batch.h"
 #include "classify/encoder.h"
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 #define CLS_SORT_WINDOW 256
@@ -39,8 +40,8 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
     char *vpath = xasprintf("%s/vocab.txt", dir);
     tok_vocab *v = tok_vocab_load(vpath, err, errlen);
     if (v && tok_vocab_size(v) > m->cfg.vocab_size) {
-        snprintf(err, errlen, "%s: %d tokens but the model's vocab_size is %d", vpath, tok_vocab_size(v),
-                 m->cfg.vocab_size);
+        err_set(err, errlen, "%s: %d tokens but the model's vocab_size is %d", vpath, tok_vocab_size(v),
+                m->cfg.vocab_size);
         tok_vocab_free(v);
         v = NULL;
     }

@@ -33,6 +33,7 @@
 
 #include "classify/tok_vocab_internal.h"
 #include "classify/tokenizer.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define TOK_MAX_WORD_CHARS 100 /* WordpieceTokenizer.max_input_chars_per_word */
@@ -350,31 +351,6 @@ static void push(tokenizer *t, const char *s, size_t n) {
 
 /* ---- decoding and cleaning ---- */
 
-/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left, s[0]
- * >= 0x80) and its code point, or 0 when s[0] starts none. */
-static size_t utf8_next(const unsigned char *s, size_t n, utf8proc_int32_t *cp) {
-    unsigned c = s[0];
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) {
-        if (n < 2 || (s[1] & 0xC0) != 0x80) return 0;
-        *cp = (utf8proc_int32_t)(((c & 0x1F) << 6) | (s[1] & 0x3F));
-        return 2;
-    }
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0)) return 0;
-        *cp = (utf8proc_int32_t)(((c & 0x0F) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3F));
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
-        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90)) return 0;
-        *cp = (utf8proc_int32_t)(((c & 0x07) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3F));
-        return 4;
-    }
-    return 0;
-}
-
 static int is_chinese(utf8proc_int32_t c) {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
            (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
@@ -443,8 +419,8 @@ static size_t feed(tokenizer *t, const char *text, size_t i, size_t end, uint64_
             }
             continue;
         }
-        utf8proc_int32_t cp;
-        size_t n = utf8_next(s + i, end - i, &cp);
+        int32_t cp;
+        size_t n = utf8_next(text + i, end - i, &cp);
         if (n == 0) {
             (*invalid)++;
             i++;
@@ -483,8 +459,8 @@ static uint64_t tok_run(tokenizer *t, const char *text, size_t len) {
     if (!t->stop) flush(t);
     t->tb_len = 0;
     while (i < len) {
-        utf8proc_int32_t cp;
-        size_t n = s[i] < 0x80 ? 1 : utf8_next(s + i, len - i, &cp);
+        int32_t cp;
+        size_t n = s[i] < 0x80 ? 1 : utf8_next(text + i, len - i, &cp);
         if (n == 0) {
             invalid++;
             n = 1;

@@ -19,7 +19,7 @@ firing_ids() { jq -r 'select(.status == "firing") | .id' "$@" | sort -u; }
 "$FINSENT" replay --config configs/demo.json --file "$FEED" --model "$MODEL" --dry-run \
     >"$TMP/replay.jsonl" 2>"$TMP/replay.err"
 check "replay exits 0" test $? -eq 0
-check_out "replay counts the 3 poison lines as dead letters" "3 dead letters" cat "$TMP/replay.err"
+check "replay counts the 3 poison lines as dead letters" grep -q ', 3 dead letters,' "$TMP/replay.err"
 firing_ids "$TMP/replay.jsonl" >"$TMP/replay.ids"
 check "replay fires at least one alert" test -s "$TMP/replay.ids"
 check "firing alerts carry version, window, stats and samples" \
@@ -118,7 +118,7 @@ alert_keys() { jq -c '[.id, .status, .window.start]' "$1" | sort; }
 alert_keys "$TMP/kreplay.jsonl" >"$TMP/kreplay.keys"
 alert_keys "$TMP/replay.jsonl" >"$TMP/replay.keys"
 check "replay from Kafka fires the same alerts as replay from the file" cmp "$TMP/kreplay.keys" "$TMP/replay.keys"
-check_out "replay --to without --from is a usage error" "--to needs --from" \
+check_err "replay --to without --from is a usage error" 2 "--to needs --from" \
     "$FINSENT" replay --config configs/demo.json --to 5
 kill -TERM $broker
 wait $broker

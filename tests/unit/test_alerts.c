@@ -21,6 +21,7 @@
 #include "app/hook_server.h"
 #include "util/xalloc.h"
 #include "tests/support/alerts_fixture.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -351,5 +352,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bad_options_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_words, setup, teardown),
     };
-    return cmocka_run_group_tests_name("alerts", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("alerts", tests, curl_group_setup, curl_group_teardown);
 }

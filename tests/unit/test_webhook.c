@@ -1,7 +1,8 @@
 /* Tests for alert delivery (alerts/webhook, alerts/deliver, alerts/sign,
  * alerts/payload) against a real HTTP server on 127.0.0.1: a valid
  * signature, retries on 500 and on 429 with Retry-After, a 400 recorded in
- * the failed-alerts file, an outage after which every alert arrives, the
+ * the failed-alerts file, an outage after which every alert arrives, an
+ * outage backlog whose deliveries of one alert id arrive in order, the
  * give-up horizon, the Slack and PagerDuty views, and kill -9 of a
  * delivering process followed by a restart. */
 #include <setjmp.h>
@@ -24,6 +25,7 @@
 #include "app/hook_server.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 #define SECRET "whsec_test"
@@ -494,6 +496,62 @@ static void test_kill9_then_restart(void **state) {
     hs_stop(s);
 }
 
+static void count_done(uint64_t seq, const char *sink, enum outbox_state st, const char *reason, void *ud) {
+    (void)seq, (void)sink, (void)reason;
+    if (st == OUTBOX_DELIVERED) (*(int *)ud)++;
+}
+
+/* An outage backlog through the real receiver: N alerts, each with a
+ * firing, a repeat and a resolve (three deliveries of one id), submitted
+ * while connections are refused and retried meanwhile; once the receiver
+ * is back every delivery arrives exactly once and, per id, in submission
+ * order, though 4 requests run at once. */
+static void test_backlog_keeps_order_per_id(void **state) {
+    (void)state;
+    enum { N = 60, PER = 3 };
+    http_server *s = hs_start(NULL);
+    assert_int_equal(hs_pause(s), 0);
+    int delivered = 0;
+    wh_client *c = wh_create(count_done, &delivered);
+    char *url = hs_url(s, "/hook"), err[256];
+    wh_config cfg = {.name = "hook", .url = url, .timeout_ms = 3000, .max_in_flight = 4, .backoff_initial_ms = 20,
+                     .backoff_max_ms = 200, .give_up_after_ms = 600000, .tls_verify = 1};
+    assert_int_equal(wh_add_sink(c, &cfg, err, sizeof err), 0);
+    static const char *const status[PER] = {"firing", "firing", "resolved"};
+    char id[32], body[128];
+    for (int k = 0; k < PER; k++)
+        for (int i = 0; i < N; i++) {
+            snprintf(id, sizeof id, "alert-%02d", i);
+            snprintf(body, sizeof body, "{\"id\":\"%s\",\"status\":\"%s\",\"n\":%d}", id, status[k], k);
+            assert_int_equal(wh_submit(c, "hook", (uint64_t)(k * N + i), id, body, time_now_ms()), 0);
+        }
+    int64_t end = time_now_ms() + 1000;
+    while (time_now_ms() < end) wh_poll(c, 50);
+    assert_int_equal(wh_pending(c), N * PER);
+    assert_true(wh_get_counts(c).retries >= 4);
+    assert_int_equal(hs_resume(s), 0);
+    end = time_now_ms() + 20000;
+    while (wh_pending(c) && time_now_ms() < end) wh_poll(c, 50);
+    assert_int_equal(wh_pending(c), 0);
+    assert_int_equal(delivered, N * PER);
+    int next[N] = {0};
+    assert_int_equal(hs_count(s), N * PER);
+    for (int r = 0; r < hs_count(s); r++) {
+        hs_request q;
+        assert_int_equal(hs_get(s, r, &q), 0);
+        cJSON *j = cJSON_Parse(q.body);
+        int i = atoi(cJSON_GetObjectItem(j, "id")->valuestring + 6), n = cJSON_GetObjectItem(j, "n")->valueint;
+        assert_int_equal(n, next[i]); /* this id's deliveries in order, none twice */
+        next[i]++;
+        cJSON_Delete(j);
+        hs_request_clear(&q);
+    }
+    for (int i = 0; i < N; i++) assert_int_equal(next[i], PER);
+    wh_destroy(c);
+    free(url);
+    hs_stop(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_signed_delivery, setup, teardown),
@@ -508,6 +566,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bad_sinks_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_then_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outage_then_all_delivered, setup, teardown),
+        cmocka_unit_test(test_backlog_keeps_order_per_id),
     };
-    return cmocka_run_group_tests_name("webhook", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("webhook", tests, curl_group_setup, curl_group_teardown);
 }
