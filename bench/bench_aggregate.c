@@ -120,7 +120,7 @@ int bench_aggregate(int argc, char **argv) {
     }
 
     win_config wc = {60000, 60000, 5000, 0, WIN_SCOPE_ALL, 3};
-    bl_config bc = {0.1, 5, 0.02};
+    bl_config bc = {0.1, 5, 0.02, 0};
     static const char *sinks[] = {"bench"};
     alert_rule rules[2] = {
         {.name = "zspike", .scope = WIN_SCOPE_ENTITY, .min_count = 20, .min_negatives = 5, .zscore = 3,
