@@ -84,6 +84,7 @@ static const cfg_field baseline_fields[] = {
      F(fs_baseline_cfg, alpha)},
     {.key = "warmup_windows", .type = CFG_INT, .def = "6", .flags = CFG_MIN, .min = 0,
      F(fs_baseline_cfg, warmup_windows)},
+    {.key = "robust_k", .type = CFG_NUMBER, .def = "3", .flags = CFG_MIN, .min = 0, F(fs_baseline_cfg, robust_k)},
 };
 static const cfg_schema baseline_schema = CFG_SCHEMA("baseline", fs_baseline_cfg, baseline_fields, NULL, NULL);
 

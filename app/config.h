@@ -67,6 +67,7 @@ typedef struct fs_windows_cfg {
 typedef struct fs_baseline_cfg {
     double alpha;
     int warmup_windows;
+    double robust_k;
 } fs_baseline_cfg;
 
 typedef struct fs_rule {

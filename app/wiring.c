@@ -145,7 +145,7 @@ int wire_alerts(const fs_config *cfg, wired_alerts *w, char *err, size_t errlen)
         .top_k = 3,
     };
     w->opt.baseline = (bl_config){.alpha = cfg->baseline.alpha, .warmup = cfg->baseline.warmup_windows,
-                                  .min_stddev = 0.05};
+                                  .min_stddev = 0.05, .robust_k = cfg->baseline.robust_k};
 
     /* a rule without sinks goes to every sink */
     w->all_sinks = xcalloc(cfg->sinks.n + 1, sizeof(char *));

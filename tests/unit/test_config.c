@@ -49,6 +49,7 @@ static void test_defaults(void **state) {
     assert_int_equal(c.windows.keys.v[1], FS_SCOPE_TOPIC);
     assert_true(c.baseline.alpha == 0.1);
     assert_int_equal(c.baseline.warmup_windows, 6);
+    assert_true(c.baseline.robust_k == 3);
     assert_int_equal(c.rules.n + c.silences.n + c.sinks.n, 0);
     assert_string_equal(c.outbox.dir, "var/finsent");
     assert_true(c.outbox.fsync);
