@@ -66,8 +66,11 @@ static const cfg_field model_fields[] = {
     {.key = "max_len", .type = CFG_INT, .def = "128", .flags = CFG_MIN | CFG_MAX, .min = 8, .max = 512,
      F(fs_model_cfg, max_len)},
     {.key = "head_name", .type = CFG_STRING, .def = "sentiment", F(fs_model_cfg, head_name)},
+    {.key = "sentiment_labels", .type = CFG_KV, .def = "{}", F(fs_model_cfg, sentiment_labels)},
+    {.key = "max_uncounted_share", .type = CFG_NUMBER, .def = "0.2", .flags = CFG_MIN | CFG_MAX | CFG_MIN_EXCL, .min = 0, .max = 1,
+     F(fs_model_cfg, max_uncounted_share)},
 };
-static const cfg_schema model_schema = CFG_SCHEMA("model", fs_model_cfg, model_fields, NULL, NULL);
+static const cfg_schema model_schema = CFG_SCHEMA("model", fs_model_cfg, model_fields, NULL, cfg_check_model);
 
 static const cfg_field windows_fields[] = {
     {.key = "size", .type = CFG_DURATION, .def = "5m", .flags = CFG_MIN, .min = 1, F(fs_windows_cfg, size_ms)},

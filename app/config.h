@@ -54,6 +54,8 @@ typedef struct fs_model_cfg {
     int64_t max_batch_wait_ms;
     int max_len;
     char *head_name;
+    cfg_kv sentiment_labels;   /* label -> negative | neutral | positive | none (util/labelmap.h) */
+    double max_uncounted_share; /* /readyz fails above this share of recent events not counted */
 } fs_model_cfg;
 
 typedef struct fs_windows_cfg {

@@ -18,6 +18,8 @@ struct http_endpoint {
     struct MHD_Daemon *daemon;
     int port;
     atomic_int ready;
+    http_ready_fn check;
+    void *check_arg;
     int n;
     metrics_collect_fn fns[MAX_COLLECTORS];
     void *args[MAX_COLLECTORS];
@@ -41,9 +43,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(url, "/metrics") == 0)
         return reply(c, 200, "text/plain; version=0.0.4", metrics_render(h->fns, h->args, h->n), 1);
     if (strcmp(url, "/healthz") == 0) return reply(c, 200, "text/plain", "ok\n", 0);
-    if (strcmp(url, "/readyz") == 0)
-        return atomic_load(&h->ready) ? reply(c, 200, "text/plain", "ready\n", 0)
-                                      : reply(c, 503, "text/plain", "not ready\n", 0);
+    if (strcmp(url, "/readyz") == 0) {
+        if (!atomic_load(&h->ready)) return reply(c, 503, "text/plain", "not ready\n", 0);
+        char why[512];
+        if (h->check && !h->check(h->check_arg, why, sizeof why))
+            return reply(c, 503, "text/plain", xasprintf("not ready: %s\n", why), 1);
+        return reply(c, 200, "text/plain", "ready\n", 0);
+    }
     return reply(c, 404, "text/plain", "not found: try /metrics, /healthz, /readyz\n", 0);
 }
 
@@ -99,6 +105,11 @@ void http_endpoint_add_collector(http_endpoint *h, metrics_collect_fn fn, void *
 }
 
 void http_endpoint_set_ready(http_endpoint *h, int ready) { atomic_store(&h->ready, ready); }
+
+void http_endpoint_set_ready_check(http_endpoint *h, http_ready_fn check, void *arg) {
+    h->check = check;
+    h->check_arg = arg;
+}
 
 int http_endpoint_port(const http_endpoint *h) { return h->port; }
 

@@ -22,6 +22,13 @@ void http_endpoint_add_collector(http_endpoint *h, metrics_collect_fn fn, void *
 /* /readyz answers 200 once set to 1, 503 before. Thread-safe. */
 void http_endpoint_set_ready(http_endpoint *h, int ready);
 
+/* A condition /readyz checks on every request once ready is set: check(arg,
+ * buf, len) returns 1 when ready, else 0 with one line in buf, which the
+ * 503 answer carries ("not ready: …"). Runs on the server's thread. Call
+ * before traffic; NULL removes it. */
+typedef int (*http_ready_fn)(void *arg, char *buf, size_t len);
+void http_endpoint_set_ready_check(http_endpoint *h, http_ready_fn check, void *arg);
+
 /* The bound port (useful when 0 was asked for). */
 int http_endpoint_port(const http_endpoint *h);
 

@@ -42,12 +42,21 @@ int service_open(service *s, const char *path, const char *model_dir, const char
         free(s->cfg.outbox.dir);
         s->cfg.outbox.dir = xstrdup(outbox_dir);
     }
+    s->labels = wire_labels(&s->cfg);
     if (!(flags & SERVICE_NO_MODEL)) {
         cls_options co = wire_classifier(&s->cfg);
+        co.labels = s->labels;
+        co.check_sentiment = 1;
         s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
         if (!s->cls) goto fail;
+        if (cls_sentiment_head(s->cls) < 0) {
+            snprintf(err, errlen, "%s/config.json: no sentiment head (a head named \"sentiment\", or one head not "
+                                  "named \"topic\"): no event could be counted", s->cfg.model.dir);
+            goto fail;
+        }
     }
     if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
+    s->wa.opt.window.labels = s->labels;
     if (flags & SERVICE_NO_SINKS) service_drop_sinks(&s->wa);
     s->wa.opt.on_late = late_trampoline;
     s->wa.opt.late_ud = s;
@@ -78,6 +87,7 @@ pl_options service_pipeline_options(const service *s) {
         .batch_events = 64,
         .queue_capacity = s->cfg.ingest.queue_capacity,
         .max_pending_runs = (size_t)s->cfg.ingest.max_pending_runs,
+        .max_uncounted_share = s->cfg.model.max_uncounted_share,
     };
 }
 
@@ -86,6 +96,7 @@ void service_close(service *s) {
     if (s->alerts) alerts_destroy(s->alerts, 5000);
     wired_alerts_free(&s->wa);
     cls_close(s->cls);
+    lm_free(s->labels);
     cfg_free(&s->cfg);
     free(s->path);
     free(s->model_dir);

@@ -17,6 +17,7 @@
 typedef struct service {
     fs_config cfg;
     classifier *cls;
+    labelmap *labels; /* model.sentiment_labels: the classifier's and the windows' */
     wired_alerts wa;
     alerts *alerts;
     http_endpoint *http; /* NULL when metrics.listen is "" or not wanted */

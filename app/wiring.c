@@ -46,6 +46,13 @@ cls_options wire_classifier(const fs_config *cfg) {
     };
 }
 
+labelmap *wire_labels(const fs_config *cfg) {
+    labelmap *m = lm_create();
+    for (size_t i = 0; i < cfg->model.sentiment_labels.n; i++)
+        lm_set(m, cfg->model.sentiment_labels.keys[i], cfg->model.sentiment_labels.vals[i]);
+    return m;
+}
+
 /* config scope enum → window scope bit */
 static enum win_scope scope_bit(int fs_scope) {
     switch (fs_scope) {

@@ -40,6 +40,8 @@ static void test_defaults(void **state) {
     assert_int_equal(c.model.max_batch_wait_ms, 20);
     assert_int_equal(c.model.max_len, 128);
     assert_string_equal(c.model.head_name, "sentiment");
+    assert_int_equal(c.model.sentiment_labels.n, 0);
+    assert_true(c.model.max_uncounted_share == 0.2);
     assert_int_equal(c.windows.size_ms, 300000);
     assert_int_equal(c.windows.advance_ms, 300000);
     assert_int_equal(c.windows.allowed_lateness_ms, 60000);
