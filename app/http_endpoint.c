@@ -34,6 +34,20 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
     return ret;
 }
 
+/* 1 when /readyz would answer 200. */
+static int is_ready(http_endpoint *h, char *why, size_t len) {
+    if (!atomic_load(&h->ready)) return snprintf(why, len, "starting or draining"), 0;
+    return !h->check || h->check(h->check_arg, why, len);
+}
+
+/* The endpoint's own collector: finsent_ready, what /readyz says, so that
+ * a scrape (and an alerting rule) sees it. */
+static void ready_collect(metrics_writer *w, void *arg) {
+    char why[512];
+    mw_gauge(w, "finsent_ready", "1 while /readyz answers 200 (consuming, and labels are counted).", "",
+             is_ready(arg, why, sizeof why));
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload, size_t *upload_size, void **state) {
     (void)version, (void)upload, (void)upload_size, (void)state;
@@ -46,8 +60,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(url, "/readyz") == 0) {
         if (!atomic_load(&h->ready)) return reply(c, 503, "text/plain", "not ready\n", 0);
         char why[512];
-        if (h->check && !h->check(h->check_arg, why, sizeof why))
-            return reply(c, 503, "text/plain", xasprintf("not ready: %s\n", why), 1);
+        if (!is_ready(h, why, sizeof why)) return reply(c, 503, "text/plain", xasprintf("not ready: %s\n", why), 1);
         return reply(c, 200, "text/plain", "ready\n", 0);
     }
     return reply(c, 404, "text/plain", "not found: try /metrics, /healthz, /readyz\n", 0);
@@ -94,6 +107,7 @@ http_endpoint *http_endpoint_start(const char *listen, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : ntohs(sa.sin_port);
+    http_endpoint_add_collector(h, ready_collect, h);
     return h;
 }
 

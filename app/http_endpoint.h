@@ -16,7 +16,8 @@ typedef struct http_endpoint http_endpoint;
 http_endpoint *http_endpoint_start(const char *listen, char *err, size_t errlen);
 
 /* Adds a collector run on every /metrics scrape. Call before traffic;
- * at most 16. */
+ * at most 15 (the endpoint's own, finsent_ready — 1 while /readyz would
+ * answer 200 — is the sixteenth). */
 void http_endpoint_add_collector(http_endpoint *h, metrics_collect_fn fn, void *arg);
 
 /* /readyz answers 200 once set to 1, 503 before. Thread-safe. */
