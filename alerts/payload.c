@@ -55,6 +55,27 @@ static void add_time(cJSON *o, const char *name, int64_t ms) {
     cJSON_AddStringToObject(o, name, buf);
 }
 
+static void add_window(cJSON *o, int64_t start_ms, int64_t end_ms) {
+    cJSON *win = cJSON_AddObjectToObject(o, "window");
+    add_time(win, "start", start_ms);
+    add_time(win, "end", end_ms);
+    cJSON_AddNumberToObject(win, "start_ms", (double)start_ms);
+    cJSON_AddNumberToObject(win, "end_ms", (double)end_ms);
+}
+
+static void add_stats(cJSON *o, const win_stats *c, const rule_eval *e) {
+    cJSON *st = cJSON_AddObjectToObject(o, "stats");
+    cJSON_AddNumberToObject(st, "count", (double)c->count);
+    cJSON_AddNumberToObject(st, "negatives", (double)c->negatives);
+    cJSON_AddNumberToObject(st, "neutrals", (double)c->neutrals);
+    cJSON_AddNumberToObject(st, "positives", (double)c->positives);
+    cJSON_AddNumberToObject(st, "negative_share", e->negative_share);
+    cJSON_AddNumberToObject(st, "baseline_share", e->baseline_share);
+    cJSON_AddNumberToObject(st, "zscore", e->zscore);
+    cJSON_AddNumberToObject(st, "ratio", e->ratio);
+    cJSON_AddNumberToObject(st, "score", win_weighted_score(c));
+}
+
 char *payload_alert_json(const alert *a) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "version", a->version);
@@ -67,21 +88,11 @@ char *payload_alert_json(const alert *a) {
     cJSON_AddStringToObject(key, "scope", rule_scope_name(a->key->scope));
     if (a->key->entity) cJSON_AddStringToObject(key, "entity", a->key->entity);
     if (a->key->topic) cJSON_AddStringToObject(key, "topic", a->key->topic);
-    cJSON *win = cJSON_AddObjectToObject(root, "window");
-    add_time(win, "start", a->window_start_ms);
-    add_time(win, "end", a->window_end_ms);
-    cJSON_AddNumberToObject(win, "start_ms", (double)a->window_start_ms);
-    cJSON_AddNumberToObject(win, "end_ms", (double)a->window_end_ms);
-    cJSON *st = cJSON_AddObjectToObject(root, "stats");
-    cJSON_AddNumberToObject(st, "count", (double)a->counts.count);
-    cJSON_AddNumberToObject(st, "negatives", (double)a->counts.negatives);
-    cJSON_AddNumberToObject(st, "neutrals", (double)a->counts.neutrals);
-    cJSON_AddNumberToObject(st, "positives", (double)a->counts.positives);
-    cJSON_AddNumberToObject(st, "negative_share", a->stats.negative_share);
-    cJSON_AddNumberToObject(st, "baseline_share", a->stats.baseline_share);
-    cJSON_AddNumberToObject(st, "zscore", a->stats.zscore);
-    cJSON_AddNumberToObject(st, "ratio", a->stats.ratio);
-    cJSON_AddNumberToObject(st, "score", win_weighted_score(&a->counts));
+    add_window(root, a->window_start_ms, a->window_end_ms);
+    add_stats(root, &a->counts, &a->stats);
+    cJSON *first = cJSON_AddObjectToObject(root, "first");
+    add_window(first, a->first_start_ms, a->first_end_ms);
+    add_stats(first, &a->first_counts, &a->first_stats);
     cJSON *samples = cJSON_AddArrayToObject(root, "samples");
     for (int i = 0; i < a->n_samples; i++) {
         const win_sample *s = &a->samples[i];
@@ -105,6 +116,8 @@ typedef struct gen_view {
     double count, negatives, share, baseline;
     cJSON *samples, *stats, *why; /* why: NULL when absent */
     char why_list[AX_WHY_MAX * (AX_WORD_MAX + 2)]; /* "probe, junk, …", "" when none */
+    const char *first_start, *first_end; /* NULL in bodies from before "first" */
+    double first_count, first_negatives, first_share;
 } gen_view;
 
 static const char *str_at(const cJSON *o, const char *name) {
@@ -154,10 +167,23 @@ static int gen_parse(const char *generic, gen_view *g) {
     g->share = num_at(g->stats, "negative_share");
     g->baseline = num_at(g->stats, "baseline_share");
     word_list(g->why, g->why_list, sizeof g->why_list);
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(g->root, "first");
+    const cJSON *fwin = cJSON_GetObjectItemCaseSensitive(first, "window");
+    const cJSON *fst = cJSON_GetObjectItemCaseSensitive(first, "stats");
+    g->first_start = str_at(fwin, "start");
+    g->first_end = str_at(fwin, "end");
+    g->first_count = num_at(fst, "count");
+    g->first_negatives = num_at(fst, "negatives");
+    g->first_share = num_at(fst, "negative_share");
     return 0;
 }
 
 static char *summary_of(const gen_view *g) {
+    if (strcmp(g->status, "resolved") == 0 && g->first_start)
+        return xasprintf("[RESOLVED] %s on %s: negative share back to %.0f%% (%.0f of %.0f), baseline %.0f%% "
+                         "(window %s .. %s); fired at %.0f%% (%.0f of %.0f) in window %s .. %s",
+                         g->rule, g->key, 100 * g->share, g->negatives, g->count, 100 * g->baseline, g->start, g->end,
+                         100 * g->first_share, g->first_negatives, g->first_count, g->first_start, g->first_end);
     if (strcmp(g->status, "resolved") == 0)
         return xasprintf("[RESOLVED] %s on %s: negative share back to %.0f%% (window %s .. %s)", g->rule, g->key,
                          100 * g->share, g->start, g->end);
@@ -243,21 +269,23 @@ char *payload_pagerduty(const char *generic, const char *routing_key) {
     cJSON_AddStringToObject(root, "routing_key", routing_key ? routing_key : "");
     cJSON_AddStringToObject(root, "event_action", firing ? "trigger" : "resolve");
     cJSON_AddStringToObject(root, "dedup_key", g.id);
-    if (firing) {
-        char *summary = summary_of(&g);
-        cJSON *p = cJSON_AddObjectToObject(root, "payload");
-        cJSON_AddStringToObject(p, "summary", summary);
-        cJSON_AddStringToObject(p, "severity", g.severity); /* info|warning|critical are PagerDuty severities */
-        cJSON_AddStringToObject(p, "source", "finsent");
-        cJSON_AddStringToObject(p, "timestamp", g.end);
-        cJSON_AddStringToObject(p, "component", g.key);
-        cJSON_AddStringToObject(p, "group", g.rule);
-        cJSON *cd = cJSON_Duplicate(g.stats, 1);
-        if (g.why_list[0]) cJSON_AddStringToObject(cd, "why", g.why_list);
-        if (g.why_list[0]) add_pd_samples(cd, g.samples);
-        cJSON_AddItemToObject(p, "custom_details", cd);
-        free(summary);
-    }
+    /* a resolve needs no payload; it carries one so that the incident's log
+     * shows the window that cleared it */
+    char *summary = summary_of(&g);
+    cJSON *p = cJSON_AddObjectToObject(root, "payload");
+    cJSON_AddStringToObject(p, "summary", summary);
+    cJSON_AddStringToObject(p, "severity", g.severity); /* info|warning|critical are PagerDuty severities */
+    cJSON_AddStringToObject(p, "source", "finsent");
+    cJSON_AddStringToObject(p, "timestamp", g.end);
+    cJSON_AddStringToObject(p, "component", g.key);
+    cJSON_AddStringToObject(p, "group", g.rule);
+    cJSON *details = cJSON_Duplicate(g.stats, 1);
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(g.root, "first");
+    if (first) cJSON_AddItemToObject(details, "first", cJSON_Duplicate(first, 1));
+    if (firing && g.why_list[0]) cJSON_AddStringToObject(details, "why", g.why_list);
+    if (firing && g.why_list[0]) add_pd_samples(details, g.samples);
+    cJSON_AddItemToObject(p, "custom_details", details);
+    free(summary);
     cJSON_Delete(g.root);
     return print_owned(root);
 }

@@ -33,12 +33,16 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: finsent classify --model DIR [--batch N] [--threads N] [--logits] [--tokens]\n"
-            "                        [--explain] [--head-name NAME] [FILE]\n\n"
+            "                        [--explain] [--head-name NAME] [--sentiment-labels MAP] [FILE]\n\n"
             "Reads JSONL {\"id\":…,\"text\":…} from FILE (stdin when absent) and writes one line\n"
             "per input line, in the same order, with a label, its probability (score) and\n"
             "all probabilities per model head:\n"
-            "  {\"id\":1,\"sentiment\":{\"label\":\"negative\",\"score\":0.91,\"probs\":[0.91,0.06,0.03]}}\n"
-            "A malformed line gives {\"id\":…,\"error\":\"…\",\"line\":N} in its place.\n\n"
+            "  {\"id\":1,\"sentiment\":{\"label\":\"negative\",\"class\":\"negative\",\"score\":0.91,\n"
+            "                         \"probs\":[0.91,0.06,0.03]}}\n"
+            "The sentiment head's \"class\" is what its label means to finsent: negative,\n"
+            "neutral, positive or none (built-in synonyms such as bearish and bullish, then\n"
+            "--sentiment-labels); a model whose sentiment head has no label meaning negative\n"
+            "is refused. A malformed line gives {\"id\":…,\"error\":\"…\",\"line\":N} in its place.\n\n"
             "options:\n"
             "  --model DIR       Hugging Face BERT directory: model.safetensors, config.json,\n"
             "                    vocab.txt (tokenizer_config.json optional)\n"
@@ -55,6 +59,9 @@ static void usage(FILE *f) {
             "                    mixing weight. Costs about W+1 encoder runs for a text of W\n"
             "                    words (docs/explain.md)\n"
             "  --head-name NAME  name of a one-head checkpoint's head (default sentiment)\n"
+            "  --sentiment-labels MAP  what the sentiment labels mean, as model.sentiment_labels\n"
+            "                    in a config: LABEL=CLASS,… (CLASS negative, neutral, positive or\n"
+            "                    none), e.g. LABEL_0=negative,LABEL_1=neutral,LABEL_2=positive\n"
             "  -h, --help        this text\n\n"
             "example:\n"
             "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default\n"
@@ -115,6 +122,7 @@ typedef struct run {
     int want_logits, want_tokens;
     char **head_keys;   /* JSON-quoted head names */
     char ***label_keys; /* JSON-quoted labels per head */
+    int sent;           /* the sentiment head, -1 when none */
     long bad;
 } run;
 
@@ -190,6 +198,11 @@ static void write_result(run *r, const pending *p, const cls_output *out, outbuf
         out_str(o, r->head_keys[h]);
         out_str(o, ":{\"label\":");
         out_str(o, r->label_keys[h][idx]);
+        if (h == r->sent) {
+            out_str(o, ",\"class\":\"");
+            out_str(o, lm_class_name(lm_class(cls_labels(r->c), cls_head_label(r->c, h, idx))));
+            out_str(o, "\"");
+        }
         out_fmt(o, ",\"score\":%.6g,\"probs\":[", pr[idx]);
         for (int k = 0; k < cls_head_n_labels(r->c, h); k++) out_fmt(o, k ? ",%.6g" : "%.6g", pr[k]);
         out_str(o, "]}");
@@ -254,9 +267,10 @@ int cmd_classify(int argc, char **argv) {
         {"threads", required_argument, NULL, 't'}, {"logits", no_argument, NULL, 'l'},
         {"tokens", no_argument, NULL, 'k'}, {"head-name", required_argument, NULL, 'n'},
         {"explain", no_argument, NULL, 'x'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"sentiment-labels", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *model = NULL, *head_name = NULL;
+    const char *model = NULL, *head_name = NULL, *labels = NULL;
     long batch = CLASSIFY_DEFAULT_BATCH, threads = 1;
     run r = {0};
     int c, want_explain = 0;
@@ -276,6 +290,7 @@ int cmd_classify(int argc, char **argv) {
         case 'k': r.want_tokens = 1; break;
         case 'x': want_explain = 1; break;
         case 'n': head_name = optarg; break;
+        case 's': labels = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("classify", "unknown option");
         }
@@ -285,16 +300,24 @@ int cmd_classify(int argc, char **argv) {
     const char *in_path = optind < argc ? argv[optind] : NULL;
 
     char err[512];
-    cls_options o = {.head_name = head_name, .threads = (int)threads};
+    labelmap *lm = lm_create();
+    if (labels && lm_parse(lm, labels, err, sizeof err) < 0) {
+        lm_free(lm);
+        return cli_usage_error("classify", "--sentiment-labels: %s", err);
+    }
+    cls_options o = {.head_name = head_name, .threads = (int)threads, .labels = lm, .check_sentiment = 1};
     r.c = cls_open(model, &o, err, sizeof err);
     if (!r.c) {
         fprintf(stderr, "finsent classify: %s\n", err);
+        lm_free(lm);
         return 2;
     }
+    r.sent = cls_sentiment_head(r.c);
     FILE *in = in_path ? fopen(in_path, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "finsent classify: %s: %s\n", in_path, strerror(errno));
         cls_close(r.c);
+        lm_free(lm);
         return 2;
     }
     int H = cls_n_heads(r.c);
@@ -346,6 +369,7 @@ int cmd_classify(int argc, char **argv) {
     free(ob.buf);
     free(line);
     cls_close(r.c);
+    lm_free(lm);
     if (in != stdin) fclose(in);
     return rc;
 }

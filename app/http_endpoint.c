@@ -19,6 +19,8 @@ struct http_endpoint {
     struct MHD_Daemon *daemon;
     int port;
     atomic_int ready;
+    http_ready_fn check;
+    void *check_arg;
     int n;
     metrics_collect_fn fns[MAX_COLLECTORS];
     void *args[MAX_COLLECTORS];
@@ -33,6 +35,20 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char
     return ret;
 }
 
+/* 1 when /readyz would answer 200. */
+static int is_ready(http_endpoint *h, char *why, size_t len) {
+    if (!atomic_load(&h->ready)) return snprintf(why, len, "starting or draining"), 0;
+    return !h->check || h->check(h->check_arg, why, len);
+}
+
+/* The endpoint's own collector: finsent_ready, what /readyz says, so that
+ * a scrape (and an alerting rule) sees it. */
+static void ready_collect(metrics_writer *w, void *arg) {
+    char why[512];
+    mw_gauge(w, "finsent_ready", "1 while /readyz answers 200 (consuming, and labels are counted).", "",
+             is_ready(arg, why, sizeof why));
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *upload, size_t *upload_size, void **state) {
     (void)version, (void)upload, (void)upload_size, (void)state;
@@ -42,9 +58,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (strcmp(url, "/metrics") == 0)
         return reply(c, 200, "text/plain; version=0.0.4", metrics_render(h->fns, h->args, h->n), 1);
     if (strcmp(url, "/healthz") == 0) return reply(c, 200, "text/plain", "ok\n", 0);
-    if (strcmp(url, "/readyz") == 0)
-        return atomic_load(&h->ready) ? reply(c, 200, "text/plain", "ready\n", 0)
-                                      : reply(c, 503, "text/plain", "not ready\n", 0);
+    if (strcmp(url, "/readyz") == 0) {
+        if (!atomic_load(&h->ready)) return reply(c, 503, "text/plain", "not ready\n", 0);
+        char why[512];
+        if (!is_ready(h, why, sizeof why)) return reply(c, 503, "text/plain", xasprintf("not ready: %s\n", why), 1);
+        return reply(c, 200, "text/plain", "ready\n", 0);
+    }
     return reply(c, 404, "text/plain", "not found: try /metrics, /healthz, /readyz\n", 0);
 }
 
@@ -86,6 +105,7 @@ http_endpoint *http_endpoint_start(const char *listen, char *err, size_t errlen)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : ntohs(sa.sin_port);
+    http_endpoint_add_collector(h, ready_collect, h);
     return h;
 }
 
@@ -97,6 +117,11 @@ void http_endpoint_add_collector(http_endpoint *h, metrics_collect_fn fn, void *
 }
 
 void http_endpoint_set_ready(http_endpoint *h, int ready) { atomic_store(&h->ready, ready); }
+
+void http_endpoint_set_ready_check(http_endpoint *h, http_ready_fn check, void *arg) {
+    h->check = check;
+    h->check_arg = arg;
+}
 
 int http_endpoint_port(const http_endpoint *h) { return h->port; }
 

@@ -123,6 +123,9 @@ int replay_run(const char *cmd, const replay_args *a, const alerts_observer *obs
         res->classified = st.classified;
         res->seconds = st.seconds;
         res->words = aw_get_stats(s.words);
+        int h = cls_sentiment_head(s.cls);
+        res->sentiment_labels = lm_describe(s.labels, (const char *const *)cls_get_model(s.cls)->cfg.heads[h].labels,
+                                            cls_head_n_labels(s.cls, h));
     }
     if (rs.fs.io_error) rc = cli_fail(cmd, "%s: read error", a->file);
     if (rs.ks.error) rc = cli_fail(cmd, "reading Kafka history failed (see the log)");

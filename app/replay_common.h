@@ -29,6 +29,7 @@ typedef struct replay_result {
     long long classified;
     double seconds;
     aw_stats words; /* the words behind the alerts: what finding them took */
+    char *sentiment_labels; /* "bearish=negative, …, other=none" (lm_describe); caller frees */
 } replay_result;
 
 /* "max" → 0, "1x" → 1, "60x" → 60, "0.5x" → 0.5; -1 when malformed. */

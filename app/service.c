@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -42,10 +43,18 @@ int service_open(service *s, const char *path, const char *model_dir, const char
         free(s->cfg.outbox.dir);
         s->cfg.outbox.dir = xstrdup(outbox_dir);
     }
+    s->labels = wire_labels(&s->cfg);
     cls_options co = wire_classifier(&s->cfg);
+    co.labels = s->labels;
     if (!(flags & SERVICE_NO_MODEL)) {
+        co.check_sentiment = 1;
         s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
         if (!s->cls) goto fail;
+        if (cls_sentiment_head(s->cls) < 0) {
+            err_set(err, errlen, "%s/config.json: no sentiment head (a head named \"sentiment\", or one head not "
+                                 "named \"topic\"): no event could be counted", s->cfg.model.dir);
+            goto fail;
+        }
     } else if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS)) {
         s->explain_cls = cls_open(s->cfg.model.dir, &co, err, errlen);
         if (!s->explain_cls) {
@@ -58,6 +67,7 @@ int service_open(service *s, const char *path, const char *model_dir, const char
     if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS))
         s->words = aw_new(s->cls ? s->cls : s->explain_cls);
     if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
+    s->wa.opt.window.labels = s->labels;
     if (flags & SERVICE_NO_SINKS) service_drop_sinks(&s->wa);
     s->wa.opt.on_late = late_trampoline;
     s->wa.opt.late_ud = s;
@@ -95,6 +105,7 @@ pl_options service_pipeline_options(const service *s) {
         .batch_events = 64,
         .queue_capacity = s->cfg.ingest.queue_capacity,
         .max_pending_runs = (size_t)s->cfg.ingest.max_pending_runs,
+        .max_uncounted_share = s->cfg.model.max_uncounted_share,
     };
 }
 
@@ -105,6 +116,7 @@ void service_close(service *s) {
     aw_free(s->words);
     cls_close(s->cls);
     cls_close(s->explain_cls);
+    lm_free(s->labels);
     cfg_free(&s->cfg);
     free(s->path);
     free(s->model_dir);

@@ -21,6 +21,7 @@ typedef struct service {
     classifier *cls;
     classifier *explain_cls; /* the aggregate role's model, loaded only for alert words; else NULL */
     alert_words *words;      /* the alerts engine's explain callback; NULL: alerts without words */
+    labelmap *labels; /* model.sentiment_labels: the classifier's and the windows' */
     wired_alerts wa;
     alerts *alerts;
     http_endpoint *http; /* NULL when metrics.listen is "" or not wanted */

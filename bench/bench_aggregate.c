@@ -121,8 +121,8 @@ int bench_aggregate(int argc, char **argv) {
         if (e->n_entities == 2 && e->entities[0] == e->entities[1]) e->n_entities = 1;
     }
 
-    win_config wc = {60000, 60000, 5000, 0, WIN_SCOPE_ALL, 3};
-    bl_config bc = {0.1, 5, 0.02};
+    win_config wc = {60000, 60000, 5000, 0, WIN_SCOPE_ALL, 3, NULL};
+    bl_config bc = {0.1, 5, 0.02, 0};
     static const char *sinks[] = {"bench"};
     alert_rule rules[2] = {
         {.name = "zspike", .scope = WIN_SCOPE_ENTITY, .min_count = 20, .min_negatives = 5, .zscore = 3,

@@ -22,6 +22,11 @@ check "replay exits 0" test $? -eq 0
 check "replay counts the 3 poison lines as dead letters" grep -q ', 3 dead letters,' "$TMP/replay.err"
 firing_ids "$TMP/replay.jsonl" >"$TMP/replay.ids"
 check "replay fires at least one alert" test -s "$TMP/replay.ids"
+check "replay fires the demo's 4 alerts (Harbor Bancorp, Solace Energy, Energy / Oil, Quillon Medical)" \
+    jq -s -e '[.[] | select(.status == "firing") | .key.name] | unique ==
+              ["entity=HRBK", "entity=QMED", "entity=SLCE", "topic=Energy / Oil"]' "$TMP/replay.jsonl"
+check "each of them resolves once" \
+    jq -s -e '[.[] | select(.status == "resolved") | .id] | (length == 4 and (unique | length) == 4)' "$TMP/replay.jsonl"
 check "firing alerts carry version, window, stats and samples" \
     jq -s -e 'map(select(.status == "firing")) | length > 0 and
               all(.version == 1 and (.window.start | length > 0) and (.stats.count > 0) and (.samples | length > 0))' \

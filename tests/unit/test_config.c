@@ -41,6 +41,8 @@ static void test_defaults(void **state) {
     assert_int_equal(c.model.max_len, 128);
     assert_string_equal(c.model.head_name, "sentiment");
     assert_true(c.model.explain_alerts);
+    assert_int_equal(c.model.sentiment_labels.n, 0);
+    assert_true(c.model.max_uncounted_share == 0.2);
     assert_int_equal(c.windows.size_ms, 300000);
     assert_int_equal(c.windows.advance_ms, 300000);
     assert_int_equal(c.windows.allowed_lateness_ms, 60000);
@@ -50,6 +52,7 @@ static void test_defaults(void **state) {
     assert_int_equal(c.windows.keys.v[1], FS_SCOPE_TOPIC);
     assert_true(c.baseline.alpha == 0.1);
     assert_int_equal(c.baseline.warmup_windows, 6);
+    assert_true(c.baseline.robust_k == 3);
     assert_int_equal(c.rules.n + c.silences.n + c.sinks.n, 0);
     assert_string_equal(c.outbox.dir, "var/finsent");
     assert_true(c.outbox.fsync);

@@ -386,22 +386,57 @@ static void test_views_and_several_sinks(void **state) {
     hs_stop(s);
 }
 
-static void test_pagerduty_resolve_view(void **state) {
+/* A resolve in every view: the clearing window's figures and the first
+ * firing window's (issue 15). */
+static void test_resolve_views(void **state) {
     (void)state;
-    char *b = body_for(1, NULL);
+    static win_key key = {WIN_SCOPE_ENTITY, "ACME", NULL, "entity=ACME", 0};
+    static alert_rule rule = {.name = "spike", .scope = WIN_SCOPE_ENTITY, .severity = ALERT_WARNING,
+                              .resolve_after = 1};
+    alert a;
+    memset(&a, 0, sizeof a);
+    a.version = ALERT_VERSION;
+    a.status = ALERT_RESOLVED;
+    a.rule = &rule;
+    a.key = &key;
+    a.severity = ALERT_WARNING;
+    a.first_start_ms = 1714566600000LL;
+    a.first_end_ms = a.first_start_ms + 300000;
+    a.first_counts = (win_stats){8, 6, 2, 0, -5000000};
+    a.first_stats = (rule_eval){0.75, 0.26, 4.0, 3.0};
+    a.window_start_ms = a.first_start_ms + 1800000;
+    a.window_end_ms = a.window_start_ms + 300000;
+    a.counts = (win_stats){30, 3, 20, 7, 0};
+    a.stats = (rule_eval){0.1, 0.26, -2.0, 0.5};
+    as_alert_id(rule.name, key.name, a.first_start_ms, a.id);
+    char *b = payload_alert_json(&a);
     cJSON *j = cJSON_Parse(b);
-    cJSON_ReplaceItemInObject(j, "status", cJSON_CreateString("resolved"));
-    char *rb = cJSON_PrintUnformatted(j);
-    char *pd = payload_pagerduty(rb, "K");
+    cJSON *first = cJSON_GetObjectItem(j, "first");
+    assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "window"), "start_ms")->valuedouble,
+                       (double)a.first_start_ms, 0);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "stats"), "negatives")->valueint, 6);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "stats"), "negatives")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(j, "version")->valueint, 1);
+
+    char *pd = payload_pagerduty(b, "K");
     cJSON *p = cJSON_Parse(pd);
     assert_string_equal(cJSON_GetObjectItem(p, "event_action")->valuestring, "resolve");
-    assert_string_equal(cJSON_GetObjectItem(p, "dedup_key")->valuestring, cJSON_GetObjectItem(j, "id")->valuestring);
+    assert_string_equal(cJSON_GetObjectItem(p, "dedup_key")->valuestring, a.id);
+    cJSON *details = cJSON_GetObjectItem(cJSON_GetObjectItem(p, "payload"), "custom_details");
+    assert_int_equal(cJSON_GetObjectItem(details, "count")->valueint, 30);
+    assert_non_null(cJSON_GetObjectItem(details, "first"));
+    char *slack = payload_slack(b);
+    cJSON *sl = cJSON_Parse(slack);
+    const char *text = cJSON_GetObjectItem(sl, "text")->valuestring;
+    assert_non_null(strstr(text, "[RESOLVED] spike on entity=ACME: negative share back to 10% (3 of 30), baseline 26%"));
+    assert_non_null(strstr(text, "fired at 75% (6 of 8) in window 2024-05-01T12:30:00"));
     assert_null(payload_pagerduty("not json", "K"));
     assert_null(payload_slack("{\"id\":1}"));
+    cJSON_Delete(sl);
+    free(slack);
     cJSON_Delete(p);
     cJSON_Delete(j);
     free(pd);
-    cJSON_free(rb);
     free(b);
 }
 
@@ -562,7 +597,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_delivered_entries_compacted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_give_up_horizon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_and_several_sinks, setup, teardown),
-        cmocka_unit_test(test_pagerduty_resolve_view),
+        cmocka_unit_test(test_resolve_views),
         cmocka_unit_test_setup_teardown(test_bad_sinks_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_then_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outage_then_all_delivered, setup, teardown),
