@@ -67,9 +67,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TEST_HELPER_OBJ)
 
 tests: $(TEST_BIN) $(BUILD)/finsent
 
-# check-deps runs the installer only when a pkg-config module, kcat or chromium is missing.
+# check-deps runs the installer only when a pkg-config module, kcat, chromium, jq,
+# promtool (package prometheus: the ops kit's alerting rules) or systemd-analyze is missing.
 check-deps:
-	@pkg-config --exists $(PKGS) cmocka && command -v kcat >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 || ./scripts/deps.sh
+	@pkg-config --exists $(PKGS) cmocka && command -v kcat >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && \
+	  command -v promtool >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1 || ./scripts/deps.sh
 
 deps:
 	./scripts/deps.sh

@@ -119,13 +119,16 @@ static void resolve(as_engine *as, as_state *st) {
     free(st);
 }
 
-static void on_window(as_engine *as, int ri, const win_result *r) {
+/* Evaluates rule ri on a closed window. Returns 1 when the key's baseline
+ * must hold on this window: the rule held, or its alert was open. */
+static int on_window(as_engine *as, int ri, const win_result *r) {
     const alert_rule *rule = &as->rules[ri];
     rule_eval ev;
-    int holds = rule_holds(rule, &r->stats, as->bt, bl_get(as->bt, r->key->id), &ev);
+    const bl_state *b = bl_get(as->bt, r->key->id);
+    int holds = rule_holds(rule, &r->stats, as->bt, b, &ev);
     as_state **slot = slot_of(as, ri, r->key->id);
     as_state *st = *slot;
-    if (!st && !holds) return;
+    if (!st && !holds) return 0;
     if (!st) {
         st = xcalloc(1, sizeof *st);
         st->rule_idx = ri;
@@ -135,6 +138,10 @@ static void on_window(as_engine *as, int ri, const win_result *r) {
         st->a.severity = rule->severity;
         as_alert_id(rule->name, r->key->name, r->start_ms, st->a.id);
         fill_window(&st->a, r, &ev);
+        st->a.first_start_ms = r->start_ms;
+        st->a.first_end_ms = r->end_ms;
+        st->a.first_counts = r->stats;
+        st->a.first_stats = ev;
         st->last_sent_end = st->last_eval_end = r->end_ms;
         *slot = st;
         if (as->n_firing == as->firing_cap) {
@@ -144,7 +151,7 @@ static void on_window(as_engine *as, int ri, const win_result *r) {
         as->firing[as->n_firing++] = st;
         as->counts.fired++;
         deliver(as, &st->a);
-        return;
+        return 1;
     }
     st->last_eval_end = r->end_ms;
     if (holds) {
@@ -155,13 +162,31 @@ static void on_window(as_engine *as, int ri, const win_result *r) {
             as->counts.repeated++;
             deliver(as, &st->a);
         }
-        return;
+        return 1;
     }
     st->a.window_start_ms = r->start_ms;
     st->a.window_end_ms = r->end_ms;
     st->a.counts = r->stats;
     st->a.stats = ev;
-    if (++st->clear >= rule->resolve_after) resolve(as, st);
+    if (!rule_inside(rule, &r->stats, as->bt, b)) st->clear = 0;
+    else if (++st->clear >= rule->resolve_after) resolve(as, st);
+    return 1;
+}
+
+/* An open alert's key had no window ending at end: the alert takes the
+ * empty window's figures (against the held baseline) and it counts as
+ * inside the band. Returns 1 when that resolved it (st is freed). */
+static int quiet_window(as_engine *as, as_state *st, int64_t start, int64_t end) {
+    static const win_stats empty;
+    st->last_eval_end = end;
+    st->a.window_start_ms = start;
+    st->a.window_end_ms = end;
+    st->a.counts = empty;
+    const alert_rule *rule = &as->rules[st->rule_idx];
+    rule_holds(rule, &empty, as->bt, bl_get(as->bt, st->a.key->id), &st->a.stats);
+    if (++st->clear < rule->resolve_after) return 0;
+    resolve(as, st);
+    return 1;
 }
 
 static int cmp_state(const void *x, const void *y) {
@@ -185,17 +210,8 @@ static void catch_up(as_engine *as, int64_t start, int64_t end) {
     qsort(late, (size_t)m, sizeof *late, cmp_state);
     for (int i = 0; i < m; i++) {
         as_state *st = late[i];
-        for (int64_t e = st->last_eval_end + adv; e < end; e += adv) {
-            st->last_eval_end = e;
-            st->a.window_start_ms = e - size;
-            st->a.window_end_ms = e;
-            memset(&st->a.counts, 0, sizeof st->a.counts);
-            st->a.stats.negative_share = 0;
-            if (++st->clear >= as->rules[st->rule_idx].resolve_after) {
-                resolve(as, st);
-                break;
-            }
-        }
+        for (int64_t e = st->last_eval_end + adv; e < end; e += adv)
+            if (quiet_window(as, st, e - size, e)) break;
     }
     free(late);
 }
@@ -205,9 +221,10 @@ void as_process(as_engine *as, const win_result *results, int n) {
     int64_t start = results[0].start_ms, end = results[0].end_ms;
     catch_up(as, start, end);
     for (int i = 0; i < n; i++) {
+        int hold = 0;
         for (int ri = 0; ri < as->n_rules; ri++)
-            if (as->rules[ri].scope == results[i].key->scope) on_window(as, ri, &results[i]);
-        bl_update(as->bt, results[i].key->id, &results[i].stats);
+            if (as->rules[ri].scope == results[i].key->scope) hold |= on_window(as, ri, &results[i]);
+        if (!hold) bl_update(as->bt, results[i].key->id, &results[i].stats);
     }
     /* open alerts whose key had no window at this end: the condition is false */
     int m = 0;
@@ -219,15 +236,7 @@ void as_process(as_engine *as, const win_result *results, int n) {
     for (int i = 0; i < as->n_firing; i++)
         if (as->firing[i]->last_eval_end != end) quiet[m++] = as->firing[i];
     qsort(quiet, (size_t)m, sizeof *quiet, cmp_state);
-    for (int i = 0; i < m; i++) {
-        as_state *st = quiet[i];
-        st->last_eval_end = end;
-        st->a.window_start_ms = start;
-        st->a.window_end_ms = end;
-        memset(&st->a.counts, 0, sizeof st->a.counts);
-        st->a.stats.negative_share = 0;
-        if (++st->clear >= as->rules[st->rule_idx].resolve_after) resolve(as, st);
-    }
+    for (int i = 0; i < m; i++) quiet_window(as, quiet[i], start, end);
     free(quiet);
 }
 
@@ -306,6 +315,13 @@ void as_save(const as_engine *as, cw *o) {
         cw_f64(o, a->stats.baseline_share);
         cw_f64(o, a->stats.zscore);
         cw_f64(o, a->stats.ratio);
+        cw_i64(o, a->first_start_ms);
+        cw_i64(o, a->first_end_ms);
+        save_counts(o, &a->first_counts);
+        cw_f64(o, a->first_stats.negative_share);
+        cw_f64(o, a->first_stats.baseline_share);
+        cw_f64(o, a->first_stats.zscore);
+        cw_f64(o, a->first_stats.ratio);
         cw_u32(o, (uint32_t)a->n_samples);
         for (int k = 0; k < a->n_samples; k++) {
             const win_sample *sm = &a->samples[k];
@@ -338,6 +354,13 @@ static int load_one(as_engine *as, cr *in, const win_engine *w) {
     a->stats.baseline_share = cr_f64(in);
     a->stats.zscore = cr_f64(in);
     a->stats.ratio = cr_f64(in);
+    a->first_start_ms = cr_i64(in);
+    a->first_end_ms = cr_i64(in);
+    load_counts(in, &a->first_counts);
+    a->first_stats.negative_share = cr_f64(in);
+    a->first_stats.baseline_share = cr_f64(in);
+    a->first_stats.zscore = cr_f64(in);
+    a->first_stats.ratio = cr_f64(in);
     a->n_samples = (int)cr_count(in, WIN_TOPK_MAX, 24);
     for (int k = 0; k < a->n_samples && cr_ok(in); k++) {
         win_sample *sm = &a->samples[k];
@@ -353,7 +376,8 @@ static int load_one(as_engine *as, cr *in, const win_engine *w) {
     if (!cr_ok(in)) return -1;
     const win_key *key = win_key_at(w, key_id);
     if (!key || (int)key->scope != scope) return cr_fail(in, "an open alert of an unknown key");
-    if (strlen(a->id) != ALERT_ID_LEN || a->window_end_ms <= a->window_start_ms || clear > 1000000)
+    if (strlen(a->id) != ALERT_ID_LEN || a->window_end_ms <= a->window_start_ms ||
+        a->first_end_ms <= a->first_start_ms || a->first_start_ms > a->window_start_ms || clear > 1000000)
         return cr_fail(in, "an open alert with a bad id, window or counter");
     int ri = -1;
     for (int i = 0; i < as->n_rules && ri < 0; i++)

@@ -42,6 +42,8 @@ struct alerts {
     win_late_fn on_late;
     void *late_ud;
     const alerts_observer *observer;
+    alerts_explain_fn explain;
+    void *explain_ud;
     part_mute *mute;
     int64_t muted;
     /* what alerts_reset builds the engines again from */
@@ -114,6 +116,9 @@ static void on_alert(const alert *al, void *ud) {
                   al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name, al->key->name, al->id);
         return;
     }
+    alert copy;
+    alert_explain words;
+    al = ax_attach(al, a->explain, a->explain_ud, &copy, &words); /* only here: never per event */
     if (a->observer && a->observer->on_alert) a->observer->on_alert(al, a->observer->ud);
     char *body = payload_alert_json(al);
     log_info("alerts", "%s %s on %s (id %s)", al->status == ALERT_FIRING ? "firing" : "resolved", al->rule->name,
@@ -227,6 +232,8 @@ alerts *alerts_create(const alerts_options *o, char *err, size_t errlen) {
     a->on_late = o->on_late;
     a->late_ud = o->late_ud;
     a->observer = o->observer;
+    a->explain = o->explain;
+    a->explain_ud = o->explain_ud;
     a->win = win_create(&o->window, on_windows, on_late, a);
     a->win_cfg = o->window;
     a->bl_cfg = o->baseline;

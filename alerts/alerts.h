@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alerts/alert_explain.h"
 #include "alerts/alert_state.h"
 #include "alerts/baseline.h"
 #include "alerts/kafka_sink.h"
@@ -53,6 +54,8 @@ typedef struct alerts_options {
     win_late_fn on_late; /* late events (dead-letter them); may be NULL */
     void *late_ud;
     const struct alerts_observer *observer; /* may be NULL; borrowed */
+    alerts_explain_fn explain; /* words of the samples of each alert sent with samples (alert_explain.h); NULL: none */
+    void *explain_ud;
 } alerts_options;
 
 /* Watches the engine for back-test reports and tests; either callback may

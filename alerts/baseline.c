@@ -20,6 +20,7 @@ const char *bl_config_check(const bl_config *c) {
     if (!(c->alpha > 0.0 && c->alpha <= 1.0)) return "baseline alpha must be in (0, 1]";
     if (c->warmup < 0) return "baseline warmup must be >= 0 windows";
     if (!(c->min_stddev >= 0.0)) return "baseline min_stddev must be >= 0";
+    if (!(c->robust_k >= 0.0)) return "baseline robust_k must be >= 0";
     return NULL;
 }
 
@@ -64,9 +65,16 @@ static bl_state *slot_for(bl_table *t, uint32_t key_id) {
 void bl_update(bl_table *t, uint32_t key_id, const win_stats *s) {
     bl_state *b = slot_for(t, key_id);
     int first = b->n == 0;
+    double share = win_negative_share(s), neg = (double)s->negatives;
+    if (t->cfg.robust_k > 0 && !first && bl_ready(t, b)) {
+        double share_cap = b->share_mean + t->cfg.robust_k * b->share_sd;
+        double neg_sd = fmax(sqrt(fmax(b->neg_var, 0.0)), t->cfg.min_stddev * b->vol_mean);
+        share = fmin(share, share_cap);
+        neg = fmin(neg, b->neg_mean + t->cfg.robust_k * neg_sd);
+    }
     ewma(t->cfg.alpha, first, (double)s->count, &b->vol_mean, &b->vol_var);
-    ewma(t->cfg.alpha, first, win_negative_share(s), &b->share_mean, &b->share_var);
-    ewma(t->cfg.alpha, first, (double)s->negatives, &b->neg_mean, &b->neg_var);
+    ewma(t->cfg.alpha, first, share, &b->share_mean, &b->share_var);
+    ewma(t->cfg.alpha, first, neg, &b->neg_mean, &b->neg_var);
     double sd = sqrt(b->share_var > 0 ? b->share_var : 0.0);
     b->share_sd = sd > t->cfg.min_stddev ? sd : t->cfg.min_stddev;
     b->n++;

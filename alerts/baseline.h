@@ -6,7 +6,17 @@
  * each window x:  d = x - mean;  mean += alpha·d;  var = (1-alpha)·(var + alpha·d²)
  * (the first window sets mean = x, var = 0). A key is warm — may alert —
  * once warmup windows have been folded in. Only windows in which the key
- * had events are folded in: an empty window has no emission. */
+ * had events are folded in: an empty window has no emission.
+ *
+ * Incidents are not learnt: the alert engine (alert_state.h) does not fold
+ * a window that breaches a rule of its key, nor any window while an alert
+ * of the key is open, so the band an alert is judged against holds until
+ * it resolves. Robust variant (robust_k > 0): once warm, a window enters
+ * with its negative share and negatives clipped at mean + robust_k·σ (σ of
+ * the negatives floored at min_stddev × the volume mean), so that the
+ * windows on either side of an incident, which breach nothing, move the
+ * baseline by at most alpha·robust_k·σ each (docs/alerts.md compares the
+ * two on back-tests). */
 #ifndef FINSENT_BASELINE_H
 #define FINSENT_BASELINE_H
 
@@ -19,6 +29,7 @@ typedef struct bl_config {
     double alpha;      /* 0 < alpha <= 1 */
     int warmup;        /* windows before a key may alert, >= 0 */
     double min_stddev; /* floor of the negative share's σ in z-scores, >= 0 */
+    double robust_k;   /* clip windows at mean + robust_k·σ once warm; 0 = off, else > 0 */
 } bl_config;
 
 typedef struct bl_state {

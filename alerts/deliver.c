@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -66,8 +67,7 @@ static int has_sink(const deliverer *d, const char *name) {
 
 int dlv_add_webhook(deliverer *d, const wh_config *cfg, char *err, size_t errlen) {
     if (cfg->name && has_sink(d, cfg->name)) {
-        snprintf(err, errlen, "sink \"%s\": defined twice", cfg->name);
-        return -1;
+        return err_set(err, errlen, "sink \"%s\": defined twice", cfg->name);
     }
     return wh_add_sink(d->wh, cfg, err, errlen);
 }
@@ -76,8 +76,7 @@ void dlv_set_latency(deliverer *d, wh_latency *l) { wh_set_latency(d->wh, l); }
 
 int dlv_add_kafka(deliverer *d, const ks_config *cfg, char *err, size_t errlen) {
     if (cfg->name && has_sink(d, cfg->name)) {
-        snprintf(err, errlen, "sink \"%s\": defined twice", cfg->name);
-        return -1;
+        return err_set(err, errlen, "sink \"%s\": defined twice", cfg->name);
     }
     kafka_sink *k = ks_create(cfg, on_done, d, err, errlen);
     if (!k) return -1;
@@ -88,8 +87,7 @@ int dlv_add_kafka(deliverer *d, const ks_config *cfg, char *err, size_t errlen) 
 
 int dlv_add_file(deliverer *d, const char *name, const char *path, char *err, size_t errlen) {
     if (has_sink(d, name)) {
-        snprintf(err, errlen, "sink \"%s\": defined twice", name);
-        return -1;
+        return err_set(err, errlen, "sink \"%s\": defined twice", name);
     }
     file_sink *f = filesink_open(name, path, on_done, d, err, errlen);
     if (!f) return -1;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -35,7 +36,7 @@ file_sink *filesink_open(const char *name, const char *path, filesink_done_fn do
                          size_t errlen) {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "sink \"%s\": %s: %s", name, path, strerror(errno));
+        err_set(err, errlen, "sink \"%s\": %s: %s", name, path, strerror(errno));
         return NULL;
     }
     file_sink *f = xcalloc(1, sizeof *f);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -36,15 +37,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static int set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err, size_t errlen) {
     char e[256];
     if (rd_kafka_conf_set(conf, name, value, e, sizeof e) != RD_KAFKA_CONF_OK) {
-        snprintf(err, errlen, "kafka sink: property %s: %s", name, e);
-        return -1;
+        return err_set(err, errlen, "kafka sink: property %s: %s", name, e);
     }
     return 0;
 }
 
 kafka_sink *ks_create(const ks_config *cfg, ks_done_fn done, void *ud, char *err, size_t errlen) {
     if (!cfg->name || !cfg->name[0] || !cfg->topic || !cfg->topic[0] || !cfg->brokers) {
-        snprintf(err, errlen, "kafka sink: name, brokers and topic are required");
+        err_set(err, errlen, "kafka sink: name, brokers and topic are required");
         return NULL;
     }
     kafka_sink *k = xcalloc(1, sizeof *k);
@@ -71,7 +71,7 @@ kafka_sink *ks_create(const ks_config *cfg, ks_done_fn done, void *ud, char *err
     char e[512];
     k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
     if (!k->rk) {
-        snprintf(err, errlen, "kafka sink %s: %s", cfg->name, e);
+        err_set(err, errlen, "kafka sink %s: %s", cfg->name, e);
         free(k->name);
         free(k);
         return NULL;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -49,7 +50,7 @@ static void set_err(outbox *ob, const char *fmt, ...) __attribute__((format(prin
 static void set_err(outbox *ob, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ob->err, sizeof ob->err, fmt, ap);
+    err_vset(ob->err, sizeof ob->err, fmt, ap);
     va_end(ap);
 }
 
@@ -293,13 +294,13 @@ outbox *outbox_open(const char *path, char *err, size_t errlen) {
     ob->n_finished_at_full = -1;
     ob->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (ob->fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         outbox_close(ob);
         return NULL;
     }
     if (fchmod(ob->fd, 0600) < 0 || replay(ob) < 0) {
         if (!ob->err[0]) set_err(ob, "%s: chmod: %s", path, strerror(errno));
-        snprintf(err, errlen, "%s", ob->err);
+        err_set(err, errlen, "%s", ob->err);
         outbox_close(ob);
         return NULL;
     }

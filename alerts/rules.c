@@ -14,6 +14,15 @@ const char *rule_check(const alert_rule *r) {
     return NULL;
 }
 
+/* 1 when the window's negatives meet every condition on them. */
+static int negatives_breach(const alert_rule *r, const win_stats *s, const bl_table *bt, const bl_state *b) {
+    double share = win_negative_share(s);
+    if (s->count == 0 || s->negatives < r->min_negatives || share < r->min_negative_share) return 0;
+    if (r->zscore > 0 && share < b->share_mean + r->zscore * bl_share_stddev(bt, b)) return 0;
+    if (r->ratio > 0 && (double)s->negatives < r->ratio * b->neg_mean) return 0;
+    return 1;
+}
+
 int rule_holds(const alert_rule *r, const win_stats *s, const bl_table *bt, const bl_state *b, rule_eval *out) {
     double share = win_negative_share(s);
     double sd = bl_share_stddev(bt, b);
@@ -21,12 +30,11 @@ int rule_holds(const alert_rule *r, const win_stats *s, const bl_table *bt, cons
     out->baseline_share = b->share_mean;
     out->zscore = sd > 0 ? (share - b->share_mean) / sd : 0.0;
     out->ratio = b->neg_mean > 0 ? (double)s->negatives / b->neg_mean : 0.0;
-    if (!bl_ready(bt, b)) return 0;
-    if (s->count < r->min_count || s->negatives < r->min_negatives) return 0;
-    if (share < r->min_negative_share) return 0;
-    if (r->zscore > 0 && share < b->share_mean + r->zscore * sd) return 0;
-    if (r->ratio > 0 && (double)s->negatives < r->ratio * b->neg_mean) return 0;
-    return 1;
+    return bl_ready(bt, b) && s->count >= r->min_count && negatives_breach(r, s, bt, b);
+}
+
+int rule_inside(const alert_rule *r, const win_stats *s, const bl_table *bt, const bl_state *b) {
+    return !negatives_breach(r, s, bt, b);
 }
 
 static const char *sev_names[] = {"info", "warning", "critical"};

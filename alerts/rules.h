@@ -54,6 +54,13 @@ typedef struct rule_eval {
 const char *rule_check(const alert_rule *r);
 /* Returns 1 when the rule holds for the window, 0 otherwise; fills *out. */
 int rule_holds(const alert_rule *r, const win_stats *s, const bl_table *bt, const bl_state *b, rule_eval *out);
+/* Returns 1 when a window is back inside the rule's band: its negatives
+ * fail one of the conditions on negatives (min_negatives,
+ * min_negative_share, zscore, ratio) against baseline b. Unlike
+ * rule_holds, min_count is not one of them: a window that is merely
+ * quieter than min_count, all of it negative, has not cleared an open
+ * alert; an empty window has. */
+int rule_inside(const alert_rule *r, const win_stats *s, const bl_table *bt, const bl_state *b);
 /* "info" | "warning" | "critical"; parse returns -1 when unknown. */
 const char *rule_severity_name(enum alert_severity s);
 int rule_severity_parse(const char *s);

@@ -12,12 +12,17 @@
  * from [d/2, d], d = backoff_initial·2^(attempt-1) capped at backoff_max),
  * never sooner than a 429/503's Retry-After seconds. Deliveries of one
  * alert id to one sink go one at a time, in order (a resolve never
- * overtakes its firing). Other statuses are not
+ * overtakes its firing; alerts/send_queue keeps that order in O(log n) per
+ * delivery, so an outage backlog drains in O(n log n)). Other statuses are not
  * retried: the alert is appended to the failed-alerts file (JSON lines) and
  * counted. A retried alert still failing give_up_after_ms after it was
  * first accepted is given up: logged at error level, counted, written to
  * the failed file. Only http:// and https:// URLs are accepted; TLS
- * certificates are verified unless tls_verify is 0. Not thread-safe. */
+ * certificates are verified unless tls_verify is 0. Every libcurl multi
+ * call is checked: a request libcurl cannot start counts as a failed
+ * attempt, other errors are logged. curl_global_init must have been
+ * called once before the first client is made (main does; so must a test
+ * program). Not thread-safe. */
 #ifndef FINSENT_WEBHOOK_H
 #define FINSENT_WEBHOOK_H
 
@@ -65,6 +70,7 @@ typedef void (*wh_done_fn)(uint64_t seq, const char *sink, enum outbox_state st,
 
 typedef struct wh_client wh_client;
 
+/* A client without sinks. Never NULL (out of memory aborts). */
 wh_client *wh_create(wh_done_fn done, void *ud);
 /* Stops in-flight requests (they stay pending in the outbox) and frees all. */
 void wh_destroy(wh_client *c);

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/codec.h"
 #include "util/xalloc.h"
@@ -520,16 +519,6 @@ void win_flush(win_engine *w) {
     }
 }
 
-static int label_class(const char *label) {
-    if (strcmp(label, "negative") == 0) return 0; /* the usual spellings first */
-    if (strcmp(label, "neutral") == 0) return 1;
-    if (strcmp(label, "positive") == 0) return 2;
-    if (strcasecmp(label, "negative") == 0) return 0;
-    if (strcasecmp(label, "neutral") == 0) return 1;
-    if (strcasecmp(label, "positive") == 0) return 2;
-    return -1;
-}
-
 static void count_in(win_engine *w, win_bucket *b, uint32_t key_id, const event *e, int cls, int64_t signed_micro) {
     uint32_t si = bucket_slot(b, key_id, w->cfg.top_k);
     win_slot *s = &b->slots[si];
@@ -560,7 +549,7 @@ int win_key_names(unsigned scopes, const event *e, char ***out) {
 int win_add(win_engine *w, int source, const event *e, int64_t now_ms) { return win_add_key(w, source, e, NULL, now_ms); }
 
 int win_add_key(win_engine *w, int source, const event *e, const char *only, int64_t now_ms) {
-    int cls = label_class(e->sentiment.label);
+    int cls = lm_class(w->cfg.labels, e->sentiment.label);
     if (cls < 0) return -1;
     source_seen(w, source, e->ts_ms, now_ms);
     w->staged_ready = 0;

@@ -32,6 +32,7 @@
 
 #include "util/codec.h"
 #include "util/event.h"
+#include "util/labelmap.h"
 
 /* Key scopes; a bit set chooses which are aggregated. */
 enum win_scope {
@@ -53,6 +54,7 @@ typedef struct win_config {
     int64_t idle_timeout_ms; /* a source silent this long stops holding the watermark; 0 = never */
     unsigned scopes;         /* bit set of enum win_scope, non-zero */
     int top_k;               /* samples per window, 0..WIN_TOPK_MAX */
+    const labelmap *labels;  /* what sentiment labels mean (borrowed); NULL: built-in synonyms */
 } win_config;
 
 typedef struct win_key {
@@ -64,8 +66,8 @@ typedef struct win_key {
 } win_key;
 
 /* Counts of one window. The confidence-weighted score is the mean of signed
- * label scores: +score for "positive", -score for "negative", 0 for
- * "neutral"; it is summed in integer micro-units so the result does not
+ * label scores: +score for a positive label, -score for a negative one, 0
+ * for a neutral one (labels mapped by cfg.labels, util/labelmap.h); it is summed in integer micro-units so the result does not
  * depend on the order events arrived in. */
 typedef struct win_stats {
     int64_t count, negatives, neutrals, positives;
@@ -107,8 +109,9 @@ void win_destroy(win_engine *w);
 
 /* Adds a scored event from source `source` (>= 0) at processing time now_ms:
  * advances the watermark (emitting what closes), then counts the event in
- * its open windows. Returns 0, or -1 when the sentiment label is not
- * negative/neutral/positive (the event is then not counted). */
+ * its open windows. Returns 0, or -1 when cfg.labels maps the sentiment
+ * label to none of negative/neutral/positive (the event is then not
+ * counted). */
 int win_add(win_engine *w, int source, const event *e, int64_t now_ms);
 
 /* As win_add, counting the event only under the key named `only` (one of

@@ -54,16 +54,36 @@ static void on_window(const win_result *r, const bl_state *b, int ready, void *u
     };
 }
 
+/* Copies of n words of an alert's explanation (why: start and end 0). */
+static report_word *copy_words(const ax_word *w, int n) {
+    report_word *r = xcalloc((size_t)n + 1, sizeof *r);
+    for (int i = 0; i < n; i++) r[i] = (report_word){xstrdup(w[i].word), w[i].start, w[i].end, w[i].weight};
+    return r;
+}
+
+static report_word *copy_why(const ax_why *w, int n) {
+    report_word *r = xcalloc((size_t)n + 1, sizeof *r);
+    for (int i = 0; i < n; i++) r[i] = (report_word){xstrdup(w[i].word), 0, 0, w[i].weight};
+    return r;
+}
+
+static void free_words(const report_word *w, int n) {
+    for (int i = 0; i < n; i++) free((char *)w[i].word);
+    free((report_word *)w);
+}
+
 static void on_alert(const alert *al, void *ud) {
     bt_key *k = key_of(ud, al->key);
     if (k->n_alerts == k->cap_alerts) {
         k->cap_alerts = k->cap_alerts ? k->cap_alerts * 2 : 8;
         k->alerts = xrealloc(k->alerts, sizeof *k->alerts * (size_t)k->cap_alerts);
     }
+    const alert_explain *x = al->explain;
     report_sample *samples = xcalloc((size_t)al->n_samples + 1, sizeof *samples);
     for (int i = 0; i < al->n_samples; i++) {
         const win_sample *s = &al->samples[i];
-        samples[i] = (report_sample){xstrdup(s->id), xstrdup(s->source), s->ts_ms, xstrdup(s->text), s->p_negative};
+        samples[i] = (report_sample){xstrdup(s->id), xstrdup(s->source), s->ts_ms, xstrdup(s->text), s->p_negative,
+                                     x ? copy_words(x->words[i], x->n_words[i]) : NULL, x ? x->n_words[i] : 0};
     }
     k->alerts[k->n_alerts++] = (report_alert){
         .id = xstrdup(al->id),
@@ -80,6 +100,8 @@ static void on_alert(const alert *al, void *ud) {
         .ratio = al->rule->ratio > 0 ? al->stats.ratio : 0,
         .samples = samples,
         .n_samples = al->n_samples,
+        .why = x ? copy_why(x->why, x->n_why) : NULL,
+        .n_why = x ? x->n_why : 0,
     };
 }
 
@@ -114,7 +136,9 @@ void bt_collect_free(bt_collect *c) {
                 free((char *)a->samples[s].id);
                 free((char *)a->samples[s].source);
                 free((char *)a->samples[s].text);
+                free_words(a->samples[s].words, a->samples[s].n_words);
             }
+            free_words(a->why, a->n_why);
             free((report_sample *)a->samples);
             free((char *)a->id);
             free((char *)a->rule);

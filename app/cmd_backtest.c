@@ -67,9 +67,11 @@ static int write_report(const char *path, const char *config, const char *feed, 
     char size[32], lateness[32];
     cfg_format_duration(cfg->windows.size_ms, size, sizeof size);
     cfg_format_duration(cfg->windows.allowed_lateness_ms, lateness, sizeof lateness);
-    char *settings = xasprintf("%s %s windows · lateness %s · EWMA α=%g, warm-up %d windows", size,
-                               cfg->windows.advance_ms == cfg->windows.size_ms ? "tumbling" : "hopping", lateness,
-                               cfg->baseline.alpha, cfg->baseline.warmup_windows);
+    char *settings = xasprintf("%s %s windows · lateness %s · EWMA α=%g, warm-up %d windows, robust k=%g · "
+                               "sentiment labels %s (%lld events not counted)",
+                               size, cfg->windows.advance_ms == cfg->windows.size_ms ? "tumbling" : "hopping",
+                               lateness, cfg->baseline.alpha, cfg->baseline.warmup_windows, cfg->baseline.robust_k,
+                               res->sentiment_labels ? res->sentiment_labels : "?", (long long)res->alerts.bad_labels);
     d.settings = settings;
     report_rule *rules = xcalloc(cfg->rules.n + 1, sizeof *rules);
     for (size_t i = 0; i < cfg->rules.n; i++) {
@@ -147,6 +149,7 @@ int cmd_backtest(int argc, char **argv) {
     if (system(rm) != 0) fprintf(stderr, "finsent backtest: could not remove %s\n", outbox);
     free(rm);
     bt_collect_free(col);
+    free(res.sentiment_labels);
     cfg_free(&cfg);
     return rc;
 }

@@ -1,10 +1,12 @@
 /* cmd_classify — `finsent classify`: JSONL {"id":…,"text":…} in, one
  * scored line per input line out, in order:
  *   {"id":…,"<head>":{"label":…,"score":…,"probs":[…]},…
- *    [,"logits":[…]][,"tokens":[…]]}
+ *    [,"logits":[…]][,"tokens":[…]][,"explain":{"<head>":[…],…}]}
  * with a key per model head ("topic", "sentiment", …). "logits" holds all
  * heads' raw logits concatenated in head order (for a plain Hugging Face
- * checkpoint: exactly its logits); "tokens" the token ids.
+ * checkpoint: exactly its logits); "tokens" the token ids; "explain" per
+ * head the text's words, {"word","start","end","weight"}, weighted toward
+ * the predicted label, highest first (classify/explain.h).
  *
  * Streams with bounded memory: --batch lines are read, classified together
  * and written, then the next batch. A line that is not a JSON object with
@@ -20,6 +22,7 @@
 
 #include "app/commands.h"
 #include "classify/classifier.h"
+#include "classify/explain.h"
 #include "util/log.h"
 #include "util/jsonl.h"
 #include "util/xalloc.h"
@@ -30,12 +33,16 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: finsent classify --model DIR [--batch N] [--threads N] [--logits] [--tokens]\n"
-            "                        [--head-name NAME] [FILE]\n\n"
+            "                        [--explain] [--head-name NAME] [--sentiment-labels MAP] [FILE]\n\n"
             "Reads JSONL {\"id\":…,\"text\":…} from FILE (stdin when absent) and writes one line\n"
             "per input line, in the same order, with a label, its probability (score) and\n"
             "all probabilities per model head:\n"
-            "  {\"id\":1,\"sentiment\":{\"label\":\"negative\",\"score\":0.91,\"probs\":[0.91,0.06,0.03]}}\n"
-            "A malformed line gives {\"id\":…,\"error\":\"…\",\"line\":N} in its place.\n\n"
+            "  {\"id\":1,\"sentiment\":{\"label\":\"negative\",\"class\":\"negative\",\"score\":0.91,\n"
+            "                         \"probs\":[0.91,0.06,0.03]}}\n"
+            "The sentiment head's \"class\" is what its label means to finsent: negative,\n"
+            "neutral, positive or none (built-in synonyms such as bearish and bullish, then\n"
+            "--sentiment-labels); a model whose sentiment head has no label meaning negative\n"
+            "is refused. A malformed line gives {\"id\":…,\"error\":\"…\",\"line\":N} in its place.\n\n"
             "options:\n"
             "  --model DIR       Hugging Face BERT directory: model.safetensors, config.json,\n"
             "                    vocab.txt (tokenizer_config.json optional)\n"
@@ -43,10 +50,22 @@ static void usage(FILE *f) {
             "  --threads N       OpenBLAS threads (default 1)\n"
             "  --logits          add \"logits\": all heads' raw logits, concatenated\n"
             "  --tokens          add \"tokens\": the token ids\n"
+            "  --explain         add \"explain\": per head, every word of the text with its UTF-8\n"
+            "                    byte offsets in \"text\" and its weight toward the predicted\n"
+            "                    label (nats of that label's centred logit), highest first:\n"
+            "                    the n-gram part exactly (feature x weight, shared among the\n"
+            "                    words of each n-gram), the encoder by occlusion (the text\n"
+            "                    encoded again without the word), added with the logits'\n"
+            "                    mixing weight. Costs about W+1 encoder runs for a text of W\n"
+            "                    words (docs/explain.md)\n"
             "  --head-name NAME  name of a one-head checkpoint's head (default sentiment)\n"
+            "  --sentiment-labels MAP  what the sentiment labels mean, as model.sentiment_labels\n"
+            "                    in a config: LABEL=CLASS,… (CLASS negative, neutral, positive or\n"
+            "                    none), e.g. LABEL_0=negative,LABEL_1=neutral,LABEL_2=positive\n"
             "  -h, --help        this text\n\n"
             "example:\n"
-            "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default\n",
+            "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default\n"
+            "  echo '{\"id\":1,\"text\":\"Bank downgraded to junk\"}' | finsent classify --model models/default --explain\n",
             CLASSIFY_DEFAULT_BATCH);
 }
 
@@ -98,9 +117,12 @@ typedef struct pending {
 
 typedef struct run {
     classifier *c;
+    explainer *x;      /* with --explain, else NULL */
+    xp_result *xr;     /* (batch, heads) explanations of the batch's predicted labels */
     int want_logits, want_tokens;
     char **head_keys;   /* JSON-quoted head names */
     char ***label_keys; /* JSON-quoted labels per head */
+    int sent;           /* the sentiment head, -1 when none */
     long bad;
 } run;
 
@@ -129,6 +151,32 @@ static void parse_line(pending *p, char *line, size_t len, long lineno) {
     }
 }
 
+/* ,"explain":{"<head>":[{"word":…,"start":…,"end":…,"weight":…},…],…} of text slot i */
+static void write_explain(run *r, const pending *p, outbuf *o) {
+    int H = cls_n_heads(r->c);
+    out_str(o, ",\"explain\":{");
+    for (int h = 0; h < H; h++) {
+        const xp_result *x = &r->xr[(size_t)p->slot * H + h];
+        out_str(o, h ? "," : "");
+        out_str(o, r->head_keys[h]);
+        out_str(o, ":[");
+        for (int k = 0; k < x->n; k++) {
+            const xp_word *w = &x->words[k];
+            char *word = xstrndup(p->text + w->start, (size_t)(w->end - w->start));
+            char *q = json_quote(word);
+            out_str(o, k ? ",{\"word\":" : "{\"word\":");
+            out_str(o, q);
+            out_fmt(o, ",\"start\":%.0f", w->start);
+            out_fmt(o, ",\"end\":%.0f", w->end);
+            out_fmt(o, ",\"weight\":%.4g}", w->weight);
+            free(q);
+            free(word);
+        }
+        out_str(o, "]");
+    }
+    out_str(o, "}");
+}
+
 static void write_result(run *r, const pending *p, const cls_output *out, outbuf *o) {
     out_str(o, "{");
     if (p->id_json) {
@@ -150,6 +198,11 @@ static void write_result(run *r, const pending *p, const cls_output *out, outbuf
         out_str(o, r->head_keys[h]);
         out_str(o, ":{\"label\":");
         out_str(o, r->label_keys[h][idx]);
+        if (h == r->sent) {
+            out_str(o, ",\"class\":\"");
+            out_str(o, lm_class_name(lm_class(cls_labels(r->c), cls_head_label(r->c, h, idx))));
+            out_str(o, "\"");
+        }
         out_fmt(o, ",\"score\":%.6g,\"probs\":[", pr[idx]);
         for (int k = 0; k < cls_head_n_labels(r->c, h); k++) out_fmt(o, k ? ",%.6g" : "%.6g", pr[k]);
         out_str(o, "]}");
@@ -164,6 +217,7 @@ static void write_result(run *r, const pending *p, const cls_output *out, outbuf
         for (int k = 0; k < out->n_ids[i]; k++) out_fmt(o, k ? ",%.0f" : "%.0f", (double)out->ids[i][k]);
         out_str(o, "]");
     }
+    if (r->x) write_explain(r, p, o);
     out_str(o, "}\n");
 }
 
@@ -182,6 +236,8 @@ static int flush_batch(run *r, pending *ps, int n, outbuf *o) {
     char err[256];
     int rc = 0;
     if (cls_classify(r->c, texts, NULL, nt, r->want_tokens ? CLS_TOKENS : 0, &out, err, sizeof err) != 0) {
+        rc = cli_fail("classify", "%s", err);
+    } else if (r->x && xp_explain(r->x, texts, NULL, nt, out.index, r->xr, err, sizeof err) != 0) {
         rc = cli_fail("classify", "%s", err);
     } else {
         o->len = 0;
@@ -210,12 +266,14 @@ int cmd_classify(int argc, char **argv) {
         {"model", required_argument, NULL, 'm'}, {"batch", required_argument, NULL, 'b'},
         {"threads", required_argument, NULL, 't'}, {"logits", no_argument, NULL, 'l'},
         {"tokens", no_argument, NULL, 'k'}, {"head-name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"explain", no_argument, NULL, 'x'},
+        {"sentiment-labels", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *model = NULL, *head_name = NULL;
+    const char *model = NULL, *head_name = NULL, *labels = NULL;
     long batch = CLASSIFY_DEFAULT_BATCH, threads = 1;
     run r = {0};
-    int c;
+    int c, want_explain = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
@@ -230,7 +288,9 @@ int cmd_classify(int argc, char **argv) {
             break;
         case 'l': r.want_logits = 1; break;
         case 'k': r.want_tokens = 1; break;
+        case 'x': want_explain = 1; break;
         case 'n': head_name = optarg; break;
+        case 's': labels = optarg; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("classify", "unknown option");
         }
@@ -240,16 +300,24 @@ int cmd_classify(int argc, char **argv) {
     const char *in_path = optind < argc ? argv[optind] : NULL;
 
     char err[512];
-    cls_options o = {.head_name = head_name, .threads = (int)threads};
+    labelmap *lm = lm_create();
+    if (labels && lm_parse(lm, labels, err, sizeof err) < 0) {
+        lm_free(lm);
+        return cli_usage_error("classify", "--sentiment-labels: %s", err);
+    }
+    cls_options o = {.head_name = head_name, .threads = (int)threads, .labels = lm, .check_sentiment = 1};
     r.c = cls_open(model, &o, err, sizeof err);
     if (!r.c) {
         fprintf(stderr, "finsent classify: %s\n", err);
+        lm_free(lm);
         return 2;
     }
+    r.sent = cls_sentiment_head(r.c);
     FILE *in = in_path ? fopen(in_path, "rb") : stdin;
     if (!in) {
         fprintf(stderr, "finsent classify: %s: %s\n", in_path, strerror(errno));
         cls_close(r.c);
+        lm_free(lm);
         return 2;
     }
     int H = cls_n_heads(r.c);
@@ -261,6 +329,10 @@ int cmd_classify(int argc, char **argv) {
         for (int k = 0; k < cls_head_n_labels(r.c, h); k++) r.label_keys[h][k] = json_quote(cls_head_label(r.c, h, k));
     }
 
+    if (want_explain) {
+        r.x = xp_new(r.c);
+        r.xr = xcalloc((size_t)batch * (size_t)H, sizeof *r.xr);
+    }
     pending *ps = xcalloc((size_t)batch, sizeof *ps);
     outbuf ob = {0};
     char *line = NULL;
@@ -290,10 +362,14 @@ int cmd_classify(int argc, char **argv) {
     }
     free(r.head_keys);
     free(r.label_keys);
+    for (long i = 0; r.xr && i < batch * H; i++) xp_result_free(&r.xr[i]);
+    free(r.xr);
+    xp_free(r.x);
     free(ps);
     free(ob.buf);
     free(line);
     cls_close(r.c);
+    lm_free(lm);
     if (in != stdin) fclose(in);
     return rc;
 }

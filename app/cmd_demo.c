@@ -118,7 +118,7 @@ static void demo_teardown(demo_env *d) {
 }
 
 static void print_summary(long published, const ingest_metrics *im, const pl_stats *st, const alerts_metrics *am,
-                          double seconds) {
+                          const aw_stats *aw, double seconds) {
     demo_received r = demo_receiver_counts();
     printf("\n== finsent demo summary ==\n");
     printf("messages published    %ld (news and comments, one simulated day)\n", published);
@@ -133,6 +133,10 @@ static void print_summary(long published, const ingest_metrics *im, const pl_sta
     printf("alerts                %lld fired, %lld resolved\n", (long long)am->fired, (long long)am->resolved);
     printf("webhook received      %d firing + %d resolved deliveries, %d distinct ids, %d signatures valid\n",
            r.firing, r.resolved, r.distinct_ids, r.signed_ok);
+    if (aw->calls)
+        printf("alert words           %lld alerts explained (%lld sample texts), %.1f ms CPU per alert (%.1f ms wall)\n",
+               (long long)aw->calls, (long long)aw->texts, 1e3 * aw->cpu_seconds / (double)aw->calls,
+               1e3 * aw->seconds / (double)aw->calls);
     printf("throughput            %.0f events/s end to end (%.1f s)\n",
            seconds > 0 ? (double)st->classified / seconds : 0, seconds);
 }
@@ -208,6 +212,7 @@ int cmd_demo(int argc, char **argv) {
         http_endpoint_add_collector(s.http, pipeline_collect, p);
         http_endpoint_add_collector(s.http, ops_collect_ingest, ic);
         http_endpoint_add_collector(s.http, ops_collect_webhook, s.alerts);
+        http_endpoint_add_collector(s.http, aw_collect, s.words);
         http_endpoint_set_ready(s.http, 1);
     }
     int rc = pipeline_run(p, &signals_stop);
@@ -217,7 +222,8 @@ int cmd_demo(int argc, char **argv) {
     ingest_metrics im;
     ingest_metrics_get(ic, &im); /* before ingest_close, which frees ic */
     ingest_close(ic, 10000);
-    print_summary(published, &im, &st, &am, (double)(time_mono_ns() - t0) / 1e9);
+    aw_stats aw = aw_get_stats(s.words);
+    print_summary(published, &im, &st, &am, &aw, (double)(time_mono_ns() - t0) / 1e9);
     if (keep && !signals_stop) {
         printf("\nkeeping the cluster up (Ctrl-C to stop): bootstrap.servers=%s\n"
                "  kcat -b %s -C -t finsent.alerts -e\n  kcat -b %s -C -t finsent.deadletter -e\n",

@@ -6,8 +6,10 @@
  *
  * Gold labels are resolved against the head's labels in this order: a key
  * of --label-map (its value must be a label of the head), a label name
- * (case-insensitive), then — only without --label-map — an integer id. A
- * gold label resolving to none is an input error naming file and line. */
+ * (case-insensitive), on the sentiment head the one label that means what
+ * the gold label means (util/labelmap.h: gold "negative" is a head's
+ * "bearish"), then — only without --label-map — an integer id. A gold
+ * label resolving to none is an input error naming file and line. */
 #include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +32,7 @@
 static void usage(void) {
     printf("usage: finsent eval --model DIR --data FILE --head NAME [--json] [--text-column C]\n"
            "                    [--label-column C] [--label-map MAP] [--format F] [--split S] [--threads N]\n"
+           "                    [--sentiment-labels MAP]\n"
            "\n"
            "Classifies every text of FILE with the model and scores head NAME against the gold\n"
            "labels: per-class precision, recall, F1 and support, macro and weighted averages,\n"
@@ -43,7 +46,11 @@ static void usage(void) {
            "  --text-column C    CSV column / JSON key of the text (default text)\n"
            "  --label-column C   CSV column / JSON key of the gold label (default label)\n"
            "  --label-map MAP    gold value -> head label, e.g. 0=negative,1=positive,2=neutral;\n"
-           "                     without it a gold label is a label name or an integer id\n"
+           "                     without it a gold label is a label name, on the sentiment head\n"
+           "                     the label that means the same (gold negative = head bearish),\n"
+           "                     or an integer id\n"
+           "  --sentiment-labels MAP  what the sentiment head's labels mean, as\n"
+           "                     model.sentiment_labels: LABEL=CLASS,… (e.g. LABEL_0=negative)\n"
            "  --format F         plain (default) or sentfin: SEntFiN.csv, headline-level labels\n"
            "                     (all entities agree; see train/sentfin.h)\n"
            "  --split S          all (default; sentfin: dev), dev or train: only the texts that\n"
@@ -83,11 +90,11 @@ typedef struct evset {
     size_t n, cap;
 } evset;
 
-typedef struct labelmap {
+typedef struct goldmap {
     char **keys;
     int *ids;
     int n;
-} labelmap;
+} goldmap;
 
 static void evset_add(evset *s, const char *text, int gold) {
     if (s->n == s->cap) {
@@ -105,22 +112,30 @@ static void evset_free(evset *s) {
     free(s->gold);
 }
 
-static void labelmap_free(labelmap *m) {
+static void goldmap_free(goldmap *m) {
     for (int i = 0; i < m->n; i++) free(m->keys[i]);
     free(m->keys);
     free(m->ids);
 }
 
-/* The head label named s (case-insensitive), or -1. */
+/* The head label named s (case-insensitive); else, on the sentiment head,
+ * the only label of the class s means; else -1. */
 static int find_label(const classifier *c, int head, const char *s) {
     for (int i = 0; i < cls_head_n_labels(c, head); i++)
         if (strcasecmp(cls_head_label(c, head, i), s) == 0) return i;
-    return -1;
+    int cls = lm_class(cls_labels(c), s), found = -1;
+    if (head != cls_sentiment_head(c) || cls == LM_NONE) return -1;
+    for (int i = 0; i < cls_head_n_labels(c, head); i++)
+        if (lm_class(cls_labels(c), cls_head_label(c, head, i)) == cls) {
+            if (found >= 0) return -1; /* two labels mean it: ambiguous */
+            found = i;
+        }
+    return found;
 }
 
 /* Parses "k=v,k=v" into m, each v a label of head. Returns 0, or 2 after
  * a usage error naming the bad entry. */
-static int parse_label_map(const char *spec, const classifier *c, int head, labelmap *m) {
+static int parse_label_map(const char *spec, const classifier *c, int head, goldmap *m) {
     char *copy = xstrdup(spec), *save = NULL;
     int rc = 0;
     for (char *item = strtok_r(copy, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
@@ -146,7 +161,7 @@ static int parse_label_map(const char *spec, const classifier *c, int head, labe
 }
 
 /* The head label id of gold value s (see the header comment), or -1. */
-static int resolve_gold(const classifier *c, int head, const labelmap *m, const char *s) {
+static int resolve_gold(const classifier *c, int head, const goldmap *m, const char *s) {
     for (int i = 0; i < m->n; i++)
         if (strcmp(m->keys[i], s) == 0) return m->ids[i];
     int id = find_label(c, head, s);
@@ -186,7 +201,7 @@ static int in_split(const source *src, const char *text) {
     return train_is_dev(text, strlen(text), SF_DEV_FRACTION) == (src->split == SPLIT_DEV);
 }
 
-static int read_csv(FILE *f, const source *src, const classifier *c, int head, const labelmap *m, evset *s) {
+static int read_csv(FILE *f, const source *src, const classifier *c, int head, const goldmap *m, evset *s) {
     csv_reader *r = csv_open(f);
     char **fl;
     int n = csv_next(r, &fl), rc = 0;
@@ -223,7 +238,7 @@ static int read_csv(FILE *f, const source *src, const classifier *c, int head, c
     return rc;
 }
 
-static int read_jsonl(FILE *f, const source *src, const classifier *c, int head, const labelmap *m, evset *s) {
+static int read_jsonl(FILE *f, const source *src, const classifier *c, int head, const goldmap *m, evset *s) {
     char *line = NULL;
     size_t cap = 0;
     long ln = 0;
@@ -277,10 +292,10 @@ int cmd_eval(int argc, char **argv) {
         {"text-column", required_argument, NULL, 't'},  {"label-column", required_argument, NULL, 'l'},
         {"label-map", required_argument, NULL, 'M'},    {"format", required_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 'T'},      {"split", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
+        {"sentiment-labels", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *model = NULL, *head_name = NULL, *map_spec = NULL;
+    const char *model = NULL, *head_name = NULL, *map_spec = NULL, *sent_spec = NULL;
     source src = {.text_col = "text", .label_col = "label", .split = -1};
     int json = 0, threads = 1, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -292,6 +307,7 @@ int cmd_eval(int argc, char **argv) {
         case 't': src.text_col = optarg; break;
         case 'l': src.label_col = optarg; break;
         case 'M': map_spec = optarg; break;
+        case 'S': sent_spec = optarg; break;
         case 'f':
             if (strcmp(optarg, "sentfin") == 0) src.sentfin = 1;
             else if (strcmp(optarg, "plain") != 0)
@@ -322,11 +338,19 @@ int cmd_eval(int argc, char **argv) {
     if (src.split < 0) src.split = src.sentfin ? SPLIT_DEV : SPLIT_ALL;
 
     char err[1024];
-    cls_options o = {.threads = threads};
+    labelmap *lm = lm_create();
+    if (sent_spec && lm_parse(lm, sent_spec, err, sizeof err) < 0) {
+        lm_free(lm);
+        return cli_usage_error("eval", "--sentiment-labels: %s", err);
+    }
+    cls_options o = {.threads = threads, .labels = lm};
     classifier *cl = cls_open(model, &o, err, sizeof err);
-    if (!cl) return cli_fail("eval", "%s", err);
+    if (!cl) {
+        lm_free(lm);
+        return cli_fail("eval", "%s", err);
+    }
     int head = cls_find_head(cl, head_name), rc = 0;
-    labelmap map = {0};
+    goldmap map = {0};
     evset set = {0};
     int *pred = NULL;
     if (head < 0) {
@@ -374,7 +398,8 @@ int cmd_eval(int argc, char **argv) {
 out:
     free(pred);
     evset_free(&set);
-    labelmap_free(&map);
+    goldmap_free(&map);
     cls_close(cl);
+    lm_free(lm);
     return rc;
 }

@@ -66,8 +66,12 @@ static const cfg_field model_fields[] = {
     {.key = "max_len", .type = CFG_INT, .def = "128", .flags = CFG_MIN | CFG_MAX, .min = 8, .max = 512,
      F(fs_model_cfg, max_len)},
     {.key = "head_name", .type = CFG_STRING, .def = "sentiment", F(fs_model_cfg, head_name)},
+    {.key = "explain_alerts", .type = CFG_BOOL, .def = "true", F(fs_model_cfg, explain_alerts)},
+    {.key = "sentiment_labels", .type = CFG_KV, .def = "{}", F(fs_model_cfg, sentiment_labels)},
+    {.key = "max_uncounted_share", .type = CFG_NUMBER, .def = "0.2", .flags = CFG_MIN | CFG_MAX | CFG_MIN_EXCL, .min = 0, .max = 1,
+     F(fs_model_cfg, max_uncounted_share)},
 };
-static const cfg_schema model_schema = CFG_SCHEMA("model", fs_model_cfg, model_fields, NULL, NULL);
+static const cfg_schema model_schema = CFG_SCHEMA("model", fs_model_cfg, model_fields, NULL, cfg_check_model);
 
 static const cfg_field windows_fields[] = {
     {.key = "size", .type = CFG_DURATION, .def = "5m", .flags = CFG_MIN, .min = 1, F(fs_windows_cfg, size_ms)},
@@ -84,6 +88,7 @@ static const cfg_field baseline_fields[] = {
      F(fs_baseline_cfg, alpha)},
     {.key = "warmup_windows", .type = CFG_INT, .def = "6", .flags = CFG_MIN, .min = 0,
      F(fs_baseline_cfg, warmup_windows)},
+    {.key = "robust_k", .type = CFG_NUMBER, .def = "3", .flags = CFG_MIN, .min = 0, F(fs_baseline_cfg, robust_k)},
 };
 static const cfg_schema baseline_schema = CFG_SCHEMA("baseline", fs_baseline_cfg, baseline_fields, NULL, NULL);
 

@@ -54,6 +54,9 @@ typedef struct fs_model_cfg {
     int64_t max_batch_wait_ms;
     int max_len;
     char *head_name;
+    bool explain_alerts; /* words behind each alert (app/alert_words.h) */
+    cfg_kv sentiment_labels;   /* label -> negative | neutral | positive | none (util/labelmap.h) */
+    double max_uncounted_share; /* /readyz fails above this share of recent events not counted */
 } fs_model_cfg;
 
 typedef struct fs_windows_cfg {
@@ -67,6 +70,7 @@ typedef struct fs_windows_cfg {
 typedef struct fs_baseline_cfg {
     double alpha;
     int warmup_windows;
+    double robust_k;
 } fs_baseline_cfg;
 
 typedef struct fs_rule {

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "app/config.h"
+#include "util/labelmap.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -48,6 +49,19 @@ int cfg_check_windows(void *obj, const cJSON *json, cfg_ctx *ctx) {
     if (w->size_ms % w->advance_ms != 0)
         return cfg_fail(ctx, "advance", "expected a duration that divides windows.size (%s), got \"%s\"", size,
                         advance);
+    return 0;
+}
+
+int cfg_check_model(void *obj, const cJSON *json, cfg_ctx *ctx) {
+    (void)json;
+    const fs_model_cfg *m = obj;
+    for (size_t i = 0; i < m->sentiment_labels.n; i++) {
+        if (lm_class_parse(m->sentiment_labels.vals[i]) != -2) continue;
+        char *path = xasprintf("sentiment_labels.%s", m->sentiment_labels.keys[i]);
+        cfg_fail(ctx, path, "expected negative, neutral, positive or none, got \"%s\"", m->sentiment_labels.vals[i]);
+        free(path);
+        return -1;
+    }
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* demo_publish — feed envelopes to Kafka with an idempotent producer; see
  * demo_publish.h. */
 #include "app/demo_publish.h"
+#include "util/errmsg.h"
 
 #include <cJSON.h>
 #include <librdkafka/rdkafka.h>
@@ -29,7 +30,7 @@ long demo_publish(const char *brokers, const char *feed, size_t len, char *err, 
     if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, kerr, sizeof kerr) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "enable.idempotence", "true", kerr, sizeof kerr) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "linger.ms", "5", kerr, sizeof kerr) != RD_KAFKA_CONF_OK) {
-        snprintf(err, errlen, "producer: %s", kerr);
+        err_set(err, errlen, "producer: %s", kerr);
         rd_kafka_conf_destroy(conf);
         return -1;
     }
@@ -37,8 +38,7 @@ long demo_publish(const char *brokers, const char *feed, size_t len, char *err, 
     rd_kafka_conf_set_opaque(conf, &st);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
     if (!rk) {
-        snprintf(err, errlen, "producer: %s", kerr);
-        return -1;
+        return err_set(err, errlen, "producer: %s", kerr);
     }
     long line = 0, produced = 0;
     const char *p = feed, *end = feed + len;
@@ -50,7 +50,7 @@ long demo_publish(const char *brokers, const char *feed, size_t len, char *err, 
         const cJSON *topic = cJSON_GetObjectItemCaseSensitive(env, "topic");
         const cJSON *payload = cJSON_GetObjectItemCaseSensitive(env, "payload");
         if (n && (!cJSON_IsString(topic) || !cJSON_IsString(payload))) {
-            snprintf(err, errlen, "feed line %ld: expected {\"topic\": ..., \"payload\": ...}", line);
+            err_set(err, errlen, "feed line %ld: expected {\"topic\": ..., \"payload\": ...}", line);
             cJSON_Delete(env);
             rd_kafka_destroy(rk);
             return -1;
@@ -63,8 +63,8 @@ long demo_publish(const char *brokers, const char *feed, size_t len, char *err, 
                    RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 rd_kafka_poll(rk, 50);
             if (e) {
-                snprintf(err, errlen, "feed line %ld: produce to %s: %s", line, topic->valuestring,
-                         rd_kafka_err2str(e));
+                err_set(err, errlen, "feed line %ld: produce to %s: %s", line, topic->valuestring,
+                        rd_kafka_err2str(e));
                 cJSON_Delete(env);
                 rd_kafka_destroy(rk);
                 return -1;
@@ -78,9 +78,8 @@ long demo_publish(const char *brokers, const char *feed, size_t len, char *err, 
     rd_kafka_flush(rk, 30000);
     rd_kafka_destroy(rk);
     if (st.failed || st.delivered != produced) {
-        snprintf(err, errlen, "%ld of %ld messages not delivered: %s", produced - st.delivered, produced,
-                 st.failed ? st.first_error : "timed out");
-        return -1;
+        return err_set(err, errlen, "%ld of %ld messages not delivered: %s", produced - st.delivered, produced,
+                       st.failed ? st.first_error : "timed out");
     }
     return st.delivered;
 }

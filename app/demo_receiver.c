@@ -5,8 +5,10 @@
 #include <cJSON.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "alerts/payload.h"
 #include "util/xalloc.h"
 
 #define MAX_IDS 1024
@@ -64,14 +66,41 @@ static void on_request(const hs_request *r, void *ud) {
     printf("\n%s %-8s %-22s %s  window %s-%s UTC  (id %.12s, signature %s)\n", firing ? "ALERT" : "CLEAR",
            str(a, "severity"), str(a, "rule"), str(key, "name"), t0, t1 + 6, str(a, "id"),
            r->sig_valid ? "ok" : "BAD");
-    printf("      %d messages, %d negative (%.0f%% vs baseline %.0f%%), %.1fx the usual negatives\n",
-           (int)num(st, "count"), (int)num(st, "negatives"), 100 * num(st, "negative_share"),
-           100 * num(st, "baseline_share"), num(st, "ratio"));
+    if (firing) {
+        printf("      %d messages, %d negative (%.0f%% vs baseline %.0f%%), %.1fx the usual negatives\n",
+               (int)num(st, "count"), (int)num(st, "negatives"), 100 * num(st, "negative_share"),
+               100 * num(st, "baseline_share"), num(st, "ratio"));
+    } else { /* the window that cleared it, then the one that fired it */
+        const cJSON *first = cJSON_GetObjectItemCaseSensitive(a, "first");
+        const cJSON *fw = cJSON_GetObjectItemCaseSensitive(first, "window");
+        const cJSON *fs = cJSON_GetObjectItemCaseSensitive(first, "stats");
+        char f0[16], f1[16];
+        short_time(str(fw, "start"), f0, sizeof f0);
+        short_time(str(fw, "end"), f1, sizeof f1);
+        printf("      back to %d messages, %d negative (%.0f%% vs baseline %.0f%%); fired %s-%s on %d of %d "
+               "negative (%.0f%%)\n",
+               (int)num(st, "count"), (int)num(st, "negatives"), 100 * num(st, "negative_share"),
+               100 * num(st, "baseline_share"), f0 + 6, f1 + 6, (int)num(fs, "negatives"), (int)num(fs, "count"),
+               100 * num(fs, "negative_share"));
+    }
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(a, "why"), *w;
+    if (cJSON_GetArraySize(why) > 0) {
+        printf("      why:");
+        int first = 1;
+        cJSON_ArrayForEach(w, why) {
+            printf("%s %s", first ? "" : ",", str(w, "word"));
+            first = 0;
+        }
+        printf("\n");
+    }
     int k = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, samples) {
         if (k++ == 2) break;
-        printf("      \"%.110s\"  (%s, p_neg %.2f)\n", str(s, "text"), str(s, "source"), num(s, "score"));
+        /* the sample's top words in [brackets] */
+        char *text = payload_mark_words(str(s, "text"), cJSON_GetObjectItemCaseSensitive(s, "words"), "[", "]");
+        printf("      \"%.130s\"  (%s, p_neg %.2f)\n", text, str(s, "source"), num(s, "score"));
+        free(text);
     }
     fflush(stdout);
     funlockfile(stdout);

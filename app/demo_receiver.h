@@ -1,5 +1,7 @@
 /* demo_receiver — the demo's local webhook: a hook_server on 127.0.0.1 that
- * checks each alert's signature and prints it readably on stdout. */
+ * checks each alert's signature and prints it readably on stdout: the
+ * stats, the alert's "why" words and two samples with their top words in
+ * [brackets]. */
 #ifndef FINSENT_DEMO_RECEIVER_H
 #define FINSENT_DEMO_RECEIVER_H
 

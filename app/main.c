@@ -1,8 +1,10 @@
 /* finsent — streaming financial sentiment monitor.
  *
  * main parses the global options (--help, --version, --log-level,
- * --log-format) that stand before the sub-command, then hands the rest of
- * argv to the sub-command from the table in commands.c. */
+ * --log-format) that stand before the sub-command, initialises libcurl
+ * once, then hands the rest of argv to the sub-command from the table in
+ * commands.c. */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +90,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "finsent: '%s' is not built yet (see README, Limits)\n", name);
         return 2;
     }
+    /* libcurl's global state once, before any thread starts: webhook
+     * clients (alerts/webhook.h) rely on it */
+    CURLcode cr = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (cr != CURLE_OK) {
+        fprintf(stderr, "finsent: cannot initialise libcurl: %s\n", curl_easy_strerror(cr));
+        return 1;
+    }
     optind = 0; /* glibc: 0 re-initialises getopt for the sub-command */
-    return cmd->fn(sub_argc, sub_argv);
+    int rc = cmd->fn(sub_argc, sub_argv);
+    curl_global_cleanup();
+    return rc;
 }

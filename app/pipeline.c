@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app/pending_acks.h"
+#include "app/uncounted.h"
 #include "util/codec.h"
 #include "util/errmsg.h"
 #include "util/log.h"
@@ -53,6 +54,7 @@ struct pipeline {
     /* counters: written by one thread, read by the metrics thread */
     _Atomic int64_t events_in, classified, batches, aggregated, bad_labels, acked, late_dead_lettered;
     _Atomic int64_t first_ts, last_ts;
+    uncounted unc; /* recent events not counted (unknown sentiment label) */
     _Atomic int64_t pending_events, pending_runs, pending_folded; /* copies of pend's, for the stats */
     metrics_hist batch_size, classify_seconds;
     pthread_mutex_t snap_lock; /* guards alerts_snap */
@@ -411,6 +413,7 @@ pipeline *pipeline_create(const pl_options *o, const pl_source *src) {
     metrics_hist_init(&p->batch_size, batch_bounds, 10);
     metrics_hist_init(&p->classify_seconds, latency_bounds, 11);
     pthread_mutex_init(&p->snap_lock, NULL);
+    unc_init(&p->unc, o->max_uncounted_share > 0 ? o->max_uncounted_share : 1.0);
     pthread_mutex_init(&p->restart_mu, NULL);
     pthread_cond_init(&p->restart_cv, NULL);
     p->t0_ns = time_mono_ns();
@@ -524,11 +527,15 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
     if (e->ts_ms < p->first_ts) p->first_ts = e->ts_ms;
     if (e->ts_ms > p->last_ts) p->last_ts = e->ts_ms;
     if (p->src.release) p->src.release(p->src.ctx, e);
+    unc_note(&p->unc, rc != -1);
     if (rc == -1) {
-        /* not counted: the model's sentiment labels are not negative/neutral/positive */
+        /* not counted: the label means none of negative/neutral/positive (util/labelmap.h) */
         p->bad_labels++;
-        log_warn("pipeline", "event %s: sentiment label \"%s\" is not negative, neutral or positive; not counted",
-                 e->id, e->sentiment.label);
+        if (p->bad_labels % 1000 == 1) /* the first, then one line a thousand: a model can say "other" often */
+            log_warn("pipeline",
+                     "event %s: sentiment label \"%s\" means none of negative, neutral, positive; not counted "
+                     "(%lld so far; see model.sentiment_labels)",
+                     e->id, e->sentiment.label, (long long)p->bad_labels);
         if (p->src.ack && e->origin_topic)
             p->src.ack(p->src.ctx, e->origin_topic, e->origin_partition, e->origin_offset, e->origin_offset);
     } else if (p->current_late) {
@@ -616,6 +623,7 @@ void pipeline_free(pipeline *p) {
     free(p->resume);
     pend_free(&p->pend);
     pthread_mutex_destroy(&p->snap_lock);
+    unc_destroy(&p->unc);
     pthread_mutex_destroy(&p->restart_mu);
     pthread_cond_destroy(&p->restart_cv);
     free(p);
@@ -659,6 +667,10 @@ void pipeline_collect(metrics_writer *w, void *arg) {
     mw_counter(w, "finsent_events_aggregated_total", "Events counted in windows.", "", (double)s.aggregated);
     mw_counter(w, "finsent_events_bad_label_total", "Events whose sentiment label is unknown (not counted).", "",
                (double)s.bad_labels);
+    mw_gauge(w, "finsent_events_uncounted_share",
+             "Share of recent events not counted because their sentiment label means none of negative, neutral, "
+             "positive (/readyz fails above model.max_uncounted_share).",
+             "", unc_share(&p->unc));
     mw_counter(w, "finsent_late_events_total", "Events later than the watermark allows.", "", (double)a.late_events);
     mw_counter(w, "finsent_late_events_dead_lettered_total", "Late events that missed every window (dead-lettered).",
                "", (double)s.late_dead_lettered);
@@ -704,3 +716,5 @@ void pipeline_collect(metrics_writer *w, void *arg) {
     mw_gauge(w, "finsent_alerts_backlog", "Alerts kept in memory because the outbox cannot be written (offsets held).",
              "", (double)a.backlog);
 }
+
+int pipeline_ready(void *arg, char *buf, size_t len) { return unc_ready(&((pipeline *)arg)->unc, buf, len); }

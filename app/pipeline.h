@@ -94,6 +94,7 @@ typedef struct pl_options {
     void (*on_loop)(void *ud);
     void *loop_ud;
     size_t max_pending_runs; /* runs of events waiting for their windows (0: PEND_DEFAULT_MAX_RUNS) */
+    double max_uncounted_share; /* pipeline_ready fails above this share of recent events not counted; 0: 1 */
     /* The classify role: scored events go to emit (which owns and
      * acknowledges them, e.g. app/scored_sink.h) instead of the alerts;
      * emit_poll runs on every loop. NULL: aggregate here. With cls NULL
@@ -185,6 +186,10 @@ void pipeline_free(pipeline *p);
 
 /* A consistent-enough snapshot; thread-safe. */
 pl_stats pipeline_get_stats(pipeline *p);
+
+/* An http_endpoint ready check (arg: the pipeline): fails while more than
+ * max_uncounted_share of recent events were not counted (app/uncounted.h). */
+int pipeline_ready(void *p, char *buf, size_t len);
 
 /* Prometheus collector (arg: the pipeline). */
 void pipeline_collect(metrics_writer *w, void *arg);

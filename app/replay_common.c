@@ -28,14 +28,17 @@ int replay_parse_speed(const char *s, double *speed) {
 /* Prints every alert as the generic JSON body, then calls the caller's. */
 typedef struct print_ctx {
     const alerts_observer *inner;
+    int quiet;
 } print_ctx;
 
 static void print_alert(const alert *al, void *ud) {
     print_ctx *pc = ud;
-    char *body = payload_alert_json(al);
-    printf("%s\n", body);
-    fflush(stdout);
-    free(body);
+    if (!pc->quiet) {
+        char *body = payload_alert_json(al);
+        printf("%s\n", body);
+        fflush(stdout);
+        free(body);
+    }
     if (pc->inner && pc->inner->on_alert) pc->inner->on_alert(al, pc->inner->ud);
 }
 
@@ -83,12 +86,12 @@ static feed_counts source_counts(const replay_source *rs) {
 }
 
 int replay_run(const char *cmd, const replay_args *a, const alerts_observer *observer, replay_result *res) {
-    print_ctx pc = {observer};
+    print_ctx pc = {observer, a->quiet};
     alerts_observer obs = {.on_window = pass_window, .on_alert = print_alert, .ud = &pc};
     service s;
     char err[512];
-    if (service_open(&s, a->config, a->model, a->outbox, a->dry_run ? SERVICE_NO_SINKS : 0, &obs, err,
-                     sizeof err) < 0) {
+    int flags = (a->dry_run ? SERVICE_NO_SINKS : 0) | (a->no_alert_words ? SERVICE_NO_ALERT_WORDS : 0);
+    if (service_open(&s, a->config, a->model, a->outbox, flags, &obs, err, sizeof err) < 0) {
         fprintf(stderr, "finsent %s: %s\n", cmd, err);
         return 2;
     }
@@ -119,6 +122,10 @@ int replay_run(const char *cmd, const replay_args *a, const alerts_observer *obs
         res->alerts = alerts_get_metrics(s.alerts);
         res->classified = st.classified;
         res->seconds = st.seconds;
+        res->words = aw_get_stats(s.words);
+        int h = cls_sentiment_head(s.cls);
+        res->sentiment_labels = lm_describe(s.labels, (const char *const *)cls_get_model(s.cls)->cfg.heads[h].labels,
+                                            cls_head_n_labels(s.cls, h));
     }
     if (rs.fs.io_error) rc = cli_fail(cmd, "%s: read error", a->file);
     if (rs.ks.error) rc = cli_fail(cmd, "reading Kafka history failed (see the log)");

@@ -7,6 +7,7 @@
 #include "alerts/alerts.h"
 #include <stdint.h>
 
+#include "app/alert_words.h"
 #include "ingest/feed_file.h"
 
 typedef struct replay_args {
@@ -17,6 +18,8 @@ typedef struct replay_args {
     const char *offsets; /* --from-offsets topic:partition:offset,... */
     double speed; /* 0 = max */
     int dry_run;  /* no sinks */
+    int quiet;    /* alerts not printed (benchmarks) */
+    int no_alert_words; /* alerts without words (SERVICE_NO_ALERT_WORDS; benchmarks) */
 } replay_args;
 
 /* What a finished replay saw, for reports. */
@@ -25,6 +28,8 @@ typedef struct replay_result {
     alerts_metrics alerts;
     long long classified;
     double seconds;
+    aw_stats words; /* the words behind the alerts: what finding them took */
+    char *sentiment_labels; /* "bearish=negative, …, other=none" (lm_describe); caller frees */
 } replay_result;
 
 /* "max" → 0, "1x" → 1, "60x" → 60, "0.5x" → 0.5; -1 when malformed. */

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/errmsg.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* chart geometry */
@@ -40,37 +42,19 @@ void report_data_init(report_data *d) {
 
 /* ---- escaping ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when invalid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    size_t len;
-    unsigned cp, min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
+/* Bytes of s[0..n) that put_esc shows under a cut at max bytes (0: all),
+ * on a character boundary. */
+static size_t esc_cut(const char *s, size_t n, size_t max) { return max ? utf8_cut(s, n, max) : n; }
 
-/* Writes s (NULL as "") escaped for HTML text and quoted attribute values.
- * At most max bytes of s are written (0: all), cut on a character boundary
- * and followed by "…". Invalid UTF-8 becomes U+FFFD; control characters
- * other than newline become spaces. */
-static void put_esc(FILE *o, const char *s, size_t max) {
-    if (!s) return;
+/* Writes s[0..n) escaped for HTML text and quoted attribute values.
+ * Invalid UTF-8 becomes U+FFFD; control characters other than newline
+ * become spaces. */
+static void put_esc_n(FILE *o, const char *s, size_t n) {
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), used = 0;
+    size_t used = 0;
     while (used < n) {
-        size_t len = utf8_len(p + used, n - used);
-        if (max && used + (len ? len : 1) > max) { fputs("…", o); return; }
+        int32_t cp;
+        size_t len = p[used] < 0x80 ? 1 : utf8_next(s + used, n - used, &cp);
         if (len == 0) { fputs("\xEF\xBF\xBD", o); used++; continue; }
         unsigned char c = p[used];
         switch (c) {
@@ -86,6 +70,43 @@ static void put_esc(FILE *o, const char *s, size_t max) {
         }
         used += len;
     }
+}
+
+/* Writes s (NULL as "") escaped as put_esc_n does. At most max bytes of s
+ * are written (0: all), cut on a character boundary and followed by "…". */
+static void put_esc(FILE *o, const char *s, size_t max) {
+    if (!s) return;
+    size_t n = strlen(s), cut = esc_cut(s, n, max);
+    put_esc_n(o, s, cut);
+    if (cut < n) fputs(UTF8_ELLIPSIS, o);
+}
+
+static int cmp_word_start(const void *x, const void *y) {
+    const report_word *a = x, *b = y;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* s as put_esc writes it, with the byte spans of w[0..n) inside <mark>
+ * (spans out of the shown text, empty or overlapping an earlier one are
+ * left unmarked). */
+static void put_marked(FILE *o, const char *s, const report_word *w, int n, size_t max) {
+    if (!s) return;
+    size_t len = strlen(s), cut = esc_cut(s, len, max), from = 0;
+    report_word *sorted = xmalloc(sizeof *sorted * (size_t)(n ? n : 1));
+    if (n) memcpy(sorted, w, sizeof *sorted * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_word_start);
+    for (int i = 0; i < n; i++) {
+        size_t a = (size_t)sorted[i].start, b = (size_t)sorted[i].end;
+        if (sorted[i].start < 0 || a < from || b <= a || b > cut) continue;
+        put_esc_n(o, s + from, a - from);
+        fputs("<mark>", o);
+        put_esc_n(o, s + a, b - a);
+        fputs("</mark>", o);
+        from = b;
+    }
+    put_esc_n(o, s + from, cut - from);
+    if (cut < len) fputs(UTF8_ELLIPSIS, o);
+    free(sorted);
 }
 
 /* ---- numbers and times ----------------------------------------------- */
@@ -447,6 +468,9 @@ static const char *page_css =
     ".st-resolved{background:#dff3e6;color:#1d6b3b}\n"
     "ol.samples{margin:0;padding-left:18px}ol.samples li{margin-bottom:3px}.p{color:#a3231b;font-weight:600;"
     "font-variant-numeric:tabular-nums}.src{color:#7a8594}\n"
+    "mark{background:#fde2e1;color:#7d1a14;padding:0 2px;border-radius:2px}td.why{min-width:110px}"
+    "ul.why{margin:0;padding-left:0;list-style:none}ul.why li{white-space:nowrap}ul.why .w{color:#7a8594;"
+    "font-size:11px;font-variant-numeric:tabular-nums}\n"
     ".chartbox{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:12px 14px 6px;margin:14px 0}\n"
     ".chartbox .sub{color:#5b6676;font-size:12px;margin:2px 0 4px}\n"
     ".legend{display:flex;flex-wrap:wrap;gap:18px;font-size:12px;color:#5b6676;margin:6px 0}\n"
@@ -620,6 +644,22 @@ static void put_rules(FILE *o, const report_data *d, const aref *al, int n_al) {
     free(keyv);
 }
 
+/* The alert's "why" cell: its words, each with its summed weight. */
+static void put_why(FILE *o, const report_alert *a) {
+    fputs("<td class=\"why\">", o);
+    if (a->n_why > 0) {
+        fputs("<ul class=\"why\">", o);
+        for (int i = 0; i < a->n_why; i++) {
+            char b[32];
+            fputs("<li><mark>", o);
+            put_esc(o, a->why[i].word, 60);
+            fprintf(o, "</mark> <span class=\"w\">%s</span></li>", fmt_num(a->why[i].weight, b, sizeof b));
+        }
+        fputs("</ul>", o);
+    }
+    fputs("</td>", o);
+}
+
 static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     const report_alert *a = r->a;
     char b1[64], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32];
@@ -643,10 +683,12 @@ static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
     put_esc(o, r->s->key, 200);
     if (r->chart >= 0) fputs("</a>", o);
     fprintf(o, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
-               "<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"s\">",
+               "<td class=\"n\">%s</td><td class=\"n\">%s</td>",
             fmt_int(a->count, b2), fmt_int(a->negatives, b3), fmt_pct(a->negative_share, b4, sizeof b4),
             fmt_pct(a->baseline_share, b5, sizeof b5), fmt_num(a->zscore, b6, sizeof b6),
             fmt_num(a->ratio, b7, sizeof b7));
+    put_why(o, a);
+    fputs("<td class=\"s\">", o);
     int ns = a->n_samples < d->max_samples ? a->n_samples : d->max_samples;
     if (ns > 0) {
         fputs("<ol class=\"samples\">", o);
@@ -658,7 +700,7 @@ static void put_alert_row(FILE *o, const report_data *d, const aref *r) {
                 put_esc(o, sm->source, 60);
                 fputs(":</span> ", o);
             }
-            put_esc(o, sm->text, REPORT_SAMPLE_TEXT_MAX);
+            put_marked(o, sm->text, sm->words, sm->n_words, REPORT_SAMPLE_TEXT_MAX);
             fputs("</li>", o);
         }
         fputs("</ol>", o);
@@ -677,7 +719,7 @@ static void put_alert_table(FILE *o, const report_data *d, aref *r, int n) {
     int shown = n < d->max_table_rows ? n : d->max_table_rows;
     fputs("<div class=\"scroll\"><table class=\"alerts\"><thead><tr><th>Window (UTC)</th><th>Status</th><th>Rule / id</th>"
           "<th>Key</th><th class=\"n\">Msgs</th><th class=\"n\">Neg</th><th class=\"n\">Share</th><th class=\"n\">Baseline</th><th class=\"n\">z</th><th class=\"n\">Ratio</th>"
-          "<th>Most negative messages</th></tr></thead><tbody>\n",
+          "<th>Why</th><th>Most negative messages (top words marked)</th></tr></thead><tbody>\n",
           o);
     for (int i = 0; i < shown; i++) put_alert_row(o, d, &r[i]);
     fputs("</tbody></table></div>\n", o);
@@ -791,44 +833,41 @@ static void put_charts(FILE *o, const report_data *d, const axis *ax, int *chart
 
 /* ---- validation and the page ----------------------------------------- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int check_data(const report_data *d, char *err, size_t errlen) {
     if (d->max_alert_charts < 0 || d->busiest_keys < 0 || d->max_points < 0 || d->max_table_rows < 0 ||
         d->max_samples < 0)
-        return fail(err, errlen, "report: a limit is negative");
-    if (d->n_rules < 0 || (d->n_rules > 0 && !d->rules)) return fail(err, errlen, "report: rules: bad count");
-    if (d->n_series < 0 || (d->n_series > 0 && !d->series)) return fail(err, errlen, "report: series: bad count");
+        return err_set(err, errlen, "report: a limit is negative");
+    if (d->n_rules < 0 || (d->n_rules > 0 && !d->rules)) return err_set(err, errlen, "report: rules: bad count");
+    if (d->n_series < 0 || (d->n_series > 0 && !d->series)) return err_set(err, errlen, "report: series: bad count");
     const report_totals *t = &d->totals;
     if (t->n_dead_letters < 0 || (t->n_dead_letters > 0 && !t->dead_letters))
-        return fail(err, errlen, "report: dead letters: bad count");
+        return err_set(err, errlen, "report: dead letters: bad count");
     for (int i = 0; i < d->n_series; i++) {
         const report_series *s = &d->series[i];
-        if (!s->key) return fail(err, errlen, "report: series[%d]: no key", i);
+        if (!s->key) return err_set(err, errlen, "report: series[%d]: no key", i);
         if (s->n_windows < 0 || (s->n_windows > 0 && !s->windows) || s->n_alerts < 0 ||
             (s->n_alerts > 0 && !s->alerts))
-            return fail(err, errlen, "report: series[%d]: bad window or alert count", i);
+            return err_set(err, errlen, "report: series[%d]: bad window or alert count", i);
         for (int j = 0; j < s->n_windows; j++) {
             const report_window *w = &s->windows[j];
-            if (w->start_ms >= w->end_ms) return fail(err, errlen, "report: series[%d].windows[%d]: empty window", i, j);
+            if (w->start_ms >= w->end_ms) return err_set(err, errlen, "report: series[%d].windows[%d]: empty window", i, j);
             if (j > 0 && w->start_ms < s->windows[j - 1].start_ms)
-                return fail(err, errlen, "report: series[%d].windows[%d]: windows out of order", i, j);
+                return err_set(err, errlen, "report: series[%d].windows[%d]: windows out of order", i, j);
             if (w->count < 0 || w->negatives < 0 || w->negatives > w->count)
-                return fail(err, errlen, "report: series[%d].windows[%d]: bad counts", i, j);
+                return err_set(err, errlen, "report: series[%d].windows[%d]: bad counts", i, j);
         }
         for (int j = 0; j < s->n_alerts; j++) {
             const report_alert *a = &s->alerts[j];
             if (a->window_start_ms >= a->window_end_ms)
-                return fail(err, errlen, "report: series[%d].alerts[%d]: empty window", i, j);
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: empty window", i, j);
             if (a->n_samples < 0 || (a->n_samples > 0 && !a->samples))
-                return fail(err, errlen, "report: series[%d].alerts[%d]: bad sample count", i, j);
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: bad sample count", i, j);
+            if (a->n_why < 0 || (a->n_why > 0 && !a->why))
+                return err_set(err, errlen, "report: series[%d].alerts[%d]: bad why count", i, j);
+            for (int k = 0; k < a->n_samples; k++)
+                if (a->samples[k].n_words < 0 || (a->samples[k].n_words > 0 && !a->samples[k].words))
+                    return err_set(err, errlen, "report: series[%d].alerts[%d].samples[%d]: bad word count", i, j,
+                                   k);
         }
     }
     return 0;
@@ -892,7 +931,7 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     if (!cf) {
         free(al);
         free(chart_of);
-        return fail(err, errlen, "report: cannot buffer the charts: %s", strerror(errno));
+        return err_set(err, errlen, "report: cannot buffer the charts: %s", strerror(errno));
     }
     if (ax.t1 > ax.t0) put_charts(cf, d, &ax, chart_of);
     else
@@ -909,17 +948,17 @@ int report_write_html(FILE *o, const report_data *d, char *err, size_t errlen) {
     fprintf(o, "<footer>finsent %s · times in UTC · self-contained page: no scripts, nothing loaded from the "
                "network</footer>\n</main>\n</body>\n</html>\n",
             FINSENT_VERSION);
-    if (cerr != 0) return fail(err, errlen, "report: cannot buffer the charts");
-    if (fflush(o) != 0 || ferror(o)) return fail(err, errlen, "report: write failed: %s", strerror(errno));
+    if (cerr != 0) return err_set(err, errlen, "report: cannot buffer the charts");
+    if (fflush(o) != 0 || ferror(o)) return err_set(err, errlen, "report: write failed: %s", strerror(errno));
     return 0;
 }
 
 int report_write_file(const char *path, const report_data *d, char *err, size_t errlen) {
     FILE *f = fopen(path, "w");
-    if (!f) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (!f) return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     char e[256];
     int rc = report_write_html(f, d, e, sizeof e);
-    if (fclose(f) != 0 && rc == 0) return fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-    if (rc != 0) return fail(err, errlen, "%s: %s", path, e);
+    if (fclose(f) != 0 && rc == 0) return err_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+    if (rc != 0) return err_set(err, errlen, "%s: %s", path, e);
     return 0;
 }

@@ -9,7 +9,8 @@
  * (at most max_alert_charts) and one per busiest key without alerts (at
  * most busiest_keys), each a negative-share panel (line, baseline band
  * mean ± 2σ, alert markers with tooltips) over a volume panel (bars); and a
- * table of every alert (at most max_table_rows) with its stats and samples.
+ * table of every alert (at most max_table_rows) with its stats, its "why"
+ * words and its samples with their top words marked.
  * All charts share one UTC time axis spanning every series.
  *
  * Every string is borrowed (the caller owns it; it must outlive the call)
@@ -62,6 +63,14 @@ typedef struct report_window {
     double baseline_std;      /* its standard deviation; the band is mean ± 2σ */
 } report_window;
 
+/* A word behind an alert: in a sample, a span of its text (marked on
+ * output); in an alert's "why" list, start and end are unused. */
+typedef struct report_word {
+    const char *word;   /* untrusted; escaped on output */
+    int32_t start, end; /* bytes of the sample's text */
+    double weight;      /* toward negative (alerts/alert_explain.h) */
+} report_word;
+
 /* One message behind an alert (the most negative first). */
 typedef struct report_sample {
     const char *id;     /* may be NULL */
@@ -69,6 +78,8 @@ typedef struct report_sample {
     int64_t ts_ms;
     const char *text;   /* untrusted; escaped and cut on output */
     double p_negative;  /* probability of negative, 0..1 */
+    const report_word *words; /* its top words, marked in the text; may be NULL when n_words is 0 */
+    int n_words;
 } report_sample;
 
 enum report_status { REPORT_FIRING = 0, REPORT_RESOLVED };
@@ -87,6 +98,8 @@ typedef struct report_alert {
     double ratio;         /* 0 when the rule does not use it */
     const report_sample *samples; /* may be NULL when n_samples is 0 */
     int n_samples;
+    const report_word *why; /* the words behind it, listed with their weights; may be NULL when n_why is 0 */
+    int n_why;
 } report_alert;
 
 /* Everything about one aggregation key. */

@@ -149,6 +149,8 @@ int run_role(const run_role_args *a) {
         if (a->role != RUN_ROLE_CLASSIFY) {
             http_endpoint_add_collector(s.http, ops_collect_webhook, s.alerts);
             http_endpoint_add_collector(s.http, reload_collect, &s);
+            http_endpoint_add_collector(s.http, aw_collect, s.words);
+            http_endpoint_set_ready_check(s.http, pipeline_ready, p);
         }
         http_endpoint_set_ready(s.http, 1);
         log_info("run", "metrics on http://127.0.0.1:%d/metrics", http_endpoint_port(s.http));

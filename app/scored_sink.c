@@ -8,6 +8,7 @@
 
 #include "alerts/window.h"
 #include "ingest/scored.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -54,7 +55,7 @@ scored_sink *scored_sink_open(const char *const *keys, const char *const *vals, 
         const char *k = i < n ? keys[i] : i == n ? "enable.idempotence" : "linger.ms";
         const char *v = i < n ? vals[i] : i == n ? "true" : "5";
         if (rd_kafka_conf_set(conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
-            snprintf(err, errlen, "scored topic producer: property %s: %s", k, e);
+            err_set(err, errlen, "scored topic producer: property %s: %s", k, e);
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
@@ -64,7 +65,7 @@ scored_sink *scored_sink_open(const char *const *keys, const char *const *vals, 
     rd_kafka_conf_set_opaque(conf, s);
     s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
     if (!s->rk) {
-        snprintf(err, errlen, "scored topic producer: %s", e);
+        err_set(err, errlen, "scored topic producer: %s", e);
         rd_kafka_conf_destroy(conf);
         free(s);
         return NULL;

@@ -7,22 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/dict.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
-
-typedef struct seen {
-    char *id; /* NULL: empty slot */
-    uint64_t hash;
-    int64_t ts_ms;
-} seen;
 
 struct scored_source {
     ingest_consumer *c;
     int64_t window_ms;
     _Atomic(pipeline *) watched;
-    seen *tab;
-    size_t cap, n;
+    dict *seen;      /* identities of the records taken (keys from outside: seeded) */
+    int64_t *seen_ts; /* per dict id: the record's event time */
+    int seen_cap;     /* room in seen_ts */
+    int prune_at;     /* prune the identities when this many are held */
+    char *idbuf;      /* the identity being looked up */
+    size_t idbuf_cap;
     _Atomic int64_t duplicates;
     part_mute *mute;
     _Atomic int64_t rebuilt;
@@ -33,64 +32,42 @@ struct scored_source {
     _Atomic int64_t rebalances;
 };
 
-static uint64_t hash_str(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
-}
-
-static void put(seen *tab, size_t cap, seen v) {
-    size_t i = v.hash & (cap - 1);
-    while (tab[i].id) i = (i + 1) & (cap - 1);
-    tab[i] = v;
-}
-
-/* Rebuilds the table, keeping the identities whose windows may be open,
- * at a size with room for as many again. */
-static void rebuild(scored_source *s) {
+/* Forgets the identities whose windows are closed (older than the
+ * watermark minus a window), and sets the next pruning point at twice
+ * what is left, so that pruning costs O(1) per record. */
+static void prune(scored_source *s) {
     pipeline *p = atomic_load(&s->watched);
     int64_t wm = p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
     int64_t cutoff = wm == INT64_MIN ? INT64_MIN : wm - s->window_ms;
-    size_t live = 0;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->tab[i].id && s->tab[i].ts_ms >= cutoff) live++;
-    size_t cap = 1024;
-    while (cap < live * 4) cap *= 2;
-    seen *tab = xcalloc(cap, sizeof *tab);
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->tab[i].id) continue;
-        if (s->tab[i].ts_ms >= cutoff) put(tab, cap, s->tab[i]);
-        else free(s->tab[i].id);
-    }
-    free(s->tab);
-    s->tab = tab;
-    s->cap = cap;
-    s->n = live;
+    for (int id = 0; id < dict_id_limit(s->seen); id++)
+        if (dict_key(s->seen, id, NULL) && s->seen_ts[id] < cutoff) dict_del_id(s->seen, id);
+    s->prune_at = 2 * dict_count(s->seen) > 512 ? 2 * dict_count(s->seen) : 512;
 }
 
 /* 1 when e's identity was seen before (within the horizon); remembers it. */
 static int is_copy(scored_source *s, const event *e) {
     if (!e->agg_key || !e->in_topic) return 0;
-    char *id = xasprintf("%s\x1f%s\x1f%d\x1f%lld", e->agg_key, e->in_topic, (int)e->in_partition,
-                         (long long)e->in_offset);
-    uint64_t h = hash_str(id);
-    for (size_t i = h & (s->cap - 1); s->tab[i].id; i = (i + 1) & (s->cap - 1))
-        if (s->tab[i].hash == h && strcmp(s->tab[i].id, id) == 0) {
-            free(id);
-            return 1;
-        }
-    if ((s->n + 1) * 2 > s->cap) rebuild(s);
-    put(s->tab, s->cap, (seen){id, h, e->ts_ms});
-    s->n++;
+    for (;;) {
+        int n = snprintf(s->idbuf, s->idbuf_cap, "%s\x1f%s\x1f%d\x1f%lld", e->agg_key, e->in_topic,
+                         (int)e->in_partition, (long long)e->in_offset);
+        if ((size_t)n < s->idbuf_cap) break;
+        s->idbuf_cap = (size_t)n + 1;
+        s->idbuf = xrealloc(s->idbuf, s->idbuf_cap);
+    }
+    size_t len = strlen(s->idbuf);
+    if (dict_find(s->seen, s->idbuf, len) >= 0) return 1;
+    if (dict_count(s->seen) + 1 > s->prune_at) prune(s);
+    int id = dict_add(s->seen, s->idbuf, len, NULL);
+    if (id >= s->seen_cap) {
+        s->seen_cap = s->seen_cap ? 2 * s->seen_cap : 1024;
+        s->seen_ts = xrealloc(s->seen_ts, sizeof *s->seen_ts * (size_t)s->seen_cap);
+    }
+    s->seen_ts[id] = e->ts_ms;
     return 0;
 }
 
 /* Forgets every identity (a new assignment rebuilds from the start). */
-static void forget_all(scored_source *s) {
-    for (size_t i = 0; i < s->cap; i++) free(s->tab[i].id);
-    memset(s->tab, 0, sizeof *s->tab * s->cap);
-    s->n = 0;
-}
+static void forget_all(scored_source *s) { dict_clear(s->seen); }
 
 /* ingest_assign_fn, on the source thread inside ingest_poll: the pipeline
  * counts what it has, then every piece of state starts again for the new
@@ -177,8 +154,10 @@ scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mut
     s->c = c;
     s->mute = mute;
     s->window_ms = window_ms;
-    s->cap = 1024;
-    s->tab = xcalloc(s->cap, sizeof *s->tab);
+    s->seen = dict_new(DICT_SEEDED);
+    s->prune_at = 512;
+    s->idbuf_cap = 128;
+    s->idbuf = xmalloc(s->idbuf_cap);
     ingest_set_on_assign(c, on_assign, s);
     return s;
 }
@@ -207,8 +186,9 @@ double scored_source_rebuild_seconds(const scored_source *s) {
 
 void scored_source_free(scored_source *s) {
     if (!s) return;
-    for (size_t i = 0; i < s->cap; i++) free(s->tab[i].id);
-    free(s->tab);
+    dict_free(s->seen);
+    free(s->seen_ts);
+    free(s->idbuf);
     for (int i = 0; i < s->n_inputs; i++) free((char *)s->inputs[i].in_topic);
     free(s->inputs);
     free(s);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -42,16 +43,39 @@ int service_open(service *s, const char *path, const char *model_dir, const char
         free(s->cfg.outbox.dir);
         s->cfg.outbox.dir = xstrdup(outbox_dir);
     }
+    s->labels = wire_labels(&s->cfg);
+    cls_options co = wire_classifier(&s->cfg);
+    co.labels = s->labels;
     if (!(flags & SERVICE_NO_MODEL)) {
-        cls_options co = wire_classifier(&s->cfg);
+        co.check_sentiment = 1;
         s->cls = cls_open(s->cfg.model.dir, &co, err, errlen);
         if (!s->cls) goto fail;
+        if (cls_sentiment_head(s->cls) < 0) {
+            err_set(err, errlen, "%s/config.json: no sentiment head (a head named \"sentiment\", or one head not "
+                                 "named \"topic\"): no event could be counted", s->cfg.model.dir);
+            goto fail;
+        }
+    } else if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS)) {
+        s->explain_cls = cls_open(s->cfg.model.dir, &co, err, errlen);
+        if (!s->explain_cls) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, " (the model gives the words behind alerts; model.explain_alerts false "
+                                          "runs without it)");
+            goto fail;
+        }
     }
+    if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS))
+        s->words = aw_new(s->cls ? s->cls : s->explain_cls);
     if (wire_alerts(&s->cfg, &s->wa, err, errlen) < 0) goto fail;
+    s->wa.opt.window.labels = s->labels;
     if (flags & SERVICE_NO_SINKS) service_drop_sinks(&s->wa);
     s->wa.opt.on_late = late_trampoline;
     s->wa.opt.late_ud = s;
     s->wa.opt.observer = observer;
+    if (s->words) {
+        s->wa.opt.explain = aw_explain;
+        s->wa.opt.explain_ud = s->words;
+    }
     s->alerts = alerts_create(&s->wa.opt, err, errlen);
     if (!s->alerts) goto fail;
     if ((flags & SERVICE_METRICS) && s->cfg.metrics.listen[0]) {
@@ -61,7 +85,10 @@ int service_open(service *s, const char *path, const char *model_dir, const char
     if (s->cls)
         log_info("service", "model %s: %d heads; outbox %s", s->cfg.model.dir, cls_n_heads(s->cls), s->wa.outbox_path);
     else
-        log_info("service", "no model (scored input); outbox %s", s->wa.outbox_path);
+        log_info("service", "no model (scored input)%s; outbox %s", s->explain_cls ? ", model loaded for alert words" : "",
+                 s->wa.outbox_path);
+    if (s->cfg.model.explain_alerts && !(flags & SERVICE_NO_ALERT_WORDS) && !s->words)
+        log_warn("service", "model %s has no negative sentiment label: alerts go without words", s->cfg.model.dir);
     return 0;
 fail:
     service_close(s);
@@ -78,6 +105,7 @@ pl_options service_pipeline_options(const service *s) {
         .batch_events = 64,
         .queue_capacity = s->cfg.ingest.queue_capacity,
         .max_pending_runs = (size_t)s->cfg.ingest.max_pending_runs,
+        .max_uncounted_share = s->cfg.model.max_uncounted_share,
     };
 }
 
@@ -85,7 +113,10 @@ void service_close(service *s) {
     http_endpoint_stop(s->http);
     if (s->alerts) alerts_destroy(s->alerts, 5000);
     wired_alerts_free(&s->wa);
+    aw_free(s->words);
     cls_close(s->cls);
+    cls_close(s->explain_cls);
+    lm_free(s->labels);
     cfg_free(&s->cfg);
     free(s->path);
     free(s->model_dir);

@@ -1,13 +1,15 @@
 /* service — what run, replay, backtest and demo set up alike: the checked
  * config, logging, the classifier (loaded before anything is consumed, so
  * a bad model is one clear error), the alerts engine with its outbox and
- * sinks, and the metrics endpoint. */
+ * sinks and, with model.explain_alerts, the words behind its alerts
+ * (app/alert_words.h), and the metrics endpoint. */
 #ifndef FINSENT_SERVICE_H
 #define FINSENT_SERVICE_H
 
 #include <stddef.h>
 
 #include "alerts/alerts.h"
+#include "app/alert_words.h"
 #include "app/config.h"
 #include "app/http_endpoint.h"
 #include "app/pipeline.h"
@@ -17,6 +19,9 @@
 typedef struct service {
     fs_config cfg;
     classifier *cls;
+    classifier *explain_cls; /* the aggregate role's model, loaded only for alert words; else NULL */
+    alert_words *words;      /* the alerts engine's explain callback; NULL: alerts without words */
+    labelmap *labels; /* model.sentiment_labels: the classifier's and the windows' */
     wired_alerts wa;
     alerts *alerts;
     http_endpoint *http; /* NULL when metrics.listen is "" or not wanted */
@@ -33,7 +38,9 @@ typedef struct service {
 /* Flags for service_open. */
 #define SERVICE_METRICS 1   /* start the metrics endpoint */
 #define SERVICE_NO_SINKS 2  /* alerts go nowhere (back-tests, dry runs) */
-#define SERVICE_NO_MODEL 4  /* no classifier (cls NULL): the aggregate role reads scored events */
+#define SERVICE_NO_MODEL 4  /* no classifier (cls NULL): the aggregate role reads scored events; the
+                               model is still loaded for alert words when model.explain_alerts is true */
+#define SERVICE_NO_ALERT_WORDS 8 /* alerts without words whatever model.explain_alerts says (benchmarks) */
 
 /* Loads the config at path (model_dir and outbox_dir override the
  * config's when not NULL), applies its log settings, opens the model and

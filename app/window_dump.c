@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 struct window_dump {
@@ -15,7 +16,7 @@ struct window_dump {
 window_dump *window_dump_open(const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "a");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     window_dump *d = xcalloc(1, sizeof *d);

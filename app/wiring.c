@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 /* NULL when the configured pointer is the default, so the decoder's own
@@ -46,6 +47,13 @@ cls_options wire_classifier(const fs_config *cfg) {
     };
 }
 
+labelmap *wire_labels(const fs_config *cfg) {
+    labelmap *m = lm_create();
+    for (size_t i = 0; i < cfg->model.sentiment_labels.n; i++)
+        lm_set(m, cfg->model.sentiment_labels.keys[i], cfg->model.sentiment_labels.vals[i]);
+    return m;
+}
+
 /* config scope enum → window scope bit */
 static enum win_scope scope_bit(int fs_scope) {
     switch (fs_scope) {
@@ -70,8 +78,7 @@ static int make_dir(const char *dir, char *err, size_t errlen) {
     }
     free(p);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        snprintf(err, errlen, "outbox.dir: cannot create %s: %s", dir, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "outbox.dir: cannot create %s: %s", dir, strerror(errno));
     }
     return 0;
 }
@@ -145,7 +152,7 @@ int wire_alerts(const fs_config *cfg, wired_alerts *w, char *err, size_t errlen)
         .top_k = 3,
     };
     w->opt.baseline = (bl_config){.alpha = cfg->baseline.alpha, .warmup = cfg->baseline.warmup_windows,
-                                  .min_stddev = 0.05};
+                                  .min_stddev = 0.05, .robust_k = cfg->baseline.robust_k};
 
     /* a rule without sinks goes to every sink */
     w->all_sinks = xcalloc(cfg->sinks.n + 1, sizeof(char *));

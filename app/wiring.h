@@ -19,6 +19,10 @@ void wire_ingest(const fs_config *cfg, ingest_options *out);
 /* The classifier options of cfg.model. */
 cls_options wire_classifier(const fs_config *cfg);
 
+/* The label map of cfg.model.sentiment_labels (values checked by the
+ * config); caller frees with lm_free. Never NULL. */
+labelmap *wire_labels(const fs_config *cfg);
+
 /* alerts_options plus the arrays it points into; owned by the struct. */
 typedef struct wired_alerts {
     alerts_options opt;

@@ -16,10 +16,13 @@ const bench_entry bench_table[] = {
      bench_ingest},
     {"pipeline", "[--model DIR] [--messages N] [--seconds S] [--soak SECONDS [--rate-factor F]] [--kafka K=V] [--json]",
      "end-to-end messages/s (Kafka to alerts) over classify-only messages/s; RSS under overload", bench_pipeline},
-    {"e2e", "[--model DIR] [--spikes N] [--fetch-wait-ms MS] [--json]",
+    {"e2e", "[--model DIR] [--spikes N] [--fetch-wait-ms MS] [--no-alert-words] [--json]",
      "latency from the message completing a spike to the webhook receiving its alert, p50/p99", bench_e2e},
     {"feed", "--brokers LIST --rate R [--seconds S] [--first I] [--live-time] [--json]",
      "load generator: the benchmarks' message mix to topics news and comments at a steady rate", bench_feed},
+    {"explain", "[--only faith|alerts] [--model DIR] [--train-config FILE] [--data DIR] [--texts N] [--rounds R] [--json]",
+     "faithfulness of the word explanations on dev texts (top words vs random words deleted); their cost per alert",
+     bench_explain},
 };
 const int bench_count = (int)(sizeof bench_table / sizeof bench_table[0]);
 

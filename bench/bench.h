@@ -3,8 +3,9 @@
  * Each sub-benchmark is one function with a command's signature (argv[0]
  * is its name, e.g. "classify") returning an exit status (0 ok, 1 runtime
  * failure, 2 bad usage). Every one accepts --help and --json; with --json
- * it prints one JSON object whose measured ratio, where it has one, is
- * under "ratio". Adding one: write bench/bench_<name>.c, declare its
+ * it prints one JSON object. "ratio" is reserved for a ratio of two
+ * figures measured in the same run (finsent over a peer or over another
+ * path); a figure divided by a fixed target is "vs_target". Adding one: write bench/bench_<name>.c, declare its
  * function below and add a line to bench_table in bench/bench.c. */
 #ifndef FINSENT_BENCH_H
 #define FINSENT_BENCH_H
@@ -31,5 +32,6 @@ int bench_classify(int argc, char **argv);
 int bench_pipeline(int argc, char **argv);
 int bench_e2e(int argc, char **argv);
 int bench_feed(int argc, char **argv);
+int bench_explain(int argc, char **argv);
 
 #endif

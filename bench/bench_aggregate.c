@@ -5,7 +5,8 @@
  * front, then fed to a window engine with all four key scopes, 60 s
  * tumbling windows and 5 s lateness, and two rules (z-score and ratio)
  * whose alerts are counted but not delivered. The figure is events per
- * second; `ratio` is that over the 2,000,000 events/s target. */
+ * second; `vs_target` is that divided by the 2,000,000 events/s target (a
+ * constant, not a peer measured in the same run, so not a `ratio`). */
 #include "bench/bench_aggregate.h"
 
 #include <getopt.h>
@@ -53,7 +54,8 @@ static void usage(FILE *f) {
                "  --events N  events to feed (default 5000000)\n"
                "  --rate R    events per second of event time (default 10000): the\n"
                "              lower, the fewer events per key and window\n"
-               "  --json      print one JSON object\n\n"
+               "  --json      print one JSON object (events_per_s; vs_target = events_per_s /\n"
+               "              target_events_per_s)\n\n"
                "example: finsent bench aggregate --events 2000000 --json\n");
 }
 
@@ -119,8 +121,8 @@ int bench_aggregate(int argc, char **argv) {
         if (e->n_entities == 2 && e->entities[0] == e->entities[1]) e->n_entities = 1;
     }
 
-    win_config wc = {60000, 60000, 5000, 0, WIN_SCOPE_ALL, 3};
-    bl_config bc = {0.1, 5, 0.02};
+    win_config wc = {60000, 60000, 5000, 0, WIN_SCOPE_ALL, 3, NULL};
+    bl_config bc = {0.1, 5, 0.02, 0};
     static const char *sinks[] = {"bench"};
     alert_rule rules[2] = {
         {.name = "zspike", .scope = WIN_SCOPE_ENTITY, .min_count = 20, .min_negatives = 5, .zscore = 3,
@@ -147,12 +149,12 @@ int bench_aggregate(int argc, char **argv) {
 
     if (json)
         printf("{\"bench\":\"aggregate\",\"events\":%lld,\"rate\":%lld,\"seconds\":%.3f,\"events_per_s\":%.0f,"
-               "\"target_events_per_s\":%.0f,\"ratio\":%.3f,\"keys\":%u,\"windows\":%lld,\"alerts\":%lld,"
+               "\"target_events_per_s\":%.0f,\"vs_target\":%.3f,\"keys\":%u,\"windows\":%lld,\"alerts\":%lld,"
                "\"late\":%lld}\n",
                n_events, rate, (double)ns / 1e9, eps, BENCH_TARGET_EPS, eps / BENCH_TARGET_EPS, win_n_keys(w),
                (long long)ctx.windows, (long long)ctx.alerts, (long long)win_late_count(w));
     else
-        printf("aggregate: %lld events in %.3f s = %.0f events/s (%.2f × the 2,000,000/s target); "
+        printf("aggregate: %lld events in %.3f s = %.0f events/s (vs target %.2f: the 2,000,000/s target); "
                "%u keys, %lld windows closed, %lld alerts, %lld late\n",
                n_events, (double)ns / 1e9, eps, eps / BENCH_TARGET_EPS, win_n_keys(w), (long long)ctx.windows,
                (long long)ctx.alerts, (long long)win_late_count(w));

@@ -20,6 +20,8 @@
 #include "classify/model.h"
 #include "classify/tok_bench.h"
 #include "classify/tokenizer.h"
+#include "util/errmsg.h"
+#include "util/rng.h"
 #include "util/xalloc.h"
 
 #define N_SEQ 1024
@@ -46,18 +48,11 @@ static void usage(FILE *f) {
             N_SEQ);
 }
 
-static uint64_t rng_next(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* A length from the mix, capped at max_len. */
-static int mix_len(uint64_t *s, int max_len) {
-    int r = (int)(rng_next(s) % 100), len;
-    if (r < 60) len = 10 + (int)(rng_next(s) % 51);
-    else if (r < 90) len = 12 + (int)(rng_next(s) % 9);
+static int mix_len(rng_pcg *s, int max_len) {
+    int r = (int)rng_below(s, 100), len;
+    if (r < 60) len = 10 + (int)rng_below(s, 51);
+    else if (r < 90) len = 12 + (int)rng_below(s, 9);
     else len = MAX_LEN;
     return len < max_len ? len : max_len;
 }
@@ -80,11 +75,11 @@ static const char *const words[] = {
 #define N_WORDS ((int)(sizeof words / sizeof words[0]))
 
 /* A tweet- or headline-like text of n words; caller frees. */
-static char *make_text(uint64_t *s, int n) {
+static char *make_text(rng_pcg *s, int n) {
     size_t cap = 16, len = 0;
     char *t = xmalloc(cap);
     for (int i = 0; i < n; i++) {
-        const char *w = words[rng_next(s) % N_WORDS];
+        const char *w = words[rng_below(s, N_WORDS)];
         size_t wl = strlen(w);
         if (len + wl + 2 > cap) t = xrealloc(t, cap = 2 * (len + wl + 2));
         if (i) t[len++] = ' ';
@@ -102,7 +97,7 @@ static tok_vocab *synthetic_vocab(char *err, size_t errlen) {
     char path[] = "/tmp/finsent-bench-vocab.XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) {
-        snprintf(err, errlen, "mkstemp: cannot create a temporary vocab");
+        err_set(err, errlen, "mkstemp: cannot create a temporary vocab");
         return NULL;
     }
     FILE *f = fdopen(fd, "w");
@@ -130,10 +125,11 @@ static double tokenizer_mbps(const cls_model *m, const char *model_dir, double s
         v = synthetic_vocab(err, sizeof err);
     }
     if (!v) return 0;
-    uint64_t s = 99;
+    rng_pcg s;
+    rng_seed(&s, 99, 0);
     enum { N_TEXTS = 512 };
     char *texts[N_TEXTS];
-    for (int i = 0; i < N_TEXTS; i++) texts[i] = make_text(&s, 6 + (int)(rng_next(&s) % 40));
+    for (int i = 0; i < N_TEXTS; i++) texts[i] = make_text(&s, 6 + (int)rng_below(&s, 40));
     tokenizer *t = tok_new(v, m->do_lower_case);
     double mbps = tok_bench_mbps(t, (const char **)texts, N_TEXTS, seconds);
     tok_free(t);
@@ -203,13 +199,14 @@ int bench_classify(int argc, char **argv) {
     int max_len = MAX_LEN < m->cfg.max_position ? MAX_LEN : m->cfg.max_position;
 
     /* the length mix, random ids past the special tokens */
-    uint64_t rs = 12345;
+    rng_pcg rs;
+    rng_seed(&rs, 12345, 0);
     int *lens = xmalloc(sizeof *lens * N_SEQ);
     int32_t **ids = xmalloc(sizeof *ids * N_SEQ);
     for (int i = 0; i < N_SEQ; i++) {
         lens[i] = mix_len(&rs, max_len);
         ids[i] = xmalloc(sizeof(int32_t) * (size_t)lens[i]);
-        for (int t = 0; t < lens[i]; t++) ids[i][t] = (int32_t)(5 + rng_next(&rs) % (uint64_t)(V > 5 ? V - 5 : 1));
+        for (int t = 0; t < lens[i]; t++) ids[i][t] = (int32_t)(5 + rng_below(&rs, (uint32_t)(V > 5 ? V - 5 : 1)));
     }
     batcher *b = batch_new(m, budget, max_len, 256);
     float *logits = xmalloc(sizeof(float) * CHUNK * (size_t)m->n_out);
@@ -222,8 +219,8 @@ int bench_classify(int argc, char **argv) {
     int K = C > I ? C : I, N = 3 * C > I ? 3 * C : I;
     float *A = xmalloc(sizeof(float) * (size_t)M * K), *W = xmalloc(sizeof(float) * (size_t)N * K),
           *O = xmalloc(sizeof(float) * (size_t)M * N);
-    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)(rng_next(&rs) % 1000) * 1e-3f - 0.5f;
-    for (size_t i = 0; i < (size_t)N * K; i++) W[i] = (float)(rng_next(&rs) % 1000) * 1e-3f - 0.5f;
+    for (size_t i = 0; i < (size_t)M * K; i++) A[i] = (float)rng_below(&rs, 1000) * 1e-3f - 0.5f;
+    for (size_t i = 0; i < (size_t)N * K; i++) W[i] = (float)rng_below(&rs, 1000) * 1e-3f - 0.5f;
     double layer_flops = 2.0 * M * (3.0 * C * C + (double)C * C + 2.0 * C * I);
     sgemm_layer(M, C, I, A, W, O);
 

@@ -14,6 +14,7 @@
 
 #include "app/demo_assets.h"
 #include "ingest/decode.h"
+#include "util/errmsg.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -158,7 +159,7 @@ bench_producer *bench_producer_new(const char *brokers, int linger_ms, char *err
     if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, kerr, sizeof kerr) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "linger.ms", linger, kerr, sizeof kerr) != RD_KAFKA_CONF_OK ||
         rd_kafka_conf_set(conf, "queue.buffering.max.messages", "20000", kerr, sizeof kerr) != RD_KAFKA_CONF_OK) {
-        snprintf(err, errlen, "producer: %s", kerr);
+        err_set(err, errlen, "producer: %s", kerr);
         rd_kafka_conf_destroy(conf);
         free(p);
         return NULL;
@@ -167,7 +168,7 @@ bench_producer *bench_producer_new(const char *brokers, int linger_ms, char *err
     rd_kafka_conf_set_opaque(conf, p);
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof kerr);
     if (!p->rk) {
-        snprintf(err, errlen, "producer: %s", kerr);
+        err_set(err, errlen, "producer: %s", kerr);
         free(p);
         return NULL;
     }
@@ -203,8 +204,7 @@ void bench_producer_free(bench_producer *p) {
 int bench_spawn(char *const *argv, pid_t *pid, FILE **out, char *err, size_t errlen) {
     int fds[2];
     if (pipe(fds) < 0) {
-        snprintf(err, errlen, "pipe: %s", strerror(errno));
-        return -1;
+        return err_set(err, errlen, "pipe: %s", strerror(errno));
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -215,8 +215,7 @@ int bench_spawn(char *const *argv, pid_t *pid, FILE **out, char *err, size_t err
     close(fds[1]);
     if (rc != 0) {
         close(fds[0]);
-        snprintf(err, errlen, "cannot start finsent %s: %s", argv[1], strerror(rc));
-        return -1;
+        return err_set(err, errlen, "cannot start finsent %s: %s", argv[1], strerror(rc));
     }
     *out = fdopen(fds[0], "r");
     return 0;
@@ -255,7 +254,7 @@ int bench_broker_spawn(const char *const *topics, int n_topics, char *bs, size_t
         }
     fclose(f);
     if (!found) {
-        snprintf(err, errlen, "finsent mock-broker did not print its bootstrap servers");
+        err_set(err, errlen, "finsent mock-broker did not print its bootstrap servers");
         bench_child_stop(*pid);
         return -1;
     }

@@ -8,8 +8,10 @@
  *   - finsent's consumer group (ingest_open / ingest_poll / ingest_ack, a
  *     new group each round) reads and decodes it, acknowledging each event
  *     at once.
- * Both rates are measured from the first message to the last (so neither
- * counts process start nor the group join). A round's ratio is finsent's
+ * Both rates are measured the same way, from the first message to the
+ * n-th, (n - 1) / seconds: kcat's when the n-th message's line arrives in
+ * the pipe, finsent's when the n-th event is polled, so neither counts
+ * process start, the group join or (kcat's) shutdown. A round's ratio is finsent's
  * rate over kcat's in that round; `ratio` is the median over the rounds
  * (on a shared machine a burst of other work hits one read and not the
  * other: pairing adjacent reads and taking the median keeps one such
@@ -23,12 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/commands.h"
 #include "bench/bench.h"
 #include "ingest/consumer.h"
 #include "ingest/decode.h"
 #include "ingest/mock_cluster.h"
+#include "util/errmsg.h"
 #include "util/json_arena.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -94,7 +98,8 @@ static int produce(const char *bs, long n, int partitions) {
     return rc;
 }
 
-/* kcat's rate from its first output byte to its exit; -1 on failure. */
+/* kcat's rate from its first output byte to the end of the n-th message's
+ * line (its shutdown after that is not counted); -1 on failure. */
 static double kcat_rate(const char *bs, long n, double *secs) {
     /* -c N: exits at exactly the N-th message (and fails the check if the
      * topic holds fewer), bounded by timeout */
@@ -103,17 +108,20 @@ static double kcat_rate(const char *bs, long n, double *secs) {
     free(cmd);
     if (!f) return -1;
     char buf[1 << 16];
-    size_t k;
+    ssize_t k;
     long lines = 0;
-    double t0 = 0;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (t0 == 0) t0 = bench_now();
-        for (size_t i = 0; i < k; i++) lines += buf[i] == '\n';
+    double t0 = 0, t1 = 0;
+    /* read(2), not fread: a read returns what the pipe holds now, so the
+     * n-th line is timed when it arrives, not when a buffer fills */
+    while ((k = read(fileno(f), buf, sizeof buf)) > 0) {
+        double now = bench_now();
+        if (t0 == 0) t0 = now;
+        for (ssize_t i = 0; i < k; i++) lines += buf[i] == '\n';
+        if (lines >= n && t1 == 0) t1 = now; /* the n-th message is in */
     }
-    double t1 = bench_now();
     if (pclose(f) != 0 || lines != n) return -1;
     *secs = t1 - t0;
-    return (double)n / *secs;
+    return (double)(n - 1) / *secs;
 }
 
 /* finsent's consume+decode rate from the first event to the n-th. */
@@ -141,8 +149,7 @@ static double ingest_rate(const char *bs, long n, int round, double *secs, char 
     ingest_close(c, 5000);
     ingest_options_free(&o);
     if (got < n) {
-        snprintf(err, errlen, "only %ld of %ld messages within %.0f s", got, n, WAIT_S);
-        return -1;
+        return err_set(err, errlen, "only %ld of %ld messages within %.0f s", got, n, WAIT_S);
     }
     *secs = t1 - t0;
     return (double)(n - 1) / *secs;

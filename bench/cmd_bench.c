@@ -10,7 +10,8 @@ static void usage(FILE *f) {
     fprintf(f, "usage: finsent bench NAME [options] [--json]\n\n"
                "Benchmarks that print figures and ratios measured in one run (the machine\n"
                "may be shared: compare ratios, not absolute times). With --json each prints\n"
-               "one JSON object, its ratio under \"ratio\".\n\nbenchmarks:\n");
+               "one JSON object: a ratio of two figures of the same run under \"ratio\", a\n"
+               "figure over a fixed target under \"vs_target\".\n\nbenchmarks:\n");
     for (int i = 0; i < bench_count; i++)
         fprintf(f, "  %-10s %s\n  %-10s   %s\n", bench_table[i].name, bench_table[i].summary, "",
                 bench_table[i].usage);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 struct batcher {
@@ -67,13 +68,12 @@ int batch_run(batcher *b, const int32_t *const *ids, const int *lens, int n, flo
     int V = m->cfg.vocab_size, K = m->n_out;
     for (int i = 0; i < n; i++) {
         if (lens[i] < 1 || lens[i] > b->max_len) {
-            snprintf(err, errlen, "sequence %d: length %d outside 1..%d", i, lens[i], b->max_len);
-            return -1;
+            return err_set(err, errlen, "sequence %d: length %d outside 1..%d", i, lens[i], b->max_len);
         }
         for (int t = 0; t < lens[i]; t++)
             if (ids[i][t] < 0 || ids[i][t] >= V) {
-                snprintf(err, errlen, "sequence %d: token id %d outside the vocabulary (0..%d)", i, ids[i][t], V - 1);
-                return -1;
+                return err_set(err, errlen, "sequence %d: token id %d outside the vocabulary (0..%d)", i, ids[i][t],
+                               V - 1);
             }
     }
     for (int w0 = 0; w0 < n; w0 += b->sort_window) {
@@ -88,15 +88,24 @@ int batch_run(batcher *b, const int32_t *const *ids, const int *lens, int n, flo
                 b->plens[ns++] = lens[s];
                 T += lens[s];
             }
+            uint64_t rows = enc_ws_rows(b->ws);
             enc_forward(m, b->ws, b->packed, b->plens, ns, b->plogits);
+            rows = enc_ws_rows(b->ws) - rows;
             for (int k = 0; k < ns; k++)
                 memcpy(logits + (size_t)b->order[first + k] * K, b->plogits + (size_t)k * K, sizeof(float) * (size_t)K);
             if (stats) {
+                int longest = 0;
+                uint64_t real = 0;
+                for (int k = 0; k < ns; k++) {
+                    int len = lens[b->order[first + k]]; /* the caller's lengths, not the packed copy */
+                    real += (uint64_t)len;
+                    if (len > longest) longest = len;
+                }
                 stats->sequences += (uint64_t)ns;
-                stats->tokens += (uint64_t)T;
-                stats->computed_tokens += (uint64_t)T;
+                stats->tokens += real;
+                stats->computed_tokens += rows; /* as the encoder counted them */
                 stats->forwards++;
-                stats->padded_rows += (uint64_t)ns * (uint64_t)b->plens[ns - 1];
+                stats->padded_rows += (uint64_t)ns * (uint64_t)longest;
                 stats->flops += enc_flops(m, b->plens, ns);
             }
         }

@@ -17,8 +17,9 @@
 
 typedef struct batch_stats {
     uint64_t sequences;       /* sequences classified */
-    uint64_t tokens;          /* their real tokens */
-    uint64_t computed_tokens; /* token rows the dense layers ran on */
+    uint64_t tokens;          /* their real tokens (from the caller's lengths) */
+    uint64_t computed_tokens; /* token rows the dense layers ran on (counted by
+                                 the encoder: enc_ws_rows) */
     uint64_t forwards;        /* enc_forward calls */
     uint64_t padded_rows;     /* rows a padded (B, longest) batch of the same
                                  forwards would have run: for comparison */

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "classify/batch.h"
 #include "classify/encoder.h"
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 #define CLS_SORT_WINDOW 256
@@ -20,6 +20,8 @@ struct classifier {
     ngram_vec nv;      /* n-gram features of one text */
     int is_clone;
     int max_len, token_budget;
+    const labelmap *labels;
+    int sent_head, neg_label; /* -1 when none */
     tokenizer *tok;
     batcher *b;
     int32_t *idbuf;    /* (cap_ids) ids of the texts of one call, back to back */
@@ -32,15 +34,37 @@ static void make_scratch(classifier *c) {
     c->b = batch_new(c->m, c->token_budget, c->max_len, CLS_SORT_WINDOW);
 }
 
+static int find_sentiment_head(const cls_model *m) {
+    int sent = cls_model_head(m, "sentiment");
+    if (sent < 0 && m->cfg.n_heads == 1 && strcmp(m->cfg.heads[0].name, "topic") != 0) sent = 0;
+    return sent;
+}
+
+/* With o->check_sentiment: 0 when the model has no sentiment head or one
+ * with a label that means negative, else -1 with one line in err. */
+static int check_sentiment(const char *dir, const cls_model *m, const cls_options *o, char *err, size_t errlen) {
+    int sent = find_sentiment_head(m);
+    if (!o->check_sentiment || sent < 0) return 0;
+    char why[400];
+    if (lm_check_head(o->labels, (const char *const *)m->cfg.heads[sent].labels, m->cfg.heads[sent].n_labels, why,
+                      sizeof why) == 0)
+        return 0;
+    return err_set(err, errlen, "%s/config.json: %s", dir, why);
+}
+
 classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t errlen) {
     cls_options o = opts ? *opts : (cls_options){0};
     cls_model *m = cls_model_load(dir, o.head_name, err, errlen);
     if (!m) return NULL;
+    if (check_sentiment(dir, m, &o, err, errlen) < 0) {
+        cls_model_free(m);
+        return NULL;
+    }
     char *vpath = xasprintf("%s/vocab.txt", dir);
     tok_vocab *v = tok_vocab_load(vpath, err, errlen);
     if (v && tok_vocab_size(v) > m->cfg.vocab_size) {
-        snprintf(err, errlen, "%s: %d tokens but the model's vocab_size is %d", vpath, tok_vocab_size(v),
-                 m->cfg.vocab_size);
+        err_set(err, errlen, "%s: %d tokens but the model's vocab_size is %d", vpath, tok_vocab_size(v),
+                m->cfg.vocab_size);
         tok_vocab_free(v);
         v = NULL;
     }
@@ -61,6 +85,11 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
     int maxpos = m->cfg.max_position < 512 ? m->cfg.max_position : 512;
     c->max_len = o.max_len >= 2 && o.max_len < maxpos ? o.max_len : maxpos;
     c->token_budget = o.token_budget > 0 ? o.token_budget : 4096;
+    c->labels = o.labels;
+    c->sent_head = find_sentiment_head(m);
+    c->neg_label = -1;
+    for (int j = 0; c->sent_head >= 0 && j < m->cfg.heads[c->sent_head].n_labels && c->neg_label < 0; j++)
+        if (lm_class(c->labels, m->cfg.heads[c->sent_head].labels[j]) == LM_NEGATIVE) c->neg_label = j;
     enc_set_threads(o.threads > 0 ? o.threads : 1);
     make_scratch(c);
     return c;
@@ -74,6 +103,9 @@ classifier *cls_clone(const classifier *c) {
     k->is_clone = 1;
     k->max_len = c->max_len;
     k->token_budget = c->token_budget;
+    k->labels = c->labels;
+    k->sent_head = c->sent_head;
+    k->neg_label = c->neg_label;
     make_scratch(k);
     return k;
 }
@@ -94,11 +126,15 @@ void cls_close(classifier *c) {
 
 const cls_model *cls_get_model(const classifier *c) { return c->m; }
 const ngram_model *cls_get_ngram(const classifier *c) { return c->ng; }
+const tok_vocab *cls_get_vocab(const classifier *c) { return c->vocab; }
+int cls_max_len(const classifier *c) { return c->max_len; }
 int cls_n_heads(const classifier *c) { return c->m->cfg.n_heads; }
 const char *cls_head_name(const classifier *c, int head) { return c->m->cfg.heads[head].name; }
 int cls_head_n_labels(const classifier *c, int head) { return c->m->cfg.heads[head].n_labels; }
 const char *cls_head_label(const classifier *c, int head, int label) { return c->m->cfg.heads[head].labels[label]; }
 int cls_find_head(const classifier *c, const char *name) { return cls_model_head(c->m, name); }
+int cls_sentiment_head(const classifier *c) { return c->sent_head; }
+const labelmap *cls_labels(const classifier *c) { return c->labels; }
 tok_stats cls_tok_stats(const classifier *c) { return c->stats; }
 
 void cls_output_free(cls_output *out) {
@@ -192,17 +228,13 @@ static void set_score(event_score *s, const classifier *c, const cls_output *out
     s->index = idx;
 }
 
+int cls_negative_label(const classifier *c, int *head) {
+    *head = c->sent_head;
+    return c->neg_label;
+}
+
 void cls_fill_events(const classifier *c, const cls_output *out, event *const *events, int n) {
-    int topic = cls_find_head(c, "topic"), sent = cls_find_head(c, "sentiment");
-    if (sent < 0 && cls_n_heads(c) == 1 && topic < 0) sent = 0;
-    int neg = -1;
-    for (int j = 0; sent >= 0 && j < cls_head_n_labels(c, sent); j++) {
-        const char *l = cls_head_label(c, sent, j);
-        if (strcasecmp(l, "negative") == 0 || strcasecmp(l, "bearish") == 0) {
-            neg = j;
-            break;
-        }
-    }
+    int topic = cls_find_head(c, "topic"), sent = c->sent_head, neg = c->neg_label;
     for (int i = 0; i < n; i++) {
         set_score(&events[i]->topic, c, out, i, topic);
         set_score(&events[i]->sentiment, c, out, i, sent);

@@ -21,6 +21,7 @@
 #include "classify/ngram.h"
 #include "classify/tokenizer.h"
 #include "util/event.h"
+#include "util/labelmap.h"
 
 typedef struct cls_options {
     const char *head_name; /* name of a plain checkpoint's one head; NULL: "sentiment" */
@@ -28,6 +29,9 @@ typedef struct cls_options {
     int max_len;           /* tokens per text incl. [CLS]/[SEP]; 0: max_position, capped at 512 */
     int token_budget;      /* tokens per encoder forward; 0: 4096 */
     int encoder_only;      /* 1: ignore the directory's n-gram part (classify/ngram.h) */
+    const labelmap *labels; /* what sentiment labels mean (borrowed, outlives the classifier); NULL: built-ins */
+    int check_sentiment;   /* 1: refuse a model whose sentiment head has no label that means negative
+                              (the windows would count nothing as negative) */
 } cls_options;
 
 typedef struct classifier classifier;
@@ -44,12 +48,20 @@ void cls_close(classifier *c);
 const cls_model *cls_get_model(const classifier *c);
 /* The n-gram part, NULL when the model has none (or encoder_only). */
 const ngram_model *cls_get_ngram(const classifier *c);
+/* The vocab (shared by clones) and the token count a text is cut to. */
+const tok_vocab *cls_get_vocab(const classifier *c);
+int cls_max_len(const classifier *c);
 int cls_n_heads(const classifier *c);
 const char *cls_head_name(const classifier *c, int head);
 int cls_head_n_labels(const classifier *c, int head);
 const char *cls_head_label(const classifier *c, int head, int label);
 /* Index of the head named name, or -1. */
 int cls_find_head(const classifier *c, const char *name);
+/* The sentiment head: the head named "sentiment", or the only head when
+ * the model has one head not named "topic"; -1 when none. */
+int cls_sentiment_head(const classifier *c);
+/* The label map the classifier was opened with (NULL: built-ins). */
+const labelmap *cls_labels(const classifier *c);
 /* Tokenizer counters (invalid UTF-8 bytes replaced, texts truncated) since open. */
 tok_stats cls_tok_stats(const classifier *c);
 
@@ -82,12 +94,18 @@ void cls_output_free(cls_output *out);
 float cls_output_score(const cls_output *out, const classifier *c, int i, int head);
 const float *cls_output_probs(const cls_output *out, const classifier *c, int i, int head);
 
+/* The sentiment head (the head named "sentiment", or the only head when
+ * the model has one head not named "topic") into *head, and its label
+ * "negative" or "bearish" (case-insensitive) as the return value; -1
+ * when there is no such head or label (*head is then -1 or the head). */
+int cls_negative_label(const classifier *c, int *head);
+
 /* Fills events[i]->topic, ->sentiment and ->p_negative from out (text i is
  * events[i]'s). The head named "topic" fills topic; the head named
  * "sentiment" (or the only head, when the model has one head not named
  * "topic") fills sentiment. A score with no head gets index -1, label ""
- * and score 0. p_negative is the sentiment head's probability of the label
- * "negative" or "bearish" (case-insensitive), 0 when it has neither. */
+ * and score 0. p_negative is the sentiment head's probability of its first
+ * label that means negative (util/labelmap.h), 0 when it has none. */
 void cls_fill_events(const classifier *c, const cls_output *out, event *const *events, int n);
 
 /* cls_classify on events[i]->text then cls_fill_events. Returns 0, or -1

@@ -20,6 +20,7 @@ struct enc_ws {
     float *scores; /* (max_len, max_len) */
     float *cls;    /* (T, C) [CLS] rows, pooled */
     float *hl;     /* (T, max head labels) */
+    uint64_t rows; /* token rows the dense layers ran on, over every forward */
 };
 
 void enc_set_threads(int n) {
@@ -138,6 +139,8 @@ void enc_ws_free(enc_ws *ws) {
     free(ws);
 }
 
+uint64_t enc_ws_rows(const enc_ws *ws) { return ws->rows; }
+
 int enc_ws_max_tokens(const enc_ws *ws) { return ws->max_tokens; }
 
 /* ---- fused element-wise passes of enc_forward ----
@@ -174,6 +177,7 @@ void enc_forward(const cls_model *m, enc_ws *ws, const int32_t *ids, const int *
     int C = c->hidden_size, I = c->intermediate_size, T = 0;
     float eps = c->layer_norm_eps;
     for (int s = 0; s < n_seq; s++) T += lens[s];
+    ws->rows += (uint64_t)T; /* every dense layer below runs on these T rows */
 
     enc_embed_forward(m, ws->x, ids, lens, n_seq);
     enc_layernorm_forward(ws->x, ws->x, m->emb_ln_w, m->emb_ln_b, T, C, eps);

@@ -62,6 +62,10 @@ typedef struct enc_ws enc_ws;
 enc_ws *enc_ws_new(const cls_model *m, int max_tokens, int max_len);
 void enc_ws_free(enc_ws *ws);
 int enc_ws_max_tokens(const enc_ws *ws);
+/* Token rows the dense layers of every enc_forward on ws ran on so far:
+ * what was computed, counted where it is computed (padding included, were
+ * there any). */
+uint64_t enc_ws_rows(const enc_ws *ws);
 
 /* Runs n_seq packed sequences (ids as in enc_embed_forward, 1 <= lens[s] <=
  * min(max_len, max_position), sum(lens) <= max_tokens) and writes

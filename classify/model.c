@@ -12,6 +12,7 @@
 
 #include "classify/safetensors.h"
 #include "util/errmsg.h"
+#include "util/rng.h"
 #include "util/xalloc.h"
 
 /* Carves the parameter buffer into tensors (qkv weights adjacent so that
@@ -144,56 +145,11 @@ void cls_model_free(cls_model *m) {
     free(m);
 }
 
-/* Finds a canonical name in the file under its accepted spellings: with or
- * without "bert.", and LayerNorm weight/bias as gamma/beta. */
-static const st_tensor *find_alias(const st_file *f, const char *name) {
-    char alt[4][128];
-    int n = 0;
-    snprintf(alt[n++], sizeof alt[0], "%s", name);
-    const char *ln = strstr(name, "LayerNorm.");
-    if (ln) {
-        const char *leaf = ln + strlen("LayerNorm.");
-        const char *old = strcmp(leaf, "weight") == 0 ? "gamma" : strcmp(leaf, "bias") == 0 ? "beta" : NULL;
-        if (old) snprintf(alt[n++], sizeof alt[0], "%.*s%s", (int)(leaf - name), name, old);
-    }
-    int base = n;
-    for (int i = 0; i < base; i++)
-        if (strncmp(alt[i], "bert.", 5) == 0) snprintf(alt[n++], sizeof alt[0], "%s", alt[i] + 5);
-    for (int i = 0; i < n; i++) {
-        const st_tensor *t = st_find(f, alt[i]);
-        if (t) return t;
-    }
-    return NULL;
-}
-
-static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape) {
-    size_t o = (size_t)snprintf(buf, n, "[");
-    for (int i = 0; i < ndim && o < n; i++) o += (size_t)snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)shape[i]);
-    if (o < n) snprintf(buf + o, n - o, "]");
-}
-
 /* Copies one parameter from the file, checking presence, dtype and shape. */
 static int load_param(const st_file *f, const cls_param *p, char *err, size_t errlen) {
-    const st_tensor *t = find_alias(f, p->name);
-    if (!t) {
-        err_set(err, errlen, "%s: tensor '%s': missing", st_path(f), p->name);
-        return -1;
-    }
-    int same = t->ndim == p->ndim;
-    for (int i = 0; same && i < p->ndim; i++) same = t->shape[i] == p->shape[i];
-    if (!same) {
-        char got[96], want[96];
-        shape_str(got, sizeof got, t->ndim, t->shape);
-        shape_str(want, sizeof want, p->ndim, p->shape);
-        err_set(err, errlen, "%s: tensor '%s': shape %s, expected %s", st_path(f), t->name, got, want);
-        return -1;
-    }
-    if (st_to_f32(t, p->data) != 0) {
-        err_set(err, errlen, "%s: tensor '%s': dtype %s, expected F32, F16 or BF16", st_path(f), t->name,
-               st_dtype_name(t->dtype));
-        return -1;
-    }
-    return 0;
+    int rc = st_read_f32(f, p->name, p->ndim, p->shape, p->data, err, errlen);
+    if (rc == 1) return err_set(err, errlen, "%s: tensor '%s': missing", st_path(f), p->name);
+    return rc;
 }
 
 /* Reads do_lower_case from dir/tokenizer_config.json (absent file: 1). */
@@ -280,20 +236,6 @@ fail:
     return NULL;
 }
 
-/* splitmix64 → uniform → Box-Muller normal. */
-static uint64_t rng_next(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static float rng_normal(uint64_t *s) {
-    double u1 = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-    double u2 = (double)(rng_next(s) >> 11) / 9007199254740992.0;
-    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
-}
-
 cls_model *cls_model_random(model_config *cfg, uint64_t seed) {
     cls_model *m = xcalloc(1, sizeof *m);
     m->cfg = *cfg;
@@ -305,13 +247,14 @@ cls_model *cls_model_random(model_config *cfg, uint64_t seed) {
     int n = cls_model_tensors(m, NULL, 0);
     cls_param *ps = xcalloc((size_t)n, sizeof *ps);
     cls_model_tensors(m, ps, n);
-    uint64_t s = seed;
+    rng_pcg r;
+    rng_seed(&r, seed, 0);
     for (int i = 0; i < n; i++) {
         const char *leaf = strrchr(ps[i].name, '.') + 1;
         int is_ln = strstr(ps[i].name, "LayerNorm") != NULL;
         for (size_t j = 0; j < ps[i].numel; j++)
             ps[i].data[j] = is_ln ? (strcmp(leaf, "weight") == 0 ? 1.0f : 0.0f)
-                                  : strcmp(leaf, "bias") == 0 ? 0.0f : 0.02f * rng_normal(&s);
+                                  : strcmp(leaf, "bias") == 0 ? 0.0f : 0.02f * rng_normal(&r);
     }
     free(ps);
     return m;

@@ -17,6 +17,7 @@ void ngram_vec_free(ngram_vec *v) {
     free(v->woff);
     free(v->cpos);
     free(v->pad);
+    free(v->occ);
     memset(v, 0, sizeof *v);
 }
 
@@ -41,19 +42,28 @@ static int cmp_i32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Appends one bucket to v->idx, growing it. */
-static void push_bucket(ngram_vec *v, int *n, uint64_t h, int buckets) {
+/* Appends one bucket, made of words first .. first + n_words - 1, to
+ * v->idx (and to v->occ when tracking), growing them. */
+static void push_bucket(ngram_vec *v, int *n, uint64_t h, int buckets, int first, int n_words) {
     if (*n == v->cap) {
         v->cap = v->cap ? 2 * v->cap : 256;
         v->idx = xrealloc(v->idx, sizeof *v->idx * (size_t)v->cap);
         v->val = xrealloc(v->val, sizeof *v->val * (size_t)v->cap);
     }
-    v->idx[(*n)++] = (int32_t)(h % (uint64_t)buckets);
+    int32_t b = (int32_t)(h % (uint64_t)buckets);
+    v->idx[(*n)++] = b;
+    if (!v->track) return;
+    if (v->n_occ == v->occ_cap) {
+        v->occ_cap = v->occ_cap ? 2 * v->occ_cap : 256;
+        v->occ = xrealloc(v->occ, sizeof *v->occ * (size_t)v->occ_cap);
+    }
+    v->occ[v->n_occ++] = (ngram_occ){b, first, n_words};
 }
 
-/* The character n-grams of word w[0..len) padded as " w ", into v. Code
- * points are cut at UTF-8 lead bytes (tok_words gives valid UTF-8). */
-static void count_chars(const ngram_settings *s, const char *w, size_t len, ngram_vec *v, int *n) {
+/* The character n-grams of word number wi, w[0..len), padded as " w ",
+ * into v. Code points are cut at UTF-8 lead bytes (tok_words gives valid
+ * UTF-8). */
+static void count_chars(const ngram_settings *s, int wi, const char *w, size_t len, ngram_vec *v, int *n) {
     if (len + 2 > v->pad_cap) {
         v->pad_cap = 2 * len + 64;
         v->pad = xrealloc(v->pad, v->pad_cap);
@@ -75,7 +85,7 @@ static void count_chars(const ngram_settings *s, const char *w, size_t len, ngra
         for (int i = 0; i + o <= nc; i++) {
             uint64_t h = fnv1a64_more(FNV1A64_OFFSET, NGRAM_CHAR_MARK, 1);
             h = fnv1a64_more(h, v->pad + v->cpos[i], v->cpos[i + o] - v->cpos[i]);
-            push_bucket(v, n, h, s->buckets);
+            push_bucket(v, n, h, s->buckets, wi, 1);
         }
     }
 }
@@ -88,6 +98,7 @@ void ngram_count(tokenizer *t, const ngram_settings *s, const char *text, size_t
         v->woff = xmalloc(sizeof *v->woff * (size_t)v->woff_cap);
     }
     v->woff[0] = 0;
+    v->n_occ = 0;
     tok_words(t, text, len, add_word, v);
     int n = 0;
     for (int k = 0; k < s->n_orders; k++)
@@ -97,10 +108,10 @@ void ngram_count(tokenizer *t, const ngram_settings *s, const char *text, size_t
                 if (j > i) h = fnv1a64_more(h, " ", 1);
                 h = fnv1a64_more(h, v->wb + v->woff[j], v->woff[j + 1] - v->woff[j]);
             }
-            push_bucket(v, &n, h, s->buckets);
+            push_bucket(v, &n, h, s->buckets, i, s->orders[k]);
         }
     if (s->n_char_orders)
-        for (int i = 0; i < v->nw; i++) count_chars(s, v->wb + v->woff[i], v->woff[i + 1] - v->woff[i], v, &n);
+        for (int i = 0; i < v->nw; i++) count_chars(s, i, v->wb + v->woff[i], v->woff[i + 1] - v->woff[i], v, &n);
     if (n == 0) {
         v->n = 0;
         return;

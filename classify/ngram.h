@@ -47,6 +47,13 @@ typedef struct ngram_settings {
     int char_orders[NGRAM_MAX_CHAR_ORDER]; /* distinct, each 1..NGRAM_MAX_CHAR_ORDER */
 } ngram_settings;
 
+/* One n-gram of a text (ngram_vec.track): its bucket and the words it
+ * was made of, first .. first + n_words - 1 in tok_words order (a
+ * character n-gram: n_words 1, the word it lies in). */
+typedef struct ngram_occ {
+    int32_t bucket, first, n_words;
+} ngram_occ;
+
 /* A sparse feature vector (buckets ascending, no repeats) and the scratch
  * that builds it. Zero-initialise; free with ngram_vec_free. */
 typedef struct ngram_vec {
@@ -54,6 +61,9 @@ typedef struct ngram_vec {
     int32_t *idx;    /* (n) buckets */
     float *val;      /* (n) values */
     int cap;
+    int track;       /* set by the caller: ngram_count also lists every n-gram in occ */
+    ngram_occ *occ;  /* (n_occ) with track, in hashing order */
+    int n_occ, occ_cap;
     char *wb;        /* the text's words back to back */
     size_t wb_len, wb_cap;
     size_t *woff;    /* word i is wb[woff[i]..woff[i+1]) */

@@ -228,6 +228,57 @@ const st_tensor *st_find(const st_file *f, const char *name) {
     return NULL;
 }
 
+/* The older names: one LayerNorm leaf per row, and the optional prefix. */
+static const struct {
+    const char *now, *old;
+} legacy_leaf[] = {{"LayerNorm.weight", "LayerNorm.gamma"}, {"LayerNorm.bias", "LayerNorm.beta"}};
+#define OPTIONAL_PREFIX "bert."
+
+const st_tensor *st_find_alias(const st_file *f, const char *name) {
+    char alt[4][160];
+    int n = 0;
+    snprintf(alt[n++], sizeof alt[0], "%s", name);
+    size_t len = strlen(name);
+    for (size_t i = 0; i < sizeof legacy_leaf / sizeof legacy_leaf[0]; i++) {
+        size_t k = strlen(legacy_leaf[i].now);
+        if (len >= k && strcmp(name + len - k, legacy_leaf[i].now) == 0)
+            snprintf(alt[n++], sizeof alt[0], "%.*s%s", (int)(len - k), name, legacy_leaf[i].old);
+    }
+    int spelled = n;
+    for (int i = 0; i < spelled; i++)
+        if (strncmp(alt[i], OPTIONAL_PREFIX, strlen(OPTIONAL_PREFIX)) == 0)
+            snprintf(alt[n++], sizeof alt[0], "%s", alt[i] + strlen(OPTIONAL_PREFIX));
+    for (int i = 0; i < n; i++) {
+        const st_tensor *t = st_find(f, alt[i]);
+        if (t) return t;
+    }
+    return NULL;
+}
+
+static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape) {
+    size_t o = (size_t)snprintf(buf, n, "[");
+    for (int i = 0; i < ndim && o < n; i++) o += (size_t)snprintf(buf + o, n - o, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (o < n) snprintf(buf + o, n - o, "]");
+}
+
+int st_read_f32(const st_file *f, const char *name, int ndim, const int64_t *shape, float *out, char *err,
+                size_t errlen) {
+    const st_tensor *t = st_find_alias(f, name);
+    if (!t) return 1;
+    int same = t->ndim == ndim;
+    for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+    if (!same) {
+        char got[96], want[96];
+        shape_str(got, sizeof got, t->ndim, t->shape);
+        shape_str(want, sizeof want, ndim, shape);
+        return err_set(err, errlen, "%s: tensor '%s': shape %s, expected %s", f->path, t->name, got, want);
+    }
+    if (st_to_f32(t, out) != 0)
+        return err_set(err, errlen, "%s: tensor '%s': dtype %s, expected F32, F16 or BF16", f->path, t->name,
+                       st_dtype_name(t->dtype));
+    return 0;
+}
+
 float st_f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
     if (exp == 0) {
@@ -304,6 +355,7 @@ int st_write(const char *path, const st_write_tensor *t, int n, st_dtype dtype, 
     }
     size_t es = st_dtype_size(dtype), off = 0;
     cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "__metadata__"), "format", "pt");
     for (int i = 0; i < n; i++) {
         size_t numel = 1;
         cJSON *e = cJSON_CreateObject(), *sh = cJSON_CreateArray(), *of = cJSON_CreateArray();

@@ -1,5 +1,7 @@
-/* safetensors — a checked, read-only, memory-mapped safetensors reader,
- * plus a small writer for checkpoints finsent produces itself.
+/* safetensors — finsent's one safetensors codec: a checked, read-only,
+ * memory-mapped reader (fuzzed: fuzz/fuzz_safetensors), the table of the
+ * older tensor names BERT checkpoints use, the float conversions, and the
+ * writer of every model file finsent saves (training's included).
  *
  * File layout: an 8-byte little-endian header length N, N bytes of JSON
  * ({"name": {"dtype", "shape", "data_offsets": [begin, end]}, ...,
@@ -48,6 +50,20 @@ const st_tensor *st_at(const st_file *f, int i);
 /* Tensor by exact name; NULL when absent. */
 const st_tensor *st_find(const st_file *f, const char *name);
 
+/* The tensor of canonical (Hugging Face BertForSequenceClassification)
+ * name `name` under its accepted spellings, tried in this order: the name
+ * itself; LayerNorm "weight"/"bias" as the TensorFlow-era "gamma"/"beta";
+ * each of those without the "bert." prefix (a bare BertModel's file).
+ * NULL when none is present. */
+const st_tensor *st_find_alias(const st_file *f, const char *name);
+
+/* Reads the float tensor `name` (st_find_alias) into out[product(shape)]
+ * after checking that its shape is shape[0..ndim). Returns 0; 1 when the
+ * file has no such tensor (err untouched); -1 with one line naming the
+ * file and the tensor in err when its shape or dtype does not fit. */
+int st_read_f32(const st_file *f, const char *name, int ndim, const int64_t *shape, float *out, char *err,
+                size_t errlen);
+
 /* "F32", "F16", ...; bytes per element. */
 const char *st_dtype_name(st_dtype d);
 size_t st_dtype_size(st_dtype d);
@@ -70,8 +86,10 @@ typedef struct st_write_tensor {
     const float *data;
 } st_write_tensor;
 
-/* Writes tensors to path (via path.tmp and rename) in dtype. Returns 0, or
- * -1 with a one-line message naming the file in err. */
+/* Writes tensors to path (via path.tmp and rename) in dtype, in the
+ * given order, with a JSON header padded to 8 bytes and
+ * "__metadata__": {"format": "pt"} (Hugging Face's loader requires it).
+ * Returns 0, or -1 with a one-line message naming the file in err. */
 int st_write(const char *path, const st_write_tensor *t, int n, st_dtype dtype, char *err, size_t errlen);
 
 #endif

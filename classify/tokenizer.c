@@ -33,6 +33,7 @@
 
 #include "classify/tok_vocab_internal.h"
 #include "classify/tokenizer.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define TOK_MAX_WORD_CHARS 100 /* WordpieceTokenizer.max_input_chars_per_word */
@@ -64,6 +65,16 @@ struct tokenizer {
     int nspecial;
     /* output: a callback per word (no WordPiece), per id, or a bounded id array */
     void (*word_fn)(const char *w, size_t n, void *arg);
+    /* tok_word_spans: the raw-text offset of every byte of tb, the raw
+     * span of the word being handed out, and the caller's callback */
+    size_t *tb_src;
+    size_t tb_src_cap;
+    const char *text;
+    size_t cur_start, cur_end;
+    size_t *parts; /* source parts of a Unicode token: (tb start, tb end) pairs */
+    size_t parts_cap;
+    tok_span_fn span_fn;
+    void *span_arg;
     void (*fn)(int id, void *arg);
     void *arg;
     int32_t *out;
@@ -116,6 +127,8 @@ void tok_free(tokenizer *t) {
     free(t->cp2);
     free(t->wb);
     free(t->woff);
+    free(t->tb_src);
+    free(t->parts);
     free(t);
 }
 
@@ -175,6 +188,13 @@ static void wordpiece(tokenizer *t, const char *s, const uint32_t *woff, size_t 
 
 /* ---- ASCII whitespace tokens ---- */
 
+/* Under tok_word_spans: the raw span of tb[a..b) becomes the current one. */
+static void set_span(tokenizer *t, size_t a, size_t b) {
+    if (!t->span_fn) return;
+    t->cur_start = t->tb_src[a];
+    t->cur_end = t->tb_src[b - 1] + 1;
+}
+
 static void ascii_token(tokenizer *t, char *s, size_t n) {
     if (t->lower)
         for (size_t i = 0; i < n; i++)
@@ -182,11 +202,18 @@ static void ascii_token(tokenizer *t, char *s, size_t n) {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         if (!ascii_punct[(unsigned char)s[i]]) continue;
-        if (i > start) wordpiece(t, s + start, NULL, i - start);
+        if (i > start) {
+            set_span(t, start, i);
+            wordpiece(t, s + start, NULL, i - start);
+        }
+        set_span(t, i, i + 1);
         wordpiece(t, s + i, NULL, 1);
         start = i + 1;
     }
-    if (n > start) wordpiece(t, s + start, NULL, n - start);
+    if (n > start) {
+        set_span(t, start, n);
+        wordpiece(t, s + start, NULL, n - start);
+    }
 }
 
 /* ---- Unicode whitespace tokens ---- */
@@ -221,6 +248,48 @@ static size_t encode_word(tokenizer *t, const utf8proc_int32_t *s, size_t n) {
     return b;
 }
 
+/* Under tok_word_spans: cuts the token's cleaned raw bytes tb at
+ * punctuation, as its normalised code points are cut below, into
+ * (start, end) pairs of tb offsets in t->parts; returns their count. */
+static size_t source_parts(tokenizer *t) {
+    size_t np = 0, start = 0, i = 0;
+    t->parts = grow(t->parts, &t->parts_cap, 2 * t->tb_len + 2, sizeof *t->parts);
+    while (i < t->tb_len) {
+        utf8proc_int32_t c = 0;
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)t->tb + i, (utf8proc_ssize_t)(t->tb_len - i), &c);
+        if (k <= 0) k = 1; /* cannot happen: tb holds well-formed code points */
+        if (is_punct_cp(c)) {
+            if (i > start) t->parts[2 * np] = start, t->parts[2 * np++ + 1] = i;
+            t->parts[2 * np] = i, t->parts[2 * np++ + 1] = i + (size_t)k;
+            start = i + (size_t)k;
+        }
+        i += (size_t)k;
+    }
+    if (t->tb_len > start) t->parts[2 * np] = start, t->parts[2 * np++ + 1] = t->tb_len;
+    return np;
+}
+
+/* Words the punctuation split of cps cp[0..n) gives. */
+static size_t count_words(const utf8proc_int32_t *cp, size_t n) {
+    size_t w = 0, start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        int p = i < n && is_punct_cp(cp[i]);
+        if (i < n && !p) continue;
+        w += (i > start) + p;
+        start = i + 1;
+    }
+    return w;
+}
+
+/* Under tok_word_spans: word k of the token gets source part k when the
+ * parts match the words one for one (nparts != 0), else the whole token
+ * (normalisation changed what punctuation splits). */
+static void span_part(tokenizer *t, size_t nparts, size_t k) {
+    if (!t->span_fn) return;
+    if (nparts) set_span(t, t->parts[2 * k], t->parts[2 * k + 1]);
+    else set_span(t, 0, t->tb_len);
+}
+
 static void unicode_token(tokenizer *t) {
     /* NFC */
     size_t n = decompose(t, t->tb, t->tb_len, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
@@ -238,16 +307,20 @@ static void unicode_token(tokenizer *t) {
             if (utf8proc_category(t->cp2[i]) != UTF8PROC_CATEGORY_MN) t->cp[k++] = t->cp2[i];
         n = k;
     }
+    size_t nparts = 0, k = 0;
+    if (t->span_fn && (nparts = source_parts(t)) != count_words(t->cp, n)) nparts = 0;
     /* split on punctuation, WordPiece each part */
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
         int p = i < n && is_punct_cp(t->cp[i]);
         if (i < n && !p) continue;
         if (i > start) {
+            span_part(t, nparts, k++);
             encode_word(t, t->cp + start, i - start);
             wordpiece(t, t->wb, t->woff, i - start);
         }
         if (p) {
+            span_part(t, nparts, k++);
             encode_word(t, t->cp + i, 1);
             wordpiece(t, t->wb, t->woff, 1);
         }
@@ -265,38 +338,18 @@ static void flush(tokenizer *t) {
     t->tb_ascii = 1;
 }
 
+/* Appends raw bytes s[0..n) (s points into the text being run) to tb. */
 static void push(tokenizer *t, const char *s, size_t n) {
     t->tb = grow(t->tb, &t->tb_cap, t->tb_len + n, 1);
+    if (t->span_fn) {
+        t->tb_src = grow(t->tb_src, &t->tb_src_cap, t->tb_len + n, sizeof *t->tb_src);
+        for (size_t k = 0; k < n; k++) t->tb_src[t->tb_len + k] = (size_t)(s - t->text) + k;
+    }
     memcpy(t->tb + t->tb_len, s, n);
     t->tb_len += n;
 }
 
 /* ---- decoding and cleaning ---- */
-
-/* Length of the well-formed UTF-8 sequence at s (n > 0 bytes left, s[0]
- * >= 0x80) and its code point, or 0 when s[0] starts none. */
-static size_t utf8_next(const unsigned char *s, size_t n, utf8proc_int32_t *cp) {
-    unsigned c = s[0];
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) {
-        if (n < 2 || (s[1] & 0xC0) != 0x80) return 0;
-        *cp = (utf8proc_int32_t)(((c & 0x1F) << 6) | (s[1] & 0x3F));
-        return 2;
-    }
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0)) return 0;
-        *cp = (utf8proc_int32_t)(((c & 0x0F) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3F));
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
-        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90)) return 0;
-        *cp = (utf8proc_int32_t)(((c & 0x07) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3F));
-        return 4;
-    }
-    return 0;
-}
 
 static int is_chinese(utf8proc_int32_t c) {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
@@ -366,8 +419,8 @@ static size_t feed(tokenizer *t, const char *text, size_t i, size_t end, uint64_
             }
             continue;
         }
-        utf8proc_int32_t cp;
-        size_t n = utf8_next(s + i, end - i, &cp);
+        int32_t cp;
+        size_t n = utf8_next(text + i, end - i, &cp);
         if (n == 0) {
             (*invalid)++;
             i++;
@@ -387,21 +440,27 @@ static uint64_t tok_run(tokenizer *t, const char *text, size_t len) {
     size_t i = 0;
     t->tb_len = 0;
     t->tb_ascii = 1;
+    t->text = text;
     while (i < len && !t->stop) {
         const tok_special *sp = NULL;
         size_t k = next_special(t, text, i, len, &sp);
         i = feed(t, text, i, k, &invalid);
         if (t->stop || !sp) break;
         flush(t);
-        if (t->word_fn) t->word_fn(sp->s, sp->n, t->arg);
-        else emit(t, sp->id);
+        if (t->word_fn) {
+            t->cur_start = k;
+            t->cur_end = k + sp->n;
+            t->word_fn(sp->s, sp->n, t->arg);
+        } else {
+            emit(t, sp->id);
+        }
         i = k + sp->n;
     }
     if (!t->stop) flush(t);
     t->tb_len = 0;
     while (i < len) {
-        utf8proc_int32_t cp;
-        size_t n = s[i] < 0x80 ? 1 : utf8_next(s + i, len - i, &cp);
+        int32_t cp;
+        size_t n = s[i] < 0x80 ? 1 : utf8_next(text + i, len - i, &cp);
         if (n == 0) {
             invalid++;
             n = 1;
@@ -446,4 +505,18 @@ void tok_words(tokenizer *t, const char *text, size_t len, void (*fn)(const char
     tok_run(t, text, len);
     t->word_fn = NULL;
     t->arg = NULL;
+}
+
+/* tok_words callback of tok_word_spans: adds the current raw span. */
+static void span_word(const char *w, size_t n, void *arg) {
+    tokenizer *t = arg;
+    t->span_fn(w, n, t->cur_start, t->cur_end, t->span_arg);
+}
+
+void tok_word_spans(tokenizer *t, const char *text, size_t len, tok_span_fn fn, void *arg) {
+    t->span_fn = fn;
+    t->span_arg = arg;
+    tok_words(t, text, len, span_word, t);
+    t->span_fn = NULL;
+    t->span_arg = NULL;
 }

@@ -67,4 +67,14 @@ void tok_pieces(tokenizer *t, const char *text, size_t len, void (*fn)(int id, v
  * call) and for each literal special token ("[SEP]"). */
 void tok_words(tokenizer *t, const char *text, size_t len, void (*fn)(const char *w, size_t n, void *arg), void *arg);
 
+/* tok_words' words with the raw bytes each came from: fn(w, n, start,
+ * end, arg) where text[start..end) holds the word (ASCII and words whose
+ * normalisation keeps their punctuation split; dropped control characters
+ * inside the span included) or, when NFC, lower-casing or accent
+ * stripping changed where punctuation splits a whitespace token, that
+ * whole token (then several words share one span). Same words, in the
+ * same order, as tok_words. */
+typedef void (*tok_span_fn)(const char *w, size_t n, size_t start, size_t end, void *arg);
+void tok_word_spans(tokenizer *t, const char *text, size_t len, tok_span_fn fn, void *arg);
+
 #endif

@@ -3,9 +3,10 @@
  * The file is read the way Hugging Face's load_vocab reads it: one token
  * per line, id = line number from 0, line ends "\n", "\r\n" or "\r"
  * (Python's universal newlines), empty lines are tokens too, and when a
- * token appears twice the later line's id wins. Lookups go through an
- * open-addressing table keyed by FNV-1a of the token bytes, so a
- * "##"-prefixed lookup hashes the prefix and the piece without copying. */
+ * token appears twice the later line's id wins. Lookups go through
+ * util/dict (FNV-hashed: the keys come from the vocab file, and lookups of
+ * outside text cannot add any), a "##"-prefixed one as a two-part key
+ * without copying. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,74 +15,30 @@
 
 #include "classify/tok_vocab_internal.h"
 #include "classify/tokenizer.h"
+#include "util/dict.h"
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 struct tok_vocab {
-    char *arena;       /* all tokens, each NUL-terminated */
-    char **tokens;     /* id → token text (into arena) */
-    uint32_t *lens;    /* id → byte length */
+    dict *index;         /* token text → dict id */
+    int *vid;            /* dict id → vocab id (the token's last line) */
+    const char **tokens; /* vocab id → token text (the dict's copy) */
     int n;
-    int32_t *slots;    /* hash table of ids, -1 empty; size mask + 1 */
-    uint32_t *hashes;  /* hash of the id in the same slot */
-    uint32_t mask;
     size_t max_plain, max_cont;
     int cls, sep, pad, unk, mask_id;
 };
 
-#define FNV_OFFSET 2166136261u
-#define FNV_PRIME 16777619u
-
-static uint32_t fnv_add(uint32_t h, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * FNV_PRIME;
-    return h;
-}
-
-/* hash of "##" folded in once */
-static uint32_t fnv_cont_seed(void) { return fnv_add(FNV_OFFSET, "##", 2); }
-
-static int slot_matches(const tok_vocab *v, int32_t id, uint32_t h, int cont, const char *s, size_t n) {
-    if (v->hashes[id] != h) return 0;
-    const char *tok = v->tokens[id];
-    size_t len = v->lens[id];
-    if (cont) {
-        if (len != n + 2 || tok[0] != '#' || tok[1] != '#') return 0;
-        tok += 2;
-    } else if (len != n) {
-        return 0;
-    }
-    return memcmp(tok, s, n) == 0;
-}
-
 int tok_vocab_lookup(const tok_vocab *v, int cont, const char *s, size_t n) {
-    uint32_t h = fnv_add(cont ? fnv_cont_seed() : FNV_OFFSET, s, n);
-    for (uint32_t i = h & v->mask;; i = (i + 1) & v->mask) {
-        int32_t id = v->slots[i];
-        if (id < 0) return -1;
-        if (slot_matches(v, id, h, cont, s, n)) return id;
-    }
+    int k = cont ? dict_find2(v->index, "##", 2, s, n) : dict_find(v->index, s, n);
+    return k < 0 ? -1 : v->vid[k];
 }
 
 size_t tok_vocab_max_len(const tok_vocab *v, int cont) { return cont ? v->max_cont : v->max_plain; }
 
-/* Inserts id; an equal token already present is replaced (later line wins). */
-static void vocab_insert(tok_vocab *v, int32_t id) {
-    const char *tok = v->tokens[id];
-    size_t len = v->lens[id];
-    uint32_t h = fnv_add(FNV_OFFSET, tok, len);
-    v->hashes[id] = h;
-    for (uint32_t i = h & v->mask;; i = (i + 1) & v->mask) {
-        int32_t old = v->slots[i];
-        if (old < 0 || (v->hashes[old] == h && v->lens[old] == len && memcmp(v->tokens[old], tok, len) == 0)) {
-            v->slots[i] = id;
-            return;
-        }
-    }
-}
-
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "vocab %s: %s", path, strerror(errno));
+        err_set(err, errlen, "vocab %s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
@@ -94,7 +51,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen) 
     int bad = ferror(f);
     fclose(f);
     if (bad) {
-        snprintf(err, errlen, "vocab %s: read error", path);
+        err_set(err, errlen, "vocab %s: read error", path);
         free(buf);
         return NULL;
     }
@@ -108,7 +65,7 @@ tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen) {
     char *buf = read_file(path, &len, err, errlen);
     if (!buf) return NULL;
     if (len == 0) {
-        snprintf(err, errlen, "vocab %s: empty file", path);
+        err_set(err, errlen, "vocab %s: empty file", path);
         free(buf);
         return NULL;
     }
@@ -119,35 +76,29 @@ tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen) {
     }
     if (buf[len - 1] != '\n' && buf[len - 1] != '\r') lines++;
     if (lines > INT32_MAX / 4) {
-        snprintf(err, errlen, "vocab %s: too many lines", path);
+        err_set(err, errlen, "vocab %s: too many lines", path);
         free(buf);
         return NULL;
     }
     tok_vocab *v = xcalloc(1, sizeof *v);
-    v->arena = buf; /* line ends become NULs in place */
+    v->index = dict_new(DICT_FNV);
     v->n = (int)lines;
     v->tokens = xmalloc(lines * sizeof *v->tokens);
-    v->lens = xmalloc(lines * sizeof *v->lens);
-    v->hashes = xmalloc(lines * sizeof *v->hashes);
-    uint32_t cap = 16;
-    while (cap < 2 * lines) cap *= 2;
-    v->mask = cap - 1;
-    v->slots = xmalloc(cap * sizeof *v->slots);
-    memset(v->slots, 0xff, cap * sizeof *v->slots);
+    v->vid = xmalloc(lines * sizeof *v->vid); /* dict ids < lines */
     size_t start = 0, id = 0;
     for (size_t i = 0; i <= len && id < lines; i++) {
         if (i < len && buf[i] != '\n' && buf[i] != '\r') continue;
         size_t tlen = i - start;
-        v->tokens[id] = buf + start;
-        v->lens[id] = (uint32_t)tlen;
+        int k = dict_add(v->index, buf + start, tlen, NULL);
+        v->vid[k] = (int)id; /* a later line of the same token wins */
+        v->tokens[id] = dict_key(v->index, k, NULL);
         if (tlen > v->max_plain) v->max_plain = tlen;
         if (tlen >= 2 && buf[start] == '#' && buf[start + 1] == '#' && tlen - 2 > v->max_cont) v->max_cont = tlen - 2;
-        if (i < len && buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n') buf[i++] = '\0';
-        if (i < len) buf[i] = '\0';
+        if (i < len && buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n') i++;
         start = i + 1;
         id++;
     }
-    for (int i = 0; i < v->n; i++) vocab_insert(v, i);
+    free(buf);
     v->cls = tok_vocab_id(v, "[CLS]");
     v->sep = tok_vocab_id(v, "[SEP]");
     v->unk = tok_vocab_id(v, "[UNK]");
@@ -155,7 +106,7 @@ tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen) {
     v->mask_id = tok_vocab_id(v, "[MASK]");
     const char *missing = v->cls < 0 ? "[CLS]" : v->sep < 0 ? "[SEP]" : v->unk < 0 ? "[UNK]" : v->pad < 0 ? "[PAD]" : NULL;
     if (missing) {
-        snprintf(err, errlen, "vocab %s: no %s token", path, missing);
+        err_set(err, errlen, "vocab %s: no %s token", path, missing);
         tok_vocab_free(v);
         return NULL;
     }
@@ -164,11 +115,9 @@ tok_vocab *tok_vocab_load(const char *path, char *err, size_t errlen) {
 
 void tok_vocab_free(tok_vocab *v) {
     if (!v) return;
-    free(v->arena);
+    dict_free(v->index);
     free(v->tokens);
-    free(v->lens);
-    free(v->hashes);
-    free(v->slots);
+    free(v->vid);
     free(v);
 }
 

@@ -9,14 +9,16 @@
  * terminating NUL. Checked: a decoded event has an id, a stream and valid
  * UTF-8 text within the limit (truncated flag set when cut), and at most
  * 64 distinct, upper-cased entity keys of 1 to 64 bytes; a rejected
- * message has a reason and a one-line detail; decode_utf8_valid agrees
- * with a plain reference check on the payload. */
+ * message has a reason and a one-line detail; utf8_valid agrees
+ * with a plain reference check on the payload, and utf8_cut at every
+ * length keeps a valid payload's prefix valid and never passes the limit. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest/decode.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define TEXT_LIMIT 64
@@ -49,9 +51,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-static int utf8_ok(const char *s) { return decode_utf8_valid(s, strlen(s)); }
+static int utf8_ok(const char *s) { return utf8_valid(s, strlen(s)); }
 
-/* A plain UTF-8 check to compare decode_utf8_valid with: shortest form
+/* A plain UTF-8 check to compare utf8_valid with: shortest form
  * only, no surrogates, nothing above U+10FFFF. */
 static int ref_utf8_valid(const uint8_t *s, size_t n) {
     for (size_t i = 0; i < n;) {
@@ -100,7 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const ingest_options *opt = (sel & 4) ? &opts : NULL;
     decode_msg m = {.payload = payload, .len = len, .topic = (sel & 8) ? NULL : "news", .partition = 3,
                     .offset = 42, .timestamp_ms = (sel & 16) ? -1 : 1714566600000LL};
-    if (decode_utf8_valid(payload, len) != ref_utf8_valid(data + 1, len)) abort();
+    int valid = ref_utf8_valid(data + 1, len);
+    if (utf8_valid(payload, len) != valid) abort();
+    for (size_t max = 0; max <= len && max < 16; max++) {
+        size_t k = utf8_cut(payload, len, max);
+        if (k > max || (valid && !ref_utf8_valid(data + 1, k)) || (valid && max - k > 3)) abort();
+    }
     decode_result res;
     event *e = decode_message(opt, in, &m, &res);
     if (e) {

@@ -36,7 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                             .zscore = 2, .severity = ALERT_CRITICAL, .repeat_interval_ms = 3000, .resolve_after = 2};
     rules[1] = (alert_rule){.name = "topic", .scope = WIN_SCOPE_TOPIC, .min_count = 3, .min_negatives = 4,
                             .min_negative_share = 0.4, .severity = ALERT_WARNING, .resolve_after = 1};
-    opt = (alerts_options){.window = {2000, 1000, 500, 0, WIN_SCOPE_ENTITY | WIN_SCOPE_TOPIC, 3},
+    opt = (alerts_options){.window = {.size_ms = 2000, .advance_ms = 1000, .lateness_ms = 500, .scopes = WIN_SCOPE_ENTITY | WIN_SCOPE_TOPIC, .top_k = 3},
                            .baseline = {0.3, 3, 0.05},
                            .rules = rules,
                            .n_rules = 2,

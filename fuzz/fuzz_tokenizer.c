@@ -12,7 +12,10 @@
  * character orders 1, 3 and 5): buckets strictly ascending and in range,
  * counts that add up to the n-grams the words allow (counted here from
  * tok_words' words and their code points), and unit L2 norm once
- * weighed. */
+ * weighed. Then tok_word_spans: the same words as tok_words, in order, each
+ * span inside the text, non-empty, after the one before it or equal to it
+ * (words of one token sharing its span); and every tracked n-gram naming
+ * words that exist. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 
 #include "classify/ngram.h"
 #include "classify/tokenizer.h"
+#include "util/fnv.h"
 #include "util/xalloc.h"
 
 #define MAX_IDS 129
@@ -73,6 +77,42 @@ static void check_ngrams(tokenizer *t, const char *text, size_t len) {
     if (v.n && fabs(ss - 1) > 1e-3) abort();
 }
 
+/* Words as a hash of "w1\0w2\0…" and a count, from tok_words or tok_word_spans. */
+typedef struct word_sum {
+    uint64_t h;
+    long n;
+    size_t len, last_start, last_end;
+} word_sum;
+
+static void sum_word(const char *w, size_t n, void *arg) {
+    word_sum *s = arg;
+    s->h = fnv1a64_more(fnv1a64_more(s->h, w, n), "", 1);
+    s->n++;
+}
+
+static void sum_span(const char *w, size_t n, size_t start, size_t end, void *arg) {
+    word_sum *s = arg;
+    if (start >= end || end > s->len) abort();
+    int same = start == s->last_start && end == s->last_end;
+    if (s->n && !same && start < s->last_end) abort();
+    s->last_start = start;
+    s->last_end = end;
+    sum_word(w, n, arg);
+}
+
+static void check_spans(tokenizer *t, const char *text, size_t len) {
+    word_sum a = {FNV1A64_OFFSET, 0, len, 0, 0}, b = a;
+    tok_words(t, text, len, sum_word, &a);
+    tok_word_spans(t, text, len, sum_span, &b);
+    if (a.h != b.h || a.n != b.n) abort();
+    static ngram_vec v;
+    ngram_settings s = {.buckets = 1009, .n_orders = 2, .orders = {1, 2}, .n_char_orders = 1, .char_orders = {3}};
+    v.track = 1;
+    ngram_count(t, &s, text, len, &v);
+    for (int i = 0; i < v.n_occ; i++)
+        if (v.occ[i].first < 0 || v.occ[i].n_words < 1 || v.occ[i].first + v.occ[i].n_words > a.n) abort();
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
@@ -113,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (tok_encode(t, text, len, max_len, again, NULL) != n || memcmp(ids, again, (size_t)n * sizeof ids[0]) != 0)
         abort();
     check_ngrams(t, text, len);
+    check_spans(t, text, len);
     free(text);
     return 0;
 }

@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
+#include "util/errmsg.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define ENTITY_MAX_BYTES 64
@@ -36,24 +37,6 @@ static const char *const reason_names[DECODE_N_REASONS] = {
 const char *decode_reason_name(enum decode_reason r) {
     if ((int)r < 0 || r >= DECODE_N_REASONS) return "unknown";
     return reason_names[r];
-}
-
-int decode_utf8_valid(const char *s, size_t n) {
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    size_t i = 0;
-    while (i < n) {
-        if (p[i] < 0x80) { /* ASCII fast path, a word at a time where it can */
-            uint64_t w;
-            while (i + 8 <= n && (memcpy(&w, p + i, 8), (w & 0x8080808080808080ULL) == 0)) i += 8;
-            while (i < n && p[i] < 0x80) i++;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0) return 0;
-        i += (size_t)k;
-    }
-    return 1;
 }
 
 /* Compares one pointer token (with ~0 ~1 escapes, len bytes) to a key. */
@@ -122,11 +105,8 @@ __attribute__((format(printf, 3, 4))) static int fail(dctx *c, enum decode_reaso
     c->res->reason = r;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->res->detail, sizeof c->res->detail, fmt, ap);
+    err_vset(c->res->detail, sizeof c->res->detail, fmt, ap); /* one line: quoted values may hold control characters */
     va_end(ap);
-    /* one line: quoted values from the message may hold control characters */
-    for (char *p = c->res->detail; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     return -1;
 }
 
@@ -146,7 +126,7 @@ static int string_field(dctx *c, const char *configured, const char *dflt, const
     *out = NULL;
     if (!it) return 0;
     if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "%s (%s) is not a string", name, ptr);
-    if (!decode_utf8_valid(it->valuestring, strlen(it->valuestring)))
+    if (!utf8_valid(it->valuestring, strlen(it->valuestring)))
         return fail(c, DECODE_INVALID_UTF8, "%s (%s) decodes to invalid UTF-8", name, ptr);
     *out = it->valuestring;
     return 0;
@@ -156,14 +136,6 @@ static int blank(const char *s) {
     for (; *s; s++)
         if (!isspace((unsigned char)*s)) return 0;
     return 1;
-}
-
-/* Cuts s (len bytes, valid UTF-8) to at most max bytes at a character boundary. */
-static size_t utf8_cut(const char *s, size_t len, size_t max) {
-    if (len <= max) return len;
-    size_t n = max;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
-    return n;
 }
 
 static int build_text(dctx *c) {
@@ -252,7 +224,7 @@ static int build_id(dctx *c, const decode_msg *m, const char *stream) {
     if (len == 0) return fail(c, DECODE_EMPTY_ID, "id (%s) is empty", ptr);
     if (len > INGEST_DEFAULT_MAX_ID_BYTES)
         return fail(c, DECODE_ID_TOO_LONG, "id (%s) is %zu bytes, limit %d", ptr, len, INGEST_DEFAULT_MAX_ID_BYTES);
-    if (!decode_utf8_valid(it->valuestring, len))
+    if (!utf8_valid(it->valuestring, len))
         return fail(c, DECODE_INVALID_UTF8, "id (%s) decodes to invalid UTF-8", ptr);
     c->id = it->valuestring;
     return 0;
@@ -287,7 +259,7 @@ static int entities_from_field(dctx *c) {
     cJSON *it;
     cJSON_ArrayForEach(it, arr) {
         if (!cJSON_IsString(it)) return fail(c, DECODE_BAD_FIELD_TYPE, "entities (%s) has a non-string item", ptr);
-        if (!decode_utf8_valid(it->valuestring, strlen(it->valuestring)))
+        if (!utf8_valid(it->valuestring, strlen(it->valuestring)))
             return fail(c, DECODE_INVALID_UTF8, "entities (%s) has invalid UTF-8", ptr);
         if (add_entity(c, it->valuestring, strlen(it->valuestring))) return -1;
     }
@@ -392,7 +364,7 @@ event *decode_message(const ingest_options *opt, const ingest_input *in, const d
         fail(&c, DECODE_OVERSIZE, "the payload is %zu bytes, limit %zu", m->len, max);
         return NULL;
     }
-    if (!decode_utf8_valid(m->payload, m->len)) {
+    if (!utf8_valid(m->payload, m->len)) {
         fail(&c, DECODE_INVALID_UTF8, "the payload is not valid UTF-8");
         return NULL;
     }

@@ -78,10 +78,6 @@ typedef struct decode_result {
  * res->detail saying why. Thread-safe (no shared state). */
 event *decode_message(const ingest_options *opt, const ingest_input *in, const decode_msg *m, decode_result *res);
 
-/* Returns 1 when the n bytes at s are valid UTF-8 (no overlongs, no
- * surrogates, nothing above U+10FFFF), else 0. */
-int decode_utf8_valid(const char *s, size_t n);
-
 /* Resolves an RFC 6901 JSON pointer ("" is the whole document, "/a/0/b~1c"
  * is key "a", element 0, key "b/c") in root. Returns the item or NULL. */
 struct cJSON;

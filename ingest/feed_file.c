@@ -14,6 +14,7 @@
 
 #include "ingest/replay.h"
 #include "util/csv.h"
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 
@@ -49,9 +50,8 @@ static int csv_header(feed_file *f, const char *path, char *err, size_t errlen) 
     char **fields;
     int n = csv_next(f->csv, &fields);
     if (n <= 0) {
-        snprintf(err, errlen, "%s: expected a header row of column names (id, ts, title, body, text, ...)%s%s", path,
-                 n < 0 ? ": " : "", n < 0 ? csv_error(f->csv) : "");
-        return -1;
+        return err_set(err, errlen, "%s: expected a header row of column names (id, ts, title, body, text, ...)%s%s",
+                       path, n < 0 ? ": " : "", n < 0 ? csv_error(f->csv) : "");
     }
     f->columns = xcalloc((size_t)n, sizeof *f->columns);
     for (int i = 0; i < n; i++) f->columns[i] = xstrdup(fields[i]);
@@ -69,7 +69,7 @@ feed_file *feed_open(const char *path, const ingest_options *opt, const char *de
                 dflt = in;
         }
         if (!dflt) {
-            snprintf(err, errlen, "%s: no input topic or stream named \"%s\"", path, default_input);
+            err_set(err, errlen, "%s: no input topic or stream named \"%s\"", path, default_input);
             return NULL;
         }
     } else if (opt->n_inputs > 0) {
@@ -77,7 +77,7 @@ feed_file *feed_open(const char *path, const ingest_options *opt, const char *de
     }
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        err_set(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     feed_file *f = xcalloc(1, sizeof *f);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 struct ingest_mock {
@@ -16,7 +17,7 @@ struct ingest_mock {
 
 ingest_mock *ingest_mock_new(int brokers, char *err, size_t errlen) {
     if (brokers < 1 || brokers > 16) {
-        snprintf(err, errlen, "brokers must be 1..16, got %d", brokers);
+        err_set(err, errlen, "brokers must be 1..16, got %d", brokers);
         return NULL;
     }
     char e[256];
@@ -24,12 +25,12 @@ ingest_mock *ingest_mock_new(int brokers, char *err, size_t errlen) {
     rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
     if (!rk) {
-        snprintf(err, errlen, "mock cluster handle: %s", e);
+        err_set(err, errlen, "mock cluster handle: %s", e);
         return NULL;
     }
     rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, brokers);
     if (!mc) {
-        snprintf(err, errlen, "could not start the mock cluster");
+        err_set(err, errlen, "could not start the mock cluster");
         rd_kafka_destroy(rk);
         return NULL;
     }

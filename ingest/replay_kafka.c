@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ingest/replay.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -36,7 +37,7 @@ static replay_kafka *rk_new(const ingest_options *opt, double speed, char *err, 
     char e[256];
     for (int i = 0; i < opt->n_kafka; i++) {
         if (rd_kafka_conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, e, sizeof e) != RD_KAFKA_CONF_OK) {
-            snprintf(err, errlen, "kafka property %s: %s", opt->kafka[i].key, e);
+            err_set(err, errlen, "kafka property %s: %s", opt->kafka[i].key, e);
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
@@ -47,7 +48,7 @@ static replay_kafka *rk_new(const ingest_options *opt, double speed, char *err, 
     rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", e, sizeof e);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
     if (!rk) {
-        snprintf(err, errlen, "kafka consumer: %s", e);
+        err_set(err, errlen, "kafka consumer: %s", e);
         return NULL;
     }
     replay_kafka *r = xcalloc(1, sizeof *r);
@@ -92,9 +93,8 @@ static int search_offset(replay_kafka *r, const char *topic, int32_t partition, 
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2, ts;
         if (probe_ts(r, topic, partition, mid, &ts)) {
-            snprintf(r->err, sizeof r->err, "%s[%d]: no message at offset %lld within %d ms", topic, (int)partition,
-                     (long long)mid, PROBE_TIMEOUT_MS);
-            return -1;
+            return err_set(r->err, sizeof r->err, "%s[%d]: no message at offset %lld within %d ms", topic,
+                           (int)partition, (long long)mid, PROBE_TIMEOUT_MS);
         }
         if (ts < t)
             lo = mid + 1;
@@ -131,8 +131,7 @@ static int start_assign(replay_kafka *r, char *err, size_t errlen) {
     rd_kafka_resp_err_t e = rd_kafka_assign(r->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
-        snprintf(err, errlen, "assign: %s", rd_kafka_err2str(e));
-        return -1;
+        return err_set(err, errlen, "assign: %s", rd_kafka_err2str(e));
     }
     return 0;
 }
@@ -150,8 +149,8 @@ replay_kafka *replay_kafka_open_time(const ingest_options *opt, int64_t from_ms,
         rd_kafka_resp_err_t e = rd_kafka_metadata(r->rk, 0, t, &md, META_TIMEOUT_MS);
         rd_kafka_topic_destroy(t);
         if (e || md->topic_cnt != 1 || md->topics[0].err) {
-            snprintf(err, errlen, "topic %s: %s", topic,
-                     rd_kafka_err2str(e ? e : md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+            err_set(err, errlen, "topic %s: %s", topic,
+                    rd_kafka_err2str(e ? e : md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
             if (md) rd_kafka_metadata_destroy(md);
             replay_kafka_close(r);
             return NULL;
@@ -160,14 +159,14 @@ replay_kafka *replay_kafka_open_time(const ingest_options *opt, int64_t from_ms,
             int32_t pid = md->topics[0].partitions[p].id;
             int64_t lo, hi, start, end;
             if ((e = rd_kafka_query_watermark_offsets(r->rk, topic, pid, &lo, &hi, META_TIMEOUT_MS))) {
-                snprintf(err, errlen, "%s[%d] watermarks: %s", topic, (int)pid, rd_kafka_err2str(e));
+                err_set(err, errlen, "%s[%d] watermarks: %s", topic, (int)pid, rd_kafka_err2str(e));
                 rd_kafka_metadata_destroy(md);
                 replay_kafka_close(r);
                 return NULL;
             }
             if (offset_for_time(r, topic, pid, lo, hi, from_ms, &start) ||
                 (to_ms >= 0 ? offset_for_time(r, topic, pid, start, hi, to_ms, &end) : (end = hi, 0))) {
-                snprintf(err, errlen, "%s", r->err);
+                err_set(err, errlen, "%s", r->err);
                 rd_kafka_metadata_destroy(md);
                 replay_kafka_close(r);
                 return NULL;
@@ -195,21 +194,21 @@ replay_kafka *replay_kafka_open_offsets(const ingest_options *opt, const char *s
         long part = c1 ? strtol(c1 + 1, &e1, 10) : -1;
         long long off = c2 ? strtoll(c2 + 1, &e2, 10) : -1;
         if (!c1 || c1 == item || e1 != c2 || *e2 || part < 0 || off < 0) {
-            snprintf(err, errlen, "--from-offsets: expected topic:partition:offset, got \"%s\"", item);
+            err_set(err, errlen, "--from-offsets: expected topic:partition:offset, got \"%s\"", item);
             goto fail;
         }
         *c1 = '\0';
         int64_t lo, hi;
         rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(r->rk, item, (int32_t)part, &lo, &hi, META_TIMEOUT_MS);
         if (e) {
-            snprintf(err, errlen, "%s[%ld]: %s", item, part, rd_kafka_err2str(e));
+            err_set(err, errlen, "%s[%ld]: %s", item, part, rd_kafka_err2str(e));
             goto fail;
         }
         add_part(r, item, (int32_t)part, off < lo ? lo : off, hi);
     }
     free(copy);
     if (r->n_parts == 0) {
-        snprintf(err, errlen, "--from-offsets: no partitions given");
+        err_set(err, errlen, "--from-offsets: no partitions given");
         replay_kafka_close(r);
         return NULL;
     }
@@ -236,8 +235,8 @@ int replay_kafka_next(replay_kafka *r, event **out, decode_result *res, int time
         rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 100);
         if (!m) {
             if ((waited += 100) >= timeout_ms) {
-                snprintf(r->err, sizeof r->err, "timed out: %d of %d partitions not read to their end",
-                         r->n_parts - r->n_done, r->n_parts);
+                err_set(r->err, sizeof r->err, "timed out: %d of %d partitions not read to their end",
+                        r->n_parts - r->n_done, r->n_parts);
                 return -2;
             }
             continue;

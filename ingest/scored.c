@@ -8,7 +8,9 @@
 
 #include <cJSON.h>
 
+#include "util/errmsg.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* The scored event's head (util/event.h) with the label index added, so
@@ -46,7 +48,7 @@ __attribute__((format(printf, 3, 4))) static event *fail(decode_result *res, enu
     res->reason = r;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(res->detail, sizeof res->detail, fmt, ap);
+    err_vset(res->detail, sizeof res->detail, fmt, ap);
     va_end(ap);
     return NULL;
 }
@@ -117,7 +119,7 @@ event *scored_decode(const ingest_options *opt, const ingest_input *in, const de
     size_t max = opt && opt->max_message_bytes ? opt->max_message_bytes : INGEST_DEFAULT_MAX_MESSAGE_BYTES;
     if (m->len == 0) return fail(res, DECODE_EMPTY_MESSAGE, "the payload is empty");
     if (m->len > max) return fail(res, DECODE_OVERSIZE, "the payload is %zu bytes, limit %zu", m->len, max);
-    if (!decode_utf8_valid(m->payload, m->len)) return fail(res, DECODE_INVALID_UTF8, "the payload is not valid UTF-8");
+    if (!utf8_valid(m->payload, m->len)) return fail(res, DECODE_INVALID_UTF8, "the payload is not valid UTF-8");
     cJSON *o = cJSON_ParseWithLength(m->payload, m->len);
     if (!o) return fail(res, DECODE_INVALID_JSON, "not valid JSON");
     if (!cJSON_IsObject(o)) {

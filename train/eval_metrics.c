@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 static double ratio(long a, long b) { return b ? (double)a / (double)b : 0.0; }
@@ -12,13 +13,13 @@ static double ratio(long a, long b) { return b ? (double)a / (double)b : 0.0; }
 evm_report *evm_compute(const int *gold, const int *pred, size_t n, int n_classes, const char *const *labels,
                         char *err, size_t errlen) {
     if (n_classes < 1) {
-        snprintf(err, errlen, "no classes to score");
+        err_set(err, errlen, "no classes to score");
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
         if (gold[i] < 0 || gold[i] >= n_classes || pred[i] < 0 || pred[i] >= n_classes) {
-            snprintf(err, errlen, "example %zu: label out of range 0..%d (gold %d, predicted %d)", i, n_classes - 1,
-                     gold[i], pred[i]);
+            err_set(err, errlen, "example %zu: label out of range 0..%d (gold %d, predicted %d)", i, n_classes - 1,
+                    gold[i], pred[i]);
             return NULL;
         }
     evm_report *r = xcalloc(1, sizeof *r);

@@ -14,6 +14,7 @@
 #include "train/eval_metrics.h"
 #include "train/ngram_lr.h"
 #include "train/train_data.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -311,8 +312,8 @@ int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
         int same = at[h] >= 0 && cls_head_n_labels(cl, at[h]) == (int)hc->labels.n;
         for (int j = 0; same && j < (int)hc->labels.n; j++) same = strcmp(cls_head_label(cl, at[h], j), hc->labels.v[j]) == 0;
         if (!same) {
-            snprintf(err, errlen, "%s: head %s: not in the model or with other labels than the config's",
-                     c->init_from, hc->name);
+            err_set(err, errlen, "%s: head %s: not in the model or with other labels than the config's",
+                    c->init_from, hc->name);
             goto out;
         }
         names[h] = hc->name;
@@ -349,7 +350,7 @@ int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
         }
         if (!nd) {
             free(he);
-            snprintf(err, errlen, "head %s: no dev examples to choose C and mix on", names[h]);
+            err_set(err, errlen, "head %s: no dev examples to choose C and mix on", names[h]);
             goto out;
         }
         fit_head(c, &cp, &F, h, dev, nd, he, K, m, &m->heads[h]);

@@ -19,6 +19,7 @@
 #include "train/optim.h"
 #include "train/train_data.h"
 #include "train/train_model.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -76,8 +77,7 @@ static void loader_add(const char *text, int head, int label, void *arg) { add_t
 static int load_unlabelled(loader *L, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     char *line = NULL;
     size_t cap = 0;
@@ -156,9 +156,9 @@ static int plan_batches(const exset *ex, const int *order, int n, int budget, in
     return nb;
 }
 
-static void shuffle(int *a, int n, tl_rng *r) {
+static void shuffle(int *a, int n, rng_pcg *r) {
     for (int i = n - 1; i > 0; i--) {
-        int j = (int)(tl_rng_u32(r) % (uint32_t)(i + 1));
+        int j = (int)(rng_u32(r) % (uint32_t)(i + 1));
         int t = a[i];
         a[i] = a[j];
         a[j] = t;
@@ -168,14 +168,14 @@ static void shuffle(int *a, int n, tl_rng *r) {
 /* BERT masking of bb's tokens: each non-special token is chosen with
  * probability p; of those 80% become [MASK], 10% a random non-special
  * token, 10% stay. */
-static void apply_mlm(batchbuf *bb, double p, int mask_id, int vocab, tl_rng *r) {
+static void apply_mlm(batchbuf *bb, double p, int mask_id, int vocab, rng_pcg *r) {
     for (int t = 0; t < bb->b.N; t++) {
         bb->mlm[t] = -1;
-        if (bb->ids[t] < 5 || tl_rng_uniform(r) >= p) continue;
+        if (bb->ids[t] < 5 || rng_uniform(r) >= p) continue;
         bb->mlm[t] = bb->ids[t];
-        float u = tl_rng_uniform(r);
+        float u = rng_uniform(r);
         if (u < 0.8f) bb->ids[t] = mask_id;
-        else if (u < 0.9f) bb->ids[t] = 5 + (int32_t)(tl_rng_u32(r) % (uint32_t)(vocab - 5));
+        else if (u < 0.9f) bb->ids[t] = 5 + (int32_t)(rng_u32(r) % (uint32_t)(vocab - 5));
     }
     bb->b.mlm_labels = bb->mlm;
     for (int h = 0; h < TM_MAX_HEADS; h++) bb->b.labels[h] = NULL;
@@ -235,16 +235,14 @@ typedef struct run_state {
 static int save_opt(const optim_adamw *o, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "wb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     uint64_t hdr[2] = {(uint64_t)o->t, (uint64_t)o->n};
     fwrite(hdr, sizeof hdr, 1, f);
     fwrite(o->m, sizeof(float), o->n, f);
     fwrite(o->v, sizeof(float), o->n, f);
     if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }
@@ -256,8 +254,7 @@ static int load_opt(optim_adamw *o, const char *path, char *err, size_t errlen) 
              fread(o->v, sizeof(float), o->n, f) == o->n;
     if (f) fclose(f);
     if (!ok) {
-        snprintf(err, errlen, "%s: missing, truncated or for another model", path);
-        return -1;
+        return err_set(err, errlen, "%s: missing, truncated or for another model", path);
     }
     o->t = (long)hdr[0];
     return 0;
@@ -275,14 +272,12 @@ static int save_checkpoint(const train_cfg *c, const tm_model *m, const optim_ad
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
     }
     fprintf(f, "{\"phase\": %d, \"pretrain_step\": %ld, \"epoch\": %d, \"step\": %ld, \"best\": %.17g}\n", s->phase,
             s->pretrain_step, s->epoch, s->step, s->best);
     if (ferror(f) | fclose(f) || rename(tmp, path)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }
@@ -302,8 +297,7 @@ static int load_checkpoint(const train_cfg *c, tm_model *m, optim_adamw *o, run_
     for (int i = 0; i < 5; i++)
         if (!cJSON_IsNumber(cJSON_GetObjectItem(j, keys[i]))) {
             cJSON_Delete(j);
-            snprintf(err, errlen, "%s: not a finsent checkpoint state", path);
-            return -1;
+            return err_set(err, errlen, "%s: not a finsent checkpoint state", path);
         }
     s->phase = cJSON_GetObjectItem(j, "phase")->valueint;
     s->pretrain_step = (long)cJSON_GetObjectItem(j, "pretrain_step")->valuedouble;
@@ -378,8 +372,7 @@ static int write_report(const train_cfg *c, cJSON *report, char *err, size_t err
     FILE *f = fopen(path, "w");
     int rc = 0;
     if (!f || fputs(js, f) < 0 || fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        rc = -1;
+        rc = err_set(err, errlen, "%s: write failed", path);
     }
     free(js);
     return rc;
@@ -394,8 +387,7 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
     snprintf(path, sizeof path, "%s/config.json", dir);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     char *buf = NULL;
     size_t cap = 0, n = 0, got;
@@ -409,7 +401,7 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
     cJSON *j = cJSON_Parse(buf);
     free(buf);
     if (!cJSON_IsObject(j)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
+        err_set(err, errlen, "%s: not a JSON object", path);
         cJSON_Delete(j);
         return -1;
     }
@@ -424,8 +416,8 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
     if (cJSON_IsNumber(eps)) mc->ln_eps = (float)eps->valuedouble;
     int rc = 0;
     if (cJSON_IsString(act) && strcmp(act->valuestring, "gelu") != 0) {
-        snprintf(err, errlen, "%s: hidden_act \"%s\" is not supported (only the exact \"gelu\")", path, act->valuestring);
-        rc = -1;
+        rc = err_set(err, errlen, "%s: hidden_act \"%s\" is not supported (only the exact \"gelu\")", path,
+                     act->valuestring);
     }
     cJSON_Delete(j);
     return rc;
@@ -439,12 +431,12 @@ static tm_model *build_model(const train_cfg *c, int vocab_size, char *err, size
                     .n_heads = (int)c->heads.n};
     if (c->init_from && read_hf_shape(c->init_from, &mc, err, errlen)) return NULL;
     if (mc.vocab_size != vocab_size) {
-        snprintf(err, errlen, "%s/config.json: vocab_size %d differs from %s (%d tokens)", c->init_from, mc.vocab_size,
-                 c->vocab, vocab_size);
+        err_set(err, errlen, "%s/config.json: vocab_size %d differs from %s (%d tokens)", c->init_from, mc.vocab_size,
+                c->vocab, vocab_size);
         return NULL;
     }
     if (mc.max_pos < c->max_len) {
-        snprintf(err, errlen, "max_len %d exceeds the model's max_position_embeddings %d", c->max_len, mc.max_pos);
+        err_set(err, errlen, "max_len %d exceeds the model's max_position_embeddings %d", c->max_len, mc.max_pos);
         return NULL;
     }
     for (size_t h = 0; h < c->heads.n; h++) {
@@ -456,7 +448,7 @@ static tm_model *build_model(const train_cfg *c, int vocab_size, char *err, size
 }
 
 static float train_step(tm_model *m, const tm_batch *b, optim_adamw *o, const optim_range *ranges, int nr, float lr,
-                        float clip, tl_rng *rng) {
+                        float clip, rng_pcg *rng) {
     tm_zero_grad(m);
     tm_forward(m, b, 1, rng);
     tm_backward(m);
@@ -471,7 +463,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     tok_vocab *vocab = tok_vocab_load(c->vocab, err, errlen);
     if (!vocab) return -1;
     if (tok_vocab_mask(vocab) < 0 && c->pretrain_steps > 0) {
-        snprintf(err, errlen, "%s: pre-training needs a [MASK] token", c->vocab);
+        err_set(err, errlen, "%s: pre-training needs a [MASK] token", c->vocab);
         tok_vocab_free(vocab);
         return -1;
     }
@@ -493,7 +485,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     for (int h = 0; h < nh; h++)
         log_info("train", "head %s: %ld training, %ld dev examples", c->heads.v[h].name, L.n_train[h], L.n_dev[h]);
     if (!train.n) {
-        snprintf(err, errlen, "no training examples in the data files");
+        err_set(err, errlen, "no training examples in the data files");
         goto out;
     }
     L.train = &unl;
@@ -501,8 +493,8 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         if (load_unlabelled(&L, c->unlabelled.v[i], err, errlen)) goto out;
 
     if (!(m = build_model(c, tok_vocab_size(vocab), err, errlen))) goto out;
-    tl_rng rng;
-    tl_rng_seed(&rng, (uint64_t)c->seed, 1);
+    rng_pcg rng;
+    rng_seed(&rng, (uint64_t)c->seed, 1);
     tm_init_weights(m, &rng);
     if (c->init_from) {
         char path[1100];
@@ -510,7 +502,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         snprintf(path, sizeof path, "%s/model.safetensors", c->init_from);
         if (tm_load_safetensors(m, path, 0, &loaded, err, errlen)) goto out;
         if (!loaded) {
-            snprintf(err, errlen, "%s: no tensor with a BERT name", path);
+            err_set(err, errlen, "%s: no tensor with a BERT name", path);
             goto out;
         }
         log_info("train", "initialised %d of %d tensors from %s", loaded, m->ntensors, path);
@@ -518,7 +510,7 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     ranges = tm_optim_ranges(m, &nr);
     optim_adamw_init(&opt, m->nparams, 0.9f, 0.999f, 1e-8f, (float)c->weight_decay);
     if (mkdir(c->out, 0755) && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", c->out, strerror(errno));
+        err_set(err, errlen, "%s: %s", c->out, strerror(errno));
         goto out;
     }
     run_state st = {.best = -1};
@@ -537,11 +529,11 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         progress_start(&pg);
         int idx[4096];
         for (long k = st.pretrain_step; k < c->pretrain_steps; k++) {
-            tl_rng r;
-            tl_rng_seed(&r, (uint64_t)c->seed, 1000000 + (uint64_t)k);
+            rng_pcg r;
+            rng_seed(&r, (uint64_t)c->seed, 1000000 + (uint64_t)k);
             int n = 0, tok = 0;
             while (n < 4096) {
-                size_t pick = tl_rng_u32(&r) % npool;
+                size_t pick = rng_u32(&r) % npool;
                 int len = pick < train.n ? train.v[pick].len : unl.v[pick - train.n].len;
                 if (n && tok + len > c->batch_tokens) break;
                 idx[n++] = (int)pick;
@@ -580,8 +572,8 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     bounds = xmalloc(sizeof(int) * (train.n + 2));
     long total = 0;
     for (int e = 0; e < c->epochs; e++) {
-        tl_rng r;
-        tl_rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
+        rng_pcg r;
+        rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
         for (size_t i = 0; i < train.n; i++) order[i] = (int)i;
         shuffle(order, (int)train.n, &r);
         total += plan_batches(&train, order, (int)train.n, c->batch_tokens, bounds);
@@ -592,9 +584,9 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     progress pg;
     progress_start(&pg);
     for (int e = st.epoch; e < c->epochs && st.step < total; e++) {
-        tl_rng r, drop;
-        tl_rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
-        tl_rng_seed(&drop, (uint64_t)c->seed, 5000 + (uint64_t)e);
+        rng_pcg r, drop;
+        rng_seed(&r, (uint64_t)c->seed, 100 + (uint64_t)e);
+        rng_seed(&drop, (uint64_t)c->seed, 5000 + (uint64_t)e);
         for (size_t i = 0; i < train.n; i++) order[i] = (int)i;
         shuffle(order, (int)train.n, &r);
         int nb = plan_batches(&train, order, (int)train.n, c->batch_tokens, bounds);

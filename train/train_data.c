@@ -10,6 +10,7 @@
 
 #include "train/sentfin.h"
 #include "util/csv.h"
+#include "util/errmsg.h"
 #include "util/fnv.h"
 
 /* Label id from a field: an integer id in range or a label name; -1 else. */
@@ -33,8 +34,7 @@ int train_read_labelled(const train_cfg *c, const train_data_cfg *d, int head, t
     const train_head_cfg *h = &c->heads.v[head];
     FILE *f = fopen(d->path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", d->path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", d->path, strerror(errno));
     }
     int rc = 0;
     if (ends_with(d->path, ".csv") || d->format == TRAIN_FORMAT_SENTFIN) {
@@ -48,31 +48,27 @@ int train_read_labelled(const train_cfg *c, const train_data_cfg *d, int head, t
             if (strcmp(fl[i], lname) == 0) lcol = i;
         }
         if (tcol < 0 || lcol < 0) {
-            snprintf(err, errlen, "%s: header lacks the column \"%s\"", d->path, tcol < 0 ? tname : lname);
-            rc = -1;
+            rc = err_set(err, errlen, "%s: header lacks the column \"%s\"", d->path, tcol < 0 ? tname : lname);
         }
         while (!rc && d->format == TRAIN_FORMAT_SENTFIN && (n = csv_next(r, &fl)) != 0) {
             sf_entity ents[SF_MAX_ENTITIES];
             int ne = n > 0 && tcol < n && lcol < n ? sf_parse_decisions(fl[lcol], ents, SF_MAX_ENTITIES) : -1;
             const char *ls = ne >= 0 ? sf_headline_label(ents, ne) : NULL;
             int lab = ls ? parse_label(h, ls) : -1;
-            if (n < 0) snprintf(err, errlen, "%s: %s", d->path, csv_error(r)), rc = -1;
+            if (n < 0) rc = err_set(err, errlen, "%s: %s", d->path, csv_error(r));
             else if (ne < 0)
-                snprintf(err, errlen, "%s:%ld: Decisions is not a {'entity': 'label'} dict", d->path, csv_line(r)),
-                    rc = -1;
+                rc = err_set(err, errlen, "%s:%ld: Decisions is not a {'entity': 'label'} dict", d->path, csv_line(r));
             else if (ls && lab < 0)
-                snprintf(err, errlen, "%s:%ld: label \"%s\" is not one of head %s's labels", d->path, csv_line(r), ls,
-                         h->name),
-                    rc = -1;
+                rc = err_set(err, errlen, "%s:%ld: label \"%s\" is not one of head %s's labels", d->path, csv_line(r),
+                             ls, h->name);
             else if (ls) fn(fl[tcol], head, lab, arg);
         }
         while (!rc && d->format == TRAIN_FORMAT_PLAIN && (n = csv_next(r, &fl)) != 0) {
             int lab = n > 0 && tcol < n && lcol < n ? parse_label(h, fl[lcol]) : -1;
-            if (n < 0) snprintf(err, errlen, "%s: %s", d->path, csv_error(r)), rc = -1;
+            if (n < 0) rc = err_set(err, errlen, "%s: %s", d->path, csv_error(r));
             else if (lab < 0)
-                snprintf(err, errlen, "%s:%ld: label \"%s\" is not one of head %s's labels", d->path, csv_line(r),
-                         lcol < n ? fl[lcol] : "", h->name),
-                    rc = -1;
+                rc = err_set(err, errlen, "%s:%ld: label \"%s\" is not one of head %s's labels", d->path, csv_line(r),
+                             lcol < n ? fl[lcol] : "", h->name);
             else fn(fl[tcol], head, lab, arg);
         }
         csv_close(r);
@@ -90,9 +86,8 @@ int train_read_labelled(const train_cfg *c, const train_data_cfg *d, int head, t
             if (cJSON_IsNumber(l)) snprintf(num, sizeof num, "%d", l->valueint), ls = num;
             int lab = ls ? parse_label(h, ls) : -1;
             if (!cJSON_IsString(t) || lab < 0) {
-                snprintf(err, errlen, "%s:%ld: needs a string \"%s\" and a label \"%s\" of head %s", d->path, ln,
-                         d->text, d->label, h->name);
-                rc = -1;
+                rc = err_set(err, errlen, "%s:%ld: needs a string \"%s\" and a label \"%s\" of head %s", d->path, ln,
+                             d->text, d->label, h->name);
             } else {
                 fn(t->valuestring, head, lab, arg);
             }

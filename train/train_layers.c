@@ -11,30 +11,6 @@
 
 #include "util/xalloc.h"
 
-void tl_rng_seed(tl_rng *r, uint64_t seed, uint64_t stream) {
-    r->state = 0;
-    r->inc = (stream << 1u) | 1u;
-    tl_rng_u32(r);
-    r->state += seed;
-    tl_rng_u32(r);
-}
-
-uint32_t tl_rng_u32(tl_rng *r) {
-    uint64_t old = r->state;
-    r->state = old * 6364136223846793005ULL + r->inc;
-    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
-    uint32_t rot = (uint32_t)(old >> 59u);
-    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31));
-}
-
-float tl_rng_uniform(tl_rng *r) { return (float)(tl_rng_u32(r) >> 8) / 16777216.0f; }
-
-float tl_rng_normal(tl_rng *r) {
-    float u1 = tl_rng_uniform(r), u2 = tl_rng_uniform(r);
-    if (u1 < 1e-7f) u1 = 1e-7f;
-    return sqrtf(-2.0f * logf(u1)) * cosf(6.283185307f * u2);
-}
-
 /* ---- embeddings ---------------------------------------------------------- */
 
 void tl_embed_forward(float *out, const int32_t *ids, const int32_t *pos, const int32_t *types, const float *wte,
@@ -230,7 +206,7 @@ void tl_tanh_backward(float *dinp, const float *dout, const float *out, size_t n
     for (size_t i = 0; i < n; i++) dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
 }
 
-void tl_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, float p, tl_rng *rng) {
+void tl_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, float p, rng_pcg *rng) {
     if (p <= 0.0f) {
         memmove(out, inp, sizeof(float) * n);
         memset(mask, 1, n);
@@ -238,7 +214,7 @@ void tl_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, f
     }
     float scale = 1.0f / (1.0f - p);
     for (size_t i = 0; i < n; i++) {
-        mask[i] = tl_rng_uniform(rng) >= p;
+        mask[i] = rng_uniform(rng) >= p;
         out[i] = mask[i] ? inp[i] * scale : 0.0f;
     }
 }

@@ -15,17 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PCG32 (O'Neill 2014, pcg32_random_r): 64-bit LCG state, xorshift-high +
- * random-rotate output. The one RNG of training: same seed, same stream. */
-typedef struct tl_rng {
-    uint64_t state, inc;
-} tl_rng;
-void tl_rng_seed(tl_rng *r, uint64_t seed, uint64_t stream);
-uint32_t tl_rng_u32(tl_rng *r);
-/* Uniform in [0, 1) with 24 bits. */
-float tl_rng_uniform(tl_rng *r);
-/* Standard normal (Box-Muller). */
-float tl_rng_normal(tl_rng *r);
+#include "util/rng.h"
 
 /* out (N,H) = wte[ids] + wpe[pos] + wtt[types]; ids/pos/types are (N). */
 void tl_embed_forward(float *out, const int32_t *ids, const int32_t *pos, const int32_t *types, const float *wte,
@@ -75,7 +65,7 @@ void tl_tanh_backward(float *dinp, const float *dout, const float *out, size_t n
 
 /* Inverted dropout: keeps each value with probability 1-p and scales it by
  * 1/(1-p); mask (n) records what was kept. p = 0 copies and sets the mask. */
-void tl_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, float p, tl_rng *rng);
+void tl_dropout_forward(float *out, uint8_t *mask, const float *inp, size_t n, float p, rng_pcg *rng);
 void tl_dropout_backward(float *dinp, const float *dout, const uint8_t *mask, size_t n, float p);
 
 /* Softmax cross-entropy of one head over B examples of C classes, averaged

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "classify/safetensors.h"
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 typedef struct layer_ix {
@@ -85,17 +87,17 @@ tm_model *tm_new(const tm_config *cfg, char *err, size_t errlen) {
     const tm_config *c = cfg;
     if (c->vocab_size < 5 || c->hidden < 1 || c->layers < 0 || c->heads < 1 || c->intermediate < 1 ||
         c->max_pos < 2 || c->type_vocab < 1 || c->hidden % c->heads != 0) {
-        snprintf(err, errlen, "model shape: sizes must be positive and hidden (%d) a multiple of heads (%d)",
-                 c->hidden, c->heads);
+        err_set(err, errlen, "model shape: sizes must be positive and hidden (%d) a multiple of heads (%d)",
+                c->hidden, c->heads);
         return NULL;
     }
     if (c->n_heads < 0 || c->n_heads > TM_MAX_HEADS || (c->n_heads == 0 && !c->mlm)) {
-        snprintf(err, errlen, "model needs 1..%d classification heads or the MLM head", TM_MAX_HEADS);
+        err_set(err, errlen, "model needs 1..%d classification heads or the MLM head", TM_MAX_HEADS);
         return NULL;
     }
     for (int h = 0; h < c->n_heads; h++)
         if (c->head[h].n_labels < 2 || !c->head[h].labels || !c->head[h].name[0]) {
-            snprintf(err, errlen, "head %d (\"%s\") needs a name and at least 2 labels", h, c->head[h].name);
+            err_set(err, errlen, "head %d (\"%s\") needs a name and at least 2 labels", h, c->head[h].name);
             return NULL;
         }
     tm_model *m = xcalloc(1, sizeof *m);
@@ -183,12 +185,12 @@ tm_tensor *tm_find(tm_model *m, const char *name) {
     return NULL;
 }
 
-void tm_init_weights(tm_model *m, tl_rng *rng) {
+void tm_init_weights(tm_model *m, rng_pcg *rng) {
     for (int i = 0; i < m->ntensors; i++) {
         tm_tensor *t = &m->tensors[i];
         float *p = m->params + t->off;
         int is_ln_w = strstr(t->name, "LayerNorm.weight") != NULL;
-        for (size_t j = 0; j < t->numel; j++) p[j] = t->ndim == 2 ? 0.02f * tl_rng_normal(rng) : (is_ln_w ? 1.0f : 0.0f);
+        for (size_t j = 0; j < t->numel; j++) p[j] = t->ndim == 2 ? 0.02f * rng_normal(rng) : (is_ln_w ? 1.0f : 0.0f);
     }
     memset(PT(m, m->acts->wte), 0, sizeof(float) * (size_t)m->cfg.hidden); /* padding_idx 0 */
 }
@@ -282,7 +284,7 @@ static void ensure(tm_model *m, int N, int S, size_t att, int M) {
 
 /* ---- forward ----------------------------------------------------------------- */
 
-void tm_forward(tm_model *m, const tm_batch *b, int train, tl_rng *rng) {
+void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng) {
     const tm_config *c = &m->cfg;
     tm_acts *a = m->acts;
     int N = b->N, S = b->S, H = c->hidden, I = c->intermediate, nh = c->heads;
@@ -330,6 +332,7 @@ void tm_forward(tm_model *m, const tm_batch *b, int train, tl_rng *rng) {
         m->head_loss[h] = 0;
         m->head_count[h] = 0;
         m->probs[h] = NULL;
+        m->logits[h] = NULL;
     }
     if (a->pooled) {
         for (int s = 0; s < S; s++) memcpy(a->cls + (size_t)s * H, x + (size_t)b->off[s] * H, sizeof(float) * H);
@@ -340,6 +343,7 @@ void tm_forward(tm_model *m, const tm_batch *b, int train, tl_rng *rng) {
             int C = c->head[h].n_labels;
             tl_matmul_forward(a->logits[h], a->pool_d, PT(m, a->hw[h]), PT(m, a->hb[h]), S, H, C);
             m->probs[h] = a->probs[h];
+            m->logits[h] = a->logits[h];
             if (!b->labels[h]) {
                 for (int s = 0; s < S; s++) {
                     int32_t none = -1;
@@ -468,92 +472,34 @@ void tm_backward(tm_model *m) {
 
 /* ---- model directory ------------------------------------------------------------ */
 
-/* IEEE half from float, round to nearest even; overflow to infinity. */
-static uint16_t f32_to_f16(float f) {
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    uint32_t sign = (x >> 16) & 0x8000u, e = (x >> 23) & 0xFFu, man = x & 0x7FFFFFu;
-    if (e == 0xFF) return (uint16_t)(sign | 0x7C00u | (man ? 0x200u : 0));
-    int exp = (int)e - 127 + 15;
-    if (exp >= 31) return (uint16_t)(sign | 0x7C00u);
-    if (exp <= 0) {
-        if (exp < -10) return (uint16_t)sign;
-        man |= 0x800000u;
-        int shift = 14 - exp;
-        uint32_t half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1))) half++;
-        return (uint16_t)(sign | half);
-    }
-    uint32_t half = sign | ((uint32_t)exp << 10) | (man >> 13), rem = man & 0x1FFFu;
-    if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) half++;
-    return (uint16_t)half;
-}
-
 static int is_mlm_tensor(const char *name) { return strncmp(name, "cls.predictions.", 16) == 0; }
 
+/* model.safetensors through the one codec (classify/safetensors). */
 static int write_safetensors(const tm_model *m, const char *path, int f16, int with_mlm, char *err, size_t errlen) {
-    size_t es = f16 ? 2 : 4, off = 0;
-    cJSON *hdr = cJSON_CreateObject();
-    cJSON *meta = cJSON_AddObjectToObject(hdr, "__metadata__");
-    cJSON_AddStringToObject(meta, "format", "pt");
+    st_write_tensor *wt = xcalloc((size_t)m->ntensors, sizeof *wt);
+    int n = 0;
     for (int i = 0; i < m->ntensors; i++) {
         const tm_tensor *t = &m->tensors[i];
         if (!with_mlm && is_mlm_tensor(t->name)) continue;
-        cJSON *o = cJSON_AddObjectToObject(hdr, t->name);
-        cJSON_AddStringToObject(o, "dtype", f16 ? "F16" : "F32");
-        cJSON *sh = cJSON_AddArrayToObject(o, "shape");
-        for (int d = 0; d < t->ndim; d++) cJSON_AddItemToArray(sh, cJSON_CreateNumber(t->shape[d]));
-        cJSON *of = cJSON_AddArrayToObject(o, "data_offsets");
-        cJSON_AddItemToArray(of, cJSON_CreateNumber((double)off));
-        off += t->numel * es;
-        cJSON_AddItemToArray(of, cJSON_CreateNumber((double)off));
+        st_write_tensor *w = &wt[n++];
+        w->name = t->name;
+        w->ndim = t->ndim;
+        for (int d = 0; d < t->ndim; d++) w->shape[d] = t->shape[d];
+        w->data = m->params + t->off;
     }
-    char *js = cJSON_PrintUnformatted(hdr);
-    cJSON_Delete(hdr);
-    size_t jl = strlen(js), padded = (jl + 7) / 8 * 8;
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        free(js);
-        return -1;
-    }
-    uint8_t len8[8];
-    for (int i = 0; i < 8; i++) len8[i] = (uint8_t)(padded >> (8 * i));
-    fwrite(len8, 1, 8, f);
-    fwrite(js, 1, jl, f);
-    for (size_t i = jl; i < padded; i++) fputc(' ', f);
-    free(js);
-    for (int i = 0; i < m->ntensors; i++) {
-        const tm_tensor *t = &m->tensors[i];
-        if (!with_mlm && is_mlm_tensor(t->name)) continue;
-        const float *p = m->params + t->off;
-        if (!f16) {
-            fwrite(p, sizeof(float), t->numel, f); /* little-endian host */
-            continue;
-        }
-        for (size_t j = 0; j < t->numel; j++) {
-            uint16_t h = f32_to_f16(p[j]);
-            uint8_t le[2] = {(uint8_t)h, (uint8_t)(h >> 8)};
-            fwrite(le, 1, 2, f);
-        }
-    }
-    if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
-    }
-    return 0;
+    int rc = st_write(path, wt, n, f16 ? ST_F16 : ST_F32, err, errlen);
+    free(wt);
+    return rc;
 }
 
 static int write_text(const char *path, const char *text, char *err, size_t errlen) {
     FILE *f = fopen(path, "wb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     fputs(text, f);
     if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }
@@ -597,12 +543,11 @@ static char *config_json(const tm_model *m) {
 static int copy_file(const char *from, const char *to, char *err, size_t errlen) {
     FILE *in = fopen(from, "rb");
     if (!in) {
-        snprintf(err, errlen, "%s: %s", from, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", from, strerror(errno));
     }
     FILE *out = fopen(to, "wb");
     if (!out) {
-        snprintf(err, errlen, "%s: %s", to, strerror(errno));
+        err_set(err, errlen, "%s: %s", to, strerror(errno));
         fclose(in);
         return -1;
     }
@@ -612,8 +557,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
     int bad = ferror(in);
     fclose(in);
     if (bad | ferror(out) | fclose(out)) {
-        snprintf(err, errlen, "%s: copy from %s failed", to, from);
-        return -1;
+        return err_set(err, errlen, "%s: copy from %s failed", to, from);
     }
     return 0;
 }
@@ -621,8 +565,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int lowercase, int f16, int with_mlm,
                 char *err, size_t errlen) {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", dir, strerror(errno));
     }
     static const char *const names[4] = {"model.safetensors", "config.json", "vocab.txt", "tokenizer_config.json"};
     char tmp[4][1024], fin[1024];
@@ -639,8 +582,7 @@ int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int 
     for (int i = 0; i < 4; i++) {
         snprintf(fin, sizeof fin, "%s/%s", dir, names[i]);
         if (!rc && rename(tmp[i], fin) != 0) {
-            snprintf(err, errlen, "%s: %s", fin, strerror(errno));
-            rc = -1;
+            rc = err_set(err, errlen, "%s: %s", fin, strerror(errno));
         }
         if (rc) remove(tmp[i]);
     }
@@ -649,125 +591,19 @@ int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int 
 
 /* ---- loading ------------------------------------------------------------------- */
 
-static float bf16_to_f32(uint16_t h) {
-    uint32_t x = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
-}
-
-static float f16_to_f32(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 31u, man = h & 1023u, x;
-    if (e == 31) x = sign | 0x7F800000u | (man << 13);
-    else if (e) x = sign | ((e + 112u) << 23) | (man << 13);
-    else if (!man) x = sign;
-    else {
-        int sh = 0;
-        while (!(man & 1024u)) man <<= 1, sh++;
-        x = sign | ((uint32_t)(113 - sh) << 23) | ((man & 1023u) << 13);
-    }
-    float f;
-    memcpy(&f, &x, 4);
-    return f;
-}
-
-/* The file's entry for tensor name, trying gamma/beta spellings and, for
- * encoder tensors, the name without "bert." (a saved bare BertModel). */
-static const cJSON *st_entry(const cJSON *hdr, const char *name) {
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(hdr, name);
-    if (!e && strncmp(name, "bert.", 5) == 0) e = st_entry(hdr, name + 5);
-    if (e || !strstr(name, "LayerNorm.")) return e;
-    char alt[128];
-    size_t n = strlen(name);
-    if (n > 7 && strcmp(name + n - 7, ".weight") == 0) snprintf(alt, sizeof alt, "%.*s.gamma", (int)(n - 7), name);
-    else if (n > 5 && strcmp(name + n - 5, ".bias") == 0) snprintf(alt, sizeof alt, "%.*s.beta", (int)(n - 5), name);
-    else return NULL;
-    return cJSON_GetObjectItemCaseSensitive(hdr, alt);
-}
-
 int tm_load_safetensors(tm_model *m, const char *path, int strict, int *loaded, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+    st_file *f = st_open(path, err, errlen);
+    if (!f) return -1;
+    int rc = 0, count = 0;
+    for (int i = 0; i < m->ntensors && rc == 0; i++) {
+        const tm_tensor *t = &m->tensors[i];
+        int64_t shape[2] = {t->shape[0], t->shape[1]};
+        int got = st_read_f32(f, t->name, t->ndim, shape, m->params + t->off, err, errlen);
+        if (got == 0) count++;
+        else if (got < 0) rc = -1;
+        else if (strict) rc = err_set(err, errlen, "%s: tensor '%s': missing", path, t->name);
     }
-    uint8_t len8[8];
-    uint64_t hl = 0;
-    int rc = -1, count = 0;
-    char *js = NULL;
-    cJSON *hdr = NULL;
-    void *raw = NULL;
-    if (fread(len8, 1, 8, f) != 8) {
-        snprintf(err, errlen, "%s: too short for a safetensors file", path);
-        goto out;
-    }
-    for (int i = 0; i < 8; i++) hl |= (uint64_t)len8[i] << (8 * i);
-    if (hl == 0 || hl > (100u << 20)) {
-        snprintf(err, errlen, "%s: bad header length %llu", path, (unsigned long long)hl);
-        goto out;
-    }
-    js = xmalloc((size_t)hl + 1);
-    if (fread(js, 1, (size_t)hl, f) != hl) {
-        snprintf(err, errlen, "%s: truncated header", path);
-        goto out;
-    }
-    js[hl] = 0;
-    hdr = cJSON_Parse(js);
-    if (!cJSON_IsObject(hdr)) {
-        snprintf(err, errlen, "%s: header is not a JSON object", path);
-        goto out;
-    }
-    for (int i = 0; i < m->ntensors; i++) {
-        tm_tensor *t = &m->tensors[i];
-        const cJSON *e = st_entry(hdr, t->name);
-        if (!e) {
-            if (!strict) continue;
-            snprintf(err, errlen, "%s: tensor %s missing", path, t->name);
-            goto out;
-        }
-        const cJSON *dt = cJSON_GetObjectItem(e, "dtype"), *sh = cJSON_GetObjectItem(e, "shape"),
-                    *of = cJSON_GetObjectItem(e, "data_offsets");
-        int es = !cJSON_IsString(dt) ? 0 : strcmp(dt->valuestring, "F32") == 0 ? 4
-                                        : (strcmp(dt->valuestring, "F16") == 0 || strcmp(dt->valuestring, "BF16") == 0) ? 2
-                                                                                                                           : 0;
-        if (!es) {
-            snprintf(err, errlen, "%s: tensor %s: unsupported dtype", path, t->name);
-            goto out;
-        }
-        int ok = cJSON_GetArraySize(sh) == t->ndim && cJSON_GetArraySize(of) == 2;
-        for (int d = 0; ok && d < t->ndim; d++) ok = cJSON_GetArrayItem(sh, d)->valuedouble == t->shape[d];
-        if (!ok) {
-            snprintf(err, errlen, "%s: tensor %s: shape differs from the model's [%d%s%.0d]", path, t->name,
-                     t->shape[0], t->ndim == 2 ? "," : "", t->ndim == 2 ? t->shape[1] : 0);
-            goto out;
-        }
-        double b0 = cJSON_GetArrayItem(of, 0)->valuedouble, b1 = cJSON_GetArrayItem(of, 1)->valuedouble;
-        if (b1 - b0 != (double)(t->numel * (size_t)es) || b0 < 0) {
-            snprintf(err, errlen, "%s: tensor %s: data_offsets do not match its shape", path, t->name);
-            goto out;
-        }
-        raw = xrealloc(raw, t->numel * (size_t)es);
-        if (fseeko(f, (off_t)(8 + hl + (uint64_t)b0), SEEK_SET) != 0 || fread(raw, (size_t)es, t->numel, f) != t->numel) {
-            snprintf(err, errlen, "%s: tensor %s: file truncated", path, t->name);
-            goto out;
-        }
-        float *p = m->params + t->off;
-        const uint8_t *r = raw;
-        for (size_t j = 0; j < t->numel; j++) {
-            if (es == 4) memcpy(&p[j], r + 4 * j, 4);
-            else {
-                uint16_t h = (uint16_t)(r[2 * j] | r[2 * j + 1] << 8);
-                p[j] = dt->valuestring[0] == 'B' ? bf16_to_f32(h) : f16_to_f32(h);
-            }
-        }
-        count++;
-    }
-    if (loaded) *loaded = count;
-    rc = 0;
-out:
-    free(raw);
-    cJSON_Delete(hdr);
-    free(js);
-    fclose(f);
+    st_close(f);
+    if (rc == 0 && loaded) *loaded = count;
     return rc;
 }

@@ -72,6 +72,7 @@ typedef struct tm_model {
     float mlm_loss;
     int mlm_count;
     float *probs[TM_MAX_HEADS]; /* (S, n_labels) per head, owned by acts */
+    float *logits[TM_MAX_HEADS]; /* the same before softmax; tm_backward overwrites them */
 } tm_model;
 
 /* Builds the tensor table for cfg and allocates zeroed params and grads; cfg
@@ -85,7 +86,7 @@ void tm_config_free_labels(tm_config *cfg);
 
 /* Hugging Face initialisation: weights N(0, 0.02) from rng, biases 0,
  * LayerNorm weight 1 / bias 0, the [PAD] (id 0) word embedding row 0. */
-void tm_init_weights(tm_model *m, tl_rng *rng);
+void tm_init_weights(tm_model *m, rng_pcg *rng);
 
 /* The tensor of that name; NULL when absent. */
 tm_tensor *tm_find(tm_model *m, const char *name);
@@ -96,16 +97,17 @@ optim_range *tm_optim_ranges(const tm_model *m, int *n);
 
 /* Forward pass over batch b with loss. train = 1 applies dropout drawn from
  * rng (which may be NULL when train = 0). Sets loss, head_loss, head_count,
- * mlm_loss, mlm_count and probs. The batch must stay alive until
+ * mlm_loss, mlm_count, probs and logits (heads run when any labels[h] is
+ * non-NULL; all -1 labels give predictions without a loss). The batch must stay alive until
  * tm_backward. Token ids, positions and types must be in range. */
-void tm_forward(tm_model *m, const tm_batch *b, int train, tl_rng *rng);
+void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng);
 /* Zeroes grads. */
 void tm_zero_grad(tm_model *m);
 /* Accumulates d(loss)/d(params) of the last tm_forward into grads. */
 void tm_backward(tm_model *m);
 
 /* Writes the model directory dir (created if missing): model.safetensors
- * (F32, or F16 when f16 = 1; 8-byte aligned JSON header), config.json (the
+ * (F32, or F16 when f16 = 1; written by st_write), config.json (the
  * standard BERT keys plus finsent_heads), vocab.txt copied from vocab_path,
  * tokenizer_config.json with do_lower_case. The MLM head is written only
  * when with_mlm = 1. Files are written to temporary names and renamed, so a
@@ -114,15 +116,15 @@ void tm_backward(tm_model *m);
 int tm_save_dir(const tm_model *m, const char *dir, const char *vocab_path, int lowercase, int f16, int with_mlm,
                 char *err, size_t errlen);
 
-/* Loads the tensors of a safetensors file into the model by name (F32, F16
- * or BF16; the older LayerNorm names `gamma`/`beta` are accepted for
- * `weight`/`bias`). strict = 1: every model tensor must be present;
- * strict = 0: tensors the file lacks keep their values (fine-tuning from a
- * checkpoint without finsent's heads or the MLM head) and *loaded gets the
- * count. Tensors of the file the model lacks are ignored. A shape mismatch,
- * an unknown dtype or a truncated file is an error. Returns 0, or -1 with a
- * message naming the file and the tensor in err. (A minimal reader for
- * training; the inference loader is classify/safetensors.) */
+/* Loads the tensors of a safetensors file into the model by name through
+ * the one codec (classify/safetensors: the file is validated whole, F32,
+ * F16 or BF16, the older names of st_find_alias accepted). strict = 1:
+ * every model tensor must be present; strict = 0: tensors the file lacks
+ * keep their values (fine-tuning from a checkpoint without finsent's heads
+ * or the MLM head) and *loaded gets the count. Tensors of the file the
+ * model lacks are ignored. A shape mismatch, a non-float dtype or a
+ * corrupt or truncated file is an error. Returns 0, or -1 with a message
+ * naming the file (and the tensor) in err. */
 int tm_load_safetensors(tm_model *m, const char *path, int strict, int *loaded, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,10 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "util/dict.h"
+#include "util/errmsg.h"
+#include "util/heap.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define VB_MAX_WORD 100
@@ -66,13 +70,13 @@ void vb_basic_pretokenize(const char *text, size_t len, int lowercase, vb_emit_f
     wordbuf w = {.len = 0};
     size_t i = 0;
     while (i < len) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &c);
-        if (n < 1) {
+        int32_t c;
+        size_t n = utf8_next(text + i, len - i, &c);
+        if (n == 0) {
             i++; /* an invalid byte is dropped */
             continue;
         }
-        i += (size_t)n;
+        i += n;
         if (c == 0 || c == 0xFFFD || is_control(c)) continue;
         if (is_ws(c)) {
             wb_flush(&w, emit, arg);
@@ -108,60 +112,6 @@ void vb_basic_pretokenize(const char *text, size_t len, int lowercase, vb_emit_f
     wb_flush(&w, emit, arg);
 }
 
-/* ---- string → index map (open addressing, FNV-1a) ------------------------------- */
-
-typedef struct strmap {
-    char **keys;
-    int *vals;
-    size_t cap, n;
-} strmap;
-
-static uint64_t fnv(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
-    return h;
-}
-
-static size_t strmap_slot(const strmap *m, const char *s, size_t n) {
-    size_t i = (size_t)fnv(s, n) & (m->cap - 1);
-    while (m->keys[i] && !(strncmp(m->keys[i], s, n) == 0 && m->keys[i][n] == 0)) i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-static void strmap_grow(strmap *m) {
-    strmap old = *m;
-    m->cap = old.cap ? old.cap * 2 : 1024;
-    m->keys = xcalloc(m->cap, sizeof *m->keys);
-    m->vals = xcalloc(m->cap, sizeof *m->vals);
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i]) {
-            size_t j = strmap_slot(m, old.keys[i], strlen(old.keys[i]));
-            m->keys[j] = old.keys[i];
-            m->vals[j] = old.vals[i];
-        }
-    free(old.keys);
-    free(old.vals);
-}
-
-/* Index of s[0..n), or -1; with add, inserts it with value val. */
-static int strmap_get(strmap *m, const char *s, size_t n, int add, int val) {
-    if (add && (m->n + 1) * 2 > m->cap) strmap_grow(m);
-    if (!m->cap) return -1;
-    size_t i = strmap_slot(m, s, n);
-    if (m->keys[i]) return m->vals[i];
-    if (!add) return -1;
-    m->keys[i] = xstrndup(s, n);
-    m->vals[i] = val;
-    m->n++;
-    return val;
-}
-
-static void strmap_free(strmap *m) {
-    for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
-    free(m->keys);
-    free(m->vals);
-}
-
 /* ---- learner ------------------------------------------------------------------------ */
 
 typedef struct pairinfo {
@@ -177,48 +127,56 @@ typedef struct heapent {
     uint64_t key;
 } heapent;
 
+/* Words, symbols and pairs are interned in util/dict tables (FNV: the
+ * keys come from the training files and the learner itself); each one's
+ * id indexes the arrays below. */
 struct vb_learner {
     int lowercase;
     vb_pretok_fn pretok;
-    strmap words;
-    char **wstr;
+    dict *words; /* word text → word id */
     long *wfreq;
     size_t nwords, capwords;
     /* symbols */
-    strmap symmap;
-    char **sym;
+    dict *symmap; /* symbol text → symbol id */
+    const char **sym; /* symbol id → its text (the dict's copy) */
     long *symfreq;
     int nsym, capsym;
     /* per word symbol sequences */
     int **ws;
     int *wn, *wstamp;
     /* pairs */
+    dict *pairmap; /* pair key (a << 32 | b, 8 bytes) → pair index */
     pairinfo *pairs;
     int npairs, cappairs;
-    uint64_t *pkeys; /* open-addressing table of pair keys + 1 (0 = empty) */
-    int *pvals;
-    size_t pcap;
-    heapent *heap;
-    size_t nheap, capheap;
+    heap *heap; /* heapent, by count then key (heapent_before) */
     char **out;
     int nout;
 };
+
+/* Max-heap by count, then by smaller key (earlier symbols). */
+static int heapent_before(const void *a, const void *b) {
+    const heapent *x = a, *y = b;
+    return x->count > y->count || (x->count == y->count && x->key < y->key);
+}
 
 vb_learner *vb_new(int lowercase, vb_pretok_fn pretok) {
     vb_learner *v = xcalloc(1, sizeof *v);
     v->lowercase = lowercase;
     v->pretok = pretok ? pretok : vb_basic_pretokenize;
+    v->words = dict_new(DICT_FNV);
+    v->symmap = dict_new(DICT_FNV);
+    v->pairmap = dict_new(DICT_FNV);
+    v->heap = heap_new(sizeof(heapent), heapent_before);
     return v;
 }
 
 void vb_free(vb_learner *v) {
     if (!v) return;
-    strmap_free(&v->words);
-    strmap_free(&v->symmap);
-    free(v->wstr); /* the strings belong to the words map */
+    dict_free(v->words);
+    dict_free(v->symmap);
+    dict_free(v->pairmap);
     free(v->wfreq);
-    for (int i = 0; i < v->nsym; i++) free(v->sym[i]);
-    free(v->sym);
+    free(v->sym); /* the strings belong to the symbol map */
     free(v->symfreq);
     for (size_t w = 0; w < v->nwords && v->ws; w++) free(v->ws[w]);
     free(v->ws);
@@ -226,9 +184,7 @@ void vb_free(vb_learner *v) {
     free(v->wstamp);
     for (int p = 0; p < v->npairs; p++) free(v->pairs[p].words);
     free(v->pairs);
-    free(v->pkeys);
-    free(v->pvals);
-    free(v->heap);
+    heap_free(v->heap);
     free(v->out);
     free(v);
 }
@@ -236,14 +192,12 @@ void vb_free(vb_learner *v) {
 static void count_word(const char *w, size_t n, void *arg) {
     vb_learner *v = arg;
     if (n > VB_MAX_WORD) return;
-    if (v->nwords == v->capwords) {
-        v->capwords = v->capwords ? v->capwords * 2 : 4096;
-        v->wstr = xrealloc(v->wstr, sizeof *v->wstr * v->capwords);
-        v->wfreq = xrealloc(v->wfreq, sizeof *v->wfreq * v->capwords);
-    }
-    int id = strmap_get(&v->words, w, n, 1, (int)v->nwords);
-    if (id == (int)v->nwords) {
-        v->wstr[id] = v->words.keys[strmap_slot(&v->words, w, n)];
+    int added, id = dict_add(v->words, w, n, &added);
+    if (added) {
+        if (v->nwords == v->capwords) {
+            v->capwords = v->capwords ? v->capwords * 2 : 4096;
+            v->wfreq = xrealloc(v->wfreq, sizeof *v->wfreq * v->capwords);
+        }
         v->wfreq[id] = 0;
         v->nwords++;
     }
@@ -255,96 +209,39 @@ void vb_add_text(vb_learner *v, const char *text, size_t len) { v->pretok(text, 
 size_t vb_word_count(const vb_learner *v) { return v->nwords; }
 
 static int sym_get(vb_learner *v, const char *s, size_t n) {
-    int id = strmap_get(&v->symmap, s, n, 1, v->nsym);
-    if (id == v->nsym) {
+    int added, id = dict_add(v->symmap, s, n, &added);
+    if (added) {
         if (v->nsym == v->capsym) {
             v->capsym = v->capsym ? v->capsym * 2 : 1024;
             v->sym = xrealloc(v->sym, sizeof *v->sym * (size_t)v->capsym);
             v->symfreq = xrealloc(v->symfreq, sizeof *v->symfreq * (size_t)v->capsym);
         }
-        v->sym[id] = xstrndup(s, n);
+        v->sym[id] = dict_key(v->symmap, id, NULL);
         v->symfreq[id] = 0;
         v->nsym++;
     }
     return id;
 }
 
-static void pair_table_grow(vb_learner *v) {
-    size_t oc = v->pcap;
-    uint64_t *ok = v->pkeys;
-    int *ov = v->pvals;
-    v->pcap = oc ? oc * 2 : 1 << 16;
-    v->pkeys = xcalloc(v->pcap, sizeof *v->pkeys);
-    v->pvals = xcalloc(v->pcap, sizeof *v->pvals);
-    for (size_t i = 0; i < oc; i++)
-        if (ok[i]) {
-            size_t j = (size_t)((ok[i] * 0x9E3779B97F4A7C15ULL) >> 20) & (v->pcap - 1);
-            while (v->pkeys[j]) j = (j + 1) & (v->pcap - 1);
-            v->pkeys[j] = ok[i];
-            v->pvals[j] = ov[i];
-        }
-    free(ok);
-    free(ov);
-}
-
+/* The pair (a, b), added with a zero count on first sight. The pointer
+ * is good until the next pair is added. */
 static pairinfo *pair_get(vb_learner *v, int a, int b) {
-    if ((size_t)(v->npairs + 1) * 2 > v->pcap) pair_table_grow(v);
-    uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
-    size_t j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (v->pcap - 1);
-    while (v->pkeys[j] && v->pkeys[j] != key) j = (j + 1) & (v->pcap - 1);
-    if (v->pkeys[j]) return &v->pairs[v->pvals[j]];
+    uint64_t key = (uint64_t)(uint32_t)a << 32 | (uint32_t)b;
+    int added, id = dict_add(v->pairmap, &key, sizeof key, &added);
+    if (!added) return &v->pairs[id];
     if (v->npairs == v->cappairs) {
         v->cappairs = v->cappairs ? v->cappairs * 2 : 4096;
         v->pairs = xrealloc(v->pairs, sizeof *v->pairs * (size_t)v->cappairs);
     }
-    pairinfo *p = &v->pairs[v->npairs];
+    pairinfo *p = &v->pairs[v->npairs++]; /* ids follow insertion: id == npairs - 1 */
     memset(p, 0, sizeof *p);
-    p->key = key - 1;
+    p->key = key;
     p->last_word = -1;
     p->stamp = -1;
-    v->pkeys[j] = key;
-    v->pvals[j] = v->npairs++;
     return p;
 }
 
-/* Max-heap by count, then by smaller key (earlier symbols). */
-static int heap_before(const heapent *x, const heapent *y) {
-    return x->count > y->count || (x->count == y->count && x->key < y->key);
-}
-
-static void heap_push(vb_learner *v, long count, uint64_t key) {
-    if (v->nheap == v->capheap) {
-        v->capheap = v->capheap ? v->capheap * 2 : 1 << 16;
-        v->heap = xrealloc(v->heap, sizeof *v->heap * v->capheap);
-    }
-    size_t i = v->nheap++;
-    v->heap[i] = (heapent){count, key};
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!heap_before(&v->heap[i], &v->heap[up])) break;
-        heapent t = v->heap[i];
-        v->heap[i] = v->heap[up];
-        v->heap[up] = t;
-        i = up;
-    }
-}
-
-static heapent heap_pop(vb_learner *v) {
-    heapent top = v->heap[0];
-    v->heap[0] = v->heap[--v->nheap];
-    size_t i = 0;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, best = i;
-        if (l < v->nheap && heap_before(&v->heap[l], &v->heap[best])) best = l;
-        if (r < v->nheap && heap_before(&v->heap[r], &v->heap[best])) best = r;
-        if (best == i) break;
-        heapent t = v->heap[i];
-        v->heap[i] = v->heap[best];
-        v->heap[best] = t;
-        i = best;
-    }
-    return top;
-}
+static void push_pair(vb_learner *v, const pairinfo *p) { heap_push(v->heap, &(heapent){p->count, p->key}); }
 
 /* Adds (sign = +1) or removes (-1) the pairs of word w; touched pairs get
  * stamp and, when added, the word on their list. */
@@ -387,8 +284,8 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
     v->wstamp = xcalloc(v->nwords ? v->nwords : 1, sizeof *v->wstamp);
     char piece[8];
     for (size_t w = 0; w < v->nwords; w++) {
-        const char *s = v->wstr[w];
-        size_t n = strlen(s);
+        size_t n;
+        const char *s = dict_key(v->words, (int)w, &n);
         v->ws[w] = xmalloc(sizeof(int) * (n ? n : 1));
         for (size_t i = 0; i < n;) {
             size_t cl = 1;
@@ -410,11 +307,11 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
 
     int *dirty = NULL, ndirty = 0, capdirty = 0;
     for (size_t w = 0; w < v->nwords; w++) word_pairs(v, (int)w, +1, 0, &dirty, &ndirty, &capdirty);
-    for (int i = 0; i < ndirty; i++) heap_push(v, v->pairs[dirty[i]].count, v->pairs[dirty[i]].key);
+    for (int i = 0; i < ndirty; i++) push_pair(v, &v->pairs[dirty[i]]);
 
     int *merged = NULL, nmerged = 0, capmerged = 0, step = 0;
-    while (5 + nalpha + nmerged < vocab_size && v->nheap) {
-        heapent top = heap_pop(v);
+    heapent top;
+    while (5 + nalpha + nmerged < vocab_size && heap_pop(v->heap, &top) == 0) {
         int a = (int)(top.key >> 32), b = (int)(uint32_t)top.key;
         pairinfo *p = pair_get(v, a, b);
         if (p->count != top.count || top.count <= 0) continue; /* stale entry */
@@ -457,7 +354,7 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
         v->pairs[pidx].nwords = 0;
         v->pairs[pidx].last_word = -1;
         for (int i = 0; i < ndirty; i++)
-            if (v->pairs[dirty[i]].count > 0) heap_push(v, v->pairs[dirty[i]].count, v->pairs[dirty[i]].key);
+            if (v->pairs[dirty[i]].count > 0) push_pair(v, &v->pairs[dirty[i]]);
     }
     free(dirty);
 
@@ -465,8 +362,8 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
     v->out = xmalloc(sizeof(char *) * (size_t)(5 + na + nmerged));
     v->nout = 0;
     for (int i = 0; i < 5; i++) v->out[v->nout++] = (char *)specials[i];
-    for (int i = 0; i < na; i++) v->out[v->nout++] = v->sym[order[i]];
-    for (int i = 0; i < nmerged && v->nout < vocab_size; i++) v->out[v->nout++] = v->sym[merged[i]];
+    for (int i = 0; i < na; i++) v->out[v->nout++] = (char *)v->sym[order[i]];
+    for (int i = 0; i < nmerged && v->nout < vocab_size; i++) v->out[v->nout++] = (char *)v->sym[merged[i]];
     free(order);
     free(merged);
     *tokens = v->out;
@@ -476,13 +373,11 @@ int vb_learn(vb_learner *v, int vocab_size, int min_freq, char ***tokens) {
 int vb_write(char *const *tokens, int n, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "wb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     for (int i = 0; i < n; i++) fprintf(f, "%s\n", tokens[i]);
     if (ferror(f) | fclose(f)) {
-        snprintf(err, errlen, "%s: write failed", path);
-        return -1;
+        return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
 }

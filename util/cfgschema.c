@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
 
@@ -44,25 +45,15 @@ static void path_pop(cfg_ctx *ctx, size_t saved) {
     ctx->path[saved] = '\0';
 }
 
-/* Keeps a message on one line: control characters that came from the
- * config (a key or string may hold a raw or escaped newline) become '?'. */
-static void one_line(char *s) {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
-}
-
 static int vfail(cfg_ctx *ctx, const char *rel, const char *fmt, va_list ap) {
     char msg[768];
     vsnprintf(msg, sizeof msg, fmt, ap);
     char full[640];
     const char *sep = (ctx->plen && rel && rel[0] && rel[0] != '[') ? "." : "";
     snprintf(full, sizeof full, "%s%s%s", ctx->path, sep, rel ? rel : "");
-    if (full[0])
-        snprintf(ctx->err, ctx->errlen, "%s: %s: %s", ctx->file, full, msg);
-    else
-        snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->file, msg);
-    one_line(ctx->err);
-    return -1;
+    /* err_set keeps it one line: a key or string may hold a raw or escaped newline */
+    if (full[0]) return err_set(ctx->err, ctx->errlen, "%s: %s: %s", ctx->file, full, msg);
+    return err_set(ctx->err, ctx->errlen, "%s: %s", ctx->file, msg);
 }
 
 int cfg_fail(cfg_ctx *ctx, const char *rel, const char *fmt, ...) {
@@ -587,8 +578,7 @@ int cfg_load_text(const char *path, const char *text, size_t len, const cfg_sche
     cfg_ctx ctx = {.file = path, .err = err, .errlen = errlen};
     memset(obj, 0, schema->size);
     if (strspn(text, " \t\r\n") == len) {
-        snprintf(err, errlen, "%s: expected a JSON object, got an empty file", path);
-        return -1;
+        return err_set(err, errlen, "%s: expected a JSON object, got an empty file", path);
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
@@ -599,10 +589,10 @@ int cfg_load_text(const char *path, const char *text, size_t len, const cfg_sche
         position(text, (size_t)(end - text), &line, &col);
         size_t near = strcspn(end, "\r\n");
         if (end == text + len)
-            snprintf(err, errlen, "%s: line %d, column %d: invalid JSON (unexpected end of file)", path, line, col);
+            err_set(err, errlen, "%s: line %d, column %d: invalid JSON (unexpected end of file)", path, line, col);
         else
-            snprintf(err, errlen, "%s: line %d, column %d: %s near \"%.*s\"", path, line, col,
-                     root ? "unexpected text after the JSON value" : "invalid JSON", (int)(near < 12 ? near : 12), end);
+            err_set(err, errlen, "%s: line %d, column %d: %s near \"%.*s\"", path, line, col,
+                    root ? "unexpected text after the JSON value" : "invalid JSON", (int)(near < 12 ? near : 12), end);
         cJSON_Delete(root);
         return -1;
     }
@@ -616,8 +606,7 @@ int cfg_load_file(const char *path, const cfg_schema *schema, void *obj, char *e
     memset(obj, 0, schema->size);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return -1;
+        return err_set(err, errlen, "%s: cannot read: %s", path, strerror(errno));
     }
     char *buf = xmalloc(CFG_MAX_FILE_BYTES + 1);
     size_t n = fread(buf, 1, CFG_MAX_FILE_BYTES + 1, f);
@@ -625,11 +614,9 @@ int cfg_load_file(const char *path, const cfg_schema *schema, void *obj, char *e
     fclose(f);
     int rc;
     if (rd_err) {
-        snprintf(err, errlen, "%s: cannot read: I/O error", path);
-        rc = -1;
+        rc = err_set(err, errlen, "%s: cannot read: I/O error", path);
     } else if (n > CFG_MAX_FILE_BYTES) {
-        snprintf(err, errlen, "%s: expected a config of at most 16MiB, got a larger file", path);
-        rc = -1;
+        rc = err_set(err, errlen, "%s: expected a config of at most 16MiB, got a larger file", path);
     } else {
         buf[n] = '\0';
         rc = cfg_load_text(path, buf, n, schema, obj, err, errlen);

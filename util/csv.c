@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errmsg.h"
 #include "util/xalloc.h"
 
 struct csv_reader {
@@ -85,8 +86,7 @@ static void eat_crlf(csv_reader *r) {
 }
 
 static int fail(csv_reader *r, const char *what) {
-    snprintf(r->err, sizeof r->err, "malformed CSV record starting on line %ld: %s", r->rec_line, what);
-    return -1;
+    return err_set(r->err, sizeof r->err, "malformed CSV record starting on line %ld: %s", r->rec_line, what);
 }
 
 int csv_next(csv_reader *r, char ***fields) {

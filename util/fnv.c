@@ -1,10 +1,4 @@
 /* fnv — FNV-1a 64; see fnv.h. */
 #include "util/fnv.h"
 
-uint64_t fnv1a64_more(uint64_t h, const void *s, size_t n) {
-    const unsigned char *p = s;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
-    return h;
-}
-
 uint64_t fnv1a64(const void *s, size_t n) { return fnv1a64_more(FNV1A64_OFFSET, s, n); }

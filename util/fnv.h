@@ -14,8 +14,13 @@
 #define FNV1A64_OFFSET 1469598103934665603ULL
 
 /* Continues an FNV-1a 64 hash h over s[0..n): fnv1a64_more(FNV1A64_OFFSET,
- * s, n) is the hash of s. Can't fail. */
-uint64_t fnv1a64_more(uint64_t h, const void *s, size_t n);
+ * s, n) is the hash of s. Can't fail. Inline: hash tables (util/dict) and
+ * n-gram features call it per lookup. */
+static inline uint64_t fnv1a64_more(uint64_t h, const void *s, size_t n) {
+    const unsigned char *p = s;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
 
 /* FNV-1a 64 of s[0..n). */
 uint64_t fnv1a64(const void *s, size_t n);

@@ -12,6 +12,9 @@
 int64_t time_now_ms(void);
 /* Monotonic clock in nanoseconds, for durations and benchmarks. */
 int64_t time_mono_ns(void);
+/* CPU time of the calling thread in nanoseconds: a cost that waiting for a
+ * busy machine's cores does not inflate. */
+int64_t time_thread_cpu_ns(void);
 
 /* Parses RFC 3339 ("2024-05-01T12:30:00Z", "...+02:00", fractional seconds
  * allowed) or a plain integer of epoch milliseconds. Returns 0 and sets

@@ -1,6 +1,6 @@
 # classify.sh — `finsent classify` and `finsent bench classify` on the
 # encoder fixture (tests/fixtures/encoder): order, heads, flags, malformed
-# lines in place, model errors, bench dispatch.
+# lines in place, --explain's words and offsets, model errors, bench dispatch.
 . tests/integration/lib.sh
 FIX=tests/fixtures/encoder
 
@@ -28,20 +28,38 @@ got=$(sed -n 1p "$TMP/res" | sed 's/.*"logits":\[\([^]]*\)\].*/\1/')
 check "logits match PyTorch to 1e-4" awk -v a="$want" -v b="$got" 'BEGIN{n=split(a,x,",");split(b,y,",");
   for(i=1;i<=n;i++){d=x[i]-y[i]; if(d<0)d=-d; if(d>1e-4) exit 1} exit n==7?0:1}'
 
+# --explain: the same scores, and per head every word of the text with its
+# byte offsets, highest weight first; malformed lines stay as they were
+"$FINSENT" classify --model $FIX/multihead --batch 2 "$TMP/in.jsonl" >"$TMP/plain" 2>/dev/null
+"$FINSENT" classify --model $FIX/multihead --explain --batch 2 "$TMP/in.jsonl" >"$TMP/xres" 2>/dev/null
+check "classify --explain exits 0" test $? -eq 0
+check "--explain adds explain and changes nothing else" sh -c "jq -c 'del(.explain)' '$TMP/xres' | cmp - '$TMP/plain'"
+t1='The stock fell after earnings miss.'
+check "--explain: the 7 words of text 1 for both heads, offsets into the text" \
+    jq -e -s --arg t "$t1" '.[] | select(.id == 1) | .explain | (.topic | length) == 7 and (.sentiment | length) == 7 and
+        ([.topic[], .sentiment[]] | all(.word == $t[.start:.end])) and
+        ([.sentiment[].word] | sort) == (["The", "stock", "fell", "after", "earnings", "miss", "."] | sort)' "$TMP/xres"
+check "--explain: weights highest first" \
+    jq -e -s '[.[] | select(.explain) | .explain[] | [.[].weight] as $w | $w == ($w | sort | reverse)] | all' "$TMP/xres"
+check "--explain: an empty text has no words" jq -e -s '.[] | select(.id == 4) | .explain == {"topic": [], "sentiment": []}' \
+    "$TMP/xres"
+check "--explain: malformed lines in place" test "$(sed -n 2p "$TMP/xres")" = '{"error":"invalid JSON","line":2}'
+
 printf '{"id":7,"text":"bank rally"}\n' | "$FINSENT" classify --model $FIX/base >"$TMP/one" 2>&1
 check "plain checkpoint: one head named sentiment, stdin" grep -q '^{"id":7,"sentiment":{"label":"\(negative\|neutral\|positive\)"' "$TMP/one"
 printf '{"id":7,"text":"bank rally"}\n' | "$FINSENT" classify --model $FIX/base --head-name tone >"$TMP/one" 2>&1
 check "--head-name names the head" grep -q '^{"id":7,"tone":{' "$TMP/one"
 
 check_rc "missing --model exits 2" 2 "$FINSENT" classify
-check_out "bad model dir named" "$TMP/nomodel/config.json: No such file or directory" "$FINSENT" classify --model "$TMP/nomodel"
-check_rc "bad model dir exits 2" 2 "$FINSENT" classify --model "$TMP/nomodel"
+check_err "bad model dir named, exit 2" 2 "$TMP/nomodel/config.json: No such file or directory" "$FINSENT" classify --model "$TMP/nomodel"
 check_rc "bad --batch exits 2" 2 "$FINSENT" classify --model $FIX/base --batch 0
 
-check_out "bench: unknown benchmark named" "unknown benchmark 'nope' (one of: classify" "$FINSENT" bench nope
-check_rc "bench: unknown benchmark exits 2" 2 "$FINSENT" bench nope
+check_err "bench: unknown benchmark named, exit 2" 2 "unknown benchmark 'nope' (one of: classify" "$FINSENT" bench nope
 check_rc "bench classify: needs --model or --shape" 2 "$FINSENT" bench classify
 check_rc "bench classify: bad shape exits 2" 2 "$FINSENT" bench classify --shape 30,1,4,64
 check_out "bench classify --json has a ratio" '"ratio":' "$FINSENT" bench classify --shape 32,1,2,64 --seconds 0.2 --json
-check_out "bench classify on a model dir: no padding" '"padding_share":0.0000' "$FINSENT" bench classify --model $FIX/base --seconds 0.2 --json
+"$FINSENT" bench classify --model $FIX/base --seconds 0.2 --json >"$TMP/bench.json" 2>&1
+# the encoder counts the rows it ran on; a padded batch of the same forwards is counted apart
+check "bench classify on a model dir: no padding computed, where a padded batch would pad" \
+    jq -e '.padding_share == 0 and .padded_batch_padding_share > 0.05 and .tokens > 0' "$TMP/bench.json"
 done_testing

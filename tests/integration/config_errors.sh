@@ -18,7 +18,7 @@ for cfg in tests/configs/bad/*.json; do
     fi
 done
 
-check_out "literal secret is not echoed" "got a literal string" "$FINSENT" config check tests/configs/bad/literal_secret.json
+check_err "literal secret is not echoed" 2 "got a literal string" "$FINSENT" config check tests/configs/bad/literal_secret.json
 if grep -q hunter2 "$TMP/out"; then notok "literal secret value absent from the error"; else ok "literal secret value absent from the error"; fi
 
 secret="wh-secret-$$-q7"
@@ -26,7 +26,7 @@ check_rc "configs/finsent.json passes" 0 env FINSENT_WEBHOOK_SECRET="$secret" "$
 check_out "effective config masks the webhook secret" '"secret":	"***"' \
     env FINSENT_WEBHOOK_SECRET="$secret" "$FINSENT" config check configs/finsent.json
 if grep -q "$secret" "$TMP/out"; then notok "webhook secret absent from the output"; else ok "webhook secret absent from the output"; fi
-check_out "configs/finsent.json needs its secret" \
+check_err "configs/finsent.json needs its secret" 2 \
     "configs/finsent.json: sinks[0].secret: environment variable FINSENT_WEBHOOK_SECRET is not set" \
     env -u FINSENT_WEBHOOK_SECRET "$FINSENT" config check configs/finsent.json
 
@@ -38,7 +38,7 @@ check_out "kafka credentials printed as ***" '"sasl.password":	"***"' env FS_KAF
 if grep -q "$secret" "$TMP/out"; then notok "kafka credential absent from the output"; else ok "kafka credential absent from the output"; fi
 
 check_rc "missing file exits 2" 2 "$FINSENT" config check "$TMP/nope.json"
-check_out "missing file named" "$TMP/nope.json: cannot read: No such file or directory" "$FINSENT" config check "$TMP/nope.json"
+check_err "missing file named" 2 "$TMP/nope.json: cannot read: No such file or directory" "$FINSENT" config check "$TMP/nope.json"
 check_rc "no action exits 2" 2 "$FINSENT" config
 check_rc "unknown action exits 2" 2 "$FINSENT" config lint configs/finsent.json
 check_out "--help has an example" "finsent config check configs/finsent.json" "$FINSENT" config --help

@@ -26,7 +26,7 @@ CFG=tests/integration/crash.json
 export FINSENT_CRASH_SECRET=crash-secret FINSENT_CRASH_BROKERS=127.0.0.1:9 FINSENT_CRASH_OUTBOX="$TMP/ob-x"
 
 # usage errors of the roles
-check_out "a role without scored_topic is a usage error" "needs a scored topic" \
+check_err "a role without scored_topic is a usage error" 2 "needs a scored topic" \
     env FINSENT_DEMO_SECRET=x FINSENT_DEMO_OUTBOX="$TMP/ob-demo" "$FINSENT" run --config configs/demo.json --role classify
 check_rc "--instance beyond aggregate.instances exits 2" 2 "$FINSENT" run --config "$CFG" --role aggregate --instance 3
 check_rc "--instance without --role aggregate exits 2" 2 "$FINSENT" run --config "$CFG" --instance 0

@@ -53,16 +53,15 @@ check "integer ids in JSONL give the same report" cmp "$TMP/names.json" "$TMP/id
 check "--label-map gives the same report" cmp "$TMP/names.json" "$TMP/map.json"
 
 sed '4s/macro$/bogus/' "$TMP/t.csv" >"$TMP/bad.csv"
-check_out "an unknown gold label names file and line" "bad.csv:4: gold label \"bogus\" is not a label of head topic" \
+check_err "an unknown gold label names file and line, exit 2" 2 "bad.csv:4: gold label \"bogus\" is not a label of head topic" \
     "$FINSENT" eval --model $M --data "$TMP/bad.csv" --head topic
-check_rc "an unknown gold label exits 2" 2 "$FINSENT" eval --model $M --data "$TMP/bad.csv" --head topic
 check_rc "ids are not accepted next to --label-map" 2 \
     "$FINSENT" eval --model $M --data "$TMP/t.jsonl" --label-column gold --label-map E=earnings --head topic
-check_out "a label map value must be a head label" "\"bullish\" is not a label of head topic" \
+check_err "a label map value must be a head label" 2 "\"bullish\" is not a label of head topic" \
     "$FINSENT" eval --model $M --data "$TMP/t.csv" --head topic --label-map 1=bullish
-check_out "an unknown head is named" "has no head \"mood\"" "$FINSENT" eval --model $M --data "$TMP/t.csv" --head mood
+check_err "an unknown head is named" 2 "has no head \"mood\"" "$FINSENT" eval --model $M --data "$TMP/t.csv" --head mood
 check_rc "missing --head exits 2" 2 "$FINSENT" eval --model $M --data "$TMP/t.csv"
-check_out "a missing column is named" "no column \"body\"" \
+check_err "a missing column is named" 2 "no column \"body\"" \
     "$FINSENT" eval --model $M --data "$TMP/t.csv" --head topic --text-column body
 
 # --format sentfin: headline labels from Decisions, apostrophes inside names, disagreeing headlines left out

@@ -3,9 +3,9 @@
 . tests/integration/lib.sh
 
 check_rc "--brokers 0 exits 2" 2 "$FINSENT" mock-broker --brokers 0
-check_out "--brokers 0 is named" "--brokers" "$FINSENT" mock-broker --brokers 0
+check_err "--brokers 0 is named" 2 "--brokers" "$FINSENT" mock-broker --brokers 0
 check_rc "bad --topic exits 2" 2 "$FINSENT" mock-broker --topic news
-check_out "bad --topic is named" "news:x" "$FINSENT" mock-broker --topic news:x
+check_err "bad --topic is named" 2 "news:x" "$FINSENT" mock-broker --topic news:x
 check_out "--help has an example" "example:" "$FINSENT" mock-broker --help
 
 "$FINSENT" mock-broker --brokers 2 --topic news:4 --topic comments:2 >"$TMP/mb.out" 2>"$TMP/mb.err" &

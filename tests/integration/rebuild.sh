@@ -9,7 +9,8 @@
 # instance starting with empty baselines misses or adds alerts after the
 # restart), every window's totals equal the replay's (windows closed
 # twice, before the kill and in the rebuild, with the same totals), records
-# were rebuilt and transitions muted. Prints the figures.
+# were rebuilt and transitions muted, and the firing alerts the aggregate
+# role sent carry their "why" words. Prints the figures.
 #
 # REBUILD_MESSAGES (default 6000, 4000 under SANITIZED=1): the demo feed
 # repeated, one simulated day per copy; the frame is scaleout_lib.sh's.
@@ -61,6 +62,9 @@ wait $c
 check "the restarted aggregate instance exits 0 on SIGTERM" test $arc -eq 0
 
 state_check_replay "the restart"
+grep -v '^url=' "$TMP/hook.json" >"$TMP/hook.bodies"
+check "the aggregate role's firing alerts carry their why words (model loaded for them)" \
+    jq -s -e '[.[] | .body | select(.status == "firing")] | length > 0 and all(.why | length > 0)' "$TMP/hook.bodies"
 summary=$(sed -n 's/.*aggregate role: .*; \([0-9]*\) records rebuilt in \([0-9.]*\) s after the last one, \([0-9]*\) alert.*/\1 \2 \3/p' "$TMP/a1.err")
 rebuilt=${summary%% *}
 muted=${summary##* }

@@ -2,7 +2,8 @@
 # binary writes its simulated day's report ($REPORT_OUT), headless Chromium
 # loads it and must log no console message (no script error, no blocked
 # script or network load), its DOM must hold every chart and the alert table
-# with no <script> element, and a screenshot must come out non-trivial.
+# (with the samples' top words marked and each alert's "why" words) with no
+# <script> element, and a screenshot must come out non-trivial.
 # Skipped only when Chromium is not installed (scripts/deps.sh installs it).
 . tests/integration/lib.sh
 
@@ -42,6 +43,9 @@ check "DOM holds all $charts charts" test "$(grep -o '<svg class="chart"' "$TMP/
 check "DOM holds the alert table with $rows rows" test "$(grep -o '<tr class="alert-row">' "$TMP/dom.html" | wc -l)" -eq "$rows"
 check "DOM holds alert markers" grep -q 'class="alert-marker firing"' "$TMP/dom.html"
 check "hostile sample text stayed text" grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$TMP/dom.html"
+check "DOM marks the samples' top words" grep -qF 'HRBK shares <mark>slump</mark> after lender <mark>cuts</mark>' "$TMP/dom.html"
+check "DOM lists each firing alert's why words" \
+    test "$(grep -o '<td class="why"><ul class="why"><li><mark>slump</mark>' "$TMP/dom.html" | wc -l)" -gt 0
 check "DOM has no script element" sh -c "! grep -qi '<script' '$TMP/dom.html'"
 
 chrome shot --screenshot="$TMP/report.png" --window-size=1280,2000 "file://$TMP/report.html" >"$TMP/shot.log" 2>&1

@@ -19,7 +19,7 @@ for url in "ftp://alerts.example.com/x" "file:///etc/passwd" "gopher://alerts.ex
     "alerts.example.com/x"; do
     webhook_config "$url" >"$TMP/scheme.json"
     check_rc "webhook url $url is refused" 2 "$FINSENT" config check "$TMP/scheme.json"
-    check_out "... naming the key" "sinks[0].url: expected an http:// or https:// URL" \
+    check_err "... naming the key" 2 "sinks[0].url: expected an http:// or https:// URL" \
         "$FINSENT" config check "$TMP/scheme.json"
 done
 
@@ -42,11 +42,11 @@ check "metrics listen on 127.0.0.1 by default" jq -e '.metrics.listen == "127.0.
 # 4. the HMAC secret only from the environment
 webhook_config "https://alerts.example.com/hook" ', "secret": "hunter2"' >"$TMP/literal.json"
 check_rc "a literal webhook secret is refused" 2 "$FINSENT" config check "$TMP/literal.json"
-check_out "... saying why" "sinks[0].secret" "$FINSENT" config check "$TMP/literal.json"
+check_err "... saying why" 2 "sinks[0].secret" "$FINSENT" config check "$TMP/literal.json"
 webhook_config "https://alerts.example.com/hook" ', "secret": "${FT_UNSET_SECRET:-hunter2}"' >"$TMP/default.json"
 check_rc "a secret with a default value is refused" 2 "$FINSENT" config check "$TMP/default.json"
 webhook_config "https://alerts.example.com/hook" ', "secret": "${FT_SECRET}"' >"$TMP/env.json"
-check_out "an unset secret variable is named" "FT_SECRET" env -u FT_SECRET "$FINSENT" config check "$TMP/env.json"
+check_err "an unset secret variable is named" 2 "FT_SECRET" env -u FT_SECRET "$FINSENT" config check "$TMP/env.json"
 FT_SECRET=whsec-9c1f0e77 "$FINSENT" config check "$TMP/env.json" >"$TMP/env.out" 2>&1
 check "a secret from the environment is accepted" jq -e '.sinks[0].secret == "***"' "$TMP/env.out"
 check "... and never printed" sh -c "! grep -q whsec-9c1f0e77 '$TMP/env.out'"
@@ -60,7 +60,7 @@ check "... with SASL_SSL and a CA file passed through" \
     jq -e '.kafka["security.protocol"] == "SASL_SSL" and (.kafka["ssl.ca.location"] | length > 0)' "$TMP/sasl.out"
 check "... the passwords masked" jq -e '.kafka["sasl.password"] == "***" and .sinks[0].secret == "***"' "$TMP/sasl.out"
 check "... and never printed" sh -c "! grep -q -e kpw-51d0a2c3 -e whsec-0b7a3e91 '$TMP/sasl.out' '$TMP/sasl.err'"
-check_out "without KAFKA_PASSWORD the variable is named" "kafka.sasl.password: environment variable KAFKA_PASSWORD" \
+check_err "without KAFKA_PASSWORD the variable is named" 2 "kafka.sasl.password: environment variable KAFKA_PASSWORD" \
     env -u KAFKA_PASSWORD "$FINSENT" config check configs/kafka-sasl-tls.example.json
 unset KAFKA_BROKERS KAFKA_USERNAME KAFKA_PASSWORD FINSENT_WEBHOOK_SECRET FINSENT_ALERTS_URL
 

@@ -41,10 +41,8 @@ check "long line truncated to --max-len" sh -c "head -n1 '$TMP/bigout' | grep -q
 check "last line in place" grep -q '^{"id":49999,' "$TMP/bigout"
 
 check_rc "missing --vocab exits 2" 2 "$FINSENT" tokenize "$TMP/mixed"
-check_out "missing vocab file named" "nonexistent-vocab.txt" "$FINSENT" tokenize --vocab "$TMP/nonexistent-vocab.txt" "$TMP/mixed"
-check_rc "missing vocab file exits 2" 2 "$FINSENT" tokenize --vocab "$TMP/nonexistent-vocab.txt" "$TMP/mixed"
+check_err "missing vocab file named, exit 2" 2 "nonexistent-vocab.txt" "$FINSENT" tokenize --vocab "$TMP/nonexistent-vocab.txt" "$TMP/mixed"
 check_rc "bad --max-len exits 2" 2 "$FINSENT" tokenize --vocab $V --max-len 1 "$TMP/mixed"
-check_out "bad --max-len named" "--max-len" "$FINSENT" tokenize --vocab $V --max-len x "$TMP/mixed"
-check_out "missing input file named" "no-such-input" "$FINSENT" tokenize --vocab $V "$TMP/no-such-input"
-check_rc "missing input file exits 2" 2 "$FINSENT" tokenize --vocab $V "$TMP/no-such-input"
+check_err "bad --max-len named" 2 "--max-len" "$FINSENT" tokenize --vocab $V --max-len x "$TMP/mixed"
+check_err "missing input file named, exit 2" 2 "no-such-input" "$FINSENT" tokenize --vocab $V "$TMP/no-such-input"
 done_testing

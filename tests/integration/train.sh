@@ -57,12 +57,10 @@ check_out "init_from loads the encoder and heads" "initialised 27 of 32 tensors"
 check "fine-tuned model keeps the source shape" grep -qE '"hidden_size":[[:space:]]*16,' "$TMP/f/config.json"
 
 printf '{"out": "%s/x", "vocab": "%s/vocab.txt", "heads": [{"name": "sentiment", "labels": ["a", "b"]}], "data": [{"path": "%s/sent.csv", "head": "topic"}]}' "$TMP" "$TMP" "$TMP" >"$TMP/bad.json"
-check_out "unknown head named with its JSON path" "data[0].head" "$FINSENT" train --config "$TMP/bad.json"
-check_rc "bad config exits 2" 2 "$FINSENT" train --config "$TMP/bad.json"
+check_err "unknown head named with its JSON path, exit 2" 2 "data[0].head" "$FINSENT" train --config "$TMP/bad.json"
 printf 'text,label\nfine,1\nodd,7\n' >"$TMP/badrow.csv"
 sed "s|$TMP/sent.csv|$TMP/badrow.csv|" "$TMP/a.json" | sed "s|\"$TMP/a\"|\"$TMP/b\"|" >"$TMP/badrow.json"
-check_out "bad label names file and line" "badrow.csv:3: label \"7\"" "$FINSENT" train --config "$TMP/badrow.json"
-check_rc "bad data exits 1" 1 "$FINSENT" train --config "$TMP/badrow.json"
+check_err "bad label names file and line, exit 1" 1 "badrow.csv:3: label \"7\"" "$FINSENT" train --config "$TMP/badrow.json"
 check_rc "missing --config exits 2" 2 "$FINSENT" train
 # SEntFiN format: headline labels from Decisions (apostrophes in names), disagreeing headlines left out
 cat >"$TMP/sf.csv" <<'EOC'
@@ -78,7 +76,7 @@ check_out "sentfin data: the two agreeing headlines train" "head sentiment: 2 tr
     "$FINSENT" train --config "$TMP/sf.json"
 sed '3s/negative.}/bad}/' "$TMP/sf.csv" >"$TMP/sfbad.csv"
 sed "s|$TMP/sf.csv|$TMP/sfbad.csv|" "$TMP/sf.json" >"$TMP/sfbad.json"
-check_out "a malformed Decisions dict names file and line" "sfbad.csv:3: Decisions is not" \
+check_err "a malformed Decisions dict names file and line" 1 "sfbad.csv:3: Decisions is not" \
     "$FINSENT" train --config "$TMP/sfbad.json"
 
 # the n-gram stage on model a
@@ -96,7 +94,8 @@ check "the n-gram tensors are stored" grep -aq 'finsent.ngram.sentiment.weight' 
 check "the ngram stage is deterministic" cmp "$TMP/n/model.safetensors" "$TMP/n2/model.safetensors"
 printf '{"id": 1, "text": "$AAPL shares rally"}\n' >"$TMP/one.jsonl"
 check_out "classify loads the ngram model" '"sentiment"' "$FINSENT" classify --model "$TMP/n" "$TMP/one.jsonl"
-check_out "eval scores the ngram model" "accuracy" "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv"
+"$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv" >"$TMP/eval.out" 2>&1
+check "eval scores the ngram model: accuracy over all 80 rows" grep -qE '^ *accuracy +[01][.][0-9]{4} +80$' "$TMP/eval.out"
 ngram_config "$TMP/n3" "$TMP/n" >"$TMP/n3.json"
 "$FINSENT" train --config "$TMP/n3.json" 2>/dev/null
 check "rerun on an ngram model replaces its part" cmp "$TMP/n/model.safetensors" "$TMP/n3/model.safetensors"
@@ -112,7 +111,7 @@ check_out "refit reported with the train + dev count" "refitted C" "$FINSENT" tr
 check "the refit changes the weights" sh -c "! cmp -s '$TMP/nc/model.safetensors' '$TMP/ncr/model.safetensors'"
 check_out "classify loads the character n-gram model" '"sentiment"' "$FINSENT" classify --model "$TMP/nc" "$TMP/one.jsonl"
 sed 's|"ngram_char_max": 4|"ngram_char_max": 0|' "$TMP/nc.json" >"$TMP/ncbad.json"
-check_out "char min without max is a config error" "ngram_char_max" "$FINSENT" train --config "$TMP/ncbad.json"
+check_err "char min without max is a config error" 2 "ngram_char_max" "$FINSENT" train --config "$TMP/ncbad.json"
 sed 's|"init_from": "[^"]*", ||' "$TMP/n.json" >"$TMP/nbad.json"
-check_out "objective ngram without init_from is a config error" "init_from" "$FINSENT" train --config "$TMP/nbad.json"
+check_err "objective ngram without init_from is a config error" 2 "init_from" "$FINSENT" train --config "$TMP/nbad.json"
 done_testing

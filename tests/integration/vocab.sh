@@ -14,9 +14,8 @@ check "no duplicate tokens" sh -c "[ \$(sort '$TMP/vocab.txt' | uniq -d | wc -l)
 check "at most --size tokens" sh -c "[ \$(wc -l <'$TMP/vocab.txt') -le 60 ]"
 "$FINSENT" vocab build --input "$TMP/a.txt" --size 60 --cased --out "$TMP/cased.txt" 2>/dev/null
 check "--cased keeps capitals" grep -qx S "$TMP/cased.txt"
-check_out "missing input named" "nope.txt" "$FINSENT" vocab build --input "$TMP/nope.txt" --out "$TMP/v.txt"
-check_rc "missing input exits 1" 1 "$FINSENT" vocab build --input "$TMP/nope.txt" --out "$TMP/v.txt"
-check_out "unknown CSV column named" "no column named 'body'" "$FINSENT" vocab build --input "$TMP/b.csv" --column body --out "$TMP/v.txt"
+check_err "missing input named, exit 1" 1 "nope.txt" "$FINSENT" vocab build --input "$TMP/nope.txt" --out "$TMP/v.txt"
+check_err "unknown CSV column named" 1 "no column named 'body'" "$FINSENT" vocab build --input "$TMP/b.csv" --column body --out "$TMP/v.txt"
 check_rc "bad --size exits 2" 2 "$FINSENT" vocab build --input "$TMP/a.txt" --size 3 --out "$TMP/v.txt"
 check_rc "no --out exits 2" 2 "$FINSENT" vocab build --input "$TMP/a.txt"
 check_rc "unknown action exits 2" 2 "$FINSENT" vocab learn

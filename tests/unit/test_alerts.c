@@ -1,7 +1,9 @@
 /* End-to-end tests of alerts/alerts: events → windows → rules → outbox →
  * webhook on a local server; a replay of the same events gives the same
  * alert bodies and ids; late events reach the callback; an outbox that
- * cannot be written keeps the alert until it can; bad options are named. */
+ * cannot be written keeps the alert until it can; bad options are named;
+ * the explain callback runs once per alert sent with samples (never per
+ * event) and its words reach the body. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include "app/hook_server.h"
 #include "util/xalloc.h"
 #include "tests/support/alerts_fixture.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -46,16 +49,23 @@ static void on_late(const event *e, int missed, int total, void *ud) {
     ((late_log *)ud)->n++;
 }
 
-static alerts *make(http_server *s, const alert_rule *rule, late_log *ll, char **url) {
+static alerts *make_explained(http_server *s, const alert_rule *rule, late_log *ll, char **url,
+                              alerts_explain_fn explain, void *explain_ud) {
     *url = hs_url(s, "/hook");
     alerts_sink sink;
     alerts_options o = alerts_fixture_options(*url, &sink, rule, 1, WIN_SCOPE_ENTITY | WIN_SCOPE_GLOBAL, path);
     o.on_late = on_late;
     o.late_ud = ll;
+    o.explain = explain;
+    o.explain_ud = explain_ud;
     char err[256];
     alerts *a = alerts_create(&o, err, sizeof err);
     if (!a) fail_msg("alerts_create: %s", err);
     return a;
+}
+
+static alerts *make(http_server *s, const alert_rule *rule, late_log *ll, char **url) {
+    return make_explained(s, rule, ll, url, NULL, NULL);
 }
 
 /* Ten events per second for ACME; negatives per window from neg[]. */
@@ -184,7 +194,7 @@ static void test_late_event_reported(void **state) {
     assert_int_equal(alerts_add(a, 0, &e, 0), 0);
     assert_int_equal(ll.n, 1);
     assert_int_equal(alerts_get_metrics(a).late_events, 1);
-    snprintf(e.sentiment.label, sizeof e.sentiment.label, "bearish");
+    snprintf(e.sentiment.label, sizeof e.sentiment.label, "other"); /* means none of the three (util/labelmap.h) */
     assert_int_equal(alerts_add(a, 0, &e, 0), -1);
     assert_int_equal(alerts_get_metrics(a).bad_labels, 1);
     alerts_destroy(a, 0);
@@ -241,6 +251,75 @@ static void test_outbox_full_keeps_alert(void **state) {
     hs_stop(s);
 }
 
+/* The explain callback of test_alert_words: "ACME" (weight 2) and "news"
+ * (weight 1) of every "ACME news w/i" text; fails when *ud says so. */
+typedef struct explain_log {
+    int calls, texts, fail;
+} explain_log;
+
+static int fake_explain(const char *const *texts, int n, ax_word (*words)[AX_WORDS_MAX], int *n_words, void *ud) {
+    explain_log *l = ud;
+    l->calls++;
+    l->texts += n;
+    if (l->fail) return -1;
+    for (int i = 0; i < n; i++) {
+        assert_memory_equal(texts[i], "ACME news ", 10);
+        words[i][0] = (ax_word){"ACME", 0, 4, 2.0f};
+        words[i][1] = (ax_word){"news", 5, 9, 1.0f};
+        n_words[i] = 2;
+    }
+    return 0;
+}
+
+static void test_alert_words(void **state) {
+    (void)state;
+    for (int fail = 0; fail < 2; fail++) {
+        http_server *s = hs_start("k");
+        late_log ll = {0};
+        explain_log xl = {.fail = fail};
+        char *url;
+        alert_rule r = alerts_fixture_spike_rule();
+        r.zscore = 0;
+        r.min_negative_share = 0.5;
+        r.repeat_interval_ms = 1000;
+        alerts *a = make_explained(s, &r, &ll, &url, fake_explain, &xl);
+        static const int p2[] = {1, 1, 1, 1, 8, 9, 1, 1, 7};
+        feed(a, p2, 9);
+        alerts_flush(a);
+        assert_int_equal(alerts_drain(a, 10000), 0);
+        assert_int_equal(hs_count(s), 4); /* fire, repeat, resolve, fire */
+        assert_int_equal(xl.calls, 3);    /* the three sent with samples; 90 events, no call per event */
+        assert_int_equal(xl.texts, 6);
+        int with_words = 0;
+        for (int i = 0; i < 4; i++) {
+            hs_request q;
+            hs_get(s, i, &q);
+            cJSON *b = cJSON_Parse(q.body), *why = cJSON_GetObjectItem(b, "why");
+            cJSON *sample = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "samples"), 0);
+            if (why) {
+                with_words++;
+                assert_int_equal(cJSON_GetArraySize(why), 2);
+                assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(why, 0), "word")->valuestring, "acme");
+                assert_float_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(why, 0), "weight")->valuedouble, 4, 1e-9);
+                assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(why, 0), "messages")->valueint, 2);
+                cJSON *w0 = cJSON_GetArrayItem(cJSON_GetObjectItem(sample, "words"), 0);
+                assert_string_equal(cJSON_GetObjectItem(w0, "word")->valuestring, "ACME");
+                assert_int_equal(cJSON_GetObjectItem(w0, "start")->valueint, 0);
+                assert_int_equal(cJSON_GetObjectItem(w0, "end")->valueint, 4);
+            } else {
+                assert_null(cJSON_GetObjectItem(sample, "words"));
+            }
+            cJSON_Delete(b);
+            hs_request_clear(&q);
+        }
+        assert_int_equal(with_words, fail ? 0 : 3); /* a failed explanation sends the alert without words */
+        alerts_destroy(a, 0);
+        free(url);
+        hs_stop(s);
+        unlink(path);
+    }
+}
+
 static void test_bad_options_named(void **state) {
     (void)state;
     alert_rule r = alerts_fixture_spike_rule();
@@ -271,6 +350,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_late_event_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outbox_full_keeps_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alert_words, setup, teardown),
     };
-    return cmocka_run_group_tests_name("alerts", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("alerts", tests, curl_group_setup, curl_group_teardown);
 }

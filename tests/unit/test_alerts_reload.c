@@ -18,6 +18,7 @@
 #include "app/hook_server.h"
 #include "app/ops_metrics.h"
 #include "tests/support/alerts_fixture.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -260,5 +261,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_added_rule_uses_kept_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_reload_changes_nothing, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, curl_group_setup, curl_group_teardown);
 }

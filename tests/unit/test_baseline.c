@@ -1,5 +1,5 @@
 /* Unit tests for alerts/baseline: EWMA mean and variance by hand, warm-up,
- * the σ floor and keys kept apart. */
+ * the σ floor, keys kept apart and the robust variant's clipping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@ static win_stats st(int64_t count, int64_t neg) { return (win_stats){count, neg,
 
 static void test_ewma_by_hand(void **state) {
     (void)state;
-    bl_config c = {0.5, 3, 0.0};
+    bl_config c = {0.5, 3, 0.0, 0};
     bl_table *t = bl_create(&c);
     assert_int_equal(bl_get(t, 7)->n, 0);
     win_stats a = st(10, 1), b = st(20, 6), d = st(40, 8); /* shares 0.1, 0.3, 0.2 */
@@ -45,7 +45,7 @@ static void test_ewma_by_hand(void **state) {
 
 static void test_stddev_floor(void **state) {
     (void)state;
-    bl_config c = {0.3, 0, 0.05};
+    bl_config c = {0.3, 0, 0.05, 0};
     bl_table *t = bl_create(&c);
     win_stats a = st(10, 1);
     bl_update(t, 0, &a);
@@ -55,9 +55,39 @@ static void test_stddev_floor(void **state) {
     bl_destroy(t);
 }
 
+/* robust_k: once warm, a window enters clipped at mean + k·σ (share σ
+ * floored at min_stddev; negatives σ at min_stddev × volume mean). */
+static void test_robust_clip(void **state) {
+    (void)state;
+    bl_config c = {0.5, 2, 0.05, 2};
+    bl_table *t = bl_create(&c);
+    win_stats calm = st(20, 2), hot = st(20, 18);
+    bl_update(t, 0, &hot); /* not warm: taken as it is */
+    assert_float_equal(bl_get(t, 0)->share_mean, 0.9, 1e-12);
+    bl_destroy(t);
+    t = bl_create(&c);
+    bl_update(t, 0, &calm);
+    bl_update(t, 0, &calm); /* warm; share 0.1, σ 0 → 0.05; negatives 2, σ 0 → 0.05·20 = 1 */
+    bl_update(t, 0, &hot);  /* share clipped at 0.1 + 2·0.05 = 0.2, negatives at 2 + 2·1 = 4 */
+    const bl_state *s = bl_get(t, 0);
+    assert_float_equal(s->share_mean, 0.15, 1e-12);
+    assert_float_equal(s->neg_mean, 3.0, 1e-12);
+    assert_float_equal(s->vol_mean, 20.0, 1e-12);
+    bl_update(t, 0, &calm); /* below the cap: as it is */
+    assert_float_equal(bl_get(t, 0)->share_mean, 0.125, 1e-12);
+    bl_destroy(t);
+    bl_config off = {0.5, 2, 0.05, 0};
+    t = bl_create(&off);
+    bl_update(t, 0, &calm);
+    bl_update(t, 0, &calm);
+    bl_update(t, 0, &hot);
+    assert_float_equal(bl_get(t, 0)->share_mean, 0.5, 1e-12);
+    bl_destroy(t);
+}
+
 static void test_config_check(void **state) {
     (void)state;
-    bl_config ok = {0.2, 5, 0.01};
+    bl_config ok = {0.2, 5, 0.01, 0};
     assert_null(bl_config_check(&ok));
     bl_config bad = ok;
     bad.alpha = 0;
@@ -65,12 +95,16 @@ static void test_config_check(void **state) {
     bad = ok;
     bad.warmup = -1;
     assert_non_null(bl_config_check(&bad));
+    bad = ok;
+    bad.robust_k = -1;
+    assert_non_null(bl_config_check(&bad));
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ewma_by_hand),
         cmocka_unit_test(test_stddev_floor),
+        cmocka_unit_test(test_robust_clip),
         cmocka_unit_test(test_config_check),
     };
     return cmocka_run_group_tests_name("baseline", tests, NULL, NULL);

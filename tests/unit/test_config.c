@@ -40,6 +40,9 @@ static void test_defaults(void **state) {
     assert_int_equal(c.model.max_batch_wait_ms, 20);
     assert_int_equal(c.model.max_len, 128);
     assert_string_equal(c.model.head_name, "sentiment");
+    assert_true(c.model.explain_alerts);
+    assert_int_equal(c.model.sentiment_labels.n, 0);
+    assert_true(c.model.max_uncounted_share == 0.2);
     assert_int_equal(c.windows.size_ms, 300000);
     assert_int_equal(c.windows.advance_ms, 300000);
     assert_int_equal(c.windows.allowed_lateness_ms, 60000);
@@ -49,6 +52,7 @@ static void test_defaults(void **state) {
     assert_int_equal(c.windows.keys.v[1], FS_SCOPE_TOPIC);
     assert_true(c.baseline.alpha == 0.1);
     assert_int_equal(c.baseline.warmup_windows, 6);
+    assert_true(c.baseline.robust_k == 3);
     assert_int_equal(c.rules.n + c.silences.n + c.sinks.n, 0);
     assert_string_equal(c.outbox.dir, "var/finsent");
     assert_true(c.outbox.fsync);
@@ -190,6 +194,11 @@ static void test_misc_checks(void **state) {
                  "c.json: ingest.decode_threads: expected an integer from 0 to 64, got 65");
     expect_error("{\"model\": {\"batch_tokens\": 32}}",
                  "c.json: model.batch_tokens: expected an integer from 64 to 1048576, got 32");
+    assert_int_equal(cfg_load_string("c.json", "{\"model\": {\"explain_alerts\": false}}", &c, err, sizeof err), 0);
+    assert_false(c.model.explain_alerts);
+    cfg_free(&c);
+    expect_error("{\"model\": {\"explain_alerts\": \"no\"}}",
+                 "c.json: model.explain_alerts: expected true or false, got \"no\"");
 }
 
 static void test_print_effective(void **state) {

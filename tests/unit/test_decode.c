@@ -248,15 +248,6 @@ static void test_truncation(void **state) {
     event_free(e);
 }
 
-static void test_utf8(void **state) {
-    (void)state;
-    assert_true(decode_utf8_valid("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15));
-    assert_false(decode_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
-    assert_false(decode_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-    assert_false(decode_utf8_valid("\xe2\x82", 2));         /* truncated */
-    assert_false(decode_utf8_valid("\xff", 1));
-}
-
 /* Found by fuzz/fuzz_decode: a quoted value with a newline split the
  * one-line detail (logs, the dead-letter "error" header) in two. */
 static void test_detail_one_line(void **state) {
@@ -293,7 +284,7 @@ int main(void) {
         cmocka_unit_test(test_poison_kinds),   cmocka_unit_test(test_reason_names_stable),
         cmocka_unit_test(test_default_mapping), cmocka_unit_test(test_pointer_mapping),
         cmocka_unit_test(test_cashtags),       cmocka_unit_test(test_watchlist),
-        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_detail_one_line), cmocka_unit_test(test_numeric_id_range),
     };
     return cmocka_run_group_tests_name("decode", tests, NULL, NULL);

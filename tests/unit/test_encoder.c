@@ -115,11 +115,16 @@ static void check_variant(const char *variant) {
     assert_int_equal(m->n_out, e.k);
     enc_ws *ws = enc_ws_new(m, 64, m->cfg.max_position);
     float got[16];
+    uint64_t real = 0;
+    int longest = 0;
     for (int i = 0; i < e.n; i++) {
         enc_forward(m, ws, e.ids[i], &e.lens[i], 1, got);
         float d = max_diff(got, e.logits[i], e.k);
         if (d > TOL) fail_msg("%s: sequence %d: fast path max abs diff %g > %g", variant, i, d, TOL);
+        real += (uint64_t)e.lens[i];
+        longest = e.lens[i] > longest ? e.lens[i] : longest;
     }
+    assert_int_equal(enc_ws_rows(ws), real); /* the encoder's own count of the rows it ran on */
     enc_ws_free(ws);
 
     batcher *b = batch_new(m, 48, 64, 4);
@@ -133,7 +138,19 @@ static void check_variant(const char *variant) {
     }
     assert_true(st.forwards > 1);
     assert_int_equal(st.sequences, (uint64_t)e.n);
+    /* padding: the rows the encoder computed against the real tokens
+     * counted here, and what a padded batch would compute, counted here
+     * too: one forward of all of them, B × the longest */
+    assert_int_equal(st.tokens, real);
+    assert_int_equal(st.computed_tokens, real);
     assert_true(batch_padding_share(&st) == 0.0);
+    batch_free(b);
+    b = batch_new(m, 64 * e.n, 64, e.n);
+    batch_stats one = {0};
+    assert_int_equal(batch_run(b, (const int32_t *const *)e.ids, e.lens, e.n, all, &one, err, sizeof err), 0);
+    assert_int_equal(one.forwards, 1);
+    assert_int_equal(one.padded_rows, (uint64_t)e.n * (uint64_t)longest);
+    assert_true(one.padded_rows > real); /* the fixture's lengths differ: a padded batch would waste rows */
     batch_free(b);
     free(all);
 

@@ -20,6 +20,7 @@
 #include "alerts/outbox.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64];
@@ -143,5 +144,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failed_write_waits_and_retries_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_named, setup, teardown),
     };
-    return cmocka_run_group_tests_name("file_sink", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("file_sink", tests, curl_group_setup, curl_group_teardown);
 }

@@ -16,6 +16,7 @@
 
 #include "alerts/deliver.h"
 #include "util/timeutil.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -115,5 +116,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_produce_keyed_and_marked, setup, teardown),
         cmocka_unit_test(test_bad_property),
     };
-    return cmocka_run_group_tests_name("kafka_sink", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("kafka_sink", tests, curl_group_setup, curl_group_teardown);
 }

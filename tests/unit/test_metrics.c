@@ -12,6 +12,7 @@
 #include "app/http_endpoint.h"
 #include "util/metrics.h"
 #include "util/xalloc.h"
+#include "tests/support/http_get.h"
 
 static void collect_two(metrics_writer *w, void *arg) {
     const double *v = arg;
@@ -66,29 +67,6 @@ static void test_escape(void **state) {
     assert_string_equal(out, "a\\\"b\\\\c\\nd");
 }
 
-static size_t sink(char *p, size_t sz, size_t n, void *arg) {
-    char **buf = arg;
-    size_t old = *buf ? strlen(*buf) : 0;
-    *buf = xrealloc(*buf, old + sz * n + 1);
-    memcpy(*buf + old, p, sz * n);
-    (*buf)[old + sz * n] = '\0';
-    return sz * n;
-}
-
-static long get(int port, const char *path, char **body) {
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    CURL *c = curl_easy_init();
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-    long code = 0;
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_easy_cleanup(c);
-    return code;
-}
-
 static void test_endpoint_serves(void **state) {
     (void)state;
     char err[256];
@@ -99,17 +77,17 @@ static void test_endpoint_serves(void **state) {
     int port = http_endpoint_port(h);
     assert_true(port > 0);
     char *body = NULL;
-    assert_int_equal(get(port, "/metrics", &body), 200);
+    assert_int_equal(http_get(port, "/metrics", &body), 200);
     assert_non_null(strstr(body, "finsent_messages_in_total{stream=\"comments\"} 2"));
     free(body), body = NULL;
-    assert_int_equal(get(port, "/healthz", &body), 200);
+    assert_int_equal(http_get(port, "/healthz", &body), 200);
     free(body), body = NULL;
-    assert_int_equal(get(port, "/readyz", &body), 503);
+    assert_int_equal(http_get(port, "/readyz", &body), 503);
     free(body), body = NULL;
     http_endpoint_set_ready(h, 1);
-    assert_int_equal(get(port, "/readyz", &body), 200);
+    assert_int_equal(http_get(port, "/readyz", &body), 200);
     free(body), body = NULL;
-    assert_int_equal(get(port, "/nope", &body), 404);
+    assert_int_equal(http_get(port, "/nope", &body), 404);
     free(body);
     http_endpoint_stop(h);
 }

@@ -20,6 +20,7 @@
 #include "classify/ngram.h"
 #include "train/ngram_lr.h"
 #include "classify/safetensors.h"
+#include "tests/support/ngram_fixture.h"
 #include "util/xalloc.h"
 
 #define FIX "tests/fixtures/encoder/multihead"
@@ -226,40 +227,11 @@ static void test_lr_separates(void **state) {
     tok_vocab_free(v);
 }
 
-/* A scratch copy of the multi-head fixture with a random n-gram part on
- * the sentiment head (index 1). */
-static ngram_model *random_part(int buckets) {
-    ngram_settings s = {.buckets = buckets, .n_orders = 2, .orders = {1, 2}, .n_char_orders = 2, .char_orders = {3, 4}};
-    ngram_model *m = ngram_new(&s, 1, (const char *const[]){"sentiment"}, (const int[]){3});
-    m->heads[0].head = 1;
-    m->heads[0].mix = 1.5f;
-    for (int b = 0; b < buckets; b++) m->idf[b] = 1 + urand();
-    for (int j = 0; j < 3 * buckets; j++) m->heads[0].w[j] = urand() * 4 - 2;
-    for (int j = 0; j < 3; j++) m->heads[0].b[j] = urand() - 0.5f;
-    return m;
-}
-
-static void scratch_dir(char *dir, size_t n) {
-    snprintf(dir, n, "/tmp/finsent-ngram-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-}
-
-static void remove_dir(const char *dir) {
-    static const char *const files[] = {"model.safetensors", "config.json", "vocab.txt", "tokenizer_config.json",
-                                        "dev_report.json"};
-    char p[512];
-    for (int i = 0; i < 5; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        unlink(p);
-    }
-    rmdir(dir);
-}
-
 static void test_save_load(void **state) {
     (void)state;
     char dir[64], err[512];
-    scratch_dir(dir, sizeof dir);
-    ngram_model *m = random_part(64);
+    assert_int_equal(ngram_fixture_dir(dir, sizeof dir), 0);
+    ngram_model *m = ngram_fixture_part(64);
     assert_int_equal(ngram_save(m, FIX, dir, err, sizeof err), 0);
     classifier *c = cls_open(dir, NULL, err, sizeof err);
     if (!c) fail_msg("%s", err);
@@ -296,7 +268,7 @@ static void test_save_load(void **state) {
     assert_null(back);
     cls_close(c);
     ngram_free(m);
-    remove_dir(dir);
+    ngram_fixture_remove(dir);
 }
 
 /* Rewrites the first from after "finsent_ngram" in dir/config.json to to. */
@@ -329,8 +301,8 @@ static void expect_error(const char *dir, const char *needle) {
 static void test_load_errors(void **state) {
     (void)state;
     char dir[64], err[512];
-    scratch_dir(dir, sizeof dir);
-    ngram_model *m = random_part(64);
+    assert_int_equal(ngram_fixture_dir(dir, sizeof dir), 0);
+    ngram_model *m = ngram_fixture_part(64);
     assert_int_equal(ngram_save(m, FIX, dir, err, sizeof err), 0);
     edit_config(dir, "\"buckets\":\t64", "\"buckets\":\t65");
     expect_error(dir, "tensor 'finsent.ngram.idf': expected shape [65]");
@@ -350,7 +322,7 @@ static void test_load_errors(void **state) {
     edit_config(dir, "[3, 9]", "{}");
     expect_error(dir, "\"finsent_ngram\".char_orders: expected 0 to 8");
     ngram_free(m);
-    remove_dir(dir);
+    ngram_fixture_remove(dir);
 }
 
 /* With the part, each text's logits are the encoder's plus mix times the
@@ -358,14 +330,14 @@ static void test_load_errors(void **state) {
 static void test_classifier_sum(void **state) {
     (void)state;
     char dir[64], err[512];
-    scratch_dir(dir, sizeof dir);
+    assert_int_equal(ngram_fixture_dir(dir, sizeof dir), 0);
     const char *texts[3] = {"Shares of ACME rose 5% after earnings.", "fed holds rates", ""};
     classifier *plain = cls_open(FIX, NULL, err, sizeof err);
     assert_non_null(plain);
     assert_null(cls_get_ngram(plain));
     cls_output o0, o1;
     assert_int_equal(cls_classify(plain, texts, NULL, 3, 0, &o0, err, sizeof err), 0);
-    ngram_model *m = random_part(97);
+    ngram_model *m = ngram_fixture_part(97);
     assert_int_equal(ngram_save(m, FIX, dir, err, sizeof err), 0);
     classifier *c = cls_open(dir, NULL, err, sizeof err);
     assert_non_null(c);
@@ -408,7 +380,7 @@ static void test_classifier_sum(void **state) {
     ngram_free(m);
     cls_output_free(&o0);
     cls_close(plain);
-    remove_dir(dir);
+    ngram_fixture_remove(dir);
 }
 
 int main(void) {

@@ -16,6 +16,7 @@
 #include "alerts/part_mute.h"
 #include "app/hook_server.h"
 #include "tests/support/alerts_fixture.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 static char dir[64], path[128];
@@ -212,5 +213,5 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_alerts_mute_rebuilt_partition_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alerts_reset_starts_the_state_again, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, curl_group_setup, curl_group_teardown);
 }

@@ -1,5 +1,6 @@
 /* Unit tests for app/report: the back-test HTML page's structure (charts,
- * alert markers, table rows), escaping of hostile feed text, limits,
+ * alert markers, table rows), the words behind alerts (marked in the
+ * samples, listed under "Why"), escaping of hostile feed text, limits,
  * determinism and input checks.
  *
  * With REPORT_OUT set in the environment, test_day_report also writes its
@@ -48,6 +49,7 @@ typedef struct small {
     report_window w[3][12];
     report_alert a[3];
     report_sample s[4];
+    report_word sw[3], why[2];
     report_series series[3];
     report_rule rules[2];
     report_count dead[2];
@@ -152,6 +154,56 @@ static void test_structure(void **state) {
     assert_non_null(strstr(h, ">May 01</text>"));
     assert_non_null(strstr(h, "time (UTC)"));
     assert_non_null(strstr(h, "negative share"));
+    free(h);
+}
+
+/* Sample words are marked in the text, spans in any order; the "why"
+ * column lists the alert's words with their weights, escaped; a span past
+ * the cut, empty or overlapping is left unmarked. */
+/* The words of small_init's first alert: "alert" inside the hostile text,
+ * "fire" and "halts" of the second sample, and its "why" list. */
+static void add_words(small *m) {
+    m->sw[0] = (report_word){"alert", 8, 13, 1.5};
+    m->sw[1] = (report_word){"halts", 14, 19, 1.25};
+    m->sw[2] = (report_word){"fire", 9, 13, 2.0};
+    m->s[0].words = m->sw;
+    m->s[0].n_words = 1;
+    m->s[1].words = &m->sw[1];
+    m->s[1].n_words = 2;
+    m->why[0] = (report_word){.word = "fire", .weight = 2.0};
+    m->why[1] = (report_word){.word = "<i>halts</i>", .weight = 1.25};
+    m->a[0].why = m->why;
+    m->a[0].n_why = 2;
+}
+
+static void test_words(void **state) {
+    (void)state;
+    small m;
+    small_init(&m);
+    add_words(&m);
+    char *h = render(&m.d);
+    assert_non_null(strstr(h, "Refinery <mark>fire</mark> <mark>halts</mark> output"));
+    assert_non_null(strstr(h, "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;"));
+    assert_non_null(strstr(h, "<td class=\"why\"><ul class=\"why\"><li><mark>fire</mark> <span class=\"w\">2.00</span>"
+                              "</li><li><mark>&lt;i&gt;halts&lt;/i&gt;</mark> <span class=\"w\">1.25</span></li></ul></td>"));
+    assert_int_equal(count(h, "<th>Why</th>"), 1);
+    assert_int_equal(count(h, "<td class=\"why\"></td>"), 2); /* the resolved alert and the one without words */
+    free(h);
+
+    char longtext[REPORT_SAMPLE_TEXT_MAX + 40];
+    memset(longtext, 'y', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    memcpy(longtext, "plunge", 6);
+    report_word w[4] = {{"y", REPORT_SAMPLE_TEXT_MAX + 2, REPORT_SAMPLE_TEXT_MAX + 5, 3.0},
+                        {"plunge", 0, 6, 2.0},
+                        {"lun", 1, 4, 1.0},
+                        {"", 10, 10, 0.5}};
+    m.s[1].text = longtext;
+    m.s[1].words = w;
+    m.s[1].n_words = 4;
+    h = render(&m.d);
+    assert_non_null(strstr(h, "<mark>plunge</mark>yyyy"));
+    assert_int_equal(count(h, "<mark>"), 1 + 1 + 2); /* hostile sample, plunge, the why list */
     free(h);
 }
 
@@ -343,6 +395,14 @@ static void test_bad_input(void **state) {
     m.a[2].n_samples = -1;
     expect_error(&m.d, "series[1].alerts[0]: bad sample count");
     small_init(&m);
+    add_words(&m);
+    m.a[0].n_why = -1;
+    expect_error(&m.d, "series[0].alerts[0]: bad why count");
+    small_init(&m);
+    add_words(&m);
+    m.s[1].words = NULL;
+    expect_error(&m.d, "series[0].alerts[0].samples[1]: bad word count");
+    small_init(&m);
     m.d.max_points = -1;
     expect_error(&m.d, "limit is negative");
 
@@ -363,6 +423,9 @@ typedef struct day {
     report_window w[DAY_KEYS][DAY_WIN];
     report_alert a[DAY_KEYS][16];
     report_sample s[DAY_KEYS][16][3];
+    report_word words[5][3]; /* the top words of day_texts[i] */
+    int n_words[5];
+    report_word why[3];
     report_series series[DAY_KEYS];
     report_rule rules[3];
     report_count dead[3];
@@ -382,8 +445,32 @@ static const char *day_texts[] = {
     "Regulator opens probe into trading irregularities",
 };
 
+/* The words an explanation would mark in day_texts[i], most weight first. */
+static const char *const day_words[5][3] = {
+    {"outage", "worries", NULL},
+    {"slump", "cuts", "bad"},
+    {"terrible", NULL, NULL},
+    {"downgrades", "collapse", "warn"},
+    {"probe", "irregularities", NULL},
+};
+
+static void day_words_init(day *m) {
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 3 && day_words[i][j]; j++) {
+            const char *at = strstr(day_texts[i], day_words[i][j]);
+            assert_non_null(at);
+            int32_t start = (int32_t)(at - day_texts[i]);
+            m->words[i][j] = (report_word){day_words[i][j], start, start + (int32_t)strlen(day_words[i][j]), 3.0 - j};
+            m->n_words[i] = j + 1;
+        }
+    m->why[0] = (report_word){.word = "slump", .weight = 6.5};
+    m->why[1] = (report_word){.word = "downgrades", .weight = 3.25};
+    m->why[2] = (report_word){.word = "probe", .weight = 1.5};
+}
+
 /* An EWMA baseline, a z-score rule with warm-up, fire/resolve as the
- * alerts engine does: enough to make the report look like a real one. */
+ * alerts engine does, the words behind the alerts: enough to make the
+ * report look like a real one. */
 static void day_init(day *m) {
     static const char *keys[DAY_KEYS] = {"*", "topic=Energy / Oil", "entity=HRBK", "entity=NVLT",
                                          "topic=Earnings", "entity=AAPL", "entity=MSFT", "topic=Macro",
@@ -392,6 +479,7 @@ static void day_init(day *m) {
     static const int spike_at[DAY_KEYS] = {-1, 150, 102, 210, -1, -1, -1, -1, -1, -1};
     static const int spike_len[DAY_KEYS] = {0, 8, 5, 3, 0, 0, 0, 0, 0, 0};
     memset(m, 0, sizeof *m);
+    day_words_init(m);
     uint32_t st = 7;
     for (int k = 0; k < DAY_KEYS; k++) {
         double mean = 0, var = 0;
@@ -418,7 +506,8 @@ static void day_init(day *m) {
                 for (int j = 0; j < 3; j++)
                     sm[j] = (report_sample){.id = "msg", .source = j == 1 ? "reddit/r/stocks" : "newswire",
                                             .ts_ms = w->start_ms + 1000 * j, .text = day_texts[(k + j) % 5],
-                                            .p_negative = 0.97 - 0.03 * j};
+                                            .p_negative = 0.97 - 0.03 * j, .words = m->words[(k + j) % 5],
+                                            .n_words = m->n_words[(k + j) % 5]};
                 m->a[k][na++] = (report_alert){.id = id, .rule = k == 1 || k == 4 ? "topic-negative-spike"
                                                                                    : "entity-negative-spike",
                                                .status = REPORT_FIRING, .window_start_ms = w->start_ms,
@@ -426,7 +515,7 @@ static void day_init(day *m) {
                                                .severity = k == 1 ? "critical" : "warning", .count = c,
                                                .negatives = neg, .negative_share = share, .baseline_share = mean,
                                                .zscore = z, .ratio = mean > 0 ? share / mean : 0, .samples = sm,
-                                               .n_samples = 3};
+                                               .n_samples = 3, .why = m->why, .n_why = 3};
                 firing = 1;
                 quiet = 0;
             } else if (firing && !holds && ++quiet >= 2 && na < 16) {
@@ -504,6 +593,7 @@ static void test_day_report(void **state) {
             assert_non_null(strstr(h, want));
         }
     assert_null(strstr(h, "<script"));
+    assert_true(count(h, "<ul class=\"why\"><li><mark>slump</mark>") > 0);
     assert_true(strlen(h) < 1000000);
     const char *out = getenv("REPORT_OUT");
     if (out && *out) {
@@ -521,7 +611,7 @@ int main(void) {
         cmocka_unit_test(test_bad_bytes),     cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_limits),        cmocka_unit_test(test_gaps_and_empty),
         cmocka_unit_test(test_bad_input),     cmocka_unit_test(test_day_report),
-        cmocka_unit_test(test_life_cycle),
+        cmocka_unit_test(test_life_cycle),    cmocka_unit_test(test_words),
     };
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }

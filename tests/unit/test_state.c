@@ -212,7 +212,7 @@ static const alert_rule *rules(void) {
 
 static alerts *engine(const char *outbox, log_t *l, alerts_observer *obs, int64_t advance) {
     *obs = (alerts_observer){log_window, log_alert, l};
-    alerts_options o = {.window = {2000, advance, 500, 0, WIN_SCOPE_ENTITY | WIN_SCOPE_TOPIC, 3},
+    alerts_options o = {.window = {.size_ms = 2000, .advance_ms = advance, .lateness_ms = 500, .scopes = WIN_SCOPE_ENTITY | WIN_SCOPE_TOPIC, .top_k = 3},
                         .baseline = {0.3, 3, 0.05},
                         .rules = rules(),
                         .n_rules = 2,
@@ -383,7 +383,7 @@ static void count_emit(const win_result *r, int n, void *ud) {
 
 static void test_hold(void **state) {
     (void)state;
-    win_config c = {1000, 1000, 0, 5000, WIN_SCOPE_GLOBAL, 0};
+    win_config c = {.size_ms = 1000, .advance_ms = 1000, .idle_timeout_ms = 5000, .scopes = WIN_SCOPE_GLOBAL};
     win_engine *w = win_create(&c, count_emit, NULL, NULL);
     event e = {.id = "x", .text = "x", .source = "s"};
     snprintf(e.sentiment.label, sizeof e.sentiment.label, "neutral");

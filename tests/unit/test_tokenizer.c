@@ -63,16 +63,26 @@ static void join_piece(int id, void *arg) {
     j->len += (size_t)snprintf(j->buf + j->len, sizeof j->buf - j->len, "%s%s", j->len ? " " : "", tok);
 }
 
-/* The pieces of text joined by single spaces. */
-static const char *pieces(int lower, const char *text, size_t len) {
+static void join_span(const char *w, size_t n, size_t start, size_t end, void *arg) {
+    joined *j = arg;
+    j->len += (size_t)snprintf(j->buf + j->len, sizeof j->buf - j->len, "%s%.*s@%zu-%zu", j->len ? " " : "", (int)n,
+                               w, start, end);
+}
+
+/* The pieces of text joined by single spaces; with spans, its words with
+ * their raw spans instead, "word@start-end". */
+static const char *joined_text(int lower, const char *text, size_t len, int spans) {
     static joined j;
     j.len = 0;
     j.buf[0] = '\0';
     tokenizer *t = tok_new(vocab, lower);
-    tok_pieces(t, text, len, join_piece, &j);
+    if (spans) tok_word_spans(t, text, len, join_span, &j);
+    else tok_pieces(t, text, len, join_piece, &j);
     tok_free(t);
     return j.buf;
 }
+
+static const char *pieces(int lower, const char *text, size_t len) { return joined_text(lower, text, len, 0); }
 
 #define UNCASED(text, want) assert_string_equal(pieces(1, (text), strlen(text)), (want))
 #define CASED(text, want) assert_string_equal(pieces(0, (text), strlen(text)), (want))
@@ -270,6 +280,28 @@ static void test_special_tokens(void **state) {
     tok_vocab_free(v);
 }
 
+static const char *spans(int lower, const char *text, size_t len) { return joined_text(lower, text, len, 1); }
+
+#define SPANS(text, want) assert_string_equal(spans(1, (text), strlen(text)), (want))
+
+static void test_word_spans(void **state) {
+    (void)state;
+    SPANS("Hello, World!", "hello@0-5 ,@5-6 world@7-12 !@12-13");
+    SPANS("  $AAPL  up ", "$@2-3 aapl@3-7 up@9-11");
+    SPANS("Café Déjà vu", "cafe@0-5 deja@6-12 vu@13-15");   /* offsets of the raw bytes */
+    SPANS("a\x01" "b cd", "ab@0-3 cd@4-6");                 /* a dropped byte inside the span */
+    SPANS("a[SEP]b", "a@0-1 [SEP]@1-6 b@6-7");
+    SPANS("中国 up", "中@0-3 国@3-6 up@7-9");
+    SPANS("x;\xcd\xbex", "x@0-1 ;@1-2 ;@2-4 x@4-5");       /* U+037E is ';' after NFC: still one for one */
+    SPANS("bad\xff byte", "bad@0-3 byte@5-9");
+    /* "a.", U+0301, ".": the combining accent is dropped (uncased), so the
+     * normalised token splits into fewer words than the raw one: every word
+     * gets the whole token */
+    SPANS("a.\xcc\x81. b", "a@0-5 .@0-5 .@0-5 b@6-7");
+    assert_string_equal(spans(0, "a.\xcc\x81.", 5), "a@0-1 .@1-2 \xcc\x81@2-4 .@4-5");
+    SPANS("", "");
+}
+
 static void test_vocab_load(void **state) {
     (void)state;
     assert_int_equal(tok_vocab_size(vocab), (int)(sizeof hand_vocab / sizeof hand_vocab[0]));
@@ -391,7 +423,7 @@ int main(void) {
         cmocka_unit_test(test_cjk_and_scripts), cmocka_unit_test(test_cleaning),
         cmocka_unit_test(test_wordpiece),       cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_cls_sep_truncation), cmocka_unit_test(test_special_tokens),
-        cmocka_unit_test(test_vocab_load),
+        cmocka_unit_test(test_word_spans),      cmocka_unit_test(test_vocab_load),
         cmocka_unit_test(test_fixture_uncased), cmocka_unit_test(test_fixture_cased),
         cmocka_unit_test(test_bench),
     };

@@ -1,7 +1,8 @@
 /* Tests for alert delivery (alerts/webhook, alerts/deliver, alerts/sign,
  * alerts/payload) against a real HTTP server on 127.0.0.1: a valid
  * signature, retries on 500 and on 429 with Retry-After, a 400 recorded in
- * the failed-alerts file, an outage after which every alert arrives, the
+ * the failed-alerts file, an outage after which every alert arrives, an
+ * outage backlog whose deliveries of one alert id arrive in order, the
  * give-up horizon, the Slack and PagerDuty views, and kill -9 of a
  * delivering process followed by a restart. */
 #include <setjmp.h>
@@ -24,6 +25,7 @@
 #include "app/hook_server.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
+#include "tests/support/curl_group.h"
 #include "tests/support/outbox_dir.h"
 
 #define SECRET "whsec_test"
@@ -384,22 +386,57 @@ static void test_views_and_several_sinks(void **state) {
     hs_stop(s);
 }
 
-static void test_pagerduty_resolve_view(void **state) {
+/* A resolve in every view: the clearing window's figures and the first
+ * firing window's (issue 15). */
+static void test_resolve_views(void **state) {
     (void)state;
-    char *b = body_for(1, NULL);
+    static win_key key = {WIN_SCOPE_ENTITY, "ACME", NULL, "entity=ACME", 0};
+    static alert_rule rule = {.name = "spike", .scope = WIN_SCOPE_ENTITY, .severity = ALERT_WARNING,
+                              .resolve_after = 1};
+    alert a;
+    memset(&a, 0, sizeof a);
+    a.version = ALERT_VERSION;
+    a.status = ALERT_RESOLVED;
+    a.rule = &rule;
+    a.key = &key;
+    a.severity = ALERT_WARNING;
+    a.first_start_ms = 1714566600000LL;
+    a.first_end_ms = a.first_start_ms + 300000;
+    a.first_counts = (win_stats){8, 6, 2, 0, -5000000};
+    a.first_stats = (rule_eval){0.75, 0.26, 4.0, 3.0};
+    a.window_start_ms = a.first_start_ms + 1800000;
+    a.window_end_ms = a.window_start_ms + 300000;
+    a.counts = (win_stats){30, 3, 20, 7, 0};
+    a.stats = (rule_eval){0.1, 0.26, -2.0, 0.5};
+    as_alert_id(rule.name, key.name, a.first_start_ms, a.id);
+    char *b = payload_alert_json(&a);
     cJSON *j = cJSON_Parse(b);
-    cJSON_ReplaceItemInObject(j, "status", cJSON_CreateString("resolved"));
-    char *rb = cJSON_PrintUnformatted(j);
-    char *pd = payload_pagerduty(rb, "K");
+    cJSON *first = cJSON_GetObjectItem(j, "first");
+    assert_float_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "window"), "start_ms")->valuedouble,
+                       (double)a.first_start_ms, 0);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(first, "stats"), "negatives")->valueint, 6);
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "stats"), "negatives")->valueint, 3);
+    assert_int_equal(cJSON_GetObjectItem(j, "version")->valueint, 1);
+
+    char *pd = payload_pagerduty(b, "K");
     cJSON *p = cJSON_Parse(pd);
     assert_string_equal(cJSON_GetObjectItem(p, "event_action")->valuestring, "resolve");
-    assert_string_equal(cJSON_GetObjectItem(p, "dedup_key")->valuestring, cJSON_GetObjectItem(j, "id")->valuestring);
+    assert_string_equal(cJSON_GetObjectItem(p, "dedup_key")->valuestring, a.id);
+    cJSON *details = cJSON_GetObjectItem(cJSON_GetObjectItem(p, "payload"), "custom_details");
+    assert_int_equal(cJSON_GetObjectItem(details, "count")->valueint, 30);
+    assert_non_null(cJSON_GetObjectItem(details, "first"));
+    char *slack = payload_slack(b);
+    cJSON *sl = cJSON_Parse(slack);
+    const char *text = cJSON_GetObjectItem(sl, "text")->valuestring;
+    assert_non_null(strstr(text, "[RESOLVED] spike on entity=ACME: negative share back to 10% (3 of 30), baseline 26%"));
+    assert_non_null(strstr(text, "fired at 75% (6 of 8) in window 2024-05-01T12:30:00"));
     assert_null(payload_pagerduty("not json", "K"));
     assert_null(payload_slack("{\"id\":1}"));
+    cJSON_Delete(sl);
+    free(slack);
     cJSON_Delete(p);
     cJSON_Delete(j);
     free(pd);
-    cJSON_free(rb);
     free(b);
 }
 
@@ -494,6 +531,62 @@ static void test_kill9_then_restart(void **state) {
     hs_stop(s);
 }
 
+static void count_done(uint64_t seq, const char *sink, enum outbox_state st, const char *reason, void *ud) {
+    (void)seq, (void)sink, (void)reason;
+    if (st == OUTBOX_DELIVERED) (*(int *)ud)++;
+}
+
+/* An outage backlog through the real receiver: N alerts, each with a
+ * firing, a repeat and a resolve (three deliveries of one id), submitted
+ * while connections are refused and retried meanwhile; once the receiver
+ * is back every delivery arrives exactly once and, per id, in submission
+ * order, though 4 requests run at once. */
+static void test_backlog_keeps_order_per_id(void **state) {
+    (void)state;
+    enum { N = 60, PER = 3 };
+    http_server *s = hs_start(NULL);
+    assert_int_equal(hs_pause(s), 0);
+    int delivered = 0;
+    wh_client *c = wh_create(count_done, &delivered);
+    char *url = hs_url(s, "/hook"), err[256];
+    wh_config cfg = {.name = "hook", .url = url, .timeout_ms = 3000, .max_in_flight = 4, .backoff_initial_ms = 20,
+                     .backoff_max_ms = 200, .give_up_after_ms = 600000, .tls_verify = 1};
+    assert_int_equal(wh_add_sink(c, &cfg, err, sizeof err), 0);
+    static const char *const status[PER] = {"firing", "firing", "resolved"};
+    char id[32], body[128];
+    for (int k = 0; k < PER; k++)
+        for (int i = 0; i < N; i++) {
+            snprintf(id, sizeof id, "alert-%02d", i);
+            snprintf(body, sizeof body, "{\"id\":\"%s\",\"status\":\"%s\",\"n\":%d}", id, status[k], k);
+            assert_int_equal(wh_submit(c, "hook", (uint64_t)(k * N + i), id, body, time_now_ms()), 0);
+        }
+    int64_t end = time_now_ms() + 1000;
+    while (time_now_ms() < end) wh_poll(c, 50);
+    assert_int_equal(wh_pending(c), N * PER);
+    assert_true(wh_get_counts(c).retries >= 4);
+    assert_int_equal(hs_resume(s), 0);
+    end = time_now_ms() + 20000;
+    while (wh_pending(c) && time_now_ms() < end) wh_poll(c, 50);
+    assert_int_equal(wh_pending(c), 0);
+    assert_int_equal(delivered, N * PER);
+    int next[N] = {0};
+    assert_int_equal(hs_count(s), N * PER);
+    for (int r = 0; r < hs_count(s); r++) {
+        hs_request q;
+        assert_int_equal(hs_get(s, r, &q), 0);
+        cJSON *j = cJSON_Parse(q.body);
+        int i = atoi(cJSON_GetObjectItem(j, "id")->valuestring + 6), n = cJSON_GetObjectItem(j, "n")->valueint;
+        assert_int_equal(n, next[i]); /* this id's deliveries in order, none twice */
+        next[i]++;
+        cJSON_Delete(j);
+        hs_request_clear(&q);
+    }
+    for (int i = 0; i < N; i++) assert_int_equal(next[i], PER);
+    wh_destroy(c);
+    free(url);
+    hs_stop(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_signed_delivery, setup, teardown),
@@ -504,10 +597,11 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_delivered_entries_compacted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_give_up_horizon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_and_several_sinks, setup, teardown),
-        cmocka_unit_test(test_pagerduty_resolve_view),
+        cmocka_unit_test(test_resolve_views),
         cmocka_unit_test_setup_teardown(test_bad_sinks_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_then_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outage_then_all_delivered, setup, teardown),
+        cmocka_unit_test(test_backlog_keeps_order_per_id),
     };
-    return cmocka_run_group_tests_name("webhook", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("webhook", tests, curl_group_setup, curl_group_teardown);
 }

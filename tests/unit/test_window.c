@@ -74,7 +74,7 @@ static event ev(const char *id, int64_t ts, const char *label, float score, floa
 }
 
 static win_config tumbling(int64_t size, int64_t lateness, unsigned scopes) {
-    return (win_config){size, size, lateness, 0, scopes, 3};
+    return (win_config){size, size, lateness, 0, scopes, 3, NULL};
 }
 
 static void add(win_engine *w, int src, const char *id, int64_t ts, const char *label, float pneg) {
@@ -139,7 +139,7 @@ static void test_hopping_overlap(void **state) {
     (void)state;
     sink s = {0};
     /* size 1000, advance 500: ts 1200 is in [500,1500) and [1000,2000) */
-    win_config c = {1000, 500, 0, 0, WIN_SCOPE_GLOBAL, 3};
+    win_config c = {1000, 500, 0, 0, WIN_SCOPE_GLOBAL, 3, NULL};
     win_engine *w = win_create(&c, on_emit, on_late, &s);
     add(w, 0, "a", 1200, "negative", 0.9f);
     add(w, 0, "b", 1600, "positive", 0.1f); /* [1000,2000) and [1500,2500); watermark 1600 closes [500,1500) */
@@ -195,7 +195,7 @@ static void test_watermark_min_across_sources(void **state) {
 static void test_idle_source_released(void **state) {
     (void)state;
     sink s = {0};
-    win_config c = {1000, 1000, 0, 10000, WIN_SCOPE_GLOBAL, 3};
+    win_config c = {1000, 1000, 0, 10000, WIN_SCOPE_GLOBAL, 3, NULL};
     win_engine *w = win_create(&c, on_emit, on_late, &s);
     add(w, 1, "b", 200, "neutral", 0.1f); /* source 1 seen at processing time 0 */
     event e = ev("c", 3000, "neutral", 0.1f, 0.1f, NULL, NULL, 0);
@@ -239,7 +239,7 @@ static void test_keys_and_order(void **state) {
 static void test_add_per_key_equals_add(void **state) {
     (void)state;
     sink whole = {0}, split = {0};
-    win_config c = {1000, 500, 0, 0, WIN_SCOPE_ALL, 3};
+    win_config c = {1000, 500, 0, 0, WIN_SCOPE_ALL, 3, NULL};
     win_engine *w1 = win_create(&c, on_emit, NULL, &whole), *w2 = win_create(&c, on_emit, NULL, &split);
     char *ents[] = {"TSLA", "AAPL"};
     event evs[] = {ev("a", 10, "negative", 0.8f, 0.8f, "Earnings", ents, 2),
@@ -274,16 +274,35 @@ static void test_add_per_key_equals_add(void **state) {
     win_destroy(w2);
 }
 
-static void test_bad_label_rejected(void **state) {
+/* Labels mean what util/labelmap says: built-in synonyms in any case, the
+ * config's entries first, and an unmapped label ("other") is not counted. */
+static void test_labels_mapped(void **state) {
     (void)state;
     sink s = {0};
+    labelmap *m = lm_create();
+    assert_int_equal(lm_set(m, "LABEL_0", "negative"), 0);
+    assert_int_equal(lm_set(m, "neu", "none"), 0);
     win_config c = tumbling(1000, 0, WIN_SCOPE_GLOBAL);
+    c.labels = m;
     win_engine *w = win_create(&c, on_emit, NULL, &s);
-    event e = ev("x", 1, "bullish", 0.5f, 0.5f, NULL, NULL, 0);
-    assert_int_equal(win_add(w, 0, &e, 0), -1);
+    const char *counted[] = {"Bearish", "bullish", "NEUTRAL", "neg", "label_0", "pos"};
+    for (int i = 0; i < 6; i++) {
+        event e = ev("x", 1, counted[i], 0.5f, 0.5f, NULL, NULL, 0);
+        assert_int_equal(win_add(w, 0, &e, 0), 0);
+    }
+    const char *not_counted[] = {"other", "neu", "LABEL_1", ""};
+    for (int i = 0; i < 4; i++) {
+        event e = ev("y", 1, not_counted[i], 0.5f, 0.5f, NULL, NULL, 0);
+        assert_int_equal(win_add(w, 0, &e, 0), -1);
+    }
     win_flush(w);
-    assert_int_equal(s.n, 0);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.r[0].st.count, 6);
+    assert_int_equal(s.r[0].st.negatives, 3);
+    assert_int_equal(s.r[0].st.neutrals, 1);
+    assert_int_equal(s.r[0].st.positives, 2);
     win_destroy(w);
+    lm_free(m);
 }
 
 static void test_top_k_samples(void **state) {
@@ -321,7 +340,7 @@ static void test_long_text_truncated(void **state) {
 
 static void test_config_check(void **state) {
     (void)state;
-    win_config ok = {1000, 500, 0, 0, WIN_SCOPE_GLOBAL, 3};
+    win_config ok = {1000, 500, 0, 0, WIN_SCOPE_GLOBAL, 3, NULL};
     assert_null(win_config_check(&ok));
     win_config bad = ok;
     bad.advance_ms = 2000;
@@ -339,7 +358,7 @@ int main(void) {
         cmocka_unit_test(test_tumbling_boundaries),    cmocka_unit_test(test_out_of_order_within_lateness),
         cmocka_unit_test(test_hopping_overlap),        cmocka_unit_test(test_negative_timestamps_align),
         cmocka_unit_test(test_watermark_min_across_sources), cmocka_unit_test(test_idle_source_released),
-        cmocka_unit_test(test_keys_and_order),         cmocka_unit_test(test_bad_label_rejected),
+        cmocka_unit_test(test_keys_and_order),         cmocka_unit_test(test_labels_mapped),
         cmocka_unit_test(test_top_k_samples),          cmocka_unit_test(test_long_text_truncated),
         cmocka_unit_test(test_config_check),           cmocka_unit_test(test_add_per_key_equals_add),
     };
