@@ -376,9 +376,14 @@ static int load_one(as_engine *as, cr *in, const win_engine *w) {
     if (!cr_ok(in)) return -1;
     const win_key *key = win_key_at(w, key_id);
     if (!key || (int)key->scope != scope) return cr_fail(in, "an open alert of an unknown key");
+    int64_t times[] = {a->window_start_ms, a->window_end_ms, a->first_start_ms, a->first_end_ms, tmp.last_sent_end,
+                       tmp.last_eval_end};
+    for (size_t i = 0; i < sizeof times / sizeof *times; i++)
+        if (!win_time_ok(times[i])) return cr_fail(in, "an open alert's time out of range");
     if (strlen(a->id) != ALERT_ID_LEN || a->window_end_ms <= a->window_start_ms ||
-        a->first_end_ms <= a->first_start_ms || a->first_start_ms > a->window_start_ms || clear > 1000000)
-        return cr_fail(in, "an open alert with a bad id, window or counter");
+        a->first_end_ms <= a->first_start_ms || a->first_start_ms > a->window_start_ms || clear > 1000000 ||
+        !win_stats_ok(&a->counts) || !win_stats_ok(&a->first_counts))
+        return cr_fail(in, "an open alert with a bad id, window, count or counter");
     int ri = -1;
     for (int i = 0; i < as->n_rules && ri < 0; i++)
         if ((int)as->rules[i].scope == scope && strcmp(as->rules[i].name, rule) == 0) ri = i;

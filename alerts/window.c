@@ -610,6 +610,16 @@ double win_weighted_score(const win_stats *s) { return s->count ? (double)s->sco
 
 /* ---- checkpoints ---- */
 
+int win_stats_ok(const win_stats *c) {
+    /* each part checked before the sums, which then cannot overflow */
+    if (c->count < 0 || c->count > ((int64_t)1 << 40) || c->negatives < 0 || c->neutrals < 0 || c->positives < 0 ||
+        c->negatives > c->count || c->neutrals > c->count || c->positives > c->count)
+        return 0;
+    int64_t bound = c->count * 2000000;
+    return c->negatives + c->neutrals + c->positives == c->count && c->score_micro >= -bound &&
+           c->score_micro <= bound;
+}
+
 #define WIN_STATE_MAX 50000000u /* most keys, sources, buckets or slots a state may hold */
 
 static void save_sample(cw *o, const win_sample *sm) {
@@ -687,7 +697,7 @@ static int load_bucket(win_engine *w, cr *in, int64_t prev_start) {
     int64_t start = cr_i64(in);
     uint32_t n = cr_count(in, w->n_keys, 52);
     if (!cr_ok(in)) return -1;
-    if (start <= prev_start || start > INT64_MAX - w->cfg.size_ms) return cr_fail(in, "window starts out of order");
+    if (start <= prev_start || !win_time_ok(start)) return cr_fail(in, "window starts out of order or out of range");
     if (w->watermark != INT64_MIN && start + w->cfg.size_ms <= w->watermark)
         return cr_fail(in, "an open window the watermark has closed");
     win_bucket *b = bucket_get(w, start);
@@ -705,9 +715,7 @@ static int load_bucket(win_engine *w, cr *in, int64_t prev_start) {
         sl->stats.score_micro = cr_i64(in);
         uint32_t ns = cr_count(in, (uint32_t)w->cfg.top_k, 24);
         if (!cr_ok(in)) return -1;
-        if (sl->stats.count < 0 || sl->stats.negatives < 0 || sl->stats.neutrals < 0 || sl->stats.positives < 0 ||
-            sl->stats.negatives + sl->stats.neutrals + sl->stats.positives != sl->stats.count ||
-            (int64_t)ns > sl->stats.negatives)
+        if (!win_stats_ok(&sl->stats) || (int64_t)ns > sl->stats.negatives)
             return cr_fail(in, "inconsistent window counts");
         win_sample *samples = b->samples + (size_t)si * (size_t)w->cfg.top_k;
         for (uint32_t k = 0; k < ns; k++) {
@@ -739,10 +747,13 @@ int win_load(win_engine *w, cr *in, int64_t now_ms) {
         s->used = cr_u8(in) != 0;
         s->max_ts = cr_i64(in);
         s->last_seen_ms = now_ms;
+        if (cr_ok(in) && s->max_ts != INT64_MIN && s->max_ts != INT64_MIN / 2 && !win_time_ok(s->max_ts))
+            cr_fail(in, "a source's event time out of range");
     }
     w->watermark = cr_i64(in);
     w->late = cr_i64(in);
     if (cr_ok(in) && w->late < 0) cr_fail(in, "negative late count");
+    if (cr_ok(in) && w->watermark != INT64_MIN && !win_time_ok(w->watermark)) cr_fail(in, "watermark out of range");
     uint32_t nb = cr_count(in, WIN_STATE_MAX, 12);
     int64_t prev = INT64_MIN;
     for (uint32_t i = 0; i < nb && cr_ok(in); i++) {

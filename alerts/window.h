@@ -150,6 +150,15 @@ int64_t win_late_count(const win_engine *w);
 uint32_t win_n_keys(const win_engine *w);
 const win_key *win_key_at(const win_engine *w, uint32_t id);
 
+/* Times a checkpoint may hold (epoch ms, about ±36 million years): beyond,
+ * arithmetic on them could overflow, so a state with one is refused. */
+#define WIN_TIME_MAX ((int64_t)1 << 60)
+/* 1 when t is a time a checkpoint may hold. */
+static inline int win_time_ok(int64_t t) { return t > -WIN_TIME_MAX && t < WIN_TIME_MAX; }
+/* 1 when c's counts add up (each part within count, count within 2^40,
+ * |score_micro| within count × 2e6): what a checkpoint's counts must be. */
+int win_stats_ok(const win_stats *c);
+
 /* Writes the engine's state to o: keys (in id order, so that ids read
  * back the same), sources' marks, the watermark, late count and every
  * open window with its counts and samples. Can't fail. */

@@ -94,11 +94,17 @@ static void bounded_dead_letter(void *ctx, const event *e, const char *detail) {
     late_to_dlq(((kafka_bounded *)ctx)->c, e, detail);
 }
 
+static void bounded_lags(void *ctx, pl_lag_fn fn, void *ud) { kafka_lags(((kafka_bounded *)ctx)->c, fn, ud); }
+
+static uint64_t bounded_assignments(void *ctx) { return ingest_assignments(((kafka_bounded *)ctx)->c); }
+
 pl_source source_kafka_bounded(kafka_bounded *kb) {
     return (pl_source){.next = bounded_next,
                        .release = bounded_release,
                        .ack = bounded_ack,
                        .dead_letter = bounded_dead_letter,
+                       .lags = bounded_lags,
+                       .assignments = bounded_assignments,
                        .ctx = kb};
 }
 

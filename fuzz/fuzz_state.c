@@ -15,32 +15,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alerts/alerts.h"
 #include "app/checkpoint.h"
 #include "app/pipeline.h"
-#include "fuzz/fuzz_scratch.h"
 #include "util/codec.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 static alert_rule rules[2];
 static alerts_options opt;
+static char outbox_path[96]; /* the engines' outbox (nothing is written to it: the rules have no sinks) */
+
+static void remove_outbox(void) { unlink(outbox_path); }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
-    fuzz_scratch_init("state");
+    snprintf(outbox_path, sizeof outbox_path, "%s/finsent-fuzz-state-%d.outbox",
+             access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
+    atexit(remove_outbox);
     log_set_level(LOG_OFF);
     rules[0] = (alert_rule){.name = "spike", .scope = WIN_SCOPE_ENTITY, .min_count = 3, .min_negatives = 3,
                             .zscore = 2, .severity = ALERT_CRITICAL, .repeat_interval_ms = 3000, .resolve_after = 2};
     rules[1] = (alert_rule){.name = "topic", .scope = WIN_SCOPE_TOPIC, .min_count = 3, .min_negatives = 4,
                             .min_negative_share = 0.4, .severity = ALERT_WARNING, .resolve_after = 1};
     opt = (alerts_options){.window = {.size_ms = 2000, .advance_ms = 1000, .lateness_ms = 500, .scopes = WIN_SCOPE_ENTITY | WIN_SCOPE_TOPIC, .top_k = 3},
-                           .baseline = {0.3, 3, 0.05},
+                           .baseline = {.alpha = 0.3, .warmup = 3, .min_stddev = 0.05, .robust_k = 3},
                            .rules = rules,
                            .n_rules = 2,
-                           .outbox_path = fuzz_scratch_file};
+                           .outbox_path = outbox_path};
     return 0;
 }
 

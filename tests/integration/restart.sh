@@ -29,6 +29,10 @@
 MODEL=${FINSENT_TEST_MODEL:-models/default}
 N=${RESTART_MESSAGES:-7936}
 SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit}
+if [ -n "${SANITIZED:-}" ]; then # three days, three scenarios: the sanitizers cost a factor of a few
+    N=${RESTART_MESSAGES:-5952}
+    SCENARIOS=${RESTART_SCENARIOS:-planned backlog ckpt}
+fi
 if [ ! -f "$MODEL/config.json" ]; then
     skip "restart test" "no model at $MODEL"
     done_testing
@@ -147,6 +151,13 @@ finish() {
     bad=$(grep -v '^url=' "$TMP/$s.hook" | jq -rR 'fromjson? | select(.signature_valid != true) | 1' | wc -l)
     check "$s: every delivery signed and valid" test "$bad" -eq 0
     echo "# $s: $(grep -vc '^url=' "$TMP/$s.hook") deliveries, $(wc -l <"$TMP/$s.tr") transitions ($(wc -l <"$TMP/replay.tr") in the replay), $(wc -l <"$TMP/$s.w") windows"
+    # the last run: from its first log line to its first alert written, and what it restored
+    t0=$(head -n 1 "$TMP/$s.$k.err" | jq -r '.ts? // empty' 2>/dev/null)
+    t1=$(jq -r 'select(.module? == "alerts" and (.msg | startswith("firing"))) | .ts' "$TMP/$s.$k.err" 2>/dev/null | head -n 1)
+    restored=$(sed -n 's/.*restored checkpoint [0-9]* (\([0-9]*\) bytes).*/\1/p' "$TMP/$s.$k.err" | head -n 1)
+    if [ -n "$t0" ] && [ -n "$t1" ]; then
+        echo "# $s: run $k restored a checkpoint of ${restored:-?} bytes; start to first alert fired $(( $(date -d "$t1" +%s%3N) - $(date -d "$t0" +%s%3N) )) ms"
+    fi
 }
 
 day=86400000

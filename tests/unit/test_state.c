@@ -213,7 +213,7 @@ static const alert_rule *rules(void) {
 static alerts *engine(const char *outbox, log_t *l, alerts_observer *obs, int64_t advance) {
     *obs = (alerts_observer){log_window, log_alert, l};
     alerts_options o = {.window = {.size_ms = 2000, .advance_ms = advance, .lateness_ms = 500, .scopes = WIN_SCOPE_ENTITY | WIN_SCOPE_TOPIC, .top_k = 3},
-                        .baseline = {0.3, 3, 0.05},
+                        .baseline = {.alpha = 0.3, .warmup = 3, .min_stddev = 0.05, .robust_k = 3},
                         .rules = rules(),
                         .n_rules = 2,
                         .outbox_path = outbox,
