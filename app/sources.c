@@ -146,4 +146,25 @@ static int kafka_replay_next(void *ctx, event **out, int max, int timeout_ms) {
     return n;
 }
 
-pl_source source_kafka_replay(kafka_replay_source *ks) { return (pl_source){.next = kafka_replay_next, .ctx = ks}; }
+static void kafka_replay_release(void *ctx, const event *e) {
+    if (e->origin_topic) replay_kafka_release(((kafka_replay_source *)ctx)->r, e->origin_topic, e->origin_partition);
+}
+
+typedef struct replay_lag_relay {
+    pl_lag_fn fn;
+    void *ud;
+} replay_lag_relay;
+
+static void relay_replay_lag(const char *topic, int32_t partition, int held, void *ud) {
+    replay_lag_relay *r = ud;
+    r->fn(r->ud, topic, partition, held);
+}
+
+static void kafka_replay_lags(void *ctx, pl_lag_fn fn, void *ud) {
+    replay_lag_relay r = {fn, ud};
+    replay_kafka_lags(((kafka_replay_source *)ctx)->r, relay_replay_lag, &r);
+}
+
+pl_source source_kafka_replay(kafka_replay_source *ks) {
+    return (pl_source){.next = kafka_replay_next, .release = kafka_replay_release, .lags = kafka_replay_lags, .ctx = ks};
+}
