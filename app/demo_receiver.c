@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "util/xalloc.h"
 
@@ -31,6 +32,25 @@ static void short_time(const char *iso, char *out, size_t len) {
         snprintf(out, len, "%.5s %.5s", iso + 5, iso + 11);
     else
         snprintf(out, len, "%s", iso);
+}
+
+/* The bytes of s that fit in cols terminal columns (a CJK character takes
+ * two), ending on a character boundary; *cut is 1 when s was longer. */
+static int fit_columns(const char *s, int cols, int *cut) {
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    utf8proc_ssize_t n = (utf8proc_ssize_t)strlen(s), i = 0;
+    int used = 0;
+    while (i < n) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate(p + i, n - i, &c);
+        if (k <= 0) break;
+        int w = utf8proc_charwidth(c);
+        if (used + w > cols) break;
+        used += w;
+        i += k;
+    }
+    *cut = i < n;
+    return (int)i;
 }
 
 static void count_id(const char *id) {
@@ -71,7 +91,9 @@ static void on_request(const hs_request *r, void *ud) {
     const cJSON *s;
     cJSON_ArrayForEach(s, samples) {
         if (k++ == 2) break;
-        printf("      \"%.110s\"  (%s, p_neg %.2f)\n", str(s, "text"), str(s, "source"), num(s, "score"));
+        int cut, nb = fit_columns(str(s, "text"), 100, &cut);
+        printf("      \"%.*s%s\"  (%s, p_neg %.2f)\n", nb, str(s, "text"), cut ? "…" : "", str(s, "source"),
+               num(s, "score"));
     }
     fflush(stdout);
     funlockfile(stdout);
