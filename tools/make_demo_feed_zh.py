@@ -146,18 +146,23 @@ def message(n, minute, stream, text):
     return m
 
 
+# per stream: the template pools of each tone (positive, neutral, negative)
+# and how often each tone is drawn
+TONES = {"news": ((NEWS_POS, NEWS_NEU, NEWS_NEG), (0.40, 0.45, 0.15)),
+         "comments": ((COMMENT_POS, COMMENT_NEU, COMMENT_NEG), (0.45, 0.40, 0.15))}
+
+
 def background(minute):
-    """Ordinary traffic: each company gets a message every ~6 minutes."""
+    """Ordinary traffic: about every 6 minutes a message on each company
+    (30% news, 70% forum), about every 10 one on the market."""
     out = []
     for c in COMPANIES:
-        if rng.random() < 1 / 6:
-            stream = "news" if rng.random() < 0.3 else "comments"
-            r = rng.random()
-            if stream == "news":
-                pool = NEWS_POS if r < 0.4 else NEWS_NEU if r < 0.85 else NEWS_NEG
-            else:
-                pool = COMMENT_POS if r < 0.45 else COMMENT_NEU if r < 0.85 else COMMENT_NEG
-            out.append((stream, fill(rng.choice(pool), c, stream == "comments")))
+        if rng.random() >= 1 / 6:
+            continue
+        stream = "news" if rng.random() < 0.3 else "comments"
+        pools, weights = TONES[stream]
+        template = rng.choice(rng.choices(pools, weights)[0])
+        out.append((stream, fill(template, c, stream == "comments")))
     if rng.random() < 1 / 10:
         text, stream = rng.choice(MARKET_NEWS)
         out.append((stream, text))
@@ -175,22 +180,18 @@ def spike(minute):
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "app/demo/feed-zh.jsonl"
-    lines = []
-    n = 0
+    msgs = []
     for minute in range(9 * 60):
         for stream, text in background(minute) + spike(minute):
-            n += 1
-            m = message(n, minute, stream, text)
-            lines.append((m["ts"], stream, json.dumps(m, ensure_ascii=False)))
-    lines.sort()
-    poison = [("news", '{"id": "zh-bad-1", "title": "澜岳银行公告：'),
-              ("comments", '{"id": "zh-bad-2", "ts": "%sT12:00:00+08:00", "text": "  "}' % DAY)]
-    for i, p in enumerate(poison):
-        lines.insert(len(lines) * (i + 1) // 3, ("", p[0], p[1]))
+            msgs.append((stream, message(len(msgs) + 1, minute, stream, text)))
+    msgs.sort(key=lambda sm: sm[1]["ts"])
+    envelopes = [(stream, json.dumps(m, ensure_ascii=False)) for stream, m in msgs]
+    # the poison lines, a third and two thirds of the way through
+    envelopes.insert(2 * len(envelopes) // 3, ("comments", '{"id": "zh-bad-2", "ts": "%sT12:00:00+08:00", "text": "  "}' % DAY))
+    envelopes.insert(len(envelopes) // 3, ("news", '{"id": "zh-bad-1", "title": "澜岳银行公告：'))
     with open(path, "w", encoding="utf-8") as f:
-        for _, stream, js in lines:
-            f.write(json.dumps({"topic": stream, "payload": js}, ensure_ascii=False) + "\n")
-    print("wrote %d messages to %s" % (len(lines), path), file=sys.stderr)
+        f.writelines(json.dumps({"topic": t, "payload": p}, ensure_ascii=False) + "\n" for t, p in envelopes)
+    print("wrote %d messages to %s" % (len(envelopes), path), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_write  # noqa: E402
 import tok_reference  # noqa: E402
 
 H, LAYERS, NH, INTER, MAXPOS, TYPES = 32, 2, 4, 64, 64, 2
@@ -73,18 +74,9 @@ def build_vocab():
     toks = ["[PAD]"] + ["[unused%d]" % i for i in range(1, 100)] + ["[UNK]", "[CLS]", "[SEP]", "[MASK]", "<S>", "<T>"]
     toks += [chr(c) for c in range(33, 127)]
     toks += LATIN_WORDS + DIGIT_WORDS + FULLWIDTH
-    seen = set()
-    for ch in CJK:
-        if ch not in seen:
-            seen.add(ch)
-            toks.append(ch)
+    toks += list(CJK)
     toks += LATIN_PIECES + DIGIT_PIECES + HASH_CJK
-    out, dup = [], set()
-    for t in toks:
-        if t not in dup:
-            dup.add(t)
-            out.append(t)
-    return out
+    return list(dict.fromkeys(toks))  # first occurrence kept
 
 
 def f32(x):
@@ -191,21 +183,9 @@ def forward(w, ids):
 
 
 def write_safetensors(path, w):
-    header, blobs, off = {}, [], 0
-    for name in sorted(w):
-        shape, flat = w[name]
-        raw = struct.pack("<%df" % len(flat), *flat)
-        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    header["__metadata__"] = {"format": "pt"}
-    hj = json.dumps(header, separators=(",", ":")).encode()
-    hj += b" " * ((8 - len(hj) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hj)))
-        f.write(hj)
-        for b in blobs:
-            f.write(b)
+    """w's tensors as F32, by name."""
+    safetensors_write.write_safetensors(
+        path, [(name, "F32", w[name][0], struct.pack("<%df" % len(w[name][1]), *w[name][1])) for name in sorted(w)])
 
 
 def main():
