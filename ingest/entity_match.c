@@ -6,7 +6,8 @@
  * with a lead byte) ends at one too. The trie is built with an edge list
  * per state, then flattened into one array of edges sorted by byte per
  * state; the root's transitions are a dense table since most bytes of a
- * text are read at the root. */
+ * text are read at the root, where strcspn skips the bytes that start
+ * no name. */
 #include "ingest/entity_match.h"
 
 #include <stdlib.h>
@@ -153,7 +154,9 @@ struct em_matcher {
     int nst, st_cap;
     em_edge **tmp; /* per state, while building */
     em_edge *edges;
-    int32_t root[256];
+    int32_t root[256];  /* the root's transitions (0: none) */
+    int32_t start[256]; /* root[b] for b and, for ASCII upper case, its lower case */
+    char starters[257]; /* the bytes b with start[b] != 0, for strcspn */
     em_pat *pat;
     int npat, pat_cap;
     int built;
@@ -280,6 +283,12 @@ void em_build(em_matcher *m) {
     m->tmp = NULL;
     for (int b = 0; b < 256; b++) m->root[b] = 0;
     for (int i = 0; i < m->st[0].ne; i++) m->root[m->edges[m->st[0].e0 + i].b] = m->edges[m->st[0].e0 + i].to;
+    int k = 0;
+    for (int b = 1; b < 256; b++) {
+        m->start[b] = m->root[b >= 'A' && b <= 'Z' ? b + 32 : b];
+        if (m->start[b]) m->starters[k++] = (char)b;
+    }
+    m->starters[k] = '\0';
     /* breadth first: a state's failure link is known before its children's */
     int32_t *queue = xmalloc(sizeof *queue * (size_t)m->nst);
     int qh = 0, qt = 0;
@@ -313,7 +322,15 @@ int em_scan(const em_matcher *m, const char *s, size_t n, em_hit_fn fn, void *ar
     int32_t st = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        st = step(m, st, (unsigned char)((unsigned)c - 'A' < 26u ? c + 32 : c)); /* ASCII texts come unfolded */
+        if (st == 0) {
+            /* at the root most bytes start no name: strcspn skips them
+             * (vectorised in glibc), stopping at the NUL at s[n] */
+            i += strcspn(s + i, m->starters);
+            if (i >= n) return 0;
+            st = m->start[(unsigned char)s[i]];
+        } else {
+            st = step(m, st, (unsigned char)((unsigned)c - 'A' < 26u ? c + 32 : c)); /* ASCII texts come unfolded */
+        }
         const em_state *q = &m->st[st];
         for (int32_t u = q->out >= 0 ? st : q->dict; u >= 0; u = m->st[u].dict)
             for (int32_t p = m->st[u].out; p >= 0; p = m->pat[p].next) {

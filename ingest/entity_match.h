@@ -77,8 +77,9 @@ int em_count(const em_matcher *m);
  * scan and is returned by em_scan. */
 typedef int (*em_hit_fn)(int id, void *arg);
 
-/* Scans s[0..n): a normalised text (em_normalize) or an ASCII text
- * (em_is_ascii; its upper-case letters are folded here). Calls fn for
+/* Scans s[0..n), where s[n] is '\0' and no byte before it is: a
+ * normalised text (em_normalize) or an ASCII text (em_is_ascii; its
+ * upper-case letters are folded here). Calls fn for
  * every match that respects the boundaries, in the order the matches end
  * (a name found twice is reported twice). Returns 0 or fn's non-zero
  * return. Thread-safe: m is only read. */

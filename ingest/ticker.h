@@ -46,7 +46,8 @@
  * non-zero return stops the scan and is returned by tk_scan. */
 typedef int (*tk_hit_fn)(const char *id, size_t len, void *arg);
 
-/* Scans the UTF-8 text s[0..n) for the forms above and calls fn for each,
+/* Scans the UTF-8 text s[0..n), where s[n] is '\0' and no byte before it
+ * is, for the forms above and calls fn for each,
  * in text order (an id found twice is reported twice). Returns 0 or fn's
  * non-zero return. Reads only s; thread-safe. */
 int tk_scan(const char *s, size_t n, tk_hit_fn fn, void *arg);
