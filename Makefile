@@ -10,6 +10,7 @@
 #   make fuzz-long  run each fuzz target 600 s
 #   make crash-test the crash and restart tests at full size
 #   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
+#   make model-zh   reproduce models/default-zh, the Chinese model (scripts/make_model_zh.sh)
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -48,7 +49,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(wildcard tests/support/*.c)
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-test demo clean deps check-deps model fuzz fuzz-bins fuzz-smoke fuzz-long crash-test
+.PHONY: all test asan asan-test demo clean deps check-deps model model-zh fuzz fuzz-bins fuzz-smoke fuzz-long crash-test
 
 all: $(BUILD)/finsent finsent
 
@@ -69,10 +70,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TEST_HELPER_OBJ)
 tests: $(TEST_BIN) $(BUILD)/finsent
 
 # check-deps runs the installer only when a pkg-config module, kcat, chromium, jq,
-# promtool (package prometheus: the ops kit's alerting rules) or systemd-analyze is missing.
+# promtool (package prometheus: the ops kit's alerting rules), systemd-analyze or
+# a font with Chinese glyphs (fonts-noto-cjk, for the report test) is missing.
 check-deps:
 	@pkg-config --exists $(PKGS) cmocka && command -v kcat >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && \
-	  command -v promtool >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1 || ./scripts/deps.sh
+	  command -v promtool >/dev/null 2>&1 && command -v systemd-analyze >/dev/null 2>&1 && fc-list :lang=zh family 2>/dev/null | grep -q . || ./scripts/deps.sh
 
 deps:
 	./scripts/deps.sh
@@ -99,6 +101,11 @@ asan-test: asan
 model: check-deps
 	$(MAKE) $(BUILD)/finsent
 	FINSENT=$(BUILD)/finsent scripts/make_model.sh
+
+# model-zh: reproduces models/default-zh from ../shared/data/chinese-weibo-stock
+model-zh: check-deps
+	$(MAKE) $(BUILD)/finsent
+	FINSENT=$(BUILD)/finsent scripts/make_model_zh.sh
 
 demo: check-deps
 	$(MAKE) $(BUILD)/finsent
@@ -137,6 +144,6 @@ clean:
 	rm -rf build build-asan build-fuzz finsent
 
 # .incbin inputs are invisible to -MMD
-$(BUILD)/app/demo_assets.o: app/demo/feed.jsonl configs/demo.json
+$(BUILD)/app/demo_assets.o: app/demo/feed.jsonl configs/demo.json app/demo/feed-zh.jsonl configs/demo-zh.json
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,8 +1,8 @@
 /* cmd_demo — `finsent demo`: the whole product on one laptop in a minute.
  *
  * Starts an in-process Kafka-protocol cluster (librdkafka's mock cluster on
- * 127.0.0.1), publishes the bundled feed (a simulated trading day with
- * three planted negative spikes), runs the same pipeline as `finsent run`
+ * 127.0.0.1), publishes a bundled feed (a simulated trading day with
+ * planted negative spikes, in English or, with --feed zh, in Chinese), runs the same pipeline as `finsent run`
  * with the default model at full speed, delivers signed alerts to a local
  * webhook receiver that prints them, and ends with a summary. */
 #include <getopt.h>
@@ -30,24 +30,45 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: finsent demo [--model DIR] [--keep-running]\n\n"
+            "usage: finsent demo [--feed en|zh] [--model DIR] [--keep-running]\n\n"
             "Runs finsent end to end on its embedded default: an in-process Kafka\n"
-            "cluster on 127.0.0.1, the bundled feed (a simulated trading day of news\n"
-            "and comments about eight fictional companies, with negative spikes on\n"
-            "Harbor Bancorp, on oil, and on Quillon Medical), the default model, and a\n"
-            "local webhook receiver that verifies each alert's signature and prints\n"
-            "it. Ends with a summary.\n\n"
-            "  --model DIR      the model (default: $FINSENT_MODEL, else models/default\n"
+            "cluster on 127.0.0.1, a bundled feed, the default model, and a local\n"
+            "webhook receiver that verifies each alert's signature and prints it.\n"
+            "Ends with a summary.\n\n"
+            "  --feed en|zh     en (default): a simulated trading day of news and comments\n"
+            "                   about eight fictional companies, with negative spikes on\n"
+            "                   Harbor Bancorp, on oil, and on Quillon Medical; model\n"
+            "                   models/default, config configs/demo.json.\n"
+            "                   zh: a simulated A-share day of Chinese news and forum posts\n"
+            "                   (股吧 / 微博) about six fictional companies, named in\n"
+            "                   unsegmented text, by Xueqiu tags and by codes, with a\n"
+            "                   negative spike on 澜岳银行 (SH609801); model\n"
+            "                   models/default-zh, config configs/demo-zh.json\n"
+            "  --model DIR      the model (default: $FINSENT_MODEL, else the feed's model\n"
             "                   beside the binary or in the current directory)\n"
             "  --keep-running   stay up after the summary (until Ctrl-C) so that the\n"
             "                   cluster can be poked with kcat: topics news, comments,\n"
             "                   finsent.deadletter, finsent.alerts\n\n"
-            "example:\n"
-            "  make demo\n");
+            "examples:\n"
+            "  make demo\n"
+            "  finsent demo --feed zh\n");
 }
 
-/* First existing model directory among the usual places; NULL if none. */
-static const char *find_model(const char *flag, char *buf, size_t len) {
+/* A bundled demo: its feed, config and default model. */
+typedef struct demo_kind {
+    const char *name, *model;
+    const char *(*feed)(size_t *len);
+    const char *(*config)(size_t *len);
+} demo_kind;
+
+static const demo_kind demo_kinds[] = {
+    {"en", "models/default", demo_feed, demo_config},
+    {"zh", "models/default-zh", demo_feed_zh, demo_config_zh},
+};
+
+/* First existing model directory among the usual places for the default
+ * model dflt ("models/default"); NULL if none. */
+static const char *find_model(const char *flag, const char *dflt, char *buf, size_t len) {
     if (flag) return flag;
     const char *env = getenv("FINSENT_MODEL");
     if (env && *env) return env;
@@ -57,16 +78,17 @@ static const char *find_model(const char *flag, char *buf, size_t len) {
         exe[n] = '\0';
         char *slash = strrchr(exe, '/');
         if (slash) *slash = '\0';
-        const char *rel[] = {"models/default", "../models/default"};
+        const char *up[] = {"", "../"};
         for (int i = 0; i < 2; i++) {
-            char *cfg = xasprintf("%s/%s/config.json", exe, rel[i]);
+            char *cfg = xasprintf("%s/%s%s/config.json", exe, up[i], dflt);
             int found = access(cfg, R_OK) == 0 && strlen(cfg) < len;
             if (found) snprintf(buf, len, "%.*s", (int)(strlen(cfg) - strlen("/config.json")), cfg);
             free(cfg);
             if (found) return buf;
         }
     }
-    if (access("models/default/config.json", R_OK) == 0) return "models/default";
+    snprintf(buf, len, "%s/config.json", dflt);
+    if (access(buf, R_OK) == 0) return snprintf(buf, len, "%s", dflt), buf;
     return NULL;
 }
 
@@ -78,8 +100,8 @@ typedef struct demo_env {
     char dir[64];
 } demo_env;
 
-/* Starts the cluster and receiver, writes the config; 0 or -1 (printed). */
-static int demo_setup(demo_env *d, char *config_path, size_t len) {
+/* Starts the cluster and receiver, writes kind's config; 0 or -1 (printed). */
+static int demo_setup(demo_env *d, const demo_kind *kind, char *config_path, size_t len) {
     char err[256];
     snprintf(d->dir, sizeof d->dir, "/tmp/finsent-demo.XXXXXX");
     if (!mkdtemp(d->dir)) return cli_fail("demo", "cannot create a temporary directory"), -1;
@@ -101,7 +123,7 @@ static int demo_setup(demo_env *d, char *config_path, size_t len) {
     free(outbox);
     snprintf(config_path, len, "%s/demo.json", d->dir);
     size_t n;
-    const char *cfg = demo_config(&n);
+    const char *cfg = kind->config(&n);
     FILE *f = fopen(config_path, "w");
     if (!f || fwrite(cfg, 1, n, f) != n || fclose(f) != 0) return cli_fail("demo", "cannot write %s", config_path), -1;
     return 0;
@@ -143,15 +165,23 @@ static void print_summary(long published, const ingest_metrics *im, const pl_sta
 
 int cmd_demo(int argc, char **argv) {
     static const struct option opts[] = {
+        {"feed", required_argument, NULL, 'f'},
         {"model", required_argument, NULL, 'm'},
         {"keep-running", no_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *model_flag = NULL;
+    const demo_kind *kind = &demo_kinds[0];
     int keep = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
+        case 'f':
+            kind = NULL;
+            for (size_t i = 0; i < sizeof demo_kinds / sizeof demo_kinds[0]; i++)
+                if (strcmp(optarg, demo_kinds[i].name) == 0) kind = &demo_kinds[i];
+            if (!kind) return cli_usage_error("demo", "--feed: expected en or zh, got \"%s\"", optarg);
+            break;
         case 'm': model_flag = optarg; break;
         case 'k': keep = 1; break;
         case 'h': usage(stdout); return 0;
@@ -160,13 +190,13 @@ int cmd_demo(int argc, char **argv) {
     }
     if (optind < argc) return cli_usage_error("demo", "unexpected argument \"%s\"", argv[optind]);
     char model_buf[PATH_MAX];
-    const char *model = find_model(model_flag, model_buf, sizeof model_buf);
+    const char *model = find_model(model_flag, kind->model, model_buf, sizeof model_buf);
     if (!model) return cli_usage_error("demo", "no model found: pass --model DIR or set FINSENT_MODEL");
 
     int64_t t0 = time_mono_ns();
     demo_env d = {0};
     char config_path[128], err[512];
-    if (demo_setup(&d, config_path, sizeof config_path) < 0) {
+    if (demo_setup(&d, kind, config_path, sizeof config_path) < 0) {
         demo_teardown(&d);
         return 1;
     }
@@ -178,7 +208,7 @@ int cmd_demo(int argc, char **argv) {
         return cli_fail("demo", "%s", err);
     }
     size_t feed_len;
-    const char *feed = demo_feed(&feed_len);
+    const char *feed = kind->feed(&feed_len);
     long published = demo_publish(ingest_mock_bootstraps(d.mock), feed, feed_len, err, sizeof err);
     if (published < 0) {
         service_close(&s);

@@ -34,6 +34,8 @@ static void usage(void) {
            "ngram_c_min 0.5, ngram_c_max 32 (inverse L2 strengths tried, doubling), ngram_mix_max 4\n"
            "(mixing weights tried in steps of 0.1), ngram_balanced false (class-weighted loss),\n"
            "ngram_refit false (fit the chosen C once more on train + dev before saving),\n"
+           "ngram_drop_unseen false (IDF 0 for buckets no training text has: n-grams unseen in\n"
+           "training weigh nothing, as a vocabulary-based TF-IDF ignores unknown terms),\n"
            "ngram_iters 300; C and the mixing weight are chosen per head by dev macro-F1 of the\n"
            "sum with the encoder's logits (vocab is then unused: init_from's tokenizer counts).\n"
            "\n"

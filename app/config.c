@@ -39,7 +39,7 @@ static const cfg_field watch_fields[] = {
     {.key = "name", .type = CFG_STRING, .flags = CFG_REQUIRED, F(fs_watch, name)},
     {.key = "entity", .type = CFG_STRING, .flags = CFG_REQUIRED, F(fs_watch, entity)},
 };
-static const cfg_schema watch_schema = CFG_SCHEMA("watchlist", fs_watch, watch_fields, NULL, NULL);
+static const cfg_schema watch_schema = CFG_SCHEMA("watchlist", fs_watch, watch_fields, NULL, cfg_check_watch);
 
 static const cfg_field ingest_fields[] = {
     {.key = "queue_capacity", .type = CFG_INT, .def = "10000", .flags = CFG_MIN | CFG_MAX, .min = 1, .max = 1000000,

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "app/config.h"
+#include "ingest/entity_match.h"
 #include "util/labelmap.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -34,6 +35,22 @@ int cfg_check_input(void *obj, const cJSON *json, cfg_ctx *ctx) {
     fs_input *in = obj;
     if (in->topic[0] == '\0') return cfg_fail(ctx, "topic", "expected a topic name, got \"\"");
     if (!in->stream) in->stream = xstrdup(in->topic);
+    return 0;
+}
+
+/* A name must keep a non-blank character after normalisation or it never
+ * matches; an entity must be a key that decode accepts (1-64 bytes, not
+ * blank), or every message naming it would be a dead letter. */
+int cfg_check_watch(void *obj, const cJSON *json, cfg_ctx *ctx) {
+    (void)json;
+    const fs_watch *w = obj;
+    em_norm nb = {0};
+    int ok = em_normalize(&nb, w->name, strlen(w->name)) == 0 && strspn(nb.s, " ") < nb.n;
+    em_norm_free(&nb);
+    if (!ok) return cfg_fail(ctx, "name", "expected a name with a character other than spaces, got \"%s\"", w->name);
+    size_t n = strlen(w->entity);
+    if (n == 0 || n > 64 || strspn(w->entity, " \t") == n)
+        return cfg_fail(ctx, "entity", "expected an entity key of 1 to 64 bytes, got \"%s\"", w->entity);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 int cfg_check_fields(void *obj, const cJSON *json, cfg_ctx *ctx);
 int cfg_check_input(void *obj, const cJSON *json, cfg_ctx *ctx);
+int cfg_check_watch(void *obj, const cJSON *json, cfg_ctx *ctx);
 int cfg_check_windows(void *obj, const cJSON *json, cfg_ctx *ctx);
 int cfg_check_model(void *obj, const cJSON *json, cfg_ctx *ctx);
 int cfg_check_rule(void *obj, const cJSON *json, cfg_ctx *ctx);

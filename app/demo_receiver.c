@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "alerts/payload.h"
 #include "util/xalloc.h"
@@ -33,6 +34,25 @@ static void short_time(const char *iso, char *out, size_t len) {
         snprintf(out, len, "%.5s %.5s", iso + 5, iso + 11);
     else
         snprintf(out, len, "%s", iso);
+}
+
+/* The bytes of s that fit in cols terminal columns (a CJK character takes
+ * two), ending on a character boundary; *cut is 1 when s was longer. */
+static int fit_columns(const char *s, int cols, int *cut) {
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    utf8proc_ssize_t n = (utf8proc_ssize_t)strlen(s), i = 0;
+    int used = 0;
+    while (i < n) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate(p + i, n - i, &c);
+        if (k <= 0) break;
+        int w = utf8proc_charwidth(c);
+        if (used + w > cols) break;
+        used += w;
+        i += k;
+    }
+    *cut = i < n;
+    return (int)i;
 }
 
 static void count_id(const char *id) {
@@ -97,9 +117,10 @@ static void on_request(const hs_request *r, void *ud) {
     const cJSON *s;
     cJSON_ArrayForEach(s, samples) {
         if (k++ == 2) break;
-        /* the sample's top words in [brackets] */
+        /* the sample's top words in [brackets], cut between characters at 100 columns */
         char *text = payload_mark_words(str(s, "text"), cJSON_GetObjectItemCaseSensitive(s, "words"), "[", "]");
-        printf("      \"%.130s\"  (%s, p_neg %.2f)\n", text, str(s, "source"), num(s, "score"));
+        int cut, nb = fit_columns(text, 100, &cut);
+        printf("      \"%.*s%s\"  (%s, p_neg %.2f)\n", nb, text, cut ? "…" : "", str(s, "source"), num(s, "score"));
         free(text);
     }
     fflush(stdout);

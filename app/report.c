@@ -444,11 +444,12 @@ static void put_chart(FILE *o, const report_data *d, const report_series *s, con
 /* ---- page sections --------------------------------------------------- */
 
 static const char *page_css =
-    "body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:#1d2430;"
+    "body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,'Noto Sans CJK SC','PingFang SC',"
+    "'Microsoft YaHei',sans-serif;color:#1d2430;"
     "background:#f4f6f9;margin:0}\n"
     "main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}\n"
     "h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 10px;border-bottom:1px solid #d5dbe3;"
-    "padding-bottom:4px}h3{font-size:15px;margin:0;font-family:ui-monospace,Menlo,Consolas,monospace}\n"
+    "padding-bottom:4px}h3{font-size:15px;margin:0;font-family:ui-monospace,Menlo,Consolas,'Noto Sans Mono CJK SC',monospace}\n"
     ".meta{color:#5b6676;margin:0}.meta b{color:#1d2430;font-weight:600}\n"
     ".cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:12px}\n"
     ".card{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:10px 14px;min-width:120px}\n"
@@ -460,7 +461,7 @@ static const char *page_css =
     "th{background:#eef1f5;font-weight:600;white-space:nowrap}th.n{text-align:right}td.n{text-align:right;"
     "font-variant-numeric:tabular-nums;white-space:nowrap}td.t{white-space:nowrap}td.s{min-width:300px}.scroll{overflow-x:auto}\n"
     "td.st .badge{display:block;width:max-content;margin-bottom:4px}table.alerts{font-size:12.5px}\n"
-    ".mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}.id{color:#7a8594;font-size:11px}\n"
+    ".mono{font-family:ui-monospace,Menlo,Consolas,'Noto Sans Mono CJK SC',monospace;font-size:12px}.id{color:#7a8594;font-size:11px}\n"
     ".badge{display:inline-block;padding:1px 7px;border-radius:9px;font-size:11px;font-weight:600;"
     "text-transform:uppercase;letter-spacing:.03em}\n"
     ".sev-critical{background:#fde2e1;color:#a3231b}.sev-warning{background:#fff0d1;color:#8a5a00}"

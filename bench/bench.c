@@ -3,6 +3,7 @@
 
 #include "bench/bench_aggregate.h"
 #include "bench/bench_ingest.h"
+#include "bench/bench_watchlist.h"
 
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,9 @@ const bench_entry bench_table[] = {
      bench_aggregate},
     {"ingest", "[--messages N] [--rounds R] [--json]", "messages/s consumed and decoded from the mock cluster against kcat's raw rate",
      bench_ingest},
+    {"watchlist", "[--names N] [--messages M] [--seconds S] [--json]",
+     "messages/s decoded with a large watch list: multi-pattern matcher against the per-name scan it replaced",
+     bench_watchlist},
     {"pipeline", "[--model DIR] [--messages N] [--seconds S] [--soak SECONDS [--rate-factor F]] [--kafka K=V] [--json]",
      "end-to-end messages/s (Kafka to alerts) over classify-only messages/s; RSS under overload", bench_pipeline},
     {"e2e", "[--model DIR] [--spikes N] [--fetch-wait-ms MS] [--no-alert-words] [--json]",

@@ -34,6 +34,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     ingest_options_add_watch(&opts, "Apple", "AAPL");
     ingest_options_add_watch(&opts, "Deutsche Bank", "dbk");
     ingest_options_add_watch(&opts, "société générale", "GLE");
+    ingest_options_add_watch(&opts, "贵州茅台", "600519");
+    ingest_options_add_watch(&opts, "\xef\xbc\xb4" "encent", "0700"); /* full-width T */
     /* 0: defaults (all pointers NULL) */
     inputs[0].topic = "news";
     /* 1: nested and escaped pointers */

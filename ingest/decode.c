@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/entity_match.h"
+#include "ingest/ticker.h"
 #include "util/errmsg.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
@@ -293,24 +295,41 @@ static int cashtags(dctx *c) {
     return 0;
 }
 
-static int watchlist(dctx *c) {
-    if (!c->opt) return 0;
-    const char *text = c->text;
-    for (int w = 0; w < c->opt->n_watchlist; w++) {
-        const ingest_watch *wl = &c->opt->watchlist[w];
-        size_t n = strlen(wl->name);
-        if (n == 0) continue;
-        /* what strcasestr finds, with the scan for the first letter vectorized by strcspn */
-        const char first[3] = {(char)tolower((unsigned char)wl->name[0]), (char)toupper((unsigned char)wl->name[0]), 0};
-        for (const char *p = text + strcspn(text, first); *p; p += 1 + strcspn(p + 1, first)) {
-            if (strncasecmp(p, wl->name, n)) continue;
-            if ((p == text || !wordch((unsigned char)p[-1])) && !wordch((unsigned char)p[n])) {
-                if (add_entity(c, wl->entity, strlen(wl->entity))) return -1;
-                break;
-            }
-        }
-    }
+/* em_scan callback: a watch-list match adds its entry's entity. */
+static int watch_hit(int id, void *arg) {
+    dctx *c = arg;
+    const char *entity = c->opt->watchlist[id].entity;
+    return add_entity(c, entity, strlen(entity));
+}
+
+/* tk_scan callback: an exchange ticker adds its id. */
+static int ticker_hit(const char *id, size_t len, void *arg) { return add_entity(arg, id, len); }
+
+/* Full-width forms (U+FF00-U+FFEF: ＄６００５１９) normalise to ASCII. */
+static int has_fullwidth(const char *s, size_t n) {
+    for (const char *p = s; (p = memchr(p, 0xEF, n - (size_t)(p - s))) && p + 1 < s + n; p++)
+        if (((unsigned char)p[1] & 0xFC) == 0xBC) return 1;
     return 0;
+}
+
+/* Exchange tickers (ingest/ticker.h) and watch-list names (entity_match.h)
+ * in the text, normalised (NFKC, case folded) unless it is ASCII, whose
+ * only change would be case, which both scanners ignore; without a watch
+ * list a non-ASCII text is normalised only for its full-width forms. */
+static int text_entities(dctx *c) {
+    const em_matcher *wm = c->opt ? ingest_options_matcher(c->opt) : NULL;
+    const char *s = c->text;
+    size_t n = c->text_len;
+    em_norm nb;
+    nb.heap = NULL;
+    nb.heap_cap = 0;
+    if (!em_is_ascii(s, n) && (wm || has_fullwidth(s, n)) && em_normalize(&nb, s, n) == 0) {
+        s = nb.s;
+        n = nb.n;
+    }
+    int rc = tk_scan(s, n, ticker_hit, c) || (wm && em_scan(wm, s, n, watch_hit, c)) ? -1 : 0;
+    em_norm_free(&nb);
+    return rc;
 }
 
 static const ingest_fields default_fields;
@@ -334,7 +353,7 @@ static event *decode_object(dctx *c, const ingest_input *in, const decode_msg *m
     const char *stream = in && in->stream ? in->stream : in ? in->topic : m->topic ? m->topic : "file";
     if (build_text(c) || build_ts(c, m->timestamp_ms) || build_id(c, m, stream) ||
         string_field(c, c->f->source, "/source", "source", &c->source) || entities_from_field(c) || cashtags(c) ||
-        watchlist(c))
+        text_entities(c))
         return NULL;
     event_strings es = {.id = c->id,
                         .stream = stream,

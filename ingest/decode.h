@@ -16,8 +16,11 @@
  *     (for files, whose topic is NULL: "stream-offset", offset = line);
  *   - entities: the entities field (array of strings), cashtags in the text
  *     ($AAPL, $BRK.B: 1-6 letters and an optional .X of 1-2 letters, not
- *     $100) and watch-list names (case-insensitive whole words); keys are
- *     upper-cased and deduplicated, in that order.
+ *     $100), Shanghai / Shenzhen / Hong Kong tickers ($600519, SH600519,
+ *     0700.HK, $贵州茅台(SH600519)$: ingest/ticker.h) and watch-list names
+ *     (after NFKC and case folding, whole words only in scripts written
+ *     with spaces: ingest/entity_match.h); keys are upper-cased and
+ *     deduplicated, in that order (names in the order they end in the text).
  * decode never crashes on any input: every failure is a reason. */
 #ifndef FINSENT_DECODE_H
 #define FINSENT_DECODE_H

@@ -1,10 +1,26 @@
 /* ingest — ownership helpers for ingest_options; see ingest.h. */
 #include "ingest/ingest.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/entity_match.h"
 #include "util/xalloc.h"
+
+/* The watch list's matcher, built once by the first decode that needs it
+ * (decode threads race for it: the mutex picks one builder). */
+struct ingest_watch_index {
+    pthread_mutex_t mu;
+    em_matcher *_Atomic m;
+};
+
+static void watch_index_drop(struct ingest_watch_index *w) {
+    if (!w) return;
+    em_free(w->m);
+    w->m = NULL;
+}
 
 static void fields_free(ingest_fields *f) {
     free(f->id);
@@ -35,6 +51,11 @@ void ingest_options_free(ingest_options *o) {
         free(o->watchlist[i].entity);
     }
     free(o->watchlist);
+    if (o->watch_index) {
+        watch_index_drop(o->watch_index);
+        pthread_mutex_destroy(&o->watch_index->mu);
+        free(o->watch_index);
+    }
     memset(o, 0, sizeof *o);
 }
 
@@ -59,6 +80,27 @@ void ingest_options_add_watch(ingest_options *o, const char *name, const char *e
     o->watchlist[o->n_watchlist].name = xstrdup(name);
     o->watchlist[o->n_watchlist].entity = xstrdup(entity);
     o->n_watchlist++;
+    if (!o->watch_index) {
+        o->watch_index = xcalloc(1, sizeof *o->watch_index);
+        pthread_mutex_init(&o->watch_index->mu, NULL);
+    }
+    watch_index_drop(o->watch_index);
+}
+
+const em_matcher *ingest_options_matcher(const ingest_options *o) {
+    struct ingest_watch_index *w = o->watch_index;
+    if (!w || o->n_watchlist == 0) return NULL;
+    em_matcher *m = atomic_load_explicit(&w->m, memory_order_acquire);
+    if (m) return m;
+    pthread_mutex_lock(&w->mu);
+    if (!(m = w->m)) {
+        m = em_new();
+        for (int i = 0; i < o->n_watchlist; i++) em_add(m, o->watchlist[i].name, i);
+        em_build(m);
+        atomic_store_explicit(&w->m, m, memory_order_release);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return m;
 }
 
 const ingest_input *ingest_options_input(const ingest_options *o, const char *topic) {

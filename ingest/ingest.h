@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct event;
+struct em_matcher;
 struct decode_msg;
 struct decode_result;
 
@@ -43,8 +44,10 @@ typedef struct ingest_input {
     ingest_fields fields;
 } ingest_input;
 
-/* A watch-list entry: a case-insensitive whole-word name in the text that
- * adds an entity key, e.g. {"Goldman Sachs", "GS"}. */
+/* A watch-list entry: a name in the text that adds an entity key, e.g.
+ * {"Goldman Sachs", "GS"}, {"贵州茅台", "600519"}; found after Unicode
+ * normalisation, case-insensitively, whole words where the script writes
+ * spaces (ingest/entity_match.h). */
 typedef struct ingest_watch {
     char *name;
     char *entity;
@@ -70,6 +73,7 @@ typedef struct ingest_options {
     size_t max_text_bytes;     /* longer text is truncated at a UTF-8 boundary; 0: default */
     ingest_watch *watchlist;
     int n_watchlist;
+    struct ingest_watch_index *watch_index; /* the watch list's matcher, built on first use */
     /* The decoder of the input messages; NULL: decode_message (the scored
      * topic's records use scored_decode, ingest/scored.h). Its signature is
      * decode_message's. */
@@ -99,8 +103,16 @@ void ingest_options_set_kafka(ingest_options *o, const char *key, const char *va
  * it so that the caller may set field pointers (owned, xstrdup'ed). */
 ingest_input *ingest_options_add_input(ingest_options *o, const char *topic, const char *stream);
 
-/* Appends a watch-list entry (strings copied). */
+/* Appends a watch-list entry (strings copied). Not while messages are
+ * decoded with o: it drops the matcher built from the list so far. */
 void ingest_options_add_watch(ingest_options *o, const char *name, const char *entity);
+
+/* The matcher of o's watch list (entity_match.h; a match's id is the index
+ * of its entry in o->watchlist), built at the first call after the last
+ * ingest_options_add_watch; NULL when the list is empty. Thread-safe; the
+ * matcher belongs to o. Names that normalise to nothing are left out
+ * (the config check rejects them). */
+const struct em_matcher *ingest_options_matcher(const ingest_options *o);
 
 /* The number of decode worker threads o asks for: decode_threads, the
  * default when 0, and 0 (decode on the polling thread) when negative. */

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config librdkafka-dev libopenblas-dev libutf8proc-dev \
 libcjson-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libcmocka-dev \
-kcat curl jq chromium clang libclang-rt-14-dev prometheus systemd"
+kcat curl jq chromium fonts-noto-cjk clang libclang-rt-14-dev prometheus systemd"
 
 missing=""
 for p in $PKGS; do

@@ -27,6 +27,7 @@ DATA=../shared/data
 WORK=build/model
 OUT=models/default
 FINSENT=${FINSENT:-build/finsent}
+NICE=10
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
 SENT=$DATA/twitter-financial-news-sentiment
 TOPIC=$DATA/twitter-financial-news-topic
@@ -36,26 +37,12 @@ for f in $SENT/sent_train.csv $SENT/sent_valid.csv $TOPIC/topic_train.csv $TOPIC
 done
 mkdir -p $WORK $OUT
 
-# the card: a line @@name@@ of the template becomes $WORK/name.txt
-write_card() {
-    awk -v dir=$WORK '/^@@[a-z_]+@@$/ { f = dir "/" substr($0, 3, length($0) - 4) ".txt"
-                                        while ((getline l < f) > 0) print l; close(f); next } { print }' \
-        models/default.card.md >$OUT/MODEL_CARD.md
-}
+. scripts/model_lib.sh # write_card, step, ngram_stage, ship, describe_machine
 if [ -n "${CARD_ONLY:-}" ]; then
-    write_card
+    write_card models/default.card.md $OUT/MODEL_CARD.md
     echo "make_model: wrote $OUT/MODEL_CARD.md" >&2
     exit 0
 fi
-
-step() { # name command...: runs it and adds a row "| name | wall time |" to $WORK/times.txt
-    name=$1; shift
-    t0=$(date +%s)
-    "$@"
-    t=$(( $(date +%s) - t0 ))
-    printf '| %s | %dm%02ds |\n' "$name" $((t / 60)) $((t % 60)) >>$WORK/times.txt
-    echo "make_model: $name took $((t / 60))m$((t % 60))s" >&2
-}
 
 # FINETUNED=DIR takes an already fine-tuned encoder instead of training one
 # (the encoder stages' times are then expected in $WORK/times.txt)
@@ -74,14 +61,8 @@ step pretrain nice -n 10 "$FINSENT" train --config configs/pretrain-default.json
 step pretrain2 nice -n 10 "$FINSENT" train --config configs/pretrain2-default.json
 step finetune nice -n 10 "$FINSENT" train --config configs/train-default.json
 fi
-# its log (the dev search per C, the choice, the refit) goes to the card
-step ngram sh -c "nice -n 10 '$FINSENT' train --config '$NGRAM_CONFIG' 2>'$WORK/ngram.log'" ||
-    { tail -n 5 $WORK/ngram.log >&2; exit 1; }
-sed -n 's/.*"msg":"\(ngram [a-z]*: \)/\1/p' $WORK/ngram.log | sed 's/"}$//' >$WORK/ngram_selection.txt
-
-for f in model.safetensors config.json vocab.txt tokenizer_config.json dev_report.json; do
-    cp "$FT/$f" $OUT/$f
-done
+ngram_stage "$NGRAM_CONFIG"
+ship $FT
 
 # dev = the training files' dev split (as `finsent train` made it); valid = the valid files
 "$FINSENT" eval --model $OUT --head sentiment --data $SENT/sent_train.csv --split dev \
@@ -91,9 +72,7 @@ done
 "$FINSENT" eval --model $OUT --head sentiment --data $SENT/sent_valid.csv \
     --label-map 0=negative,1=positive,2=neutral >$WORK/valid_sentiment.txt
 "$FINSENT" eval --model $OUT --head topic --data $TOPIC/topic_valid.csv >$WORK/valid_topic.txt
-uname -srm >$WORK/machine.txt
-echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS" >>$WORK/machine.txt
-du -sh $OUT | cut -f1 >$WORK/size.txt
-write_card
+describe_machine
+write_card models/default.card.md $OUT/MODEL_CARD.md
 cat $WORK/valid_sentiment.txt $WORK/valid_topic.txt
 echo "make_model: wrote $OUT" >&2

@@ -17,10 +17,12 @@ sentiment). Usage: /usr/bin/python3 tools/make_encoder_fixture.py [OUTDIR]
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_write  # noqa: E402
 
 H, LAYERS, NH, INTER, MAXPOS, TYPES = 32, 2, 4, 64, 40, 2
 EPS = 1e-12
@@ -163,21 +165,12 @@ def forward(w, ids, mask, heads):
 def write_safetensors(path, tensors, dtype):
     """tensors: list of (name, float32 tensor); dtype 'F32' | 'F16' | 'BF16'."""
     tdt = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}[dtype]
-    header, blobs, off = {}, [], 0
+    entries = []
     for name, t in tensors:
         raw = t.to(tdt).contiguous().view(torch.uint8).numpy().tobytes() if dtype != "F32" \
             else t.contiguous().numpy().tobytes()
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    header["__metadata__"] = {"format": "pt"}
-    hj = json.dumps(header, separators=(",", ":")).encode()
-    hj += b" " * ((8 - len(hj) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hj)))
-        f.write(hj)
-        for b in blobs:
-            f.write(b)
+        entries.append((name, dtype, list(t.shape), raw))
+    safetensors_write.write_safetensors(path, entries)
 
 
 def rounded(w, dtype):

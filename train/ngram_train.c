@@ -51,8 +51,11 @@ typedef struct feats {
 } feats;
 
 /* Counts every text's n-grams, learns the IDF on the training texts into
- * m->idf (rounded when f16) and weighs every row. */
-static void featurize(const corpus *cp, tokenizer *tok, ngram_model *m, int f16, feats *F) {
+ * m->idf (rounded when f16; 0 for the buckets no training text has when
+ * drop_unseen, so that n-grams unseen in training, in dev or later, neither
+ * count nor shrink the others by the L2 norm, as a vocabulary-based
+ * TF-IDF ignores unknown terms) and weighs every row. */
+static void featurize(const corpus *cp, tokenizer *tok, ngram_model *m, int f16, int drop_unseen, feats *F) {
     ngram_vec v = {0};
     size_t cap = 1 << 20, nnz = 0;
     F->rowptr = xmalloc(sizeof(int) * (cp->n + 1));
@@ -77,7 +80,7 @@ static void featurize(const corpus *cp, tokenizer *tok, ngram_model *m, int f16,
     }
     F->rowptr[cp->n] = (int)nnz;
     for (int b = 0; b < m->s.buckets; b++) {
-        m->idf[b] = ngram_idf(df[b], docs);
+        m->idf[b] = drop_unseen && df[b] == 0 ? 0.0f : ngram_idf(df[b], docs);
         if (f16) m->idf[b] = f16_round(m->idf[b]);
     }
     for (size_t i = 0; i < cp->n; i++) {
@@ -329,7 +332,7 @@ int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
     for (int o = c->ngram_char_min; o && o <= c->ngram_char_max; o++) s.char_orders[s.n_char_orders++] = o;
     m = ngram_new(&s, nh, names, nl);
     for (int h = 0; h < nh; h++) m->heads[h].head = at[h];
-    featurize(&cp, tok, m, c->f16, &F);
+    featurize(&cp, tok, m, c->f16, c->ngram_drop_unseen, &F);
     size_t ndev = 0;
     if (!(enc = dev_logits(cl, &cp, &ndev, err, errlen))) goto out;
     int K = cls_get_model(cl)->n_out;

@@ -100,6 +100,7 @@ static const cfg_field root_fields[] = {
      F(train_cfg, ngram_mix_max)},
     {.key = "ngram_balanced", .type = CFG_BOOL, .def = "false", F(train_cfg, ngram_balanced)},
     {.key = "ngram_refit", .type = CFG_BOOL, .def = "false", F(train_cfg, ngram_refit)},
+    {.key = "ngram_drop_unseen", .type = CFG_BOOL, .def = "false", F(train_cfg, ngram_drop_unseen)},
 };
 
 static int check_root(void *obj, const cJSON *json, cfg_ctx *ctx) {

@@ -54,6 +54,7 @@ typedef struct train_cfg {
     double ngram_c_min, ngram_c_max, ngram_mix_max;
     bool ngram_balanced;
     bool ngram_refit; /* fit the chosen C once more on train + dev */
+    bool ngram_drop_unseen; /* IDF 0 for buckets no training text has: unseen n-grams weigh nothing */
 } train_cfg;
 
 extern const cfg_schema train_cfg_schema;

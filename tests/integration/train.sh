@@ -110,6 +110,21 @@ sed -e 's|"ngram_char_max": 4|"ngram_char_max": 4, "ngram_refit": true|' -e "s|\
 check_out "refit reported with the train + dev count" "refitted C" "$FINSENT" train --config "$TMP/ncr.json"
 check "the refit changes the weights" sh -c "! cmp -s '$TMP/nc/model.safetensors' '$TMP/ncr/model.safetensors'"
 check_out "classify loads the character n-gram model" '"sentiment"' "$FINSENT" classify --model "$TMP/nc" "$TMP/one.jsonl"
+# ngram_drop_unseen: buckets no training text has get IDF 0 (and only those)
+idf_zeros() { # model dir: how many entries of finsent.ngram.idf are 0 (F16 or F32)
+    st="$1/model.safetensors"
+    hl=$(od -An -t u8 -N8 "$st" | tr -d ' ')
+    head -c $((8 + hl)) "$st" | tail -c "$hl" >"$TMP/hdr.json"
+    set -- $(jq -r '.["finsent.ngram.idf"] | "\(.data_offsets[0]) \(.data_offsets[1]) \(.dtype)"' "$TMP/hdr.json")
+    w=4; [ "$3" = F16 ] && w=2
+    tail -c +$((8 + hl + $1 + 1)) "$st" | head -c $(($2 - $1)) | od -An -v -t u$w | tr -s ' ' '\n' | grep -cx 0
+}
+sed -e 's|"ngram_c_max": 2|"ngram_c_max": 2, "ngram_drop_unseen": true|' -e "s|\"out\": \"$TMP/n\"|\"out\": \"$TMP/nd\"|" \
+    "$TMP/n.json" >"$TMP/nd.json"
+"$FINSENT" train --config "$TMP/nd.json" 2>/dev/null
+check "without ngram_drop_unseen no bucket has IDF 0" test "$(idf_zeros "$TMP/n")" -eq 0
+check "with it the unseen buckets have IDF 0" test "$(idf_zeros "$TMP/nd")" -gt 0
+check "and it changes the weights" sh -c "! cmp -s '$TMP/n/model.safetensors' '$TMP/nd/model.safetensors'"
 sed 's|"ngram_char_max": 4|"ngram_char_max": 0|' "$TMP/nc.json" >"$TMP/ncbad.json"
 check_err "char min without max is a config error" 2 "ngram_char_max" "$FINSENT" train --config "$TMP/ncbad.json"
 sed 's|"init_from": "[^"]*", ||' "$TMP/n.json" >"$TMP/nbad.json"

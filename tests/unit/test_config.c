@@ -189,6 +189,11 @@ static void test_misc_checks(void **state) {
                  "c.json: inputs[0].topic: expected a topic name, got \"\"");
     expect_error("{\"ingest\": {\"watchlist\": [{\"name\": \"Apple\"}]}}",
                  "c.json: ingest.watchlist[0].entity: required key is missing");
+    expect_error("{\"ingest\": {\"watchlist\": [{\"name\": \"贵州茅台\", \"entity\": \"600519\"}, "
+                 "{\"name\": \"\\u200b \", \"entity\": \"X\"}]}}",
+                 "c.json: ingest.watchlist[1].name: expected a name with a character other than spaces, got \"\u200b \"");
+    expect_error("{\"ingest\": {\"watchlist\": [{\"name\": \"Apple\", \"entity\": \" \"}]}}",
+                 "c.json: ingest.watchlist[0].entity: expected an entity key of 1 to 64 bytes, got \" \"");
     expect_error("{\"log\": {\"format\": \"xml\"}}", "c.json: log.format: expected \"auto\", \"text\" or \"json\", got \"xml\"");
     expect_error("{\"ingest\": {\"decode_threads\": 65}}",
                  "c.json: ingest.decode_threads: expected an integer from 0 to 64, got 65");

@@ -224,6 +224,53 @@ static void test_watchlist(void **state) {
     ingest_options_free(&o);
 }
 
+/* Chinese names in unsegmented text, full-width forms, exchange tickers;
+ * the order of keys: field, cashtags, tickers, names as they end. */
+static void test_watchlist_any_script(void **state) {
+    (void)state;
+    ingest_options o = {0};
+    ingest_options_add_watch(&o, "贵州茅台", "600519");
+    ingest_options_add_watch(&o, "腾讯", "0700");
+    decode_result r;
+    const char *p = "{\"text\":\"贵州茅台股价暴跌\"}";
+    event *e = dec(&o, NULL, p, strlen(p), &r);
+    assert_non_null(e);
+    assert_int_equal(e->n_entities, 1);
+    assert_string_equal(e->entities[0], "600519");
+    event_free(e);
+    /* a name added after a decode is found by the next one */
+    ingest_options_add_watch(&o, "Tencent", "0700");
+    ingest_options_add_watch(&o, "600519", "600519");
+    p = "{\"title\":\"\xef\xbc\xb4\xef\xbd\x85\xef\xbd\x8e\xef\xbd\x83\xef\xbd\x85\xef\xbd\x8e\xef\xbd\x94 "
+        "\xef\xbc\x96\xef\xbc\x90\xef\xbc\x90\xef\xbc\x95\xef\xbc\x91\xef\xbc\x99\",\"body\":\"x\"}";
+    e = dec(&o, NULL, p, strlen(p), &r);
+    assert_non_null(e);
+    assert_int_equal(e->n_entities, 2);
+    assert_string_equal(e->entities[0], "0700");
+    assert_string_equal(e->entities[1], "600519");
+    event_free(e);
+    p = "{\"text\":\"$平安银行(SZ000001)$ 和 $AAPL 涨，腾讯 0700.HK 跌，股价1800.50元\",\"entities\":[\"x\"]}";
+    e = dec(&o, NULL, p, strlen(p), &r);
+    assert_non_null(e);
+    assert_int_equal(e->n_entities, 4);
+    assert_string_equal(e->entities[0], "X");
+    assert_string_equal(e->entities[1], "AAPL");
+    assert_string_equal(e->entities[2], "000001");
+    assert_string_equal(e->entities[3], "0700");
+    event_free(e);
+    /* no watch list: tickers still, full-width ones too */
+    ingest_options none = {0};
+    p = "{\"text\":\"\xef\xbc\xb3\xef\xbc\xa8\xef\xbc\x96\xef\xbc\x90\xef\xbc\x90\xef\xbc\x95\xef\xbc\x91"
+        "\xef\xbc\x99 and SH000001, not 20160315\"}";
+    e = dec(&none, NULL, p, strlen(p), &r);
+    assert_non_null(e);
+    assert_int_equal(e->n_entities, 2);
+    assert_string_equal(e->entities[0], "600519");
+    assert_string_equal(e->entities[1], "SH000001");
+    event_free(e);
+    ingest_options_free(&o);
+}
+
 static void test_truncation(void **state) {
     (void)state;
     ingest_options o = {.max_text_bytes = 10};
@@ -284,6 +331,7 @@ int main(void) {
         cmocka_unit_test(test_poison_kinds),   cmocka_unit_test(test_reason_names_stable),
         cmocka_unit_test(test_default_mapping), cmocka_unit_test(test_pointer_mapping),
         cmocka_unit_test(test_cashtags),       cmocka_unit_test(test_watchlist),
+        cmocka_unit_test(test_watchlist_any_script),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_detail_one_line), cmocka_unit_test(test_numeric_id_range),
     };
