@@ -52,6 +52,8 @@ static const cfg_field ingest_fields[] = {
      F(fs_ingest_cfg, max_message_bytes)},
     {.key = "max_text_bytes", .type = CFG_SIZE, .def = "16KiB", .flags = CFG_MIN, .min = 1,
      F(fs_ingest_cfg, max_text_bytes)},
+    {.key = "dead_letter_give_up_after", .type = CFG_DURATION, .def = "10m", .flags = CFG_MIN, .min = 1000,
+     F(fs_ingest_cfg, dead_letter_give_up_after_ms)},
     {.key = "watchlist", .type = CFG_OBJECT_ARRAY, .def = "[]", .sub = &watch_schema, F(fs_ingest_cfg, watchlist)},
 };
 static const cfg_schema ingest_schema = CFG_SCHEMA("ingest", fs_ingest_cfg, ingest_fields, NULL, NULL);

@@ -44,6 +44,7 @@ typedef struct fs_ingest_cfg {
     int decode_threads; /* 0: decode on the polling thread */
     uint64_t max_message_bytes;
     uint64_t max_text_bytes;
+    int64_t dead_letter_give_up_after_ms; /* a dead letter not delivered this long is given up, visibly */
     CFG_ARRAY(fs_watch) watchlist;
 } fs_ingest_cfg;
 

@@ -56,6 +56,7 @@ typedef struct ingest_metrics {
     uint64_t dead_lettered;   /* messages dead-lettered (all reasons) */
     uint64_t dead_letter_by_reason[DECODE_N_REASONS];
     uint64_t dead_letter_retries; /* dead-letter produce attempts that failed and were retried */
+    uint64_t dead_letters_given_up; /* dead letters given up after ingest.dead_letter_give_up_after */
     uint64_t truncated;       /* events whose text was cut to max_text_bytes */
     uint64_t acked;           /* acknowledgements applied */
     uint64_t acks_ignored;    /* acks for partitions no longer assigned or unknown offsets */
