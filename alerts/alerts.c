@@ -166,24 +166,22 @@ static int check_rules(const alerts_options *o, unsigned scopes, char *err, size
     for (int i = 0; i < o->n_rules; i++) {
         const alert_rule *r = &o->rules[i];
         if ((why = rule_check(r)))
-            return snprintf(err, errlen, "rules[%d] (%s): %s", i, r->name ? r->name : "?", why), -1;
+            return err_set(err, errlen, "rules[%d] (%s): %s", i, r->name ? r->name : "?", why);
         if (!(scopes & r->scope))
-            return snprintf(err, errlen, "rules[%d] (%s): scope %s is not aggregated by the windows", i, r->name,
-                            rule_scope_name(r->scope)),
-                   -1;
+            return err_set(err, errlen, "rules[%d] (%s): scope %s is not aggregated by the windows", i, r->name,
+                            rule_scope_name(r->scope));
         for (int s = 0; s < r->n_sinks; s++)
             if (!find_sink(o, r->sinks[s]))
-                return snprintf(err, errlen, "rules[%d] (%s): sink \"%s\" is not defined", i, r->name, r->sinks[s]),
-                       -1;
+                return err_set(err, errlen, "rules[%d] (%s): sink \"%s\" is not defined", i, r->name, r->sinks[s]);
     }
     return 0;
 }
 
 static int check_options(const alerts_options *o, char *err, size_t errlen) {
     const char *why;
-    if ((why = win_config_check(&o->window))) return snprintf(err, errlen, "window: %s", why), -1;
-    if ((why = bl_config_check(&o->baseline))) return snprintf(err, errlen, "baseline: %s", why), -1;
-    if (!o->outbox_path || !o->outbox_path[0]) return snprintf(err, errlen, "alerts: an outbox path is required"), -1;
+    if ((why = win_config_check(&o->window))) return err_set(err, errlen, "window: %s", why);
+    if ((why = bl_config_check(&o->baseline))) return err_set(err, errlen, "baseline: %s", why);
+    if (!o->outbox_path || !o->outbox_path[0]) return err_set(err, errlen, "alerts: an outbox path is required");
     return check_rules(o, o->window.scopes, err, errlen);
 }
 

@@ -12,6 +12,7 @@
 
 #include "ingest/decode_pool.h"
 #include "ingest/offset_runs.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -611,7 +612,7 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
                 rd_kafka_topic_partition_list_add(l, opt->inputs[i].topic, ids[k]);
         free(ids);
         if (e) {
-            snprintf(err, errlen, "topic %s: no partition list: %s", opt->inputs[i].topic, rd_kafka_err2str(e));
+            err_set(err, errlen, "topic %s: no partition list: %s", opt->inputs[i].topic, rd_kafka_err2str(e));
             rd_kafka_topic_partition_list_destroy(l);
             return -1;
         }
@@ -626,7 +627,7 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
-        snprintf(err, errlen, "assign: %s", rd_kafka_err2str(e));
+        err_set(err, errlen, "assign: %s", rd_kafka_err2str(e));
         return -1;
     }
     return 0;
@@ -673,7 +674,7 @@ static void release_message(void *tag) { rd_kafka_message_destroy(tag); }
 static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen) {
     char e[256];
     if (rd_kafka_conf_set(conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
-        snprintf(err, errlen, "kafka property %s: %s", k, e);
+        err_set(err, errlen, "kafka property %s: %s", k, e);
         return -1;
     }
     return 0;
@@ -699,7 +700,7 @@ fail:
 
 ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen) {
     if (opt->n_inputs == 0) {
-        snprintf(err, errlen, "no input topics");
+        err_set(err, errlen, "no input topics");
         return NULL;
     }
     ingest_consumer *c = xcalloc(1, sizeof *c);
@@ -730,7 +731,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
     char e[512];
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
     if (!c->rk) {
-        snprintf(err, errlen, "kafka consumer: %s", e);
+        err_set(err, errlen, "kafka consumer: %s", e);
         goto fail_conf;
     }
     rd_kafka_poll_set_consumer(c->rk);
@@ -747,7 +748,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
         rd_kafka_conf_set_opaque(pconf, c);
         c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, e, sizeof e);
         if (!c->dlq) {
-            snprintf(err, errlen, "kafka dead-letter producer: %s", e);
+            err_set(err, errlen, "kafka dead-letter producer: %s", e);
             goto fail;
         }
     }
@@ -762,7 +763,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
     rd_kafka_resp_err_t rerr = rd_kafka_subscribe(c->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (rerr) {
-        snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(rerr));
+        err_set(err, errlen, "subscribe: %s", rd_kafka_err2str(rerr));
         goto fail;
     }
     return c;
