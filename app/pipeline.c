@@ -32,6 +32,8 @@ typedef struct pl_origin {
     int64_t acked_to;  /* offsets below are acknowledged to the source */
     int lag_round;     /* the lags round that last reported the partition */
     int held;          /* held by lag (alerts_hold) */
+    int32_t scored_partition; /* a scored pair's (the aggregate role): held with that partition; -1 */
+    int is_mark;              /* a watermark source of the alerts engine (not just an offset keeper) */
 } pl_origin;
 
 /* A partition's offset in a restored checkpoint (pipeline_resume_offset). */
@@ -68,12 +70,14 @@ struct pipeline {
     pend_set pend; /* events counted in windows not all closed yet */
     int lag_round;
     uint64_t assignments_seen; /* the source's assignments as of the last lags round */
+    uint64_t hold_until_gen;   /* holds wait until the source has made this many assignments */
 
     /* checkpoints (caller's thread; resume: the source thread, set before it starts) */
     uint64_t ckpt_seq;        /* the last submitted */
     int ckpt_writing;         /* submitted, not yet durable */
     int64_t next_ckpt_ms;
-    int64_t ckpt_aggregated, ckpt_watermark; /* as of the last checkpoint: nothing new, no checkpoint */
+    int64_t handled;                         /* events taken by aggregate (counted, late or not countable) */
+    int64_t ckpt_handled, ckpt_watermark;    /* as of the last checkpoint: nothing new, no checkpoint */
     _Atomic int64_t checkpoints, skipped;
     pl_resume *resume;
     int n_resume;
@@ -105,7 +109,7 @@ static int origin_id(pipeline *p, const char *topic, int32_t partition) {
     if (i >= 0) return i;
     p->origins = xrealloc(p->origins, sizeof *p->origins * (size_t)(p->n_origins + 1));
     p->origins[p->n_origins] = (pl_origin){.topic = xstrdup(topic), .partition = partition, .next = -1,
-                                           .snap_next = -1, .acked_to = 0};
+                                           .snap_next = -1, .acked_to = 0, .scored_partition = -1};
     return p->n_origins++;
 }
 
@@ -114,7 +118,9 @@ static int origin_id(pipeline *p, const char *topic, int32_t partition) {
 static int scored_mark_id(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
     char name[300];
     snprintf(name, sizeof name, "%s\x1f%d", in_topic, (int)scored_partition);
-    return origin_id(p, name, in_partition);
+    int id = origin_id(p, name, in_partition);
+    p->origins[id].scored_partition = scored_partition;
+    return id;
 }
 
 /* End of the last window (by start) that contains ts. */
@@ -141,10 +147,9 @@ static void ack_closed(pipeline *p, int64_t watermark) {
 
 /* ---- lag (caller's thread) ---- */
 
-static void on_lag(void *ud, const char *topic, int32_t partition, int held) {
-    pipeline *p = ud;
-    int id = origin_id(p, topic, partition);
+static void set_held(pipeline *p, int id, int held) {
     pl_origin *o = &p->origins[id];
+    if (!o->is_mark) return; /* the aggregate role's scored partition: its pairs are the sources */
     o->lag_round = p->lag_round;
     if (o->held != held) {
         o->held = held;
@@ -152,9 +157,20 @@ static void on_lag(void *ud, const char *topic, int32_t partition, int held) {
     }
 }
 
+/* A partition's lag holds its own watermark source and, in the aggregate
+ * role (one scored topic), every (input partition, scored partition) pair
+ * read through it. */
+static void on_lag(void *ud, const char *topic, int32_t partition, int held) {
+    pipeline *p = ud;
+    set_held(p, origin_id(p, topic, partition), held);
+    for (int i = 0; i < p->n_origins; i++)
+        if (p->origins[i].scored_partition == partition) set_held(p, i, held);
+}
+
 /* Holds origin id (a partition restored or expected) until the source's
  * first assignment says whether it has lag. */
 static void hold_until_assigned(pipeline *p, int id) {
+    p->origins[id].is_mark = 1;
     if (!p->src.lags || p->origins[id].held) return;
     p->origins[id].held = 1;
     p->origins[id].lag_round = p->lag_round;
@@ -168,7 +184,7 @@ static void hold_until_assigned(pipeline *p, int id) {
 static void update_lags(pipeline *p, int64_t now) {
     if (!p->src.lags) return;
     uint64_t gen = p->src.assignments ? p->src.assignments(p->src.ctx) : 1;
-    if (gen == 0) return;
+    if (gen < p->hold_until_gen) return; /* the assignment that holds are waiting for is not in effect yet */
     p->assignments_seen = gen;
     p->lag_round++;
     p->src.lags(p->src.ctx, on_lag, p);
@@ -228,7 +244,7 @@ static void ckpt_encode(pipeline *p, cw *o) {
 static int ckpt_maybe(pipeline *p, int64_t now, int force) {
     if (!p->o.ckpt || (!force && now < p->next_ckpt_ms)) return 0;
     int64_t wm = alerts_get_metrics(p->o.alerts).watermark_ms;
-    if (p->aggregated == p->ckpt_aggregated && wm == p->ckpt_watermark && p->ckpt_seq > 0) {
+    if (p->handled == p->ckpt_handled && wm == p->ckpt_watermark && p->ckpt_seq > 0) {
         p->next_ckpt_ms = now + p->o.checkpoint_interval_ms;
         return 0;
     }
@@ -243,7 +259,7 @@ static int ckpt_maybe(pipeline *p, int64_t now, int force) {
     p->ckpt_seq++;
     p->ckpt_writing = 1;
     for (int i = 0; i < p->n_origins; i++) p->origins[i].snap_next = p->origins[i].next;
-    p->ckpt_aggregated = p->aggregated;
+    p->ckpt_handled = p->handled;
     p->ckpt_watermark = wm;
     p->checkpoints++;
     p->next_ckpt_ms = now + p->o.checkpoint_interval_ms;
@@ -323,7 +339,7 @@ int pipeline_restore(pipeline *p, const unsigned char *payload, size_t len, char
     p->n_resume = nres;
     for (int i = 0; i < p->n_origins; i++)
         if (p->origins[i].next >= 0) hold_until_assigned(p, i);
-    p->ckpt_aggregated = p->aggregated;
+    p->ckpt_handled = p->handled;
     p->ckpt_watermark = alerts_get_metrics(p->o.alerts).watermark_ms;
     return 0;
 }
@@ -399,6 +415,7 @@ static void *classify_main(void *arg) {
 
 pipeline *pipeline_create(const pl_options *o, const pl_source *src) {
     pipeline *p = xcalloc(1, sizeof *p);
+    p->hold_until_gen = 1;
     p->o = *o;
     if (p->o.window_advance_ms <= 0) p->o.window_advance_ms = p->o.window_size_ms;
     p->src = *src;
@@ -442,8 +459,9 @@ void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition
 }
 
 void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
-    alerts_observe(p->o.alerts, scored_mark_id(p, in_topic, in_partition, scored_partition), INT64_MIN / 2,
-                   time_now_ms());
+    int id = scored_mark_id(p, in_topic, in_partition, scored_partition);
+    alerts_observe(p->o.alerts, id, INT64_MIN / 2, time_now_ms());
+    hold_until_assigned(p, id);
 }
 
 void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
@@ -474,6 +492,10 @@ void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
 static void restart(pipeline *p) {
     pthread_mutex_lock(&p->restart_mu);
     alerts_reset(p->o.alerts);
+    /* the new assignment takes effect after this (the source is inside
+     * its rebalance): its pairs stay held until it does */
+    for (int i = 0; i < p->n_origins; i++) p->origins[i].held = 0;
+    p->hold_until_gen = (p->src.assignments ? p->src.assignments(p->src.ctx) : 0) + 1;
     pend_free(&p->pend);
     pend_init(&p->pend, p->o.max_pending_runs);
     for (int i = 0; i < p->restart_n; i++)
@@ -522,6 +544,7 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
         return;
     }
     int mark_src = e->in_topic ? scored_mark_id(p, e->in_topic, e->in_partition, e->origin_partition) : src;
+    if (mark_src < p->n_origins) p->origins[mark_src].is_mark = 1; /* a file replay has no origins */
     p->current_late = 0;
     int rc = alerts_add(p->o.alerts, mark_src, e, now_ms);
     if (e->ts_ms < p->first_ts) p->first_ts = e->ts_ms;
@@ -544,7 +567,8 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
         pend_add(&p->pend, src, e->origin_offset, last_window_end(&p->o, e->ts_ms));
     }
     if (e->origin_topic && e->origin_offset >= p->origins[src].next) p->origins[src].next = e->origin_offset + 1;
-    p->aggregated++;
+    if (rc != -1 && !p->current_late) p->aggregated++; /* counted in windows (finsent_events_aggregated_total) */
+    p->handled++;
     event_free(e);
 }
 

@@ -50,10 +50,12 @@ static void relay_lag(const ingest_partition_lag *l, void *ud) {
     r->fn(r->ud, l->topic, l->partition, l->lag != 0 || l->in_flight > 0);
 }
 
-static void kafka_lags(void *ctx, pl_lag_fn fn, void *ud) {
+void source_consumer_lags(ingest_consumer *c, pl_lag_fn fn, void *ud) {
     lag_relay r = {fn, ud};
-    ingest_partition_lags(ctx, relay_lag, &r);
+    ingest_partition_lags(c, relay_lag, &r);
 }
+
+static void kafka_lags(void *ctx, pl_lag_fn fn, void *ud) { source_consumer_lags(ctx, fn, ud); }
 
 static int kafka_effects_pending(void *ctx, const char *topic, int32_t partition, int64_t below) {
     return ingest_dead_letters_pending(ctx, topic, partition, below);

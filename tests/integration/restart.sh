@@ -22,13 +22,17 @@
 #   ckpt     kill -9 in the middle of writing the third checkpoint
 #   commit   kill -9 between an alert's outbox write and the checkpoint
 #            that would commit its offsets
+#   roles    the scale-out roles: one `run --role classify` and two
+#            `run --role aggregate` (group mode, scored topic of 4
+#            partitions); aggregate instance 1 killed -9 five seconds in
+#            and started again
 # RESTART_MESSAGES (default 7936, four days) sets the feed's size.
 . tests/integration/lib.sh
 . tests/integration/scaleout_lib.sh
 
 MODEL=${FINSENT_TEST_MODEL:-models/default}
 N=${RESTART_MESSAGES:-7936}
-SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit}
+SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit roles}
 if [ -n "${SANITIZED:-}" ]; then # three days, three scenarios: the sanitizers cost a factor of a few
     N=${RESTART_MESSAGES:-5952}
     SCENARIOS=${RESTART_SCENARIOS:-planned backlog ckpt}
@@ -72,6 +76,7 @@ check "the replay has alert transitions" test -s "$TMP/replay.tr"
 # 2. the cluster, the feed produced once, keyed by line so that each
 # partition gets its share in order
 "$FINSENT" mock-broker --brokers 1 --topic news:3 --topic comments:3 --topic restart.deadletter:1 \
+    --topic restart.scored:4 \
     >"$TMP/broker.out" 2>"$TMP/broker.err" &
 pids="$pids $!"
 i=0
@@ -133,12 +138,15 @@ wait_end() {
     sleep 1
 }
 
-# finish S K: SIGTERM to run K, then the checks of scenario S
+# finish S K: SIGTERM to run K (and the roles' other processes), then the
+# checks of scenario S
 finish() {
     s=$1
-    kill -TERM $run_pid
+    kill -TERM $run_pid $others 2>/dev/null
     wait $run_pid
     check "$s: the last run exits 0 on SIGTERM" test $? -eq 0
+    for o in $others; do wait "$o"; done
+    others=""
     real_windows "$TMP/$s.win" >"$TMP/$s.w"
     check "$s: a window closed before and after a stop has the same totals" \
         test "$(cut -f1,2 "$TMP/$s.w" | sort | uniq -d | wc -l)" -eq 0
@@ -162,6 +170,7 @@ finish() {
 
 day=86400000
 t0=1772409600000
+others=""
 for s in $SCENARIOS; do
     case $s in
     planned)
@@ -214,6 +223,44 @@ for s in $SCENARIOS; do
         check "commit: run 1 killed itself between an outbox write and the next checkpoint" test $? -eq 137
         run_start $s 2
         k=2
+        ;;
+    roles)
+        receiver_start $s 1
+        # classify, aggregate 0, aggregate 1 (each appends its windows to roles.win)
+        env FINSENT_RESTART_GROUP=g-roles FINSENT_RESTART_OUTBOX="$TMP/ob-roles-c" \
+            "$FINSENT" run --config "$CFG" --model "$MODEL" --role classify >"$TMP/roles.c.out" 2>"$TMP/roles.c.err" &
+        cls=$!
+        pids="$pids $cls"
+        agg_start() { # I K: aggregate instance I, its K-th start
+            env FINSENT_RESTART_GROUP=g-roles FINSENT_RESTART_OUTBOX="$TMP/ob-roles-a$1" "$FINSENT" run --config "$CFG" \
+                --role aggregate --instance "$1" --dump-windows "$TMP/$s.win" >"$TMP/$s.a$1.$2.out" \
+                2>"$TMP/$s.a$1.$2.err" &
+            eval "a$1=$!"
+            pids="$pids $!"
+        }
+        agg_start 0 1
+        agg_start 1 1
+        sleep 5
+        kill -9 $a1
+        wait $a1 2>/dev/null
+        agg_start 1 2
+        others="$cls $a0"
+        run_pid=$a1
+        # the end: every firing id received and both aggregates' watermarks past the cutoff
+        i=0
+        while [ $i -lt 600 ]; do
+            grep -v '^url=' "$TMP/$s.hook" | jq -rR 'fromjson? | select(.body.status == "firing") | .idempotency_key' |
+                sort -u >"$TMP/$s.got"
+            w0=$(metric finsent_watermark_ms "$TMP/$s.a0.1.err")
+            w1=$(metric finsent_watermark_ms "$TMP/$s.a1.2.err")
+            [ "$(comm -13 "$TMP/$s.got" "$TMP/replay.ids" | wc -l)" -eq 0 ] && [ "${w0:-0}" -ge "$cutoff" ] 2>/dev/null &&
+                [ "${w1:-0}" -ge "$cutoff" ] 2>/dev/null && break
+            sleep 0.5
+            i=$((i + 1))
+        done
+        sleep 1
+        finish $s
+        continue
         ;;
     *) notok "unknown scenario $s"; continue ;;
     esac
