@@ -58,7 +58,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 typedef struct alert_cost {
-    long long alerts, texts;       /* alerts explained and their sample texts, per run */
+    long long alerts, texts;       /* sends explained (fired or sent again) and their sample texts, per run */
     double ms_per_alert;           /* inside the explain callback, mean over all runs with words */
     double cpu_ms_per_alert;       /* the same in CPU time of the thread */
     double cpu_with, cpu_without;  /* median CPU seconds of a back-test run */

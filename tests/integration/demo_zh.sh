@@ -2,7 +2,8 @@
 # cluster, models/default-zh, signed webhook) alerts on the planted spike
 # of 澜岳银行 (entity 609801, named by its name, Xueqiu tags and codes) and
 # prints the Chinese samples whole; a replay of the same feed delivers the
-# alert as a Slack body to a local receiver with the Chinese text intact;
+# alert as a Slack body to a local receiver with the Chinese text intact
+# (its top words in bold);
 # the back-test report carries the Chinese samples and renders them in
 # headless Chromium with real glyphs (a CJK font installed by
 # scripts/deps.sh: two reports that differ in one Chinese character give
@@ -52,10 +53,27 @@ check "the Slack body is JSON with the alert's summary" jq -e '.text | test("ent
 check "the Slack body quotes the Chinese samples" \
     jq -e '[.blocks[1:][] | .text.text] | length > 0 and all(startswith("> ")) and any(test("澜岳银行"))' \
     "$TMP/slack_body.json"
-jq -r '.samples[].text' "$TMP/replay.jsonl" | head -n 3 >"$TMP/samples.txt"
-check "the samples in the Slack body are the alert's, byte for byte" \
-    sh -c "while IFS= read -r t; do jq -e --arg t \"\$t\" '[.blocks[] | .text.text | contains(\$t)] | any' \
-           '$TMP/slack_body.json' >/dev/null || exit 1; done <'$TMP/samples.txt'"
+# The Slack lines the first firing alert should have: "> " and each sample's
+# text with its top words in bold (docs/explain.md), the marks put at the
+# words' UTF-8 byte offsets, so on character boundaries (jq indexes strings
+# by code point: the offsets are mapped through each character's UTF-8 length).
+jq -s '
+    def utf8len: if . < 128 then 1 elif . < 2048 then 2 elif . < 65536 then 3 else 4 end;
+    def bold($words):
+        explode as $c | [$c[] | utf8len] as $len | [foreach $len[] as $l (0; . + $l)] as $stop
+        | [range(0; $c | length) as $i | ($stop[$i] - $len[$i]) as $at
+           | (if any($words[]; .start == $at) then "*" else "" end) + ([$c[$i]] | implode)
+             + (if any($words[]; .end == $stop[$i]) then "*" else "" end)] | add // "";
+    [.[] | select(.status == "firing")][0].samples
+    | map(. as $s | {line: ("> " + ($s.text | bold($s.words // [])) + " _("), words: ($s.words // [] | length)})' \
+    "$TMP/replay.jsonl" >"$TMP/slack_want.json"
+check "the alert's samples carry top words to show in bold" \
+    jq -e 'length > 0 and all(.words > 0)' "$TMP/slack_want.json"
+check "the samples in the Slack body are the alert's, byte for byte, with their top words in bold" \
+    jq -e --slurpfile want "$TMP/slack_want.json" \
+    '[.blocks[1:][] | .text.text] as $got | ($want[0] | map(.line)) as $w |
+     ($got | length) == ($w | length) and all(range(0; $w | length); . as $i | $got[$i] | startswith($w[$i]))' \
+    "$TMP/slack_body.json"
 
 # the back-test report
 FINSENT_DEMO_SECRET=unused "$FINSENT" backtest --config configs/demo-zh.json --file "$FEED" --model "$MODEL" --report "$TMP/report.html" \

@@ -110,7 +110,8 @@ kcat -C -b "$bs" -t finsent.alerts -e -q 2>/dev/null >"$TMP/run.jsonl"
 firing_ids "$TMP/run.jsonl" >"$TMP/run.ids"
 check "run (live) fires the same alert ids as replay" cmp "$TMP/run.ids" "$TMP/replay.ids"
 kcat -C -b "$bs" -t finsent.deadletter -e -q -f '%h %s\n' 2>/dev/null >"$TMP/dlq.txt"
-check "run dead-letters the 3 poison messages and the late one" test "$(wc -l <"$TMP/dlq.txt")" -eq 4
+check "run dead-letters the 3 poison messages and the late one" \
+    sh -c "grep -o '^reason=[a-z_]*' '$TMP/dlq.txt' | sort | uniq -c; test \$(wc -l <'$TMP/dlq.txt') -eq 4"
 check "the late event is dead-lettered as late_event with its scored JSON" \
     grep -q 'reason=late_event.*"id":"late-1".*"sentiment":{"label"' "$TMP/dlq.txt"
 

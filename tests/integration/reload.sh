@@ -136,9 +136,23 @@ want=$(wc -l <"$TMP/replay.keys")
 i=0
 while [ "$(grep -c . "$TMP/hook2.out")" -le "$want" ] && [ $i -lt 120 ] && kill -0 "$run" 2>/dev/null; do sleep 0.5; i=$((i + 1)); done
 check "no message lost: all $total produced messages read" test "$(metric finsent_messages_in_total)" = "$total"
-dead=$(curl -s "$metrics_url" | awk '$1 ~ /^finsent_dead_letters_total/ {s += $2} END {print s}')
+# accounted: "aggregated dead late" from one scrape: events through the
+# windows, dead letters (all reasons), late events among them
+accounted() {
+    curl -s "$metrics_url" | awk '$1 == "finsent_events_aggregated_total" {a = $2}
+        $1 ~ /^finsent_dead_letters_total/ {d += $2}
+        $1 == "finsent_late_events_dead_lettered_total" {l = $2} END {printf "%d %d %d\n", a, d, l}'
+}
+# The last alert (Quillon Medical's resolve, window 16:15-16:30) goes out
+# while the rest of the day (about 600 events) may still be in the
+# classifier: wait, up to 60 s, until every message read is through the
+# windows or dead-lettered (a sum above the total stops the wait: it fails).
+short() { set -- $(accounted); [ $(($1 + $2)) -lt "$total" ]; }
+i=0
+while short && [ $i -lt 120 ] && kill -0 "$run" 2>/dev/null; do sleep 0.5; i=$((i + 1)); done
+set -- $(accounted)
 check "every message counted in windows or dead-lettered" \
-    test "$(( $(metric finsent_events_aggregated_total) + dead ))" = "$total"
+    sh -c "echo 'events aggregated $1 + dead letters $2 (late_event $3) against $total messages'; [ $(($1 + $2)) -eq $total ]"
 check "webhook attempts are timed (finsent_webhook_latency_seconds)" \
     test "$(metric 'finsent_webhook_latency_seconds_count{outcome="ok"}')" = "$want"
 kill -TERM "$run"
