@@ -8,6 +8,7 @@
 #   make fuzz       libFuzzer targets (fuzz/fuzz_*.c) into build-fuzz/ (clang)
 #   make fuzz-smoke run each fuzz target FUZZ_SECONDS (default 60) on its corpus
 #   make fuzz-long  run each fuzz target 600 s
+#   make crash-test the crash and restart tests at full size
 #   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
 #   make model-zh   reproduce models/default-zh, the Chinese model (scripts/make_model_zh.sh)
 #   make clean
@@ -85,10 +86,13 @@ test: check-deps
 asan: check-deps
 	$(MAKE) BUILD=build-asan SAN=1 tests
 
-# The scale-out crash test at full size (make test runs it with 20,000 messages).
+# The crash tests at full size: the scale-out crash test with 200,000
+# messages (make test runs 20,000) and role all's restart scenarios over
+# twenty simulated days (make test runs four).
 crash-test: check-deps
 	$(MAKE) tests
 	BUILD=$(BUILD) CRASH_MESSAGES=200000 tests/run.sh crash
+	BUILD=$(BUILD) RESTART_MESSAGES=39680 tests/run.sh restart
 
 asan-test: asan
 	BUILD=build-asan SANITIZED=1 tests/run.sh

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/codec.h"
 #include "util/xalloc.h"
 
 typedef struct as_state {
@@ -279,3 +280,141 @@ void as_reload(as_engine *as, const alert_rule *rules, int n_rules, const alert_
 
 as_counts as_get_counts(const as_engine *as) { return as->counts; }
 int as_n_firing(const as_engine *as) { return as->n_firing; }
+
+/* ---- checkpoints ---- */
+
+static void save_counts(cw *o, const win_stats *c) {
+    cw_i64(o, c->count);
+    cw_i64(o, c->negatives);
+    cw_i64(o, c->neutrals);
+    cw_i64(o, c->positives);
+    cw_i64(o, c->score_micro);
+}
+
+static void load_counts(cr *in, win_stats *c) {
+    c->count = cr_i64(in);
+    c->negatives = cr_i64(in);
+    c->neutrals = cr_i64(in);
+    c->positives = cr_i64(in);
+    c->score_micro = cr_i64(in);
+}
+
+void as_save(const as_engine *as, cw *o) {
+    cw_u32(o, (uint32_t)as->n_firing);
+    for (int i = 0; i < as->n_firing; i++) {
+        const as_state *st = as->firing[i];
+        const alert *a = &st->a;
+        cw_str(o, a->rule->name);
+        cw_u8(o, (uint8_t)a->rule->scope);
+        cw_u32(o, a->key->id);
+        cw_str(o, a->id);
+        cw_i64(o, a->window_start_ms);
+        cw_i64(o, a->window_end_ms);
+        save_counts(o, &a->counts);
+        cw_f64(o, a->stats.negative_share);
+        cw_f64(o, a->stats.baseline_share);
+        cw_f64(o, a->stats.zscore);
+        cw_f64(o, a->stats.ratio);
+        cw_i64(o, a->first_start_ms);
+        cw_i64(o, a->first_end_ms);
+        save_counts(o, &a->first_counts);
+        cw_f64(o, a->first_stats.negative_share);
+        cw_f64(o, a->first_stats.baseline_share);
+        cw_f64(o, a->first_stats.zscore);
+        cw_f64(o, a->first_stats.ratio);
+        cw_u32(o, (uint32_t)a->n_samples);
+        for (int k = 0; k < a->n_samples; k++) {
+            const win_sample *sm = &a->samples[k];
+            cw_str(o, sm->id);
+            cw_str(o, sm->source);
+            cw_i64(o, sm->ts_ms);
+            cw_str(o, sm->text);
+            cw_f32(o, sm->p_negative);
+        }
+        cw_u32(o, (uint32_t)st->clear);
+        cw_i64(o, st->last_sent_end);
+        cw_i64(o, st->last_eval_end);
+    }
+}
+
+/* One saved open alert into as; 1 when its rule is no longer configured
+ * (skipped), 0 when restored, -1 on a corrupt entry. */
+static int load_one(as_engine *as, cr *in, const win_engine *w) {
+    as_state tmp = {0};
+    alert *a = &tmp.a;
+    char rule[256];
+    cr_strbuf(in, rule, sizeof rule);
+    int scope = cr_u8(in);
+    uint32_t key_id = cr_u32(in);
+    cr_strbuf(in, a->id, sizeof a->id);
+    a->window_start_ms = cr_i64(in);
+    a->window_end_ms = cr_i64(in);
+    load_counts(in, &a->counts);
+    a->stats.negative_share = cr_f64(in);
+    a->stats.baseline_share = cr_f64(in);
+    a->stats.zscore = cr_f64(in);
+    a->stats.ratio = cr_f64(in);
+    a->first_start_ms = cr_i64(in);
+    a->first_end_ms = cr_i64(in);
+    load_counts(in, &a->first_counts);
+    a->first_stats.negative_share = cr_f64(in);
+    a->first_stats.baseline_share = cr_f64(in);
+    a->first_stats.zscore = cr_f64(in);
+    a->first_stats.ratio = cr_f64(in);
+    a->n_samples = (int)cr_count(in, WIN_TOPK_MAX, 24);
+    for (int k = 0; k < a->n_samples && cr_ok(in); k++) {
+        win_sample *sm = &a->samples[k];
+        cr_strbuf(in, sm->id, sizeof sm->id);
+        cr_strbuf(in, sm->source, sizeof sm->source);
+        sm->ts_ms = cr_i64(in);
+        cr_strbuf(in, sm->text, sizeof sm->text);
+        sm->p_negative = cr_f32(in);
+    }
+    uint32_t clear = cr_u32(in);
+    tmp.last_sent_end = cr_i64(in);
+    tmp.last_eval_end = cr_i64(in);
+    if (!cr_ok(in)) return -1;
+    const win_key *key = win_key_at(w, key_id);
+    if (!key || (int)key->scope != scope) return cr_fail(in, "an open alert of an unknown key");
+    int64_t times[] = {a->window_start_ms, a->window_end_ms, a->first_start_ms, a->first_end_ms, tmp.last_sent_end,
+                       tmp.last_eval_end};
+    for (size_t i = 0; i < sizeof times / sizeof *times; i++)
+        if (!win_time_ok(times[i])) return cr_fail(in, "an open alert's time out of range");
+    if (strlen(a->id) != ALERT_ID_LEN || a->window_end_ms <= a->window_start_ms ||
+        a->first_end_ms <= a->first_start_ms || a->first_start_ms > a->window_start_ms || clear > 1000000 ||
+        !win_stats_ok(&a->counts) || !win_stats_ok(&a->first_counts))
+        return cr_fail(in, "an open alert with a bad id, window, count or counter");
+    int ri = -1;
+    for (int i = 0; i < as->n_rules && ri < 0; i++)
+        if ((int)as->rules[i].scope == scope && strcmp(as->rules[i].name, rule) == 0) ri = i;
+    if (ri < 0) return 1;
+    as_state **slot = slot_of(as, ri, key_id);
+    if (*slot) return cr_fail(in, "an open alert is saved twice");
+    as_state *st = xmalloc(sizeof *st);
+    *st = tmp;
+    st->rule_idx = ri;
+    st->clear = (int)clear;
+    st->a.version = ALERT_VERSION;
+    st->a.status = ALERT_FIRING;
+    st->a.rule = &as->rules[ri];
+    st->a.key = key;
+    st->a.severity = as->rules[ri].severity;
+    *slot = st;
+    if (as->n_firing == as->firing_cap) {
+        as->firing_cap = as->firing_cap ? as->firing_cap * 2 : 16;
+        as->firing = xrealloc(as->firing, sizeof *as->firing * (size_t)as->firing_cap);
+    }
+    as->firing[as->n_firing++] = st;
+    return 0;
+}
+
+int as_load(as_engine *as, cr *in, const win_engine *w, int *dropped) {
+    uint32_t n = cr_count(in, 50000000u, 100);
+    *dropped = 0;
+    for (uint32_t i = 0; i < n && cr_ok(in); i++) {
+        int rc = load_one(as, in, w);
+        if (rc < 0) return -1;
+        *dropped += rc;
+    }
+    return cr_ok(in) ? 0 : -1;
+}

@@ -27,6 +27,7 @@
 #include "alerts/baseline.h"
 #include "alerts/rules.h"
 #include "alerts/window.h"
+#include "util/codec.h"
 
 #define ALERT_VERSION 1
 #define ALERT_ID_LEN 32
@@ -89,6 +90,17 @@ void as_alert_id(const char *rule, const char *key, int64_t start_ms, char *id);
  * rule and silences, so receivers close it rather than hold it open
  * forever. Can't fail. */
 void as_reload(as_engine *as, const alert_rule *rules, int n_rules, const alert_silence *silences, int n_silences);
+
+/* Writes every open alert (its rule by name and scope, key id, id, last
+ * and first windows with their figures, samples and life-cycle counters)
+ * to o; not its explanation (found again for the next send). Can't fail. */
+void as_save(const as_engine *as, cw *o);
+/* Reads what as_save wrote into as (no open alert yet), with the keys of
+ * w (restored from the same checkpoint). An alert whose rule is no longer
+ * configured (by name and scope) is left out and counted in *dropped; one
+ * whose rule is kept continues under its id. Returns 0, or -1 with the
+ * failure in in->err. */
+int as_load(as_engine *as, cr *in, const win_engine *w, int *dropped);
 
 as_counts as_get_counts(const as_engine *as);
 /* Number of alerts currently firing. */

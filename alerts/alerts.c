@@ -8,6 +8,8 @@
 #include "alerts/deliver.h"
 #include "alerts/outbox.h"
 #include "alerts/payload.h"
+#include "util/crashpoint.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -57,7 +59,10 @@ struct alerts {
 static int write_alert(alerts *a, const char *id, const char *key, const char *body, const char *const *sinks,
                        int n_sinks) {
     if (n_sinks == 0) return 0;
-    if (outbox_put(a->ob, id, key, body, sinks, n_sinks, time_now_ms(), NULL) == 0) return 0;
+    if (outbox_put(a->ob, id, key, body, sinks, n_sinks, time_now_ms(), NULL) == 0) {
+        crashpoint("outbox-written");
+        return 0;
+    }
     a->outbox_errors++;
     /* once per outage, not on every retry (each poll retries) */
     if (a->n_backlog == 0)
@@ -161,24 +166,22 @@ static int check_rules(const alerts_options *o, unsigned scopes, char *err, size
     for (int i = 0; i < o->n_rules; i++) {
         const alert_rule *r = &o->rules[i];
         if ((why = rule_check(r)))
-            return snprintf(err, errlen, "rules[%d] (%s): %s", i, r->name ? r->name : "?", why), -1;
+            return err_set(err, errlen, "rules[%d] (%s): %s", i, r->name ? r->name : "?", why);
         if (!(scopes & r->scope))
-            return snprintf(err, errlen, "rules[%d] (%s): scope %s is not aggregated by the windows", i, r->name,
-                            rule_scope_name(r->scope)),
-                   -1;
+            return err_set(err, errlen, "rules[%d] (%s): scope %s is not aggregated by the windows", i, r->name,
+                            rule_scope_name(r->scope));
         for (int s = 0; s < r->n_sinks; s++)
             if (!find_sink(o, r->sinks[s]))
-                return snprintf(err, errlen, "rules[%d] (%s): sink \"%s\" is not defined", i, r->name, r->sinks[s]),
-                       -1;
+                return err_set(err, errlen, "rules[%d] (%s): sink \"%s\" is not defined", i, r->name, r->sinks[s]);
     }
     return 0;
 }
 
 static int check_options(const alerts_options *o, char *err, size_t errlen) {
     const char *why;
-    if ((why = win_config_check(&o->window))) return snprintf(err, errlen, "window: %s", why), -1;
-    if ((why = bl_config_check(&o->baseline))) return snprintf(err, errlen, "baseline: %s", why), -1;
-    if (!o->outbox_path || !o->outbox_path[0]) return snprintf(err, errlen, "alerts: an outbox path is required"), -1;
+    if ((why = win_config_check(&o->window))) return err_set(err, errlen, "window: %s", why);
+    if ((why = bl_config_check(&o->baseline))) return err_set(err, errlen, "baseline: %s", why);
+    if (!o->outbox_path || !o->outbox_path[0]) return err_set(err, errlen, "alerts: an outbox path is required");
     return check_rules(o, o->window.scopes, err, errlen);
 }
 
@@ -352,6 +355,7 @@ alerts_metrics alerts_get_metrics(const alerts *a) {
     m.late_events = a->late_base + win_late_count(a->win);
     m.watermark_ms = win_watermark(a->win);
     m.windows_closed = a->windows_closed;
+    m.keys = win_n_keys(a->win);
     m.fired = a->as_base.fired + c.fired;
     m.repeated = a->as_base.repeated + c.repeated;
     m.resolved = a->as_base.resolved + c.resolved;
@@ -373,3 +377,43 @@ void alerts_set_mute(alerts *a, part_mute *m) { a->mute = m; }
 const wh_latency *alerts_webhook_latency(const alerts *a) { return &a->latency; }
 
 const char *alerts_error(const alerts *a) { return outbox_error(a->ob); }
+
+/* ---- checkpoints ---- */
+
+void alerts_save(const alerts *a, cw *o) {
+    cw_i64(o, a->win_cfg.size_ms);
+    cw_i64(o, a->win_cfg.advance_ms);
+    cw_u32(o, a->win_cfg.scopes);
+    cw_u32(o, (uint32_t)a->win_cfg.top_k);
+    win_save(a->win, o);
+    bl_save(a->bt, o);
+    as_save(a->as, o);
+}
+
+int alerts_load(alerts *a, cr *in, int64_t now_ms, char *err, size_t errlen) {
+    int64_t size = cr_i64(in), advance = cr_i64(in);
+    uint32_t scopes = cr_u32(in), top_k = cr_u32(in);
+    if (!cr_ok(in)) return err_set(err, errlen, "alert state: %s", in->err);
+    if (size != a->win_cfg.size_ms || advance != a->win_cfg.advance_ms || scopes != a->win_cfg.scopes ||
+        top_k != (uint32_t)a->win_cfg.top_k) {
+        err_set(err, errlen,
+                "it was written with other windows (size %lld ms, advance %lld ms, key scopes %u, %u samples; "
+                "the config has %lld, %lld, %u, %d)",
+                (long long)size, (long long)advance, scopes, top_k, (long long)a->win_cfg.size_ms,
+                (long long)a->win_cfg.advance_ms, a->win_cfg.scopes, a->win_cfg.top_k);
+        return 1;
+    }
+    int dropped = 0;
+    if (win_load(a->win, in, now_ms) < 0 || bl_load(a->bt, in, win_n_keys(a->win)) < 0 ||
+        as_load(a->as, in, a->win, &dropped) < 0) {
+        err_set(err, errlen, "alert state: %s", in->err);
+        alerts_reset(a);
+        return -1;
+    }
+    if (dropped > 0)
+        log_warn("alerts", "restore: %d open alert(s) of rules no longer configured were dropped (not resolved)",
+                 dropped);
+    return 0;
+}
+
+void alerts_hold(alerts *a, int source, int held, int64_t now_ms) { win_hold(a->win, source, held, now_ms); }

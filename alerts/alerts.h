@@ -74,6 +74,7 @@ typedef struct alerts_metrics {
     int64_t events, bad_labels, late_events;
     int64_t watermark_ms;
     int64_t windows_closed;
+    int64_t keys; /* aggregation keys seen (what a checkpoint holds state for) */
     int64_t fired, repeated, resolved, suppressed;
     int64_t muted;                  /* transitions sent before a rebuild (alerts_set_mute), not written again */
     int64_t outbox_errors, backlog; /* failed outbox writes; alerts waiting for the outbox */
@@ -147,6 +148,20 @@ alerts_metrics alerts_get_metrics(const alerts *a);
  * are lock-free, so another thread may read them (metrics endpoint). */
 const wh_latency *alerts_webhook_latency(const alerts *a);
 /* The last outbox error, "" when none. */
+/* A source has lag (held 1) or not: see win_hold. */
+void alerts_hold(alerts *a, int source, int held, int64_t now_ms);
+
+/* Writes the engine's stream state — windows, watermark sources, baselines
+ * and open alerts, with the window settings they depend on — to o.
+ * Nothing of the outbox: what was fired is there already. Can't fail. */
+void alerts_save(const alerts *a, cw *o);
+/* Restores what alerts_save wrote into a new engine (nothing added yet);
+ * sources count as seen at now_ms. Returns 0; 1 when the state was
+ * written with other window settings (size, advance, key scopes, samples:
+ * the state does not apply; err says why, the engine is untouched); -1
+ * when it is corrupt (err says where; the engine is reset to empty). */
+int alerts_load(alerts *a, cr *in, int64_t now_ms, char *err, size_t errlen);
+
 const char *alerts_error(const alerts *a);
 
 #endif

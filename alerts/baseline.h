@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "alerts/window.h"
+#include "util/codec.h"
 
 typedef struct bl_config {
     double alpha;      /* 0 < alpha <= 1 */
@@ -56,5 +57,12 @@ void bl_update(bl_table *t, uint32_t key_id, const win_stats *s);
 int bl_ready(const bl_table *t, const bl_state *s);
 /* σ of the negative share, at least min_stddev. */
 double bl_share_stddev(const bl_table *t, const bl_state *s);
+
+/* Writes every key's baseline (exact doubles) to o. Can't fail. */
+void bl_save(const bl_table *t, cw *o);
+/* Reads what bl_save wrote into t (empty, same config), checking that
+ * every key id is below n_keys and every figure finite. Returns 0, or -1
+ * with the failure in in->err (t then holds what was read so far). */
+int bl_load(bl_table *t, cr *in, uint32_t n_keys);
 
 #endif

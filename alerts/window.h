@@ -10,7 +10,8 @@
  * Watermark: every source (a partition, a file) reports event times; a
  * source's mark is its largest event time minus the allowed lateness, and
  * the watermark is the minimum over sources that are not idle (no event for
- * idle_timeout_ms of processing time). When every source is idle it is the
+ * idle_timeout_ms of processing time, and not held by lag: win_hold).
+ * When every source is idle it is the
  * maximum, so the last windows close when input stops. It never goes back.
  * A window closes when the watermark reaches its end; closed windows are
  * emitted once per window end, sorted by key name, so the same input in the
@@ -29,6 +30,7 @@
 
 #include <stdint.h>
 
+#include "util/codec.h"
 #include "util/event.h"
 #include "util/labelmap.h"
 
@@ -128,6 +130,13 @@ int win_key_names(unsigned scopes, const event *e, char ***out);
  * (e.g. a partition's position); may close windows. */
 void win_observe(win_engine *w, int source, int64_t ts_ms, int64_t now_ms);
 
+/* Marks a source as held (held 1: it has lag — a Kafka partition with
+ * messages not yet read, or read and not yet counted — so it is never
+ * idle, whatever idle_timeout says) or not (0: idle_timeout applies again,
+ * counted from now_ms). A held source that reported nothing yet holds the
+ * watermark until its first event. Can't fail. */
+void win_hold(win_engine *w, int source, int held, int64_t now_ms);
+
 /* Re-evaluates idle sources at processing time now_ms; may close windows. */
 void win_tick(win_engine *w, int64_t now_ms);
 
@@ -140,6 +149,25 @@ int64_t win_watermark(const win_engine *w);
 int64_t win_late_count(const win_engine *w);
 uint32_t win_n_keys(const win_engine *w);
 const win_key *win_key_at(const win_engine *w, uint32_t id);
+
+/* Times a checkpoint may hold (epoch ms, about ±36 million years): beyond,
+ * arithmetic on them could overflow, so a state with one is refused. */
+#define WIN_TIME_MAX ((int64_t)1 << 60)
+/* 1 when t is a time a checkpoint may hold. */
+static inline int win_time_ok(int64_t t) { return t > -WIN_TIME_MAX && t < WIN_TIME_MAX; }
+/* 1 when c's counts add up (each part within count, count within 2^40,
+ * |score_micro| within count × 2e6): what a checkpoint's counts must be. */
+int win_stats_ok(const win_stats *c);
+
+/* Writes the engine's state to o: keys (in id order, so that ids read
+ * back the same), sources' marks, the watermark, late count and every
+ * open window with its counts and samples. Can't fail. */
+void win_save(const win_engine *w, cw *o);
+/* Reads what win_save wrote into w, which must be new (same config);
+ * sources count as seen at now_ms. Every count, key, window start and
+ * string is checked (a corrupt state is refused, never half-believed).
+ * Returns 0, or -1 with the failure in in->err; w must then be destroyed. */
+int win_load(win_engine *w, cr *in, int64_t now_ms);
 
 /* Negative share (0 when empty) and confidence-weighted score of a window. */
 double win_negative_share(const win_stats *s);

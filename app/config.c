@@ -52,6 +52,8 @@ static const cfg_field ingest_fields[] = {
      F(fs_ingest_cfg, max_message_bytes)},
     {.key = "max_text_bytes", .type = CFG_SIZE, .def = "16KiB", .flags = CFG_MIN, .min = 1,
      F(fs_ingest_cfg, max_text_bytes)},
+    {.key = "dead_letter_give_up_after", .type = CFG_DURATION, .def = "10m", .flags = CFG_MIN, .min = 1000,
+     F(fs_ingest_cfg, dead_letter_give_up_after_ms)},
     {.key = "watchlist", .type = CFG_OBJECT_ARRAY, .def = "[]", .sub = &watch_schema, F(fs_ingest_cfg, watchlist)},
 };
 static const cfg_schema ingest_schema = CFG_SCHEMA("ingest", fs_ingest_cfg, ingest_fields, NULL, NULL);
@@ -142,6 +144,14 @@ static const cfg_field outbox_fields[] = {
 };
 static const cfg_schema outbox_schema = CFG_SCHEMA("outbox", fs_outbox_cfg, outbox_fields, NULL, NULL);
 
+static const cfg_field state_fields[] = {
+    {.key = "enabled", .type = CFG_BOOL, .def = "true", F(fs_state_cfg, enabled)},
+    {.key = "dir", .type = CFG_STRING, .def = "", F(fs_state_cfg, dir)},
+    {.key = "checkpoint_interval", .type = CFG_DURATION, .def = "2s", .flags = CFG_MIN | CFG_MAX, .min = 10,
+     .max = 3600000, F(fs_state_cfg, checkpoint_interval_ms)},
+};
+static const cfg_schema state_schema = CFG_SCHEMA("state", fs_state_cfg, state_fields, NULL, NULL);
+
 static const cfg_field metrics_fields[] = {
     {.key = "listen", .type = CFG_STRING, .def = "127.0.0.1:9464", F(fs_metrics_cfg, listen)},
 };
@@ -178,6 +188,7 @@ static const cfg_field root_fields[] = {
     {.key = "silences", .type = CFG_OBJECT_ARRAY, .def = "[]", .sub = &silence_schema, F(fs_config, silences)},
     {.key = "sinks", .type = CFG_OBJECT_ARRAY, .def = "[]", .sub = &sink_schema, F(fs_config, sinks)},
     {.key = "outbox", .type = CFG_OBJECT, .sub = &outbox_schema, F(fs_config, outbox)},
+    {.key = "state", .type = CFG_OBJECT, .sub = &state_schema, F(fs_config, state)},
     {.key = "metrics", .type = CFG_OBJECT, .sub = &metrics_schema, F(fs_config, metrics)},
     {.key = "log", .type = CFG_OBJECT, .sub = &log_schema, F(fs_config, log)},
 };

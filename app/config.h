@@ -44,6 +44,7 @@ typedef struct fs_ingest_cfg {
     int decode_threads; /* 0: decode on the polling thread */
     uint64_t max_message_bytes;
     uint64_t max_text_bytes;
+    int64_t dead_letter_give_up_after_ms; /* a dead letter not delivered this long is given up, visibly */
     CFG_ARRAY(fs_watch) watchlist;
 } fs_ingest_cfg;
 
@@ -118,6 +119,13 @@ typedef struct fs_outbox_cfg {
     uint64_t max_bytes;
 } fs_outbox_cfg;
 
+/* The stream state of `finsent run` (app/checkpoint.h). */
+typedef struct fs_state_cfg {
+    bool enabled;                  /* false: offsets commit as windows close, state is rebuilt by warm-up */
+    char *dir;                     /* "" = <outbox.dir>/state */
+    int64_t checkpoint_interval_ms; /* how often a checkpoint is written, and so offsets committed */
+} fs_state_cfg;
+
 typedef struct fs_metrics_cfg {
     char *listen; /* host:port, "" = disabled */
 } fs_metrics_cfg;
@@ -155,6 +163,7 @@ typedef struct fs_config {
     CFG_ARRAY(fs_silence) silences;
     CFG_ARRAY(fs_sink) sinks;
     fs_outbox_cfg outbox;
+    fs_state_cfg state;
     fs_metrics_cfg metrics;
     fs_log_cfg log;
 } fs_config;

@@ -24,6 +24,9 @@ void ops_collect_ingest(metrics_writer *w, void *arg) {
         mw_counter(w, "finsent_dead_letters_total", "Messages sent to the dead-letter topic, by reason.", labels,
                    (double)m.dead_letter_by_reason[r]);
     }
+    mw_counter(w, "finsent_dead_letters_given_up_total",
+               "Dead letters not delivered within ingest.dead_letter_give_up_after (logged; offsets acknowledged).", "",
+               (double)m.dead_letters_given_up);
     mw_counter(w, "finsent_texts_truncated_total", "Texts cut to ingest.max_text_bytes.", "", (double)m.truncated);
     mw_gauge(w, "finsent_in_flight", "Messages polled and still in the bounded pipeline.", "", m.in_flight);
     mw_gauge(w, "finsent_consumer_paused", "1 while partitions are paused for back-pressure.", "", m.paused);

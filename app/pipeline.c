@@ -11,6 +11,8 @@
 
 #include "app/pending_acks.h"
 #include "app/uncounted.h"
+#include "util/codec.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/queue.h"
 #include "util/timeutil.h"
@@ -20,11 +22,27 @@
 #define AGG_BATCH 256
 #define TICK_MS 500
 
-/* A partition (or the one file) as a dense watermark source id. */
+/* A partition (or the one file) as a dense watermark source id. With
+ * checkpoints it also carries the partition's offsets. */
 typedef struct pl_origin {
     char *topic;
     int32_t partition;
+    int64_t next;      /* the offset after the last event counted, -1 none */
+    int64_t snap_next; /* next as of the checkpoint being written */
+    int64_t acked_to;  /* offsets below are acknowledged to the source */
+    int lag_round;     /* the lags round that last reported the partition */
+    int held;          /* held by lag (alerts_hold) */
+    int32_t scored_partition; /* a scored pair's (the aggregate role): held with that partition; -1 */
+    int is_mark;              /* a watermark source of the alerts engine (not just an offset keeper) */
 } pl_origin;
+
+/* A partition's offset in a restored checkpoint (pipeline_resume_offset). */
+typedef struct pl_resume {
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    int used;
+} pl_resume;
 
 struct pipeline {
     pl_options o;
@@ -33,6 +51,7 @@ struct pipeline {
     pthread_t t_src, t_cls;
     atomic_int stopping;
     atomic_int cls_failed;
+    int started; /* pipeline_go ran: the threads exist */
 
     /* counters: written by one thread, read by the metrics thread */
     _Atomic int64_t events_in, classified, batches, aggregated, bad_labels, acked, late_dead_lettered;
@@ -49,6 +68,19 @@ struct pipeline {
     pl_origin *origins;
     int n_origins;
     pend_set pend; /* events counted in windows not all closed yet */
+    int lag_round;
+    uint64_t assignments_seen; /* the source's assignments as of the last lags round */
+    uint64_t hold_until_gen;   /* holds wait until the source has made this many assignments */
+
+    /* checkpoints (caller's thread; resume: the source thread, set before it starts) */
+    uint64_t ckpt_seq;        /* the last submitted */
+    int ckpt_writing;         /* submitted, not yet durable */
+    int64_t next_ckpt_ms;
+    int64_t handled;                         /* events taken by aggregate (counted, late or not countable) */
+    int64_t ckpt_handled, ckpt_watermark;    /* as of the last checkpoint: nothing new, no checkpoint */
+    _Atomic int64_t checkpoints, skipped;
+    pl_resume *resume;
+    int n_resume;
 
     /* pipeline_restart: the source thread queues a marker and waits until
      * the aggregation loop has done restarts >= its ticket */
@@ -65,12 +97,19 @@ static event restart_marker;
 
 /* ---- source ids and the pending acknowledgements (caller's thread) ---- */
 
-static int origin_id(pipeline *p, const char *topic, int32_t partition) {
-    if (!topic) return 0;
+static int origin_find(const pipeline *p, const char *topic, int32_t partition) {
     for (int i = 0; i < p->n_origins; i++)
         if (p->origins[i].partition == partition && strcmp(p->origins[i].topic, topic) == 0) return i;
+    return -1;
+}
+
+static int origin_id(pipeline *p, const char *topic, int32_t partition) {
+    if (!topic) return 0;
+    int i = origin_find(p, topic, partition);
+    if (i >= 0) return i;
     p->origins = xrealloc(p->origins, sizeof *p->origins * (size_t)(p->n_origins + 1));
-    p->origins[p->n_origins] = (pl_origin){xstrdup(topic), partition};
+    p->origins[p->n_origins] = (pl_origin){.topic = xstrdup(topic), .partition = partition, .next = -1,
+                                           .snap_next = -1, .acked_to = 0, .scored_partition = -1};
     return p->n_origins++;
 }
 
@@ -79,7 +118,9 @@ static int origin_id(pipeline *p, const char *topic, int32_t partition) {
 static int scored_mark_id(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
     char name[300];
     snprintf(name, sizeof name, "%s\x1f%d", in_topic, (int)scored_partition);
-    return origin_id(p, name, in_partition);
+    int id = origin_id(p, name, in_partition);
+    p->origins[id].scored_partition = scored_partition;
+    return id;
 }
 
 /* End of the last window (by start) that contains ts. */
@@ -101,6 +142,218 @@ static void ack_closed(pipeline *p, int64_t watermark) {
     p->pending_events = p->pend.events;
     p->pending_runs = (int64_t)pend_runs(&p->pend);
     p->pending_folded = p->pend.folded;
+}
+
+
+/* ---- lag (caller's thread) ---- */
+
+static void set_held(pipeline *p, int id, int held) {
+    pl_origin *o = &p->origins[id];
+    if (!o->is_mark) return; /* the aggregate role's scored partition: its pairs are the sources */
+    o->lag_round = p->lag_round;
+    if (o->held != held) {
+        o->held = held;
+        alerts_hold(p->o.alerts, id, held, time_now_ms());
+    }
+}
+
+/* A partition's lag holds its own watermark source and, in the aggregate
+ * role (one scored topic), every (input partition, scored partition) pair
+ * read through it. */
+static void on_lag(void *ud, const char *topic, int32_t partition, int held) {
+    pipeline *p = ud;
+    set_held(p, origin_id(p, topic, partition), held);
+    for (int i = 0; i < p->n_origins; i++)
+        if (p->origins[i].scored_partition == partition) set_held(p, i, held);
+}
+
+/* Holds origin id (a partition restored or expected) until the source's
+ * first assignment says whether it has lag. */
+static void hold_until_assigned(pipeline *p, int id) {
+    p->origins[id].is_mark = 1;
+    if (!p->src.lags || p->origins[id].held) return;
+    p->origins[id].held = 1;
+    p->origins[id].lag_round = p->lag_round;
+    alerts_hold(p->o.alerts, id, 1, time_now_ms());
+}
+
+/* Asks the source which partitions have lag; one no longer reported (not
+ * assigned any more) stops being held. Before the source's first
+ * assignment nothing changes: every partition restored or expected waits
+ * for it, however long joining the group takes. */
+static void update_lags(pipeline *p, int64_t now) {
+    if (!p->src.lags) return;
+    uint64_t gen = p->src.assignments ? p->src.assignments(p->src.ctx) : 1;
+    if (gen < p->hold_until_gen) return; /* the assignment that holds are waiting for is not in effect yet */
+    p->assignments_seen = gen;
+    p->lag_round++;
+    p->src.lags(p->src.ctx, on_lag, p);
+    for (int i = 0; i < p->n_origins; i++)
+        if (p->origins[i].held && p->origins[i].lag_round != p->lag_round) {
+            p->origins[i].held = 0;
+            alerts_hold(p->o.alerts, i, 0, now);
+        }
+}
+
+/* ---- checkpoints (caller's thread) ---- */
+
+/* Offsets of origin o below `below` are acknowledged to the source. */
+static void ack_below(pipeline *p, pl_origin *o, int64_t below) {
+    if (below <= o->acked_to) return;
+    if (p->src.ack) p->src.ack(p->src.ctx, o->topic, o->partition, o->acked_to, below - 1);
+    o->acked_to = below;
+}
+
+/* The checkpoint being written is durable: its offsets are acknowledged. */
+static void ckpt_collect(pipeline *p) {
+    if (!p->ckpt_writing || ckpt_durable(p->o.ckpt) < p->ckpt_seq) return;
+    p->ckpt_writing = 0;
+    for (int i = 0; i < p->n_origins; i++)
+        if (p->origins[i].snap_next >= 0) ack_below(p, &p->origins[i], p->origins[i].snap_next);
+}
+
+/* 1 when every side effect of what a checkpoint would cover is durable:
+ * the alerts in the outbox, the dead letters delivered. */
+static int effects_durable(pipeline *p) {
+    if (!alerts_durable(p->o.alerts)) return 0;
+    if (!p->src.effects_pending) return 1;
+    for (int i = 0; i < p->n_origins; i++)
+        if (p->origins[i].next >= 0 &&
+            p->src.effects_pending(p->src.ctx, p->origins[i].topic, p->origins[i].partition, p->origins[i].next))
+            return 0;
+    return 1;
+}
+
+/* The checkpoint payload: the origins with their offsets, then the alerts
+ * engine's stream state. */
+static void ckpt_encode(pipeline *p, cw *o) {
+    cw_u32(o, (uint32_t)p->n_origins);
+    for (int i = 0; i < p->n_origins; i++) {
+        cw_str(o, p->origins[i].topic);
+        cw_u32(o, (uint32_t)p->origins[i].partition);
+        cw_i64(o, p->origins[i].next);
+    }
+    alerts_save(p->o.alerts, o);
+}
+
+/* Writes a checkpoint when one is due (force: now), the last one is
+ * written and something changed since it. Returns 1 when one was
+ * submitted, 0 when none is needed, -1 when one is needed but must wait
+ * (the last one is being written, an alert or a dead letter is not
+ * durable yet): the next loop tries again. */
+static int ckpt_maybe(pipeline *p, int64_t now, int force) {
+    if (!p->o.ckpt || (!force && now < p->next_ckpt_ms)) return 0;
+    int64_t wm = alerts_get_metrics(p->o.alerts).watermark_ms;
+    if (p->handled == p->ckpt_handled && wm == p->ckpt_watermark && p->ckpt_seq > 0) {
+        p->next_ckpt_ms = now + p->o.checkpoint_interval_ms;
+        return 0;
+    }
+    if (p->ckpt_writing || !effects_durable(p)) return -1;
+    cw o;
+    cw_init(&o);
+    ckpt_encode(p, &o);
+    if (ckpt_submit(p->o.ckpt, o.buf, o.len, p->ckpt_seq + 1) != 0) {
+        cw_free(&o);
+        return -1;
+    }
+    p->ckpt_seq++;
+    p->ckpt_writing = 1;
+    for (int i = 0; i < p->n_origins; i++) p->origins[i].snap_next = p->origins[i].next;
+    p->ckpt_handled = p->handled;
+    p->ckpt_watermark = wm;
+    p->checkpoints++;
+    p->next_ckpt_ms = now + p->o.checkpoint_interval_ms;
+    return 1;
+}
+
+/* Waits (until end_ms) for the checkpoint being written; 0 once it is
+ * durable and its offsets acknowledged, -1 at the deadline. */
+static int ckpt_wait(pipeline *p, int64_t end_ms) {
+    while (p->ckpt_writing && time_now_ms() < end_ms) {
+        ckpt_collect(p);
+        if (p->ckpt_writing) {
+            struct timespec ts = {0, 5 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return p->ckpt_writing ? -1 : 0;
+}
+
+/* At shutdown (the source thread has stopped reading): a last checkpoint
+ * of everything counted, its dead letters and alerts made durable first
+ * (up to 10 s), then written (up to 10 s), so that the consumer commits
+ * it on close and the next start continues from it. */
+static void ckpt_final(pipeline *p) {
+    if (!p->o.ckpt) return;
+    int64_t end = time_now_ms() + 10000;
+    ckpt_wait(p, end);
+    int rc;
+    while ((rc = ckpt_maybe(p, time_now_ms(), 1)) < 0 && time_now_ms() < end) {
+        if (p->src.flush_effects) p->src.flush_effects(p->src.ctx, 20);
+        alerts_poll(p->o.alerts, 20);
+    }
+    if (rc < 0 || ckpt_wait(p, time_now_ms() + 10000) < 0)
+        log_warn("pipeline", "the last checkpoint could not be written in time; the next start reads again from the "
+                             "one before (nothing is lost, some messages are counted again from there)");
+}
+
+int pipeline_restore(pipeline *p, const unsigned char *payload, size_t len, char *err, size_t errlen) {
+    cr in;
+    cr_init(&in, payload, len);
+    uint32_t n = cr_count(&in, 1u << 20, 16);
+    pl_resume *res = xcalloc(n ? n : 1, sizeof *res);
+    int nres = 0, rc = -1;
+    for (uint32_t i = 0; i < n && cr_ok(&in); i++) {
+        char *topic = cr_str(&in, 4096);
+        int32_t partition = (int32_t)cr_u32(&in);
+        int64_t next = cr_i64(&in);
+        if (!cr_ok(&in) || !topic || origin_find(p, topic, partition) >= 0 || next < -1) {
+            cr_fail(&in, "a bad or repeated partition");
+            free(topic);
+            break;
+        }
+        int id = origin_id(p, topic, partition);
+        p->origins[id].next = p->origins[id].snap_next = next;
+        p->origins[id].acked_to = next > 0 ? next : 0;
+        if (next >= 0) res[nres++] = (pl_resume){topic, partition, next, 0};
+        else free(topic);
+    }
+    if (!cr_ok(&in)) {
+        err_set(err, errlen, "pipeline state: %s", in.err);
+    } else {
+        rc = alerts_load(p->o.alerts, &in, time_now_ms(), err, errlen);
+        if (rc == 0 && cr_left(&in) != 0) {
+            err_set(err, errlen, "%zu bytes after the state", cr_left(&in));
+            alerts_reset(p->o.alerts);
+            rc = -1;
+        }
+    }
+    if (rc != 0) { /* nothing restored: the origins start again empty */
+        for (int i = 0; i < nres; i++) free(res[i].topic);
+        free(res);
+        for (int i = 0; i < p->n_origins; i++) free(p->origins[i].topic);
+        p->n_origins = 0;
+        return rc;
+    }
+    p->resume = res;
+    p->n_resume = nres;
+    for (int i = 0; i < p->n_origins; i++)
+        if (p->origins[i].next >= 0) hold_until_assigned(p, i);
+    p->ckpt_handled = p->handled;
+    p->ckpt_watermark = alerts_get_metrics(p->o.alerts).watermark_ms;
+    return 0;
+}
+
+int64_t pipeline_resume_offset(void *arg, const char *topic, int32_t partition) {
+    pipeline *p = arg;
+    for (int i = 0; i < p->n_resume; i++) {
+        pl_resume *r = &p->resume[i];
+        if (r->partition != partition || strcmp(r->topic, topic) != 0) continue;
+        if (r->used) return -1;
+        r->used = 1;
+        return r->offset;
+    }
+    return -1;
 }
 
 /* ---- the source thread ---- */
@@ -160,8 +413,9 @@ static void *classify_main(void *arg) {
 
 /* ---- the caller's thread ---- */
 
-pipeline *pipeline_start(const pl_options *o, const pl_source *src) {
+pipeline *pipeline_create(const pl_options *o, const pl_source *src) {
     pipeline *p = xcalloc(1, sizeof *p);
+    p->hold_until_gen = 1;
     p->o = *o;
     if (p->o.window_advance_ms <= 0) p->o.window_advance_ms = p->o.window_size_ms;
     p->src = *src;
@@ -180,20 +434,34 @@ pipeline *pipeline_start(const pl_options *o, const pl_source *src) {
     pthread_mutex_init(&p->restart_mu, NULL);
     pthread_cond_init(&p->restart_cv, NULL);
     p->t0_ns = time_mono_ns();
+    return p;
+}
+
+void pipeline_go(pipeline *p) {
+    p->next_ckpt_ms = time_now_ms() + p->o.checkpoint_interval_ms;
     if (p->src.attach) p->src.attach(p->src.ctx, p);
+    p->started = 1;
     pthread_create(&p->t_src, NULL, source_main, p);
     pthread_create(&p->t_cls, NULL, classify_main, p);
+}
+
+pipeline *pipeline_start(const pl_options *o, const pl_source *src) {
+    pipeline *p = pipeline_create(o, src);
+    pipeline_go(p);
     return p;
 }
 
 void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition) {
     /* a source that reported nothing yet holds the watermark at its floor */
-    alerts_observe(p->o.alerts, origin_id(p, topic, partition), INT64_MIN / 2, time_now_ms());
+    int id = origin_id(p, topic, partition);
+    alerts_observe(p->o.alerts, id, INT64_MIN / 2, time_now_ms());
+    hold_until_assigned(p, id);
 }
 
 void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
-    alerts_observe(p->o.alerts, scored_mark_id(p, in_topic, in_partition, scored_partition), INT64_MIN / 2,
-                   time_now_ms());
+    int id = scored_mark_id(p, in_topic, in_partition, scored_partition);
+    alerts_observe(p->o.alerts, id, INT64_MIN / 2, time_now_ms());
+    hold_until_assigned(p, id);
 }
 
 void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
@@ -224,6 +492,10 @@ void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
 static void restart(pipeline *p) {
     pthread_mutex_lock(&p->restart_mu);
     alerts_reset(p->o.alerts);
+    /* the new assignment takes effect after this (the source is inside
+     * its rebalance): its pairs stay held until it does */
+    for (int i = 0; i < p->n_origins; i++) p->origins[i].held = 0;
+    p->hold_until_gen = (p->src.assignments ? p->src.assignments(p->src.ctx) : 0) + 1;
     pend_free(&p->pend);
     pend_init(&p->pend, p->o.max_pending_runs);
     for (int i = 0; i < p->restart_n; i++)
@@ -263,7 +535,16 @@ static void dead_letter_late(pipeline *p, const event *e) {
 /* Counts one scored event; frees it. */
 static void aggregate(pipeline *p, event *e, int64_t now_ms) {
     int src = origin_id(p, e->origin_topic, e->origin_partition);
+    if (p->o.ckpt && e->origin_topic && e->origin_offset < p->origins[src].next) {
+        /* read again below what a checkpoint (or this run) counted: it is
+         * in the state already; the next checkpoint acknowledges it */
+        if (p->src.release) p->src.release(p->src.ctx, e);
+        p->skipped++;
+        event_free(e);
+        return;
+    }
     int mark_src = e->in_topic ? scored_mark_id(p, e->in_topic, e->in_partition, e->origin_partition) : src;
+    if (mark_src < p->n_origins) p->origins[mark_src].is_mark = 1; /* a file replay has no origins */
     p->current_late = 0;
     int rc = alerts_add(p->o.alerts, mark_src, e, now_ms);
     if (e->ts_ms < p->first_ts) p->first_ts = e->ts_ms;
@@ -282,10 +563,12 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
             p->src.ack(p->src.ctx, e->origin_topic, e->origin_partition, e->origin_offset, e->origin_offset);
     } else if (p->current_late) {
         dead_letter_late(p, e); /* acknowledged by the source once the dead letter is durable */
-    } else if (e->origin_topic) {
+    } else if (e->origin_topic && !p->o.ckpt) {
         pend_add(&p->pend, src, e->origin_offset, last_window_end(&p->o, e->ts_ms));
     }
-    p->aggregated++;
+    if (e->origin_topic && e->origin_offset >= p->origins[src].next) p->origins[src].next = e->origin_offset + 1;
+    if (rc != -1 && !p->current_late) p->aggregated++; /* counted in windows (finsent_events_aggregated_total) */
+    p->handled++;
     event_free(e);
 }
 
@@ -301,6 +584,9 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
         int n = queue_pop_many(p->q_out, (void **)buf, AGG_BATCH, 0);
         if (n < 0) break;
         int64_t now = time_now_ms();
+        /* a new assignment: its partitions' lag holds the watermark before
+         * any of their events is counted */
+        if (n > 0 && p->src.assignments && p->src.assignments(p->src.ctx) != p->assignments_seen) update_lags(p, now);
         for (int i = 0; i < n; i++) {
             if (buf[i] == &restart_marker) restart(p);
             else if (p->o.emit) p->o.emit(p->o.emit_ud, buf[i]);
@@ -308,14 +594,20 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
         }
         if (p->o.emit_poll) p->o.emit_poll(p->o.emit_ud);
         if (now >= next_tick) {
+            update_lags(p, now);
             alerts_tick(p->o.alerts, now);
             next_tick = now + TICK_MS;
         }
-        alerts_metrics m = alerts_get_metrics(p->o.alerts);
-        ack_closed(p, m.watermark_ms);
+        if (p->o.ckpt) {
+            ckpt_collect(p);
+            ckpt_maybe(p, now, 0);
+        } else {
+            ack_closed(p, alerts_get_metrics(p->o.alerts).watermark_ms);
+        }
         alerts_poll(p->o.alerts, n > 0 ? 0 : 20);
         snapshot_alerts(p);
     }
+    ckpt_final(p);
     int flushed = p->o.flush_at_end && !atomic_load(&p->stopping);
     if (flushed) alerts_flush(p->o.alerts);
     if (p->o.drain_ms > 0) alerts_drain(p->o.alerts, p->o.drain_ms);
@@ -333,9 +625,11 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
 void pipeline_free(pipeline *p) {
     if (!p) return;
     atomic_store(&p->stopping, 1);
-    pthread_join(p->t_src, NULL);
-    pthread_join(p->t_cls, NULL);
-    if (p->src.attach) p->src.attach(p->src.ctx, NULL);
+    if (p->started) {
+        pthread_join(p->t_src, NULL);
+        pthread_join(p->t_cls, NULL);
+        if (p->src.attach) p->src.attach(p->src.ctx, NULL);
+    }
     /* whatever is still queued was never counted: not acked, read again later */
     void *left[64];
     int n;
@@ -349,6 +643,8 @@ void pipeline_free(pipeline *p) {
     queue_free(p->q_out);
     for (int i = 0; i < p->n_origins; i++) free(p->origins[i].topic);
     free(p->origins);
+    for (int i = 0; i < p->n_resume; i++) free(p->resume[i].topic);
+    free(p->resume);
     pend_free(&p->pend);
     pthread_mutex_destroy(&p->snap_lock);
     unc_destroy(&p->unc);
@@ -378,6 +674,8 @@ pl_stats pipeline_get_stats(pipeline *p) {
         .first_ts_ms = p->first_ts,
         .last_ts_ms = p->last_ts,
         .watermark_ms = watermark,
+        .checkpoints = p->checkpoints,
+        .skipped = p->skipped,
         .seconds = (double)(time_mono_ns() - p->t0_ns) / 1e9,
     };
 }
@@ -427,6 +725,18 @@ void pipeline_collect(metrics_writer *w, void *arg) {
     mw_counter(w, "finsent_alert_retries_total", "Webhook delivery retries.", "", (double)a.retries);
     mw_gauge(w, "finsent_alerts_pending", "Outbox entries not yet delivered everywhere.", "", (double)a.pending);
     mw_counter(w, "finsent_outbox_errors_total", "Failed outbox writes.", "", (double)a.outbox_errors);
+    if (p->o.ckpt) {
+        ckpt_stats cs = ckpt_get_stats(p->o.ckpt);
+        mw_counter(w, "finsent_checkpoints_total", "Checkpoints of the stream state written.", "", (double)cs.written);
+        mw_counter(w, "finsent_checkpoint_failures_total", "Checkpoint writes that failed (offsets wait).", "",
+                   (double)cs.failed);
+        mw_gauge(w, "finsent_checkpoint_bytes", "Size of the newest checkpoint.", "", (double)cs.last_bytes);
+        mw_gauge(w, "finsent_checkpoint_write_seconds", "Time the newest checkpoint took to write and sync.", "",
+                 cs.last_seconds);
+        mw_counter(w, "finsent_events_skipped_total",
+                   "Events read again below a checkpoint's offsets (already counted; not counted again).", "",
+                   (double)s.skipped);
+    }
     mw_gauge(w, "finsent_alerts_backlog", "Alerts kept in memory because the outbox cannot be written (offsets held).",
              "", (double)a.backlog);
 }

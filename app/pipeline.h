@@ -27,11 +27,16 @@
 #include <stdint.h>
 
 #include "alerts/alerts.h"
+#include "app/checkpoint.h"
 #include "classify/classifier.h"
 #include "util/event.h"
 #include "util/metrics.h"
 
 typedef struct pipeline pipeline;
+
+/* Called once per partition a source reads, with held 1 while it has lag
+ * (messages not yet read, or read and not yet counted). */
+typedef void (*pl_lag_fn)(void *ud, const char *topic, int32_t partition, int held);
 
 /* Where events come from. Callbacks run on the source thread (next) or
  * the caller's thread (release, ack); ctx is the source's own. */
@@ -54,8 +59,23 @@ typedef struct pl_source {
     void (*dead_letter)(void *ctx, const event *e, const char *detail);
     /* Called with the pipeline by pipeline_start before its threads start,
      * and with NULL by pipeline_free after they stopped (a source that
-     * calls pipeline_restart); may be NULL. */
+     * calls pipeline_restart, or hooks pipeline_resume_offset); may be NULL. */
     void (*attach)(void *ctx, pipeline *p);
+    /* Calls fn for every partition it reads, with whether it has lag (a
+     * partition with lag holds the watermark: it is never idle); from the
+     * caller's thread every tick; may be NULL. */
+    void (*lags)(void *ctx, pl_lag_fn fn, void *ud);
+    /* How many partition assignments took effect so far: before the first,
+     * partitions restored or expected stay held; after each, lags are
+     * asked again before another event is counted; may be NULL (with lags). */
+    uint64_t (*assignments)(void *ctx);
+    /* 1 while a dead letter of the partition for an offset below `below`
+     * is not delivered (a checkpoint must not pass it); may be NULL. */
+    int (*effects_pending)(void *ctx, const char *topic, int32_t partition, int64_t below);
+    /* Serves dead-letter deliveries for up to timeout_ms, at shutdown once
+     * next is no longer called (the last checkpoint waits for them); may
+     * be NULL. */
+    void (*flush_effects)(void *ctx, int timeout_ms);
     void *ctx;
 } pl_source;
 
@@ -82,6 +102,13 @@ typedef struct pl_options {
     void (*emit)(void *ud, event *e);
     void (*emit_poll)(void *ud);
     void *emit_ud;
+    /* Checkpoints (app/checkpoint.h): with a store, the stream state and
+     * the offsets it covers are written every checkpoint_interval_ms, and
+     * a partition's offsets are acknowledged to the source once a
+     * checkpoint that covers them is durable (instead of when their
+     * windows close). NULL: no checkpoints. */
+    ckpt_store *ckpt;
+    int64_t checkpoint_interval_ms;
 } pl_options;
 
 typedef struct pl_stats {
@@ -91,11 +118,31 @@ typedef struct pl_stats {
     int64_t pending_events, pending_runs, pending_folded; /* waiting for their windows; see pending_acks.h */
     int64_t first_ts_ms, last_ts_ms; /* event-time span seen */
     int64_t watermark_ms;            /* the alerts' watermark at the last loop */
+    int64_t checkpoints, skipped;    /* checkpoints submitted; events read again below a restored offset, not counted */
     double seconds;                  /* wall time of the run so far */
 } pl_stats;
 
 /* Starts the source and classify threads. Never NULL. */
 pipeline *pipeline_start(const pl_options *o, const pl_source *src);
+
+/* pipeline_start in two steps, so that a checkpoint can be restored in
+ * between: pipeline_create sets up (no thread runs, no callback is
+ * called), pipeline_go attaches the source and starts the threads. */
+pipeline *pipeline_create(const pl_options *o, const pl_source *src);
+void pipeline_go(pipeline *p);
+
+/* Restores a checkpoint's payload (what the pipeline wrote to o->ckpt)
+ * into a created pipeline and its alerts engine: the partitions' offsets
+ * and the stream state. Returns 0; 1 when the state does not apply to
+ * this config (other window settings: err says why, nothing restored);
+ * -1 when it is corrupt (err says what; nothing restored). */
+int pipeline_restore(pipeline *p, const unsigned char *payload, size_t len, char *err, size_t errlen);
+
+/* The offset a partition restored from a checkpoint starts at, the first
+ * time it is assigned (-1: not restored, or assigned before: its
+ * committed offset). For the source's consumer (an ingest_start_fn); on
+ * the source thread only. */
+int64_t pipeline_resume_offset(void *p, const char *topic, int32_t partition);
 
 /* Declares a Kafka partition before its first event, so that it holds the
  * watermark back until it has been read (or goes idle). */

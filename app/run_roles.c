@@ -8,6 +8,7 @@
 #include "app/commands.h"
 #include "app/ops_metrics.h"
 #include "app/reload.h"
+#include "app/run_state.h"
 #include "app/scored_sink.h"
 #include "app/scored_source.h"
 #include "app/service.h"
@@ -89,7 +90,17 @@ int run_role(const run_role_args *a) {
     scored_sink *sink = NULL;
     scored_source *ssrc = NULL;
     part_mute *mute = NULL;
+    ckpt_store *store = NULL;
     pl_options po = service_pipeline_options(&s);
+    if (a->role == RUN_ROLE_ALL && run_state_open(&s.cfg, a->reset_state, &store, err, sizeof err) < 0) {
+        fprintf(stderr, "finsent run: %s\n", err);
+        ingest_close(ic, 0);
+        ingest_options_free(&io);
+        service_close(&s);
+        return 2;
+    }
+    po.ckpt = store;
+    po.checkpoint_interval_ms = s.cfg.state.checkpoint_interval_ms;
     pl_source src = source_kafka(ic);
     if (a->role == RUN_ROLE_CLASSIFY) {
         sink = scored_sink_open((const char *const *)s.cfg.kafka.keys, (const char *const *)s.cfg.kafka.vals,
@@ -118,7 +129,17 @@ int run_role(const run_role_args *a) {
         po.on_loop = on_loop;
         po.loop_ud = &s;
     }
-    pipeline *p = pipeline_start(&po, &src);
+    pipeline *p = pipeline_create(&po, &src);
+    if (run_state_restore(store, &s.cfg, p, err, sizeof err) < 0) {
+        fprintf(stderr, "finsent run: %s\n", err);
+        pipeline_free(p);
+        ckpt_close(store, 0);
+        ingest_close(ic, 0);
+        ingest_options_free(&io);
+        service_close(&s);
+        return 2;
+    }
+    pipeline_go(p);
     s.on_late = pipeline_on_late;
     s.late_ud = p;
     if (a->role == RUN_ROLE_ALL) ingest_list_partitions(ic, expect, p, 5000);
@@ -163,6 +184,7 @@ int run_role(const run_role_args *a) {
                 scored_source_rebuild_seconds(ssrc), (long long)am.muted);
     }
     if (ingest_close(ic, 10000) != 0) log_warn("run", "closed with messages in flight; they will be read again");
+    ckpt_close(store, 10000);
     scored_source_free(ssrc);
     if (mute) alerts_set_mute(s.alerts, NULL);
     pm_free(mute);

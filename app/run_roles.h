@@ -27,6 +27,7 @@ typedef struct run_role_args {
     enum run_role role;
     const char *config, *model, *outbox; /* model, outbox: overrides or NULL */
     int instance, has_instance;          /* aggregate */
+    int reset_state;                     /* --reset-state: set the checkpoints aside first */
     const alerts_observer *observer;     /* may be NULL */
 } run_role_args;
 

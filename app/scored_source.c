@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/sources.h"
 #include "util/dict.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -149,6 +150,12 @@ static void dead_letter(void *ctx, const event *e, const char *detail) {
 
 static void attach(void *ctx, pipeline *p) { atomic_store(&((scored_source *)ctx)->watched, p); }
 
+/* A scored partition with lag (rebuilding, behind, or records still in the
+ * pipeline) holds every pair read through it. */
+static void lags(void *ctx, pl_lag_fn fn, void *ud) { source_consumer_lags(((scored_source *)ctx)->c, fn, ud); }
+
+static uint64_t assignments(void *ctx) { return ingest_assignments(((scored_source *)ctx)->c); }
+
 scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mute *mute) {
     scored_source *s = xcalloc(1, sizeof *s);
     s->c = c;
@@ -171,7 +178,14 @@ void scored_source_add_input(const char *topic, int32_t partition, void *ud) {
 int64_t scored_source_rebalances(const scored_source *s) { return s->rebalances; }
 
 pl_source scored_source_pl(scored_source *s) {
-    return (pl_source){.next = next, .release = release, .ack = ack, .dead_letter = dead_letter, .attach = attach, .ctx = s};
+    return (pl_source){.next = next,
+                       .release = release,
+                       .ack = ack,
+                       .dead_letter = dead_letter,
+                       .attach = attach,
+                       .lags = lags,
+                       .assignments = assignments,
+                       .ctx = s};
 }
 
 int64_t scored_source_duplicates(const scored_source *s) { return s->duplicates; }

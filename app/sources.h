@@ -8,6 +8,10 @@
 #include "ingest/feed_file.h"
 #include "ingest/replay_kafka.h"
 
+/* The pl_source lags callback over a live consumer: every assigned
+ * partition, held while it has lag or messages still in the pipeline. */
+void source_consumer_lags(ingest_consumer *c, pl_lag_fn fn, void *ud);
+
 /* A source reading c (borrowed; the caller closes it after the pipeline). */
 pl_source source_kafka(ingest_consumer *c);
 

@@ -34,6 +34,7 @@ void wire_ingest(const fs_config *cfg, ingest_options *out) {
     out->decode_threads = cfg->ingest.decode_threads > 0 ? cfg->ingest.decode_threads : -1;
     out->max_message_bytes = cfg->ingest.max_message_bytes;
     out->max_text_bytes = cfg->ingest.max_text_bytes;
+    out->dead_letter_give_up_ms = cfg->ingest.dead_letter_give_up_after_ms;
     for (size_t i = 0; i < cfg->ingest.watchlist.n; i++)
         ingest_options_add_watch(out, cfg->ingest.watchlist.v[i].name, cfg->ingest.watchlist.v[i].entity);
 }

@@ -71,6 +71,10 @@ static void usage(FILE *f) {
             "                     (target <= %.0f%%)\n"
             "  --rate-factor F    the soak's overload factor (default 2)\n"
             "  --kafka KEY=VALUE  a librdkafka property for the consumer (repeatable)\n"
+            "  --checkpoint       then the end-to-end pass with checkpoints of the stream\n"
+            "                     state (state.checkpoint_interval 2s, as `run`), and once\n"
+            "                     more without: checkpoint_ratio = with / mean(without)\n"
+            "                     (target >= 0.95), the checkpoints' bytes per key\n"
             "  --json             one JSON object; the ratio under \"ratio\"\n\n"
             "example:\n  finsent bench pipeline --model models/default --messages 20000 --json\n",
             RATIO_TARGET, GROWTH_TARGET_PCT);
@@ -229,6 +233,7 @@ typedef struct pl_args {
     int json;
     const char *kafka[MAX_KAFKA_PROPS]; /* KEY=VALUE for the consumer */
     int n_kafka;
+    int checkpoint; /* --checkpoint: the end-to-end pass again with checkpoints, and once more without */
 } pl_args;
 
 static int parse_args(int argc, char **argv, pl_args *a) {
@@ -237,6 +242,7 @@ static int parse_args(int argc, char **argv, pl_args *a) {
         {"seconds", required_argument, NULL, 's'}, {"soak", required_argument, NULL, 'S'},
         {"rate-factor", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
         {"kafka", required_argument, NULL, 'k'},   {"help", no_argument, NULL, 'h'},
+        {"checkpoint", no_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     *a = (pl_args){.messages = 20000, .seconds = 2, .factor = 2};
@@ -272,6 +278,7 @@ static int parse_args(int argc, char **argv, pl_args *a) {
             a->kafka[a->n_kafka++] = optarg;
             break;
         case 'j': a->json = 1; break;
+        case 'C': a->checkpoint = 1; break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("bench pipeline", "unknown option");
         }
@@ -385,7 +392,7 @@ typedef struct e2e_result {
 
 /* (b): the bounded pipeline over the produced messages; the consumer is
  * opened here, so that it does not run during (a). rc 1 when it cannot. */
-static e2e_result run_end_to_end(pl_env *e, long messages) {
+static e2e_result run_end_to_end(pl_env *e, long messages, ckpt_store *ckpt) {
     e2e_result r = {.rc = 1};
     char err[512];
     e->ic = ingest_open(&e->io, err, sizeof err);
@@ -396,6 +403,8 @@ static e2e_result run_end_to_end(pl_env *e, long messages) {
     pl_options po = service_pipeline_options(&e->s);
     po.flush_at_end = 1;
     po.drain_ms = 10000;
+    po.ckpt = ckpt;
+    po.checkpoint_interval_ms = e->s.cfg.state.checkpoint_interval_ms;
     kafka_bounded kb = {e->ic, messages};
     timed_source ts = {.inner = source_kafka_bounded(&kb)};
     pl_source src = timed(&ts);
@@ -409,6 +418,43 @@ static e2e_result run_end_to_end(pl_env *e, long messages) {
     r.cpu = ts.last_cpu - ts.first_cpu;
     r.rate = r.seconds > 0 ? (double)ts.released / r.seconds : 0;
     return r;
+}
+
+/* --checkpoint: the end-to-end pass with checkpoints, then once more
+ * without, each with a fresh consumer group and empty windows. */
+typedef struct ckpt_result {
+    double on, off2;      /* messages/s with checkpoints, and the second pass without */
+    ckpt_stats cs;        /* the store's at the end of the pass with them */
+    int64_t keys;         /* keys in the state */
+    int64_t checkpoints;
+} ckpt_result;
+
+static int run_checkpoint_passes(pl_env *e, long messages, ckpt_result *out) {
+    char err[512];
+    for (int pass = 0; pass < 2; pass++) {
+        if (e->ic) ingest_close(e->ic, 5000);
+        e->ic = NULL;
+        alerts_reset(e->s.alerts);
+        free(e->io.group_id);
+        e->io.group_id = xasprintf("finsent-bench-pass%d", pass + 2);
+        ckpt_store *store = NULL;
+        if (pass == 0) {
+            char *dir = xasprintf("%s/state", e->dir);
+            store = ckpt_open(dir, err, sizeof err);
+            free(dir);
+            if (!store) return cli_fail("bench pipeline", "%s", err);
+        }
+        e2e_result r = run_end_to_end(e, messages, store);
+        if (store) {
+            out->cs = ckpt_get_stats(store);
+            out->keys = alerts_get_metrics(e->s.alerts).keys;
+            out->checkpoints = r.st.checkpoints;
+            ckpt_close(store, 10000);
+        }
+        if (r.rc != 0 || r.aggregated == 0) return cli_fail("bench pipeline", "a checkpoint pass failed");
+        *(pass == 0 ? &out->on : &out->off2) = r.rate;
+    }
+    return 0;
 }
 
 /* (c): overload for a->soak seconds, fed by `finsent bench feed` in a
@@ -466,7 +512,7 @@ int bench_pipeline(int argc, char **argv) {
     long scored1, scored2 = 0;
     double cpu1, cpu2 = 0;
     double cls1 = classify_only(e.s.cls, e.ev, e.n_ev, batch, a.seconds, &scored1, &cpu1);
-    e2e_result r = run_end_to_end(&e, a.messages);
+    e2e_result r = run_end_to_end(&e, a.messages, NULL);
     double cls2 = cls1 < 0 ? -1 : classify_only(e.s.cls, e.ev, e.n_ev, batch, a.seconds, &scored2, &cpu2);
     if (cls1 < 0 || cls2 < 0 || r.rc != 0 || r.aggregated == 0) {
         env_close(&e);
@@ -480,6 +526,12 @@ int bench_pipeline(int argc, char **argv) {
     long rss = bench_rss_kb();
     alerts_metrics am = alerts_get_metrics(e.s.alerts);
     int hooks = hs_count(e.hook);
+    ckpt_result cr = {0};
+    if (a.checkpoint && !signals_stop && run_checkpoint_passes(&e, a.messages, &cr) != 0) {
+        env_close(&e);
+        return 1;
+    }
+    double ckpt_ratio = cr.on > 0 ? cr.on / ((r.rate + cr.off2) / 2) : 0;
 
     soak_state ss = {0};
     int soak_rc = 0;
@@ -508,6 +560,12 @@ int bench_pipeline(int argc, char **argv) {
                r.aggregated, (long long)r.st.batches,
                r.st.batches ? (double)r.st.classified / (double)r.st.batches : 0, (long long)am.fired, hooks, rss,
                cls_per_cpu, e2e_per_cpu, cpu_ratio, ratio, RATIO_TARGET);
+        if (a.checkpoint)
+            printf(",\"checkpoint\":{\"with_msgs_per_s\":%.1f,\"without_msgs_per_s\":[%.1f,%.1f],"
+                   "\"checkpoint_ratio\":%.4f,\"target_checkpoint_ratio\":0.95,\"checkpoints\":%lld,"
+                   "\"last_bytes\":%lld,\"keys\":%lld,\"bytes_per_key\":%.1f,\"last_write_seconds\":%.4f}",
+                   cr.on, r.rate, cr.off2, ckpt_ratio, (long long)cr.checkpoints, (long long)cr.cs.last_bytes,
+                   (long long)cr.keys, cr.keys ? (double)cr.cs.last_bytes / (double)cr.keys : 0, cr.cs.last_seconds);
         if (a.soak > 0) {
             printf(",\"soak\":{\"seconds\":%.0f,\"rate_factor\":%.2f,\"feed_msgs_per_s\":%.1f,\"produced\":%ld,"
                    "\"consumed\":%ld,\"lag_end\":%lld,\"unacked_end\":%lld,\"pending_runs_end\":%lld,\"in_flight_end\":%lld,\"pauses\":%llu,\"samples\":%d,\"rss_start_kb\":%ld,"
@@ -538,6 +596,13 @@ int bench_pipeline(int argc, char **argv) {
                r.st.batches ? (double)r.st.classified / (double)r.st.batches : 0);
         printf("  alerts                %10lld fired, %d webhook requests\n", (long long)am.fired, hooks);
         printf("  RSS                   %10ld kB\n", rss);
+        if (a.checkpoint)
+            printf("checkpoints: %.1f msg/s with them, %.1f and %.1f without (passes 2 and 1): ratio %.3f "
+                   "(target >= 0.95: %s)\n"
+                   "  %lld checkpoints, the last %lld bytes for %lld keys (%.0f bytes a key), written in %.1f ms\n",
+                   cr.on, cr.off2, r.rate, ckpt_ratio, ckpt_ratio >= 0.95 ? "met" : "NOT met",
+                   (long long)cr.checkpoints, (long long)cr.cs.last_bytes, (long long)cr.keys,
+                   cr.keys ? (double)cr.cs.last_bytes / (double)cr.keys : 0, cr.cs.last_seconds * 1000);
         if (a.soak > 0) {
             printf("soak: %.0f s fed at %.1f msg/s (%.1f x), %ld produced, %ld consumed, lag at end %lld, "
                    "%llu pauses\n",

@@ -5,12 +5,14 @@
 
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ingest/decode_pool.h"
 #include "ingest/offset_runs.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -52,6 +54,7 @@ typedef struct dlq_item {
     char detail[160];
     int drop_payload; /* the payload was too large for the dead-letter topic */
     rd_kafka_headers_t *orig; /* the original message's headers, or NULL */
+    int64_t first_ms;         /* when it was first queued: the give-up horizon counts from here */
 } dlq_item;
 
 struct ingest_consumer {
@@ -70,6 +73,9 @@ struct ingest_consumer {
     int assign_gen; /* rebalance callbacks so far (poll thread only) */
     ingest_assign_fn on_assign; /* ingest_set_on_assign */
     void *assign_ud;
+    ingest_start_fn start_fn; /* ingest_set_start */
+    void *start_ud;
+    _Atomic uint64_t assignments; /* assignments that took effect (ingest_assignments) */
     /* the static assignment (made in ingest_open), told to on_assign by
      * the first ingest_poll; NULL once told or without one */
     rd_kafka_topic_partition_list_t *static_parts;
@@ -222,7 +228,8 @@ int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud) {
     for (int i = 0; i < n; i++)
         v[i] = (ingest_partition_lag){.topic = xstrdup(c->parts[i]->topic),
                                       .partition = c->parts[i]->partition,
-                                      .lag = part_lag(c, c->parts[i])};
+                                      .lag = part_lag(c, c->parts[i]),
+                                      .in_flight = oruns_count(&c->parts[i]->runs, ORUNS_MASK(ORUNS_IN_FLIGHT))};
     pthread_mutex_unlock(&c->mu);
     for (int i = 0; i < n; i++) {
         fn(&v[i], ud);
@@ -242,7 +249,30 @@ static void dlq_item_free(dlq_item *it) {
     free(it);
 }
 
-/* Produces the dead letter, retrying while the local queue is full. */
+/* 1 when the dead letter has been retried for longer than the give-up
+ * horizon (ingest_options.dead_letter_give_up_ms). */
+static int dlq_expired(const ingest_consumer *c, const dlq_item *it) {
+    int64_t horizon = c->opt->dead_letter_give_up_ms > 0 ? c->opt->dead_letter_give_up_ms : INGEST_DEFAULT_DLQ_GIVE_UP_MS;
+    return time_now_ms() - it->first_ms > horizon;
+}
+
+/* Gives a dead letter up, visibly: an error naming the message and why,
+ * counted; its offset is acknowledged so that the partition's commits go
+ * on (the message itself stays in its topic at that offset). */
+static void dlq_give_up(ingest_consumer *c, dlq_item *it, const char *why) {
+    log_error("ingest", "dead letter for %s[%d]@%lld (%s: %s) given up after %lld s of retries: %s; its offset is "
+              "acknowledged, the message stays in %s at that offset", it->topic, (int)it->partition,
+              (long long)it->offset, decode_reason_name(it->reason), it->detail,
+              (long long)((time_now_ms() - it->first_ms) / 1000), why, it->topic);
+    pthread_mutex_lock(&c->mu);
+    c->m.dead_letters_given_up++;
+    pthread_mutex_unlock(&c->mu);
+    ingest_ack_origin(c, it->topic, it->partition, it->offset);
+    dlq_item_free(it);
+}
+
+/* Produces the dead letter, retrying while the local queue is full, up to
+ * the give-up horizon. */
 static void dlq_send(ingest_consumer *c, dlq_item *it) {
     char part_s[16], off_s[24];
     snprintf(part_s, sizeof part_s, "%d", (int)it->partition);
@@ -264,6 +294,10 @@ static void dlq_send(ingest_consumer *c, dlq_item *it) {
             RD_KAFKA_V_OPAQUE(it), RD_KAFKA_V_END);
         if (!err) return;
         rd_kafka_headers_destroy(h);
+        if (dlq_expired(c, it)) {
+            dlq_give_up(c, it, rd_kafka_err2str(err));
+            return;
+        }
         if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
             it->drop_payload = 1;
         } else {
@@ -284,6 +318,10 @@ static void dlq_delivered(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *o
     dlq_item *it = msg->_private;
     if (c->closing) { /* purged at close: unacknowledged, so redelivered to the next owner */
         dlq_item_free(it);
+        return;
+    }
+    if (msg->err && dlq_expired(c, it)) {
+        dlq_give_up(c, it, rd_kafka_err2str(msg->err));
         return;
     }
     if (msg->err) {
@@ -309,66 +347,58 @@ static void mark_dead_letter(ingest_consumer *c, const char *topic, int32_t part
     pthread_mutex_unlock(&c->mu);
 }
 
-/* The message is bad: count it and send it to the dead-letter topic (or,
- * without one, log it and acknowledge it at once). */
-static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const decode_result *r) {
-    const char *topic = rd_kafka_topic_name(msg->rkt);
+/* A message of (topic, partition, offset) goes to the dead-letter topic
+ * with payload and key (copied; either may be empty) and the original
+ * headers (copied; may be NULL), counted by reason; without a dead-letter
+ * topic it is logged and acknowledged at once. */
+static void dlq_enqueue(ingest_consumer *c, const char *topic, int32_t partition, int64_t offset,
+                        enum decode_reason reason, const char *detail, const void *payload, size_t len,
+                        const void *key, size_t keylen, const rd_kafka_headers_t *orig) {
     pthread_mutex_lock(&c->mu);
     c->m.dead_lettered++;
-    c->m.dead_letter_by_reason[r->reason]++;
+    c->m.dead_letter_by_reason[reason]++;
     pthread_mutex_unlock(&c->mu);
-    log_debug("ingest", "dead letter %s[%d]@%lld: %s: %s", topic, (int)msg->partition, (long long)msg->offset,
-              decode_reason_name(r->reason), r->detail);
-    mark_dead_letter(c, topic, msg->partition, msg->offset);
+    log_debug("ingest", "dead letter %s[%d]@%lld: %s: %s", topic, (int)partition, (long long)offset,
+              decode_reason_name(reason), detail);
+    mark_dead_letter(c, topic, partition, offset);
     if (!c->dlq) {
-        log_warn("ingest", "dropping %s[%d]@%lld (no dead_letter_topic): %s: %s", topic, (int)msg->partition,
-                 (long long)msg->offset, decode_reason_name(r->reason), r->detail);
-        ingest_ack_origin(c, topic, msg->partition, msg->offset);
+        log_warn("ingest", "dropping %s[%d]@%lld (no dead_letter_topic): %s: %s", topic, (int)partition,
+                 (long long)offset, decode_reason_name(reason), detail);
+        ingest_ack_origin(c, topic, partition, offset);
         return;
     }
     dlq_item *it = xcalloc(1, sizeof *it);
-    it->payload = xmalloc(msg->len ? msg->len : 1);
-    memcpy(it->payload, msg->payload, msg->len);
-    it->len = msg->len;
-    if (msg->key_len) {
-        it->key = xmalloc(msg->key_len);
-        memcpy(it->key, msg->key, msg->key_len);
-        it->keylen = msg->key_len;
+    it->payload = xmalloc(len ? len : 1);
+    if (len) memcpy(it->payload, payload, len);
+    it->len = len;
+    if (keylen) {
+        it->key = xmalloc(keylen);
+        memcpy(it->key, key, keylen);
+        it->keylen = keylen;
     }
-    rd_kafka_headers_t *orig;
-    if (rd_kafka_message_headers(msg, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR) it->orig = rd_kafka_headers_copy(orig);
+    if (orig) it->orig = rd_kafka_headers_copy(orig);
     it->topic = xstrdup(topic);
-    it->partition = msg->partition;
-    it->offset = msg->offset;
-    it->reason = r->reason;
-    snprintf(it->detail, sizeof it->detail, "%s", r->detail);
+    it->partition = partition;
+    it->offset = offset;
+    it->reason = reason;
+    it->first_ms = time_now_ms();
+    snprintf(it->detail, sizeof it->detail, "%s", detail);
     dlq_send(c, it);
+}
+
+/* The message is bad: count it and send it to the dead-letter topic. */
+static void dead_letter(ingest_consumer *c, const rd_kafka_message_t *msg, const decode_result *r) {
+    rd_kafka_headers_t *orig = NULL;
+    if (rd_kafka_message_headers(msg, &orig) != RD_KAFKA_RESP_ERR_NO_ERROR) orig = NULL;
+    dlq_enqueue(c, rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset, r->reason, r->detail, msg->payload,
+                msg->len, msg->key, msg->key_len, orig);
 }
 
 void ingest_dead_letter_event(ingest_consumer *c, const event *e, enum decode_reason reason, const char *detail,
                               const char *payload, size_t len) {
     if (!e->origin_topic) return;
-    pthread_mutex_lock(&c->mu);
-    c->m.dead_lettered++;
-    c->m.dead_letter_by_reason[reason]++;
-    pthread_mutex_unlock(&c->mu);
-    mark_dead_letter(c, e->origin_topic, e->origin_partition, e->origin_offset);
-    if (!c->dlq) {
-        log_warn("ingest", "dropping %s[%d]@%lld (no dead_letter_topic): %s: %s", e->origin_topic,
-                 (int)e->origin_partition, (long long)e->origin_offset, decode_reason_name(reason), detail);
-        ingest_ack_origin(c, e->origin_topic, e->origin_partition, e->origin_offset);
-        return;
-    }
-    dlq_item *it = xcalloc(1, sizeof *it);
-    it->payload = xmalloc(len ? len : 1);
-    memcpy(it->payload, payload, len);
-    it->len = len;
-    it->topic = xstrdup(e->origin_topic);
-    it->partition = e->origin_partition;
-    it->offset = e->origin_offset;
-    it->reason = reason;
-    snprintf(it->detail, sizeof it->detail, "%s", detail);
-    dlq_send(c, it);
+    dlq_enqueue(c, e->origin_topic, e->origin_partition, e->origin_offset, reason, detail, payload, len, NULL, 0,
+                NULL);
 }
 
 /* ---- pausing and rebalancing ---- */
@@ -385,8 +415,9 @@ static void set_paused(ingest_consumer *c, int on) {
     pthread_mutex_lock(&c->mu);
     c->m.paused = on;
     if (on) c->m.pauses++;
+    int n = c->m.in_flight;
     pthread_mutex_unlock(&c->mu);
-    log_debug("ingest", "%s partitions (in flight %d)", on ? "paused" : "resumed", c->m.in_flight);
+    log_debug("ingest", "%s partitions (in flight %d)", on ? "paused" : "resumed", n);
 }
 
 /* In-flight messages of the listed partitions. */
@@ -497,6 +528,41 @@ int ingest_rebuilding(ingest_consumer *c, const event *e) {
     return r;
 }
 
+void ingest_set_start(ingest_consumer *c, ingest_start_fn fn, void *ud) {
+    c->start_fn = fn;
+    c->start_ud = ud;
+}
+
+/* Applies the start-offset hook to an assignment's list. */
+static void apply_start(ingest_consumer *c, rd_kafka_topic_partition_list_t *parts) {
+    if (!c->start_fn) return;
+    for (int i = 0; i < parts->cnt; i++) {
+        int64_t off = c->start_fn(c->start_ud, parts->elems[i].topic, parts->elems[i].partition);
+        if (off < 0) continue;
+        parts->elems[i].offset = off;
+        pthread_mutex_lock(&c->mu);
+        part *p = part_find(c, parts->elems[i].topic, parts->elems[i].partition);
+        if (p) p->committed = off; /* where it starts: its lag before the first message counts from here */
+        pthread_mutex_unlock(&c->mu);
+        log_info("ingest", "%s[%d]: starting at offset %lld (the restored checkpoint's)", parts->elems[i].topic,
+                 (int)parts->elems[i].partition, (long long)off);
+    }
+}
+
+uint64_t ingest_assignments(ingest_consumer *c) { return c->assignments; }
+
+void ingest_flush_dead_letters(ingest_consumer *c, int timeout_ms) {
+    if (c->dlq) rd_kafka_flush(c->dlq, timeout_ms);
+}
+
+int ingest_dead_letters_pending(ingest_consumer *c, const char *topic, int32_t partition, int64_t below) {
+    pthread_mutex_lock(&c->mu);
+    part *p = part_find(c, topic, partition);
+    int64_t first = p ? oruns_first(&p->runs, ORUNS_MASK(ORUNS_DEAD_LETTER)) : -1;
+    pthread_mutex_unlock(&c->mu);
+    return first >= 0 && first < below;
+}
+
 void ingest_set_on_assign(ingest_consumer *c, ingest_assign_fn fn, void *ud) {
     c->on_assign = fn;
     c->assign_ud = ud;
@@ -510,26 +576,43 @@ static void call_on_assign(ingest_consumer *c, const rd_kafka_topic_partition_li
     free(ids);
 }
 
+/* The partition ids of topic from the cluster's metadata (waiting up to
+ * timeout_ms): 0 with *ids (the caller frees) and *n; an error code with
+ * *n 0 when the topic is unknown or the metadata cannot be had. */
+static rd_kafka_resp_err_t topic_partition_ids(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t **ids,
+                                               int *n) {
+    *ids = NULL;
+    *n = 0;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
+    if (!err && md->topic_cnt != 1) err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC; /* topics[0] exists only then */
+    if (!err) err = md->topics[0].err;
+    if (!err) {
+        *n = md->topics[0].partition_cnt;
+        *ids = xcalloc(*n ? (size_t)*n : 1, sizeof **ids);
+        for (int k = 0; k < *n; k++) (*ids)[k] = md->topics[0].partitions[k].id;
+    }
+    if (md) rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    return err;
+}
+
 /* Static assignment (opt->assign_count > 0): every partition p of the input
  * topics with p % assign_count == assign_index, from the committed offsets. */
 static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
     const ingest_options *opt = c->opt;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
     for (int i = 0; i < opt->n_inputs; i++) {
-        rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, opt->inputs[i].topic, NULL);
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t e = rd_kafka_metadata(c->rk, 0, t, &md, 10000);
-        if (!e && (md->topic_cnt != 1 || md->topics[0].err)) e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-        if (!e)
-            for (int k = 0; k < md->topics[0].partition_cnt; k++) {
-                int32_t id = md->topics[0].partitions[k].id;
-                if (id % opt->assign_count == opt->assign_index)
-                    rd_kafka_topic_partition_list_add(l, opt->inputs[i].topic, id);
-            }
-        if (md) rd_kafka_metadata_destroy(md);
-        rd_kafka_topic_destroy(t);
+        int32_t *ids = NULL;
+        int n = 0;
+        rd_kafka_resp_err_t e = topic_partition_ids(c->rk, opt->inputs[i].topic, 10000, &ids, &n);
+        for (int k = 0; k < n; k++)
+            if (ids[k] % opt->assign_count == opt->assign_index)
+                rd_kafka_topic_partition_list_add(l, opt->inputs[i].topic, ids[k]);
+        free(ids);
         if (e) {
-            snprintf(err, errlen, "topic %s: no partition list: %s", opt->inputs[i].topic, rd_kafka_err2str(e));
+            err_set(err, errlen, "topic %s: no partition list: %s", opt->inputs[i].topic, rd_kafka_err2str(e));
             rd_kafka_topic_partition_list_destroy(l);
             return -1;
         }
@@ -537,12 +620,14 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
     c->static_parts = rd_kafka_topic_partition_list_copy(l);
     track_parts(c, l);
     note_committed(c, l);
+    apply_start(c, l);
+    c->assignments++;
     log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
              opt->assign_count);
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
     rd_kafka_topic_partition_list_destroy(l);
     if (e) {
-        snprintf(err, errlen, "assign: %s", rd_kafka_err2str(e));
+        err_set(err, errlen, "assign: %s", rd_kafka_err2str(e));
         return -1;
     }
     return 0;
@@ -559,6 +644,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
         call_on_assign(c, parts);
         int paused = track_parts(c, parts);
         note_committed(c, parts);
+        apply_start(c, parts);
         log_info("ingest", "assigned %d partitions", parts->cnt);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
@@ -568,6 +654,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
          * by back-pressure before it was revoked comes back paused */
         if (paused) rd_kafka_pause_partitions(rk, parts);
         else rd_kafka_resume_partitions(rk, parts);
+        c->assignments++;
     } else {
         if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
             log_error("ingest", "rebalance error: %s", rd_kafka_err2str(err));
@@ -587,28 +674,33 @@ static void release_message(void *tag) { rd_kafka_message_destroy(tag); }
 static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *err, size_t errlen) {
     char e[256];
     if (rd_kafka_conf_set(conf, k, v, e, sizeof e) != RD_KAFKA_CONF_OK) {
-        snprintf(err, errlen, "kafka property %s: %s", k, e);
+        err_set(err, errlen, "kafka property %s: %s", k, e);
         return -1;
     }
     return 0;
 }
 
-static rd_kafka_conf_t *base_conf(const ingest_options *opt, char *err, size_t errlen) {
+/* A librdkafka config: our log and error callbacks, then `defaults`
+ * (NULL-terminated key, value pairs; NULL: none) that the user's
+ * properties may override, then the user's properties. NULL with err
+ * naming the bad property. */
+static rd_kafka_conf_t *base_conf(const ingest_options *opt, const char *const *defaults, char *err, size_t errlen) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, kafka_log);
     rd_kafka_conf_set_error_cb(conf, kafka_error);
-    for (int i = 0; i < opt->n_kafka; i++) {
-        if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) {
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    }
+    for (int i = 0; defaults && defaults[i]; i += 2)
+        if (conf_set(conf, defaults[i], defaults[i + 1], err, errlen)) goto fail;
+    for (int i = 0; i < opt->n_kafka; i++)
+        if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) goto fail;
     return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
 }
 
 ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen) {
     if (opt->n_inputs == 0) {
-        snprintf(err, errlen, "no input topics");
+        err_set(err, errlen, "no input topics");
         return NULL;
     }
     ingest_consumer *c = xcalloc(1, sizeof *c);
@@ -618,20 +710,15 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
     c->jobs = xcalloc(DECODE_AHEAD, sizeof *c->jobs);
     pthread_mutex_init(&c->mu, NULL);
 
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set_log_cb(conf, kafka_log);
-    rd_kafka_conf_set_error_cb(conf, kafka_error);
     /* defaults the config may override ... (queued.min.messages: with
      * librdkafka 2.0's 100000, a consumer a little slower than the fetcher
      * fills the local queue past it and fetching then stalls for up to
      * ~0.5 s, starving the consumer; the queue stays bounded by
      * queued.max.messages.kbytes) */
-    if (conf_set(conf, "auto.offset.reset", "earliest", err, errlen) ||
-        conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen) ||
-        conf_set(conf, "queued.min.messages", "1000000", err, errlen))
-        goto fail_conf;
-    for (int i = 0; i < opt->n_kafka; i++)
-        if (conf_set(conf, opt->kafka[i].key, opt->kafka[i].value, err, errlen)) goto fail_conf;
+    static const char *const consumer_defaults[] = {"auto.offset.reset",   "earliest", "auto.commit.interval.ms", "1000",
+                                                    "queued.min.messages", "1000000",  NULL};
+    rd_kafka_conf_t *conf = base_conf(opt, consumer_defaults, err, errlen);
+    if (!conf) goto fail;
     /* ... and what at-least-once needs, which it may not */
     if (conf_set(conf, "group.id", opt->group_id ? opt->group_id : "finsent", err, errlen) ||
         conf_set(conf, "enable.auto.commit", "true", err, errlen) ||
@@ -644,13 +731,13 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
     char e[512];
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof e);
     if (!c->rk) {
-        snprintf(err, errlen, "kafka consumer: %s", e);
+        err_set(err, errlen, "kafka consumer: %s", e);
         goto fail_conf;
     }
     rd_kafka_poll_set_consumer(c->rk);
 
     if (opt->dead_letter_topic) {
-        rd_kafka_conf_t *pconf = base_conf(opt, err, errlen);
+        rd_kafka_conf_t *pconf = base_conf(opt, NULL, err, errlen);
         if (!pconf) goto fail;
         if (conf_set(pconf, "enable.idempotence", "true", err, errlen) ||
             conf_set(pconf, "linger.ms", "5", err, errlen)) {
@@ -661,7 +748,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
         rd_kafka_conf_set_opaque(pconf, c);
         c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, e, sizeof e);
         if (!c->dlq) {
-            snprintf(err, errlen, "kafka dead-letter producer: %s", e);
+            err_set(err, errlen, "kafka dead-letter producer: %s", e);
             goto fail;
         }
     }
@@ -676,7 +763,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
     rd_kafka_resp_err_t rerr = rd_kafka_subscribe(c->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (rerr) {
-        snprintf(err, errlen, "subscribe: %s", rd_kafka_err2str(rerr));
+        err_set(err, errlen, "subscribe: %s", rd_kafka_err2str(rerr));
         goto fail;
     }
     return c;
@@ -869,19 +956,13 @@ int ingest_close(ingest_consumer *c, int timeout_ms) {
 
 int ingest_list_topic_partitions(ingest_consumer *c, const char *topic,
                                  void (*fn)(const char *topic, int32_t partition, void *ud), void *ud, int timeout_ms) {
-    int total = 0;
-    rd_kafka_topic_t *t = rd_kafka_topic_new(c->rk, topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, t, &md, timeout_ms);
-    if (!err && md->topic_cnt == 1 && !md->topics[0].err) {
-        for (int k = 0; k < md->topics[0].partition_cnt; k++) fn(topic, md->topics[0].partitions[k].id, ud), total++;
-    } else {
-        log_warn("ingest", "no partition list for topic %s: %s", topic,
-                 rd_kafka_err2str(err ? err : md->topics[0].err));
-    }
-    if (md) rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(t);
-    return total;
+    int32_t *ids = NULL;
+    int n = 0;
+    rd_kafka_resp_err_t err = topic_partition_ids(c->rk, topic, timeout_ms, &ids, &n);
+    if (err) log_warn("ingest", "no partition list for topic %s: %s", topic, rd_kafka_err2str(err));
+    for (int k = 0; k < n; k++) fn(topic, ids[k], ud);
+    free(ids);
+    return n;
 }
 
 int ingest_list_partitions(ingest_consumer *c, void (*fn)(const char *topic, int32_t partition, void *ud), void *ud,

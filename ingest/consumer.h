@@ -56,6 +56,7 @@ typedef struct ingest_metrics {
     uint64_t dead_lettered;   /* messages dead-lettered (all reasons) */
     uint64_t dead_letter_by_reason[DECODE_N_REASONS];
     uint64_t dead_letter_retries; /* dead-letter produce attempts that failed and were retried */
+    uint64_t dead_letters_given_up; /* dead letters given up after ingest.dead_letter_give_up_after */
     uint64_t truncated;       /* events whose text was cut to max_text_bytes */
     uint64_t acked;           /* acknowledgements applied */
     uint64_t acks_ignored;    /* acks for partitions no longer assigned or unknown offsets */
@@ -76,6 +77,7 @@ typedef struct ingest_partition_lag {
     char *topic;
     int32_t partition;
     int64_t lag;
+    int64_t in_flight; /* handed out and not yet released (still in the pipeline's queues) */
 } ingest_partition_lag;
 
 typedef void (*ingest_lag_fn)(const ingest_partition_lag *l, void *ud);
@@ -156,6 +158,31 @@ int ingest_partition_lags(ingest_consumer *c, ingest_lag_fn fn, void *ud);
 /* The same for one topic, input or not. */
 int ingest_list_topic_partitions(ingest_consumer *c, const char *topic,
                                  void (*fn)(const char *topic, int32_t partition, void *ud), void *ud, int timeout_ms);
+
+/* 1 when a dead letter of the partition for an offset below `below` is
+ * not delivered yet (its offset then must not be passed by a checkpoint),
+ * else 0. Thread-safe. */
+int ingest_dead_letters_pending(ingest_consumer *c, const char *topic, int32_t partition, int64_t below);
+
+/* How many assignments have taken effect so far (each counted once its
+ * partitions are tracked, so ingest_partition_lags reports them).
+ * Thread-safe. */
+uint64_t ingest_assignments(ingest_consumer *c);
+
+/* Serves the dead-letter producer's delivery reports for up to
+ * timeout_ms (or until none is outstanding). For shutdown, once no thread
+ * calls ingest_poll any more. */
+void ingest_flush_dead_letters(ingest_consumer *c, int timeout_ms);
+
+/* Where a partition starts when it is assigned: an offset, or -1 for the
+ * committed offset (auto.offset.reset when none). Called on the polling
+ * thread, inside ingest_poll, before the assignment takes effect. */
+typedef int64_t (*ingest_start_fn)(void *ud, const char *topic, int32_t partition);
+
+/* Sets the start-offset hook (NULL: committed offsets); call before the
+ * first ingest_poll. Not with opt->rebuild (which starts at the
+ * beginning). */
+void ingest_set_start(ingest_consumer *c, ingest_start_fn fn, void *ud);
 
 /* Copies the counters. Thread-safe. */
 void ingest_metrics_get(ingest_consumer *c, ingest_metrics *out);

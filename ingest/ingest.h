@@ -11,6 +11,7 @@
 #define FINSENT_INGEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event;
 struct em_matcher;
@@ -60,6 +61,9 @@ typedef struct ingest_kv {
     char *value;
 } ingest_kv;
 
+/* Default of ingest_options.dead_letter_give_up_ms: ten minutes. */
+#define INGEST_DEFAULT_DLQ_GIVE_UP_MS (10 * 60 * 1000)
+
 typedef struct ingest_options {
     ingest_kv *kafka;
     int n_kafka;
@@ -90,6 +94,10 @@ typedef struct ingest_options {
      * can rebuild its state, never tracked, acknowledged, committed or
      * dead-lettered (their effects were durable before the commit). */
     int rebuild;
+    /* A dead letter not delivered (or not even queued) this long after it
+     * was first queued is given up: logged as an error, counted, and its
+     * offset acknowledged; 0: INGEST_DEFAULT_DLQ_GIVE_UP_MS. */
+    int64_t dead_letter_give_up_ms;
 } ingest_options;
 
 /* Frees every string and array the options own (not the struct itself) and

@@ -144,6 +144,12 @@ int64_t oruns_count(const oruns *o, unsigned mask) {
     return n;
 }
 
+int64_t oruns_first(const oruns *o, unsigned mask) {
+    for (size_t i = o->head; i < o->tail; i++)
+        if (mask & ORUNS_MASK(o->r[i].state)) return o->r[i].first;
+    return -1;
+}
+
 size_t oruns_runs(const oruns *o) { return o->tail - o->head; }
 
 int64_t oruns_committable(const oruns *o) { return o->committable; }

@@ -60,6 +60,9 @@ int oruns_state(const oruns *o, int64_t offset);
 /* How many tracked offsets have a state in mask. */
 int64_t oruns_count(const oruns *o, unsigned mask);
 
+/* The lowest tracked offset whose state is in mask, or -1. */
+int64_t oruns_first(const oruns *o, unsigned mask);
+
 /* Runs held (the memory in use is this × sizeof(oruns_run)). */
 size_t oruns_runs(const oruns *o);
 

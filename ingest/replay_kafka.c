@@ -18,7 +18,8 @@ typedef struct rpart {
     char *topic;
     int32_t partition;
     int64_t start, end; /* [start, end) */
-    int done;
+    _Atomic int done;                /* read to its end (the reading thread sets it) */
+    _Atomic int64_t handed, counted; /* events handed out, and of them released (replay_kafka_release) */
 } rpart;
 
 struct replay_kafka {
@@ -62,7 +63,8 @@ static replay_kafka *rk_new(const ingest_options *opt, double speed, char *err, 
 
 static void add_part(replay_kafka *r, const char *topic, int32_t partition, int64_t start, int64_t end) {
     r->parts = xrealloc(r->parts, sizeof *r->parts * (size_t)(r->n_parts + 1));
-    r->parts[r->n_parts++] = (rpart){xstrdup(topic), partition, start, end, start >= end};
+    r->parts[r->n_parts++] = (rpart){.topic = xstrdup(topic), .partition = partition, .start = start, .end = end,
+                                     .done = start >= end};
     if (start >= end) r->n_done++;
 }
 
@@ -273,6 +275,7 @@ int replay_kafka_next(replay_kafka *r, event **out, decode_result *res, int time
         rd_kafka_message_destroy(m);
         if (!e) return 0;
         replay_pace(&r->pacer, e->ts_ms);
+        p->handed++;
         *out = e;
         return 1;
     }
@@ -290,6 +293,19 @@ void replay_kafka_close(replay_kafka *r) {
     for (int i = 0; i < r->n_parts; i++) free(r->parts[i].topic);
     free(r->parts);
     free(r);
+}
+
+void replay_kafka_release(replay_kafka *r, const char *topic, int32_t partition) {
+    rpart *p = find(r, topic, partition);
+    if (p) p->counted++;
+}
+
+void replay_kafka_lags(replay_kafka *r, void (*fn)(const char *topic, int32_t partition, int held, void *ud),
+                       void *ud) {
+    for (int i = 0; i < r->n_parts; i++) {
+        rpart *p = &r->parts[i];
+        fn(p->topic, p->partition, !p->done || p->handed != p->counted, ud);
+    }
 }
 
 int replay_kafka_partitions(const replay_kafka *r, void (*fn)(const char *topic, int32_t partition, void *ud),

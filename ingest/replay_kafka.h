@@ -50,6 +50,16 @@ int replay_kafka_searched(const replay_kafka *r);
  * the watermark from the start); returns how many. */
 int replay_kafka_partitions(const replay_kafka *r, void (*fn)(const char *topic, int32_t partition, void *ud),
                             void *ud);
+/* The event of (topic, partition) that replay_kafka_next handed out is
+ * counted; from the thread that counts. */
+void replay_kafka_release(replay_kafka *r, const char *topic, int32_t partition);
+
+/* Calls fn for every partition read with held 1 while it has lag: not
+ * read to its end yet, or an event of it handed out and not yet counted.
+ * Thread-safe with replay_kafka_next. */
+void replay_kafka_lags(replay_kafka *r, void (*fn)(const char *topic, int32_t partition, int held, void *ud),
+                       void *ud);
+
 void replay_kafka_close(replay_kafka *r);
 
 #endif

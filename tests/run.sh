@@ -21,11 +21,11 @@ pass=0 fail=0 skip=0 crashed=""
 # tally FILE: counts TAP lines of one program's output
 tally() {
     # cmocka prints a skipped test as "not ok N # SKIP", lib.sh as "ok N # SKIP"
-    p=$(grep -E '^ok [0-9]+' "$1" | grep -vc '# SKIP')
-    s=$(grep -cE '^(not )?ok [0-9]+.*# SKIP' "$1")
-    f=$(grep -E '^not ok [0-9]+' "$1" | grep -vc '# SKIP')
+    p=$(grep -aE '^ok [0-9]+' "$1" | grep -vc '# SKIP')
+    s=$(grep -acE '^(not )?ok [0-9]+.*# SKIP' "$1")
+    f=$(grep -aE '^not ok [0-9]+' "$1" | grep -vc '# SKIP')
     pass=$((pass + p)); skip=$((skip + s)); fail=$((fail + f))
-    grep -E '^not ok' "$1" | grep -v '# SKIP' | sed "s|^|  $(basename "$1" .log): |"
+    grep -aE '^not ok' "$1" | grep -v '# SKIP' | sed "s|^|  $(basename "$1" .log): |"
 }
 
 run_one() { # name, command...
@@ -37,7 +37,7 @@ run_one() { # name, command...
     rc=$?
     printf '%-40s rc=%d %4ss\n' "$name" "$rc" "$(( $(date +%s) - start ))"
     tally "$log"
-    if [ $rc -ne 0 ] && ! grep -E '^not ok' "$log" | grep -qv '# SKIP'; then
+    if [ $rc -ne 0 ] && ! grep -aE '^not ok' "$log" | grep -qv '# SKIP'; then
         crashed="$crashed $name"
         fail=$((fail + 1))
         echo "  $name exited $rc without a failing test; last lines:"

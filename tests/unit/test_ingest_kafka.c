@@ -25,6 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
 #include "ingest/consumer.h"
 #include "ingest/mock_cluster.h"
 #include "util/log.h"
@@ -773,6 +776,71 @@ static void test_lag_after_restart(void **state) {
     ingest_mock_free(m);
 }
 
+/* ---- a dead letter that cannot be delivered is given up, visibly ---- */
+
+/* The dead-letter topic refuses every request (its metadata says not
+ * authorised): the dead letter of the one bad message is retried until
+ * ingest.dead_letter_give_up_after, then given up (counted, its offset
+ * acknowledged) so that the partition is no longer held: nothing stays in
+ * flight and close drains. Before the give-up horizon it is still held. */
+static void test_dead_letter_gives_up(void **state) {
+    (void)state;
+    char err[256];
+    ingest_mock *m = ingest_mock_new(1, err, sizeof err);
+    assert_non_null(m);
+    const char *bs = ingest_mock_bootstraps(m);
+    assert_int_equal(ingest_mock_topic(m, "news", 1), 0);
+    assert_int_equal(ingest_mock_topic(m, "dead", 1), 0);
+    rd_kafka_mock_topic_set_error(ingest_mock_raw(m), "dead", RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    char dir[] = "/tmp/finsent-dlq-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *path = xasprintf("%s/feed", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "k:{\"id\":\"m0\",\"ts\":1700000000000,\"text\":\"fine\"}\nk:{not json\n"
+               "k:{\"id\":\"m2\",\"ts\":1700000000001,\"text\":\"fine\"}\n");
+    fclose(f);
+    assert_int_equal(kcat_produce(bs, "news", path, ""), 0);
+
+    ingest_options o = base_options(bs, "dlq-give-up");
+    ingest_options_set_kafka(&o, "message.timeout.ms", "300");
+    ingest_options_add_input(&o, "news", NULL);
+    o.dead_letter_topic = xstrdup("dead");
+    o.dead_letter_give_up_ms = 2000;
+    ingest_consumer *c = ingest_open(&o, err, sizeof err);
+    if (!c) fail_msg("ingest_open: %s", err);
+    double t0 = now_s(), given_up_at = 0;
+    int good = 0, held_before = 0;
+    ingest_metrics mt;
+    for (;;) {
+        event *e = ingest_poll(c, 100);
+        if (e) {
+            good++;
+            ingest_ack(c, e);
+            event_free(e);
+        }
+        ingest_metrics_get(c, &mt);
+        if (good == 2 && mt.dead_lettered == 1 && mt.dead_letters_given_up == 0 && mt.in_flight == 1) held_before = 1;
+        if (mt.dead_letters_given_up == 1 && mt.in_flight == 0) {
+            given_up_at = now_s() - t0;
+            break;
+        }
+        if (now_s() - t0 > 30)
+            fail_msg("not given up in 30 s: %llu dead letters, %d in flight, %llu retries",
+                     (unsigned long long)mt.dead_lettered, mt.in_flight, (unsigned long long)mt.dead_letter_retries);
+    }
+    fprintf(stderr, "# dead letter given up after %.1f s (horizon 2 s), %llu retries\n", given_up_at,
+            (unsigned long long)mt.dead_letter_retries);
+    assert_int_equal(good, 2);
+    assert_true(held_before);        /* before the horizon, its offset waited for it */
+    assert_true(given_up_at >= 1.9); /* and not given up before it */
+    assert_int_equal(ingest_close(c, 5000), 0); /* nothing left in flight */
+    ingest_options_free(&o);
+    unlink(path);
+    rmdir(dir);
+    free(path);
+    ingest_mock_free(m);
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--child") == 0) return child_main(argv[2], argv[3]);
     log_set_level(LOG_ERROR);
@@ -786,6 +854,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_paused_partitions_come_back),
         cmocka_unit_test(test_partition_lag),
         cmocka_unit_test(test_lag_after_restart),
+        cmocka_unit_test(test_dead_letter_gives_up),
     };
     return cmocka_run_group_tests_name("ingest_kafka", tests, NULL, NULL);
 }

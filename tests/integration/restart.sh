@@ -1,0 +1,270 @@
+# restart.sh — `finsent run` (role all) across restarts equals a replay.
+#
+# The demo feed repeated over several simulated days (scaleout_lib.sh) is
+# produced with kcat to news:3 and comments:3 before finsent starts; a
+# `finsent replay` of the same feed is the truth. Each scenario runs
+# `finsent run` against its own consumer group, outbox, state and webhook
+# receiver, stops it one or more times, starts it again, and waits for the
+# end of the feed. Then, against the replay:
+#   - every closed window has the replay's totals (a window closed twice,
+#     before and after a stop, has the same totals both times);
+#   - no event is late (the replay has none);
+#   - the receiver got exactly the replay's alert transitions (id, status,
+#     window start), each with the replay's figures (counts, negative and
+#     baseline share, z-score, ratio); repeats with the same id are allowed.
+#
+# Scenarios (RESTART_SCENARIOS, default all of them):
+#   planned  SIGTERM shortly before day 3's first spike, then a new start
+#   backlog  kill -9 twice while reading the backlog (after 1/4 and 1/3 of it)
+#   hookdown the receiver down from the start; kill -9 right after the
+#            second alert is written to the outbox; receiver and finsent
+#            come back
+#   ckpt     kill -9 in the middle of writing the third checkpoint
+#   commit   kill -9 between an alert's outbox write and the checkpoint
+#            that would commit its offsets
+#   roles    the scale-out roles: one `run --role classify` and two
+#            `run --role aggregate` (group mode, scored topic of 4
+#            partitions); aggregate instance 1 killed -9 five seconds in
+#            and started again
+# RESTART_MESSAGES (default 7936, four days) sets the feed's size.
+. tests/integration/lib.sh
+. tests/integration/scaleout_lib.sh
+
+MODEL=${FINSENT_TEST_MODEL:-models/default}
+N=${RESTART_MESSAGES:-7936}
+SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit roles}
+if [ -n "${SANITIZED:-}" ]; then # three days, three scenarios: the sanitizers cost a factor of a few
+    N=${RESTART_MESSAGES:-5952}
+    SCENARIOS=${RESTART_SCENARIOS:-planned backlog ckpt}
+fi
+if [ ! -f "$MODEL/config.json" ]; then
+    skip "restart test" "no model at $MODEL"
+    done_testing
+    exit
+fi
+CFG=tests/integration/restart.json
+export FINSENT_RESTART_SECRET=restart-secret FINSENT_RESTART_BROKERS=127.0.0.1:9
+pids=""
+cleanup() {
+    for p in $pids; do kill -9 "$p" 2>/dev/null; done
+    [ -n "${RESTART_KEEP:-}" ] && cp -r "$TMP/." "$RESTART_KEEP/"
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# 1. the feed (three partitions per topic), the replay, its transitions
+scaleout_feed "$N" 3
+FINSENT_RESTART_OUTBOX="$TMP/ob-replay" "$FINSENT" replay --config "$CFG" --model "$MODEL" --file "$TMP/all.jsonl" \
+    --dry-run --dump-windows "$TMP/replay.win" >"$TMP/replay.jsonl" 2>"$TMP/replay.err"
+check "replay exits 0" test $? -eq 0
+scaleout_expect
+replay_late=$(sed -n 's/^finsent: .* dead letters, \([0-9]*\) late,.*/\1/p' "$TMP/replay.err")
+check "the replay has no late event" test "${replay_late:-x}" = 0
+
+# transitions FILE: one line per distinct (id, status, window start) of the
+# alerts in FILE (JSON lines, the alert bodies) before the cutoff, with its
+# figures; the first of repeats with the same (id, status, window) wins
+transitions() {
+    jq -c --argjson c "$cutoff" 'select(.window.start_ms < $c)
+        | [.id, .status, .window.start_ms, .stats.count, .stats.negatives, .stats.negative_share,
+           .stats.baseline_share, .stats.zscore, .stats.ratio]' "$1" | awk '!seen[$0]++' | sort -u
+}
+transitions "$TMP/replay.jsonl" >"$TMP/replay.tr"
+check "the replay has alert transitions" test -s "$TMP/replay.tr"
+
+# 2. the cluster, the feed produced once, keyed by line so that each
+# partition gets its share in order
+"$FINSENT" mock-broker --brokers 1 --topic news:3 --topic comments:3 --topic restart.deadletter:1 \
+    --topic restart.scored:4 \
+    >"$TMP/broker.out" 2>"$TMP/broker.err" &
+pids="$pids $!"
+i=0
+while ! grep -q bootstrap.servers "$TMP/broker.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+export FINSENT_RESTART_BROKERS=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
+for t in news comments; do
+    jq -r --arg t "$t" 'select(.topic == $t) | "\(input_line_number)\t\(.payload)"' "$TMP/feed.jsonl" |
+        kcat -P -K '\t' -b "$FINSENT_RESTART_BROKERS" -t "$t" -X queue.buffering.max.messages=1000000 2>"$TMP/kcat.err"
+    for p in 0 1 2; do
+        jq -r --arg t "$t" --argjson p $p 'select(.topic == $t and .partition == $p) | .payload' "$TMP/markers.jsonl" |
+            kcat -P -b "$FINSENT_RESTART_BROKERS" -t "$t" -p $p 2>/dev/null
+    done
+done
+check "kcat produced the feed" test "$(kcat -C -b "$FINSENT_RESTART_BROKERS" -t news -e -q -f '.\n' 2>/dev/null | wc -l)" -gt 0
+
+# receiver_start S: a webhook receiver for scenario S (appends to $TMP/S.hook)
+receiver_start() {
+    "$FINSENT" mock-webhook --secret-env FINSENT_RESTART_SECRET >>"$TMP/$1.hook" 2>>"$TMP/$1.hook.err" &
+    hook_pid=$!
+    pids="$pids $hook_pid"
+    i=0
+    while [ "$(grep -c '^url=' "$TMP/$1.hook")" -lt "$2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    export FINSENT_RESTART_WEBHOOK=$(sed -n 's/^url=//p' "$TMP/$1.hook" | tail -n 1)
+}
+
+# run_start S K [ENV=VALUE…]: run K of scenario S in the background
+run_start() {
+    s=$1 k=$2
+    shift 2
+    env FINSENT_RESTART_GROUP="g-$s" FINSENT_RESTART_OUTBOX="$TMP/ob-$s" "$@" \
+        "$FINSENT" run --config "$CFG" --model "$MODEL" --dump-windows "$TMP/$s.win" >"$TMP/$s.$k.out" 2>"$TMP/$s.$k.err" &
+    run_pid=$!
+    pids="$pids $run_pid"
+}
+
+# wait_metric S K NAME MIN: waits (bounded, 120 s) until run K's metric NAME >= MIN
+wait_metric() {
+    i=0
+    while [ "$(metric "$3" "$TMP/$1.$2.err" || echo 0)" -lt "$4" ] 2>/dev/null && [ $i -lt 1200 ]; do
+        kill -0 $run_pid 2>/dev/null || return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ $i -lt 1200 ]
+}
+
+# wait_end S: waits (bounded) until scenario S's receiver holds every
+# firing id of the replay and the run's watermark passed the cutoff
+wait_end() {
+    i=0
+    while [ $i -lt 600 ]; do
+        grep -v '^url=' "$TMP/$1.hook" | jq -rR 'fromjson? | select(.body.status == "firing") | .idempotency_key' |
+            sort -u >"$TMP/$1.got"
+        wm=$(metric finsent_watermark_ms "$TMP/$1.$k.err")
+        [ "$(comm -13 "$TMP/$1.got" "$TMP/replay.ids" | wc -l)" -eq 0 ] && [ "${wm:-0}" -ge "$cutoff" ] 2>/dev/null && break
+        sleep 0.5
+        i=$((i + 1))
+    done
+    sleep 1
+}
+
+# finish S K: SIGTERM to run K (and the roles' other processes), then the
+# checks of scenario S
+finish() {
+    s=$1
+    kill -TERM $run_pid $others 2>/dev/null
+    wait $run_pid
+    check "$s: the last run exits 0 on SIGTERM" test $? -eq 0
+    for o in $others; do wait "$o"; done
+    others=""
+    real_windows "$TMP/$s.win" >"$TMP/$s.w"
+    check "$s: a window closed before and after a stop has the same totals" \
+        test "$(cut -f1,2 "$TMP/$s.w" | sort | uniq -d | wc -l)" -eq 0
+    check "$s: every window has the replay's totals ($(wc -l <"$TMP/replay.w") windows)" cmp "$TMP/$s.w" "$TMP/replay.w"
+    late=$(cat "$TMP/$s".*.err | grep -c '"late event\|late event ')
+    check "$s: no event late ($late logged)" test "$late" -eq 0
+    grep -v '^url=' "$TMP/$s.hook" | jq -cR 'fromjson? | .body' >"$TMP/$s.bodies"
+    transitions "$TMP/$s.bodies" >"$TMP/$s.tr"
+    check "$s: the replay's alert transitions, each with its figures" diff "$TMP/replay.tr" "$TMP/$s.tr"
+    bad=$(grep -v '^url=' "$TMP/$s.hook" | jq -rR 'fromjson? | select(.signature_valid != true) | 1' | wc -l)
+    check "$s: every delivery signed and valid" test "$bad" -eq 0
+    echo "# $s: $(grep -vc '^url=' "$TMP/$s.hook") deliveries, $(wc -l <"$TMP/$s.tr") transitions ($(wc -l <"$TMP/replay.tr") in the replay), $(wc -l <"$TMP/$s.w") windows"
+    # the last run: from its first log line to its first alert written, and what it restored
+    t0=$(head -n 1 "$TMP/$s.$k.err" | jq -r '.ts? // empty' 2>/dev/null)
+    t1=$(jq -r 'select(.module? == "alerts" and (.msg | startswith("firing"))) | .ts' "$TMP/$s.$k.err" 2>/dev/null | head -n 1)
+    restored=$(sed -n 's/.*restored checkpoint [0-9]* (\([0-9]*\) bytes).*/\1/p' "$TMP/$s.$k.err" | head -n 1)
+    if [ -n "$t0" ] && [ -n "$t1" ]; then
+        echo "# $s: run $k restored a checkpoint of ${restored:-?} bytes; start to first alert fired $(( $(date -d "$t1" +%s%3N) - $(date -d "$t0" +%s%3N) )) ms"
+    fi
+}
+
+day=86400000
+t0=1772409600000
+others=""
+for s in $SCENARIOS; do
+    case $s in
+    planned)
+        receiver_start $s 1
+        run_start $s 1
+        # day 3, 09:45 (the first spike of the day is Harbor Bancorp's at 10:00)
+        wait_metric $s 1 finsent_watermark_ms $((t0 + 2 * day + 35100000))
+        check "planned: run 1 reached day 3 09:45" test $? -eq 0
+        kill -TERM $run_pid
+        wait $run_pid
+        check "planned: run 1 exits 0 on SIGTERM" test $? -eq 0
+        run_start $s 2
+        k=2
+        ;;
+    backlog)
+        receiver_start $s 1
+        run_start $s 1
+        wait_metric $s 1 finsent_events_aggregated_total $((N / 4))
+        kill -9 $run_pid
+        wait $run_pid 2>/dev/null
+        run_start $s 2
+        wait_metric $s 2 finsent_events_aggregated_total $((N / 3))
+        kill -9 $run_pid
+        wait $run_pid 2>/dev/null
+        run_start $s 3
+        k=3
+        ;;
+    hookdown)
+        : >"$TMP/$s.hook"
+        export FINSENT_RESTART_WEBHOOK=http://127.0.0.1:9/alerts
+        run_start $s 1 FINSENT_CRASHPOINT=outbox-written:2
+        wait $run_pid
+        check "hookdown: run 1 killed itself after the second outbox write" test $? -eq 137
+        receiver_start $s 1
+        run_start $s 2
+        k=2
+        ;;
+    ckpt)
+        receiver_start $s 1
+        run_start $s 1 FINSENT_CRASHPOINT=checkpoint-write:3
+        wait $run_pid
+        check "ckpt: run 1 killed itself while writing the third checkpoint" test $? -eq 137
+        run_start $s 2
+        k=2
+        ;;
+    commit)
+        receiver_start $s 1
+        run_start $s 1 FINSENT_CRASHPOINT=outbox-written:3
+        wait $run_pid
+        check "commit: run 1 killed itself between an outbox write and the next checkpoint" test $? -eq 137
+        run_start $s 2
+        k=2
+        ;;
+    roles)
+        receiver_start $s 1
+        # classify, aggregate 0, aggregate 1 (each appends its windows to roles.win)
+        env FINSENT_RESTART_GROUP=g-roles FINSENT_RESTART_OUTBOX="$TMP/ob-roles-c" \
+            "$FINSENT" run --config "$CFG" --model "$MODEL" --role classify >"$TMP/roles.c.out" 2>"$TMP/roles.c.err" &
+        cls=$!
+        pids="$pids $cls"
+        agg_start() { # I K: aggregate instance I, its K-th start
+            env FINSENT_RESTART_GROUP=g-roles FINSENT_RESTART_OUTBOX="$TMP/ob-roles-a$1" "$FINSENT" run --config "$CFG" \
+                --role aggregate --instance "$1" --dump-windows "$TMP/$s.win" >"$TMP/$s.a$1.$2.out" \
+                2>"$TMP/$s.a$1.$2.err" &
+            eval "a$1=$!"
+            pids="$pids $!"
+        }
+        agg_start 0 1
+        agg_start 1 1
+        sleep 5
+        kill -9 $a1
+        wait $a1 2>/dev/null
+        agg_start 1 2
+        others="$cls $a0"
+        run_pid=$a1
+        # the end: every firing id received and both aggregates' watermarks past the cutoff
+        i=0
+        while [ $i -lt 600 ]; do
+            grep -v '^url=' "$TMP/$s.hook" | jq -rR 'fromjson? | select(.body.status == "firing") | .idempotency_key' |
+                sort -u >"$TMP/$s.got"
+            w0=$(metric finsent_watermark_ms "$TMP/$s.a0.1.err")
+            w1=$(metric finsent_watermark_ms "$TMP/$s.a1.2.err")
+            [ "$(comm -13 "$TMP/$s.got" "$TMP/replay.ids" | wc -l)" -eq 0 ] && [ "${w0:-0}" -ge "$cutoff" ] 2>/dev/null &&
+                [ "${w1:-0}" -ge "$cutoff" ] 2>/dev/null && break
+            sleep 0.5
+            i=$((i + 1))
+        done
+        sleep 1
+        finish $s
+        continue
+        ;;
+    *) notok "unknown scenario $s"; continue ;;
+    esac
+    wait_end $s
+    finish $s
+done
+done_testing
