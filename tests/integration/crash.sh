@@ -102,9 +102,14 @@ while [ "$(metric finsent_events_aggregated_total "$TMP/a1.err" || echo 0)" -lt 
     i=$((i + 1))
 done
 before=$(metric finsent_events_aggregated_total "$TMP/a1.err")
+wm_before=$(metric finsent_watermark_ms "$TMP/a1.err")
 kill -9 $c1 $a1
 wait $c1 $a1 2>/dev/null
-echo "# killed instance 1 (classify and aggregate) after aggregate 1 counted $before records"
+echo "# killed instance 1 (classify and aggregate) after aggregate 1 counted $before records, watermark $wm_before"
+# mid-stream: the wait reached its count (not a timeout or an empty
+# scrape), and the instance had not reached the end of the feed
+check "instance 1 was killed mid-stream (${before:-no} records counted, at least $want)" \
+    test "${before:-0}" -ge "$want" -a "${wm_before:-$end_ms}" -lt "$cutoff"
 sleep 1
 start_classify 1
 start_aggregate 1

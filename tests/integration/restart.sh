@@ -112,6 +112,14 @@ run_start() {
     pids="$pids $run_pid"
 }
 
+# killed_mid S K WHAT: checks that run K of scenario S, about to be
+# stopped, is mid-stream: its watermark (scraped now) is before the end of
+# the feed; a timed-out wait or an empty scrape fails it
+killed_mid() {
+    wm=$(metric finsent_watermark_ms "$TMP/$1.$2.err")
+    check "$1: run $2 $3 mid-stream (watermark ${wm:-unknown})" test "${wm:-0}" -gt "$t0" -a "${wm:-0}" -lt "$cutoff"
+}
+
 # wait_metric S K NAME MIN: waits (bounded, 120 s) until run K's metric NAME >= MIN
 wait_metric() {
     i=0
@@ -179,6 +187,7 @@ for s in $SCENARIOS; do
         # day 3, 09:45 (the first spike of the day is Harbor Bancorp's at 10:00)
         wait_metric $s 1 finsent_watermark_ms $((t0 + 2 * day + 35100000))
         check "planned: run 1 reached day 3 09:45" test $? -eq 0
+        killed_mid $s 1 "stopped"
         kill -TERM $run_pid
         wait $run_pid
         check "planned: run 1 exits 0 on SIGTERM" test $? -eq 0
@@ -189,10 +198,14 @@ for s in $SCENARIOS; do
         receiver_start $s 1
         run_start $s 1
         wait_metric $s 1 finsent_events_aggregated_total $((N / 4))
+        check "backlog: run 1 counted a quarter of the feed" test $? -eq 0
+        killed_mid $s 1 "killed -9"
         kill -9 $run_pid
         wait $run_pid 2>/dev/null
         run_start $s 2
         wait_metric $s 2 finsent_events_aggregated_total $((N / 3))
+        check "backlog: run 2 counted a third of the feed" test $? -eq 0
+        killed_mid $s 2 "killed -9"
         kill -9 $run_pid
         wait $run_pid 2>/dev/null
         run_start $s 3
@@ -240,7 +253,16 @@ for s in $SCENARIOS; do
         }
         agg_start 0 1
         agg_start 1 1
-        sleep 5
+        # once aggregate 1 has counted some records (five seconds in on a quiet machine)
+        i=0
+        while [ "$(metric finsent_events_aggregated_total "$TMP/$s.a1.1.err" || echo 0)" -lt 500 ] 2>/dev/null &&
+            [ $i -lt 1200 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+        wm=$(metric finsent_watermark_ms "$TMP/$s.a1.1.err")
+        check "roles: aggregate 1 killed -9 mid-stream (watermark ${wm:-unknown})" \
+            test "${wm:-0}" -gt "$t0" -a "${wm:-0}" -lt "$cutoff"
         kill -9 $a1
         wait $a1 2>/dev/null
         agg_start 1 2
