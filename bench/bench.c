@@ -22,6 +22,8 @@ const bench_entry bench_table[] = {
      "end-to-end messages/s (Kafka to alerts) over classify-only messages/s; RSS under overload", bench_pipeline},
     {"e2e", "[--model DIR] [--spikes N] [--fetch-wait-ms MS] [--no-alert-words] [--json]",
      "latency from the message completing a spike to the webhook receiving its alert, p50/p99", bench_e2e},
+    {"state", "[--keys N[,N...]] [--json]",
+     "checkpoint cost by number of keys: save time, bytes per key, restore time", bench_state},
     {"feed", "--brokers LIST --rate R [--seconds S] [--first I] [--live-time] [--json]",
      "load generator: the benchmarks' message mix to topics news and comments at a steady rate", bench_feed},
     {"explain", "[--only faith|alerts] [--model DIR] [--train-config FILE] [--data DIR] [--texts N] [--rounds R] [--json]",

@@ -32,6 +32,7 @@ int bench_classify(int argc, char **argv);
 int bench_pipeline(int argc, char **argv);
 int bench_e2e(int argc, char **argv);
 int bench_feed(int argc, char **argv);
+int bench_state(int argc, char **argv);
 int bench_explain(int argc, char **argv);
 
 #endif

@@ -44,13 +44,14 @@ static unsigned char *payload(size_t n, int seed) {
     return p;
 }
 
-/* Submits and waits (bounded) until seq is durable; returns 0 or -1. */
+/* Submits and waits (bounded) until seq is durable or its write failed;
+ * returns 0 or -1. */
 static int write_wait(ckpt_store *s, size_t n, int seed, uint64_t seq) {
+    int64_t failed = ckpt_get_stats(s).failed;
     assert_int_equal(ckpt_submit(s, payload(n, seed), n, seq), 0);
-    for (int i = 0; i < 500 && ckpt_durable(s) < seq; i++) {
+    for (int i = 0; i < 500 && ckpt_durable(s) < seq && ckpt_get_stats(s).failed == failed; i++) {
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
-        if (ckpt_get_stats(s).failed > 0) break;
     }
     return ckpt_durable(s) >= seq ? 0 : -1;
 }
