@@ -80,7 +80,7 @@ check "the replay has alert transitions" test -s "$TMP/replay.tr"
     >"$TMP/broker.out" 2>"$TMP/broker.err" &
 pids="$pids $!"
 i=0
-while ! grep -q bootstrap.servers "$TMP/broker.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q bootstrap.servers "$TMP/broker.out" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 export FINSENT_RESTART_BROKERS=$(sed -n 's/^bootstrap.servers=//p' "$TMP/broker.out")
 for t in news comments; do
     jq -r --arg t "$t" 'select(.topic == $t) | "\(input_line_number)\t\(.payload)"' "$TMP/feed.jsonl" |
@@ -98,8 +98,10 @@ receiver_start() {
     hook_pid=$!
     pids="$pids $hook_pid"
     i=0
-    while [ "$(grep -c '^url=' "$TMP/$1.hook")" -lt "$2" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    while [ "$(grep -c '^url=' "$TMP/$1.hook")" -lt "$2" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
     export FINSENT_RESTART_WEBHOOK=$(sed -n 's/^url=//p' "$TMP/$1.hook" | tail -n 1)
+    # an empty URL would send every alert to the config's default (nobody)
+    check "$1: the webhook receiver is up" test -n "$FINSENT_RESTART_WEBHOOK"
 }
 
 # run_start S K [ENV=VALUE…]: run K of scenario S in the background

@@ -69,7 +69,7 @@ scaleout_cluster() {
     "$FINSENT" mock-webhook --secret-env "$secret_env" >"$TMP/hook.json" 2>"$TMP/hook.err" &
     pids="$pids $!"
     i=0
-    while ! { grep -q bootstrap.servers "$TMP/broker.out" && grep -q url= "$TMP/hook.json"; } && [ $i -lt 100 ]; do
+    while ! { grep -q bootstrap.servers "$TMP/broker.out" && grep -q url= "$TMP/hook.json"; } && [ $i -lt 600 ]; do
         sleep 0.1
         i=$((i + 1))
     done
