@@ -61,6 +61,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The encoder's kernel sets (classify/kernels.h): each SIMD file is built for
+# its instruction set and only called when the CPU has it; all of them with
+# -O3 (the unrolled micro-tiles) and without FMA contraction, so that the
+# plain and SIMD sets round where their code says.
+$(BUILD)/classify/kernels_%.o: CFLAGS += -O3 -ffp-contract=off
+ifneq ($(filter x86_64 i%86 amd64,$(shell uname -m)),)
+$(BUILD)/classify/kernels_avx2.o: CFLAGS += -mavx2 -mfma
+$(BUILD)/classify/kernels_avx512.o: CFLAGS += -mavx512f -mavx512bw -mfma
+endif
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TEST_HELPER_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(TEST_HELPER_OBJ) $(LDLIBS) $(TEST_LDLIBS)
