@@ -62,6 +62,7 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
     c->max_len = o.max_len >= 2 && o.max_len < maxpos ? o.max_len : maxpos;
     c->token_budget = o.token_budget > 0 ? o.token_budget : 4096;
     enc_set_threads(o.threads > 0 ? o.threads : 1);
+    enc_prepare(m, o.quantize ? ENC_INT8 : ENC_FP32);
     make_scratch(c);
     return c;
 }
