@@ -14,6 +14,7 @@ static const char *const sink_formats[] = {"generic", "slack", "pagerduty", NULL
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_formats[] = {"auto", "text", "json", NULL};
 static const char *const aggregate_assignments[] = {"group", "static", NULL};
+static const char *const quantize_modes[] = {"none", "int8", NULL};
 
 #define F(st, m) CFG_AT(st, m)
 
@@ -66,6 +67,7 @@ static const cfg_field model_fields[] = {
     {.key = "max_len", .type = CFG_INT, .def = "128", .flags = CFG_MIN | CFG_MAX, .min = 8, .max = 512,
      F(fs_model_cfg, max_len)},
     {.key = "head_name", .type = CFG_STRING, .def = "sentiment", F(fs_model_cfg, head_name)},
+    {.key = "quantize", .type = CFG_ENUM, .def = "none", .enums = quantize_modes, F(fs_model_cfg, quantize)},
 };
 static const cfg_schema model_schema = CFG_SCHEMA("model", fs_model_cfg, model_fields, NULL, NULL);
 

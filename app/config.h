@@ -17,6 +17,7 @@
 #include "util/cfgschema.h"
 
 enum fs_scope { FS_SCOPE_GLOBAL, FS_SCOPE_TOPIC, FS_SCOPE_ENTITY, FS_SCOPE_ENTITY_TOPIC };
+enum fs_quantize { FS_QUANTIZE_NONE, FS_QUANTIZE_INT8 };
 enum fs_severity { FS_SEV_INFO, FS_SEV_WARNING, FS_SEV_CRITICAL };
 enum fs_sink_type { FS_SINK_WEBHOOK, FS_SINK_KAFKA, FS_SINK_FILE };
 enum fs_sink_format { FS_FORMAT_GENERIC, FS_FORMAT_SLACK, FS_FORMAT_PAGERDUTY };
@@ -54,6 +55,7 @@ typedef struct fs_model_cfg {
     int64_t max_batch_wait_ms;
     int max_len;
     char *head_name;
+    int quantize; /* enum fs_quantize */
 } fs_model_cfg;
 
 typedef struct fs_windows_cfg {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/config.h"
+#include "app/wiring.h"
 #include "util/log.h"
 
 static char err[512];
@@ -40,6 +41,7 @@ static void test_defaults(void **state) {
     assert_int_equal(c.model.max_batch_wait_ms, 20);
     assert_int_equal(c.model.max_len, 128);
     assert_string_equal(c.model.head_name, "sentiment");
+    assert_int_equal(c.model.quantize, FS_QUANTIZE_NONE);
     assert_int_equal(c.windows.size_ms, 300000);
     assert_int_equal(c.windows.advance_ms, 300000);
     assert_int_equal(c.windows.allowed_lateness_ms, 60000);
@@ -190,6 +192,8 @@ static void test_misc_checks(void **state) {
                  "c.json: ingest.decode_threads: expected an integer from 0 to 64, got 65");
     expect_error("{\"model\": {\"batch_tokens\": 32}}",
                  "c.json: model.batch_tokens: expected an integer from 64 to 1048576, got 32");
+    expect_error("{\"model\": {\"quantize\": \"int4\"}}",
+                 "c.json: model.quantize: expected \"none\" or \"int8\", got \"int4\" (did you mean \"int8\"?)");
 }
 
 static void test_print_effective(void **state) {
@@ -243,6 +247,20 @@ static void test_effective_loads_back(void **state) {
     cfg_free(&again);
 }
 
+/* model.quantize reaches the classifier's options (cls_open then packs the
+ * encoder in int8: test_encoder covers what that computes). */
+static void test_model_quantize(void **state) {
+    (void)state;
+    fs_config c;
+    assert_int_equal(cfg_load_string("c.json", "{\"model\": {\"quantize\": \"int8\"}}", &c, err, sizeof err), 0);
+    assert_int_equal(c.model.quantize, FS_QUANTIZE_INT8);
+    assert_int_equal(wire_classifier(&c).quantize, 1);
+    cfg_free(&c);
+    assert_int_equal(cfg_load_string("c.json", "{\"model\": {\"quantize\": \"none\"}}", &c, err, sizeof err), 0);
+    assert_int_equal(wire_classifier(&c).quantize, 0);
+    cfg_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),      cmocka_unit_test(test_nested_defaults),
@@ -250,6 +268,7 @@ int main(void) {
         cmocka_unit_test(test_sink_checks),   cmocka_unit_test(test_misc_checks),
         cmocka_unit_test(test_print_effective),
         cmocka_unit_test(test_effective_loads_back),
+        cmocka_unit_test(test_model_quantize),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
