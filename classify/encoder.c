@@ -44,7 +44,8 @@ struct enc_ws {
     int *off;       /* (max_tokens + 1) first row of each sequence */
     int n_scratch;  /* workers with attention scratch */
     float **scratch;
-    uint8_t *q8;    /* (T, kp) quantised activations, kp = max(C, I) rounded up to 4; NULL until int8 runs */
+    uint8_t *q8;    /* (T, q8_kp) quantised activations; NULL until int8 runs */
+    int q8_kp;      /* max(C, I) rounded up to 8: row r's codes start at r * q8_kp, whatever the layer */
     float *q8_scale;
     int32_t *q8_zp;
     float *cls;     /* (T, C) [CLS] rows, pooled */
@@ -169,7 +170,9 @@ static void dense_rows(const fwd *f, float *out, const float *inp, int which, co
     const float *a = inp + (size_t)r0 * IN;
     if (d->q8.w) {
         enc_ws *ws = f->ws;
-        uint8_t *q = ws->q8 + (size_t)r0 * (size_t)d->q8.kp;
+        /* rows r0.. start at r0 * q8_kp, so that tasks of other rows never
+         * overlap them, even on a layer with other inputs */
+        uint8_t *q = ws->q8 + (size_t)r0 * (size_t)ws->q8_kp;
         f->k->q8_rows(q, ws->q8_scale + r0, ws->q8_zp + r0, a, n, IN, d->q8.kp);
         f->k->q8_gemm(o, OUT, q, ws->q8_scale + r0, ws->q8_zp + r0, n, &d->q8, bias, gelu);
     } else {
@@ -263,8 +266,9 @@ static void ws_prepare(enc_ws *ws, const cls_model *m, int workers) {
         ws->n_scratch = workers;
     }
     if (m->dense[0].q8.w && !ws->q8) {
-        int C = m->cfg.hidden_size, I = m->cfg.intermediate_size, kp = ((C > I ? C : I) + 3) & ~3;
-        ws->q8 = xmalloc((size_t)ws->max_tokens * (size_t)kp);
+        int C = m->cfg.hidden_size, I = m->cfg.intermediate_size;
+        ws->q8_kp = ((C > I ? C : I) + 7) & ~7;
+        ws->q8 = xmalloc((size_t)ws->max_tokens * (size_t)ws->q8_kp);
         ws->q8_scale = xmalloc(sizeof(float) * (size_t)ws->max_tokens);
         ws->q8_zp = xmalloc(sizeof(int32_t) * (size_t)ws->max_tokens);
     }

@@ -11,7 +11,7 @@
  *
  * What they compute (shapes in floats unless said):
  *  - f32_gemm:    out (rows, N) = a (rows, K) W^T (+ bias) (then GELU, the
- *                 exact-erf form with erf by a polynomial within 1.3e-7,
+ *                 exact-erf form with erf by a polynomial within 8e-8,
  *                 when gelu is set); W packed by wp_pack_f32, bias NULL
  *                 for none; a rows lda floats apart, out rows ldo apart.
  *  - q8_rows:     dynamic quantisation of activations, one scale and zero

@@ -7,7 +7,6 @@
 #include <string.h>
 
 typedef __m256 vf;
-typedef __m256 vm;
 typedef __m256i vi;
 
 #define VW 8
@@ -60,8 +59,6 @@ static inline __m256i avx2_bcast4(const uint8_t *p) {
 #define VF_FMA _mm256_fmadd_ps
 #define VF_ABS(v) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (v))
 #define VF_COPYSIGN(m, s) _mm256_or_ps(VF_ABS(m), _mm256_and_ps(_mm256_set1_ps(-0.0f), (s)))
-#define VF_LT(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
-#define VF_BLEND(a, b, m) _mm256_blendv_ps((a), (b), (m))
 #define VF_ROUND(v) _mm256_round_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define VF_POW2I(n) \
     _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23))

@@ -7,7 +7,6 @@
 #include <string.h>
 
 typedef __m512 vf;
-typedef __mmask16 vm;
 typedef __m512i vi;
 
 #define VW 16
@@ -39,8 +38,6 @@ static inline __m512i avx512_bcast4(const uint8_t *p) {
 #define VF_COPYSIGN(m, s) \
     _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(VF_ABS(m)), \
                                         _mm512_and_si512(AVX512_SIGN, _mm512_castps_si512(s))))
-#define VF_LT(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
-#define VF_BLEND(a, b, m) _mm512_mask_blend_ps((m), (a), (b))
 #define VF_ROUND(v) _mm512_roundscale_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define VF_POW2I(n) \
     _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23))

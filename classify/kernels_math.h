@@ -6,12 +6,13 @@
  * (Cody-Waite), exp(r) by Cephes' degree-6 polynomial, times 2^n; 1 ulp
  * relative (measured max 8.2e-8) on [-87.3, 88.4], clamped outside.
  *
- * erf(x): odd; for |x| < ERF_SPLIT, |x| * P(x^2) (degree 5, relative
- * error 1.6e-8); for ERF_SPLIT <= |x| < ERF_ONE, 1 - exp(Q(|x|)) with Q
- * (degree 8) a fit of log erfc (absolute error 8.4e-9 in the exponent);
- * 1 beyond. Fitted by weighted least squares iterated towards minimax on
- * Chebyshev nodes (float64); measured in float32 against libm's double
- * erf over [-7, 7]: max absolute error 1.25e-7, about 2 ulp near 1.
+ * erf(x): odd; for |x| < ERF_ONE, 1 - exp(|x| Q(|x|)) with Q of degree 8
+ * a fit of log(erfc(x)) / x, weighted by erfc so as to bound the error of
+ * erf itself; 1 beyond (erf(3.925) is 1 - 2.9e-8). One branch, no blend:
+ * the GELU epilogue of the GEMM stays short. Fitted by weighted least
+ * squares iterated towards minimax on Chebyshev nodes (float64); measured
+ * in float32 against libm's double erf over [-7, 7]: max absolute error
+ * 7.7e-8, about 1 ulp near 1 (GELU: 1.1e-7 times max(1, |x|)).
  *
  * And q8_row_params, the int8 activation codes of a row. */
 #ifndef FINSENT_KERNELS_MATH_H
@@ -32,23 +33,16 @@
 #define EXP_P4 1.6666665459E-1f
 #define EXP_P5 5.0000001201E-1f
 
-#define ERF_SPLIT 0.921875f
 #define ERF_ONE 3.925f
-#define ERF_S0 (-5.990987636286856e-4f)
-#define ERF_S1 4.993211930027441e-3f
-#define ERF_S2 (-2.6766643536244777e-2f)
-#define ERF_S3 1.1281817198231736e-1f
-#define ERF_S4 (-3.7612493846219863e-1f)
-#define ERF_S5 1.1283791496255793f
-#define ERF_B0 1.6306597139145122e-6f
-#define ERF_B1 (-4.589376594381464e-5f)
-#define ERF_B2 5.951129166700112e-4f
-#define ERF_B3 (-4.750204180750435e-3f)
-#define ERF_B4 2.6390253507408888e-2f
-#define ERF_B5 (-1.1001827632271138e-1f)
-#define ERF_B6 (-6.318996774005515e-1f)
-#define ERF_B7 (-1.1301856741436629f)
-#define ERF_B8 3.0721291408331144e-4f
+#define ERF_Q0 8.043842082333622e-06f
+#define ERF_Q1 (-1.0602682432268862e-4f)
+#define ERF_Q2 5.879513122800488e-4f
+#define ERF_Q3 (-1.5767613061520606e-3f)
+#define ERF_Q4 5.878275292585996e-05f
+#define ERF_Q5 1.9217142275156997e-2f
+#define ERF_Q6 (-1.0279921029232844e-1f)
+#define ERF_Q7 (-6.3661610702927e-1f)
+#define ERF_Q8 (-1.1283793324896443f)
 
 /* Activation codes of one row whose values lie in [mn, mx] (mn <= 0 <= mx,
  * so that 0 has a code): scale and zero point of q = round(x * inv) + zp in

@@ -19,22 +19,17 @@ static float exp_plain(float x) {
 }
 
 static float erf_plain(float x) {
-    float a = fabsf(x), a2 = a * a;
-    if (a >= ERF_ONE) return copysignf(1.0f, x);
-    if (a < ERF_SPLIT) {
-        float p = ((((ERF_S0 * a2 + ERF_S1) * a2 + ERF_S2) * a2 + ERF_S3) * a2 + ERF_S4) * a2 + ERF_S5;
-        return copysignf(p * a, x);
-    }
-    float q = ERF_B0;
-    q = q * a + ERF_B1;
-    q = q * a + ERF_B2;
-    q = q * a + ERF_B3;
-    q = q * a + ERF_B4;
-    q = q * a + ERF_B5;
-    q = q * a + ERF_B6;
-    q = q * a + ERF_B7;
-    q = q * a + ERF_B8;
-    return copysignf(1.0f - exp_plain(q), x);
+    float a = fabsf(x) < ERF_ONE ? fabsf(x) : ERF_ONE;
+    float q = ERF_Q0;
+    q = q * a + ERF_Q1;
+    q = q * a + ERF_Q2;
+    q = q * a + ERF_Q3;
+    q = q * a + ERF_Q4;
+    q = q * a + ERF_Q5;
+    q = q * a + ERF_Q6;
+    q = q * a + ERF_Q7;
+    q = q * a + ERF_Q8;
+    return copysignf(1.0f - exp_plain(q * a), x);
 }
 
 static float gelu_plain(float x) { return 0.5f * x * (1.0f + erf_plain(x * (float)M_SQRT1_2)); }
