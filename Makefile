@@ -9,6 +9,7 @@
 #   make fuzz-smoke run each fuzz target FUZZ_SECONDS (default 60) on its corpus
 #   make fuzz-long  run each fuzz target 600 s
 #   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
+#   make bench-ort  the encoder against ONNX Runtime on this machine (bench/ort_peer.sh)
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -47,7 +48,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(wildcard tests/support/*.c)
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-test demo clean deps check-deps model fuzz fuzz-bins fuzz-smoke fuzz-long crash-test
+.PHONY: all test asan asan-test demo clean deps check-deps model fuzz fuzz-bins fuzz-smoke fuzz-long crash-test bench-ort
 
 all: $(BUILD)/finsent finsent
 
@@ -103,6 +104,16 @@ asan-test: asan
 model: check-deps
 	$(MAKE) $(BUILD)/finsent
 	FINSENT=$(BUILD)/finsent scripts/make_model.sh
+
+# bench-ort: finsent's encoder against ONNX Runtime (npm onnxruntime-node) on
+# the same weights, token ids and threads, ratios measured in one run. The
+# peer's tools are its own business: node and npm, Debian's python3-torch
+# and python3-onnx for the ONNX export, the npm package into build/ort-peer.
+bench-ort: check-deps
+	$(MAKE) $(BUILD)/finsent
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || ./scripts/deps.sh nodejs npm
+	@/usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || ./scripts/deps.sh python3-torch python3-onnx
+	FINSENT=$(BUILD)/finsent OUT=$(BUILD)/ort-peer nice -n 10 bench/ort_peer.sh
 
 demo: check-deps
 	$(MAKE) $(BUILD)/finsent
