@@ -9,9 +9,9 @@
  *    both see the same machine load; the ratio is what counts.
  *  - --ids FILE: given token ids (JSON lines with "ids", as `finsent
  *    tokenize` writes them), sorted by length and cut into batches of
- *    --batch, cycled for --seconds after one warm-up pass: exactly what
- *    bench/ort_peer.js runs ONNX Runtime on, for bench/ort_peer.sh's
- *    ratio. */
+ *    --batch, run in whole passes over all of them until --seconds have
+ *    gone, after one warm-up pass: exactly what bench/ort_peer.js runs
+ *    ONNX Runtime on, for bench/ort_peer.sh's ratio. */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -255,8 +255,8 @@ typedef struct run_opts {
     const char *quantize;
 } run_opts;
 
-/* --ids: q sorted by length in batches of o->batch, cycled for
- * o->seconds after one pass to warm up. */
+/* --ids: q sorted by length in batches of o->batch, in whole passes until
+ * o->seconds have gone, after one pass to warm up. */
 static int run_ids(const cls_model *m, const seqs *q, const run_opts *o) {
     int *order = xmalloc(sizeof *order * (size_t)q->n), max_len = 1, nb = (q->n + o->batch - 1) / o->batch;
     for (int i = 0; i < q->n; i++) {
@@ -280,11 +280,13 @@ static int run_ids(const cls_model *m, const seqs *q, const run_opts *o) {
         batch_run(b, ids + first, lens + first, n, logits, NULL, err, sizeof err);
     }
     double t0 = bench_now(), t = 0, cpu0 = cpu_seconds();
-    for (int k = 0; t < o->seconds; k = (k + 1) % nb) {
-        int first = k * o->batch, n = q->n - first < o->batch ? q->n - first : o->batch;
-        batch_run(b, ids + first, lens + first, n, logits, &st, err, sizeof err);
+    do { /* whole passes over the batches, so that every length counts alike */
+        for (int k = 0; k < nb; k++) {
+            int first = k * o->batch, n = q->n - first < o->batch ? q->n - first : o->batch;
+            batch_run(b, ids + first, lens + first, n, logits, &st, err, sizeof err);
+        }
         t = bench_now() - t0;
-    }
+    } while (t < o->seconds);
     double seq_s = (double)st.sequences / t, tok_s = (double)st.tokens / t, cpu = cpu_seconds() - cpu0;
     if (o->json)
         printf("{\"benchmark\":\"classify\",\"form\":\"ids\",\"hidden\":%d,\"layers\":%d,\"threads\":%d,"

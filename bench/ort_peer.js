@@ -4,8 +4,9 @@
 // Reads token-id sequences (JSON lines with an "ids" array, as `finsent
 // tokenize` writes them), sorts them by length, cuts them into batches of
 // --batch, pads each batch to its longest sequence with an attention mask,
-// and runs an ONNX model exported by tools/export_onnx.py on them, cycling
-// through the batches for --seconds after one warm-up pass. Prints one
+// and runs an ONNX model exported by tools/export_onnx.py on them, in whole
+// passes over all batches until --seconds have gone, after one warm-up
+// pass. Prints one
 // JSON object: sequences/s, tokens/s (real tokens), CPU seconds of the
 // process meanwhile (all threads: spinning counts), peak RSS.
 //
@@ -81,15 +82,16 @@ async function main() {
   });
   const bs = batches(seqs, a.batch);
   for (const b of bs) await sess.run(b.feeds); // warm-up: every shape once
-  let n = 0, tokens = 0, i = 0;
+  let n = 0, tokens = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let dt = 0;
-  do {
-    const b = bs[i++ % bs.length];
-    await sess.run(b.feeds);
-    n += b.n;
-    tokens += b.tokens;
+  do { // whole passes over the batches, so that every length counts alike
+    for (const b of bs) {
+      await sess.run(b.feeds);
+      n += b.n;
+      tokens += b.tokens;
+    }
     dt = Number(process.hrtime.bigint() - t0) * 1e-9;
   } while (dt < a.seconds);
   const cpu = process.cpuUsage(cpu0), cpuSeconds = (cpu.user + cpu.system) * 1e-6;

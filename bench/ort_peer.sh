@@ -84,7 +84,7 @@ ids() {
         "$FINSENT" tokenize --vocab "$ROOT/models/default/vocab.txt" --max-len 64 "$OUT/demo_texts.jsonl" >"$3"
         return
     fi
-    n=256
+    n=128 # 4 batches of 32 (2 for bert-base's shape): whole passes stay short
     [ "$1" = 768x12 ] && n=64
     awk -v n="$n" -v len="$2" 'BEGIN {
         srand(7)

@@ -33,8 +33,9 @@
  * the includer: the int8 step needs more registers) */
 #define NV (WP_NR / VW)
 #define MRF (12 / NV)
-/* fp32 rows per block: the block's rows (this many floats) stay in L2 */
-#define F32_BLOCK_FLOATS (32 * 1024)
+/* fp32 blocking (f32_gemm): inputs per slice, rows per block */
+#define F32_KC 256
+#define F32_MC 128
 
 /* exp and GELU work on IL vectors at once, step by step across the IL:
  * their chains of ~30 dependent operations would otherwise run one at a
@@ -86,15 +87,17 @@ static inline void KSUF(epilogue)(vf *f, int n, int gelu) {
 }
 
 /* MRF rows (row pointers; a tail block repeats its last row) by one panel
- * of 16 channels: 12 accumulators, each B vector loaded serves MRF rows
- * and each broadcast row value NV vectors. The epilogue (bias, GELU)
- * runs on the registers, for the nr rows and nc channels that are real. */
-static void KSUF(f32_tile)(float *out, int ldo, const float *const *a, int nr, const float *wp, int k,
-                           const float *bias, int n0, int nc, int gelu) {
+ * of 16 channels over kc inputs: 12 accumulators, each B vector loaded
+ * serves MRF rows and each broadcast row value NV vectors. Unless first,
+ * out already holds the sums over the inputs before; when last, the
+ * epilogue (bias, GELU) runs on the registers. Only the nr rows and nc
+ * channels that are real are read and written. */
+static void KSUF(f32_tile)(float *out, int ldo, const float *const *a, int nr, const float *wp, int kc,
+                           const float *bias, int n0, int nc, int gelu, int first, int last) {
     vf acc[MRF][NV];
     for (int r = 0; r < MRF; r++)
         for (int v = 0; v < NV; v++) acc[r][v] = VF_SET1(0.0f);
-    for (int i = 0; i < k; i++) {
+    for (int i = 0; i < kc; i++) {
         vf b[NV];
         for (int v = 0; v < NV; v++) b[v] = VF_LOAD(wp + (size_t)i * WP_NR + (size_t)v * VW);
         for (int r = 0; r < MRF; r++) {
@@ -106,11 +109,17 @@ static void KSUF(f32_tile)(float *out, int ldo, const float *const *a, int nr, c
     for (int v = 0; v < NV; v++) {
         int c0 = v * VW, n = nc - c0 < VW ? nc - c0 : VW;
         vf bv = VF_SET1(0.0f);
-        if (bias && n > 0) bv = n == VW ? VF_LOAD(bias + n0 + c0) : VF_LOADN(bias + n0 + c0, n);
-        for (int r = 0; r < MRF; r++) f[r * NV + v] = VF_ADD(acc[r][v], bv);
+        if (last && bias && n > 0) bv = n == VW ? VF_LOAD(bias + n0 + c0) : VF_LOADN(bias + n0 + c0, n);
+        for (int r = 0; r < MRF; r++) {
+            f[r * NV + v] = VF_ADD(acc[r][v], bv);
+            if (!first && r < nr && n > 0) {
+                const float *o = out + (size_t)r * ldo + n0 + c0;
+                f[r * NV + v] = VF_ADD(f[r * NV + v], n == VW ? VF_LOAD(o) : VF_LOADN(o, n));
+            }
+        }
     }
     for (int j = MRF * NV; j < (int)(sizeof f / sizeof f[0]); j++) f[j] = VF_SET1(0.0f);
-    KSUF(epilogue)(f, MRF * NV, gelu);
+    KSUF(epilogue)(f, MRF * NV, last && gelu);
     for (int v = 0; v < NV; v++) {
         int c0 = v * VW, n = nc - c0 < VW ? nc - c0 : VW;
         for (int r = 0; n > 0 && r < nr; r++) {
@@ -121,21 +130,28 @@ static void KSUF(f32_tile)(float *out, int ldo, const float *const *a, int nr, c
     }
 }
 
-/* Rows in blocks that stay in L2 while every panel passes over them. */
+/* Blocked for the caches: a block of up to F32_MC rows at a time, and for
+ * it one panel after the other, each in slices of F32_KC inputs (16 KB,
+ * L1) that every micro-tile of the block runs through before the next
+ * slice. A weight matrix is read once a row block, the block's rows once a
+ * panel (L2, or L3 for long rows), partial sums of a tile stay in L1. */
 static void KSUF(f32_gemm)(float *out, int ldo, const float *a, int lda, int rows, const wp_f32 *w,
                            const float *bias, int gelu) {
-    int np = (w->n + WP_NR - 1) / WP_NR, mc = (F32_BLOCK_FLOATS / (w->k > 1 ? w->k : 1)) / MRF * MRF;
-    mc = mc < MRF ? MRF : mc;
-    for (int m0 = 0; m0 < rows; m0 += mc) {
-        int m1 = rows - m0 < mc ? rows : m0 + mc;
+    int np = (w->n + WP_NR - 1) / WP_NR;
+    for (int m0 = 0; m0 < rows; m0 += F32_MC) {
+        int m1 = rows - m0 < F32_MC ? rows : m0 + F32_MC;
         for (int p = 0; p < np; p++) {
-            const float *wp = wp_f32_panel(w, p);
             int n0 = p * WP_NR, nc = w->n - n0 < WP_NR ? w->n - n0 : WP_NR;
-            for (int r0 = m0; r0 < m1; r0 += MRF) {
-                int nr = m1 - r0 < MRF ? m1 - r0 : MRF;
-                const float *ar[MRF];
-                for (int r = 0; r < MRF; r++) ar[r] = a + (size_t)(r0 + (r < nr ? r : nr - 1)) * lda;
-                KSUF(f32_tile)(out + (size_t)r0 * ldo, ldo, ar, nr, wp, w->k, bias, n0, nc, gelu);
+            for (int i0 = 0; i0 < w->k; i0 += F32_KC) {
+                int n_in = w->k - i0 < F32_KC ? w->k - i0 : F32_KC;
+                const float *wp = wp_f32_panel(w, p) + (size_t)i0 * WP_NR;
+                for (int r0 = m0; r0 < m1; r0 += MRF) {
+                    int nr = m1 - r0 < MRF ? m1 - r0 : MRF;
+                    const float *ar[MRF];
+                    for (int r = 0; r < MRF; r++) ar[r] = a + (size_t)(r0 + (r < nr ? r : nr - 1)) * lda + i0;
+                    KSUF(f32_tile)(out + (size_t)r0 * ldo, ldo, ar, nr, wp, n_in, bias, n0, nc, gelu, i0 == 0,
+                                   i0 + n_in >= w->k);
+                }
             }
         }
     }

@@ -55,7 +55,8 @@ typedef struct gshape {
 
 /* rows not a multiple of the micro-tiles, channels not of 16, inputs not
  * of the vector width or of 8 */
-static const gshape shapes[] = {{1, 1, 1}, {1, 16, 8}, {5, 20, 7}, {13, 48, 33}, {7, 3, 5}, {37, 144, 96}, {4, 17, 300}};
+static const gshape shapes[] = {{1, 1, 1},     {1, 16, 8},     {5, 20, 7},    {13, 48, 33},
+                                {7, 3, 5},     {37, 144, 96},  {4, 17, 300},  {9, 20, 1100}};
 #define N_SHAPES (int)(sizeof shapes / sizeof shapes[0])
 
 static void test_dispatch(void **state) {
