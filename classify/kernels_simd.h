@@ -92,13 +92,14 @@ static inline void KSUF(epilogue)(vf *f, int n, int gelu) {
  * out already holds the sums over the inputs before; when last, the
  * epilogue (bias, GELU) runs on the registers. Only the nr rows and nc
  * channels that are real are read and written. */
-static void KSUF(f32_tile)(float *out, int ldo, const float *const *a, int nr, const float *wp, int kc,
-                           const float *bias, int n0, int nc, int gelu, int first, int last) {
+static void KSUF(f32_tile)(float *out, int ldo, const float *const *a, int nr, const float *wp, const float *next,
+                           int kc, const float *bias, int n0, int nc, int gelu, int first, int last) {
     vf acc[MRF][NV];
     for (int r = 0; r < MRF; r++)
         for (int v = 0; v < NV; v++) acc[r][v] = VF_SET1(0.0f);
     for (int i = 0; i < kc; i++) {
         vf b[NV];
+        __builtin_prefetch(next + (size_t)i * WP_NR, 0, 2);
         for (int v = 0; v < NV; v++) b[v] = VF_LOAD(wp + (size_t)i * WP_NR + (size_t)v * VW);
         for (int r = 0; r < MRF; r++) {
             vf x = VF_SET1(a[r][i]);
@@ -145,11 +146,16 @@ static void KSUF(f32_gemm)(float *out, int ldo, const float *a, int lda, int row
             for (int i0 = 0; i0 < w->k; i0 += F32_KC) {
                 int n_in = w->k - i0 < F32_KC ? w->k - i0 : F32_KC;
                 const float *wp = wp_f32_panel(w, p) + (size_t)i0 * WP_NR;
+                /* the slice after this one, fetched into L2 meanwhile (a slice
+                 * is one 64-byte line an input, as the loop reads) */
+                const float *next = i0 + n_in < w->k ? wp + (size_t)n_in * WP_NR
+                                    : p + 1 < np     ? wp_f32_panel(w, p + 1)
+                                                     : wp;
                 for (int r0 = m0; r0 < m1; r0 += MRF) {
                     int nr = m1 - r0 < MRF ? m1 - r0 : MRF;
                     const float *ar[MRF];
                     for (int r = 0; r < MRF; r++) ar[r] = a + (size_t)(r0 + (r < nr ? r : nr - 1)) * lda + i0;
-                    KSUF(f32_tile)(out + (size_t)r0 * ldo, ldo, ar, nr, wp, n_in, bias, n0, nc, gelu, i0 == 0,
+                    KSUF(f32_tile)(out + (size_t)r0 * ldo, ldo, ar, nr, wp, next, n_in, bias, n0, nc, gelu, i0 == 0,
                                    i0 + n_in >= w->k);
                 }
             }
