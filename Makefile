@@ -11,6 +11,7 @@
 #   make crash-test the crash and restart tests at full size
 #   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
 #   make model-zh   reproduce models/default-zh, the Chinese model (scripts/make_model_zh.sh)
+#   make bench-ort  the encoder against ONNX Runtime on this machine (bench/ort_peer.sh)
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -49,7 +50,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(wildcard tests/support/*.c)
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-test demo clean deps check-deps model model-zh fuzz fuzz-bins fuzz-smoke fuzz-long crash-test
+.PHONY: all test asan asan-test demo clean deps check-deps model model-zh fuzz fuzz-bins fuzz-smoke fuzz-long crash-test bench-ort
 
 all: $(BUILD)/finsent finsent
 
@@ -62,6 +63,16 @@ $(BUILD)/finsent: $(BUILD)/app/main.o $(LIB_OBJ)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The encoder's kernel sets (classify/kernels.h): each SIMD file is built for
+# its instruction set and only called when the CPU has it; all of them with
+# -O3 (the unrolled micro-tiles) and without FMA contraction, so that the
+# plain and SIMD sets round where their code says.
+$(BUILD)/classify/kernels_%.o: CFLAGS += -O3 -ffp-contract=off
+ifneq ($(filter x86_64 i%86 amd64,$(shell uname -m)),)
+$(BUILD)/classify/kernels_avx2.o: CFLAGS += -mavx2 -mfma
+$(BUILD)/classify/kernels_avx512.o: CFLAGS += -mavx512f -mavx512bw -mfma
+endif
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TEST_HELPER_OBJ)
 	@mkdir -p $(dir $@)
@@ -106,6 +117,16 @@ model: check-deps
 model-zh: check-deps
 	$(MAKE) $(BUILD)/finsent
 	FINSENT=$(BUILD)/finsent scripts/make_model_zh.sh
+
+# bench-ort: finsent's encoder against ONNX Runtime (npm onnxruntime-node) on
+# the same weights, token ids and threads, ratios measured in one run. The
+# peer's tools are its own business: node and npm, Debian's python3-torch
+# and python3-onnx for the ONNX export, the npm package into build/ort-peer.
+bench-ort: check-deps
+	$(MAKE) $(BUILD)/finsent
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || ./scripts/deps.sh nodejs npm
+	@/usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || ./scripts/deps.sh python3-torch python3-onnx
+	FINSENT=$(BUILD)/finsent OUT=$(BUILD)/ort-peer nice -n 10 bench/ort_peer.sh
 
 demo: check-deps
 	$(MAKE) $(BUILD)/finsent

@@ -32,7 +32,7 @@
 static void usage(void) {
     printf("usage: finsent eval --model DIR --data FILE --head NAME [--json] [--text-column C]\n"
            "                    [--label-column C] [--label-map MAP] [--format F] [--split S] [--threads N]\n"
-           "                    [--sentiment-labels MAP]\n"
+           "                    [--sentiment-labels MAP] [--quantize none|int8]\n"
            "\n"
            "Classifies every text of FILE with the model and scores head NAME against the gold\n"
            "labels: per-class precision, recall, F1 and support, macro and weighted averages,\n"
@@ -55,7 +55,8 @@ static void usage(void) {
            "                     (all entities agree; see train/sentfin.h)\n"
            "  --split S          all (default; sentfin: dev), dev or train: only the texts that\n"
            "                     `finsent train` with dev_fraction 0.1 puts in its dev / train split\n"
-           "  --threads N        OpenBLAS threads (default 1)\n"
+           "  --threads N        encoder threads (default 1)\n"
+           "  --quantize MODE    none (default) or int8: the encoder's dense layers in int8\n"
            "  -h, --help         this text\n"
            "\n"
            "the files of ../shared/data:\n"
@@ -292,16 +293,22 @@ int cmd_eval(int argc, char **argv) {
         {"text-column", required_argument, NULL, 't'},  {"label-column", required_argument, NULL, 'l'},
         {"label-map", required_argument, NULL, 'M'},    {"format", required_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 'T'},      {"split", required_argument, NULL, 's'},
-        {"sentiment-labels", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+        {"sentiment-labels", required_argument, NULL, 'S'},
+        {"quantize", required_argument, NULL, 'q'},     {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *model = NULL, *head_name = NULL, *map_spec = NULL, *sent_spec = NULL;
     source src = {.text_col = "text", .label_col = "label", .split = -1};
-    int json = 0, threads = 1, c;
+    int json = 0, threads = 1, quantize = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'd': src.path = optarg; break;
+        case 'q':
+            if (strcmp(optarg, "none") != 0 && strcmp(optarg, "int8") != 0)
+                return cli_usage_error("eval", "--quantize: expected none or int8, got \"%s\"", optarg);
+            quantize = strcmp(optarg, "int8") == 0;
+            break;
         case 'H': head_name = optarg; break;
         case 'j': json = 1; break;
         case 't': src.text_col = optarg; break;
@@ -343,7 +350,7 @@ int cmd_eval(int argc, char **argv) {
         lm_free(lm);
         return cli_usage_error("eval", "--sentiment-labels: %s", err);
     }
-    cls_options o = {.threads = threads, .labels = lm};
+    cls_options o = {.threads = threads, .labels = lm, .quantize = quantize};
     classifier *cl = cls_open(model, &o, err, sizeof err);
     if (!cl) {
         lm_free(lm);

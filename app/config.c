@@ -14,6 +14,7 @@ static const char *const sink_formats[] = {"generic", "slack", "pagerduty", NULL
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_formats[] = {"auto", "text", "json", NULL};
 static const char *const aggregate_assignments[] = {"group", "static", NULL};
+static const char *const quantize_modes[] = {"none", "int8", NULL};
 
 #define F(st, m) CFG_AT(st, m)
 
@@ -72,6 +73,7 @@ static const cfg_field model_fields[] = {
     {.key = "sentiment_labels", .type = CFG_KV, .def = "{}", F(fs_model_cfg, sentiment_labels)},
     {.key = "max_uncounted_share", .type = CFG_NUMBER, .def = "0.2", .flags = CFG_MIN | CFG_MAX | CFG_MIN_EXCL, .min = 0, .max = 1,
      F(fs_model_cfg, max_uncounted_share)},
+    {.key = "quantize", .type = CFG_ENUM, .def = "none", .enums = quantize_modes, F(fs_model_cfg, quantize)},
 };
 static const cfg_schema model_schema = CFG_SCHEMA("model", fs_model_cfg, model_fields, NULL, cfg_check_model);
 

@@ -17,6 +17,7 @@
 #include "util/cfgschema.h"
 
 enum fs_scope { FS_SCOPE_GLOBAL, FS_SCOPE_TOPIC, FS_SCOPE_ENTITY, FS_SCOPE_ENTITY_TOPIC };
+enum fs_quantize { FS_QUANTIZE_NONE, FS_QUANTIZE_INT8 };
 enum fs_severity { FS_SEV_INFO, FS_SEV_WARNING, FS_SEV_CRITICAL };
 enum fs_sink_type { FS_SINK_WEBHOOK, FS_SINK_KAFKA, FS_SINK_FILE };
 enum fs_sink_format { FS_FORMAT_GENERIC, FS_FORMAT_SLACK, FS_FORMAT_PAGERDUTY };
@@ -58,6 +59,7 @@ typedef struct fs_model_cfg {
     bool explain_alerts; /* words behind each alert (app/alert_words.h) */
     cfg_kv sentiment_labels;   /* label -> negative | neutral | positive | none (util/labelmap.h) */
     double max_uncounted_share; /* /readyz fails above this share of recent events not counted */
+    int quantize; /* enum fs_quantize */
 } fs_model_cfg;
 
 typedef struct fs_windows_cfg {

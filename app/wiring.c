@@ -45,6 +45,7 @@ cls_options wire_classifier(const fs_config *cfg) {
         .threads = cfg->model.threads,
         .max_len = cfg->model.max_len,
         .token_budget = cfg->model.batch_tokens,
+        .quantize = cfg->model.quantize == FS_QUANTIZE_INT8,
     };
 }
 

@@ -9,8 +9,11 @@
 #include <time.h>
 
 const bench_entry bench_table[] = {
-    {"classify", "(--model DIR | --shape HIDDEN,LAYERS,HEADS,INTERMEDIATE) [--threads N] [--seconds S] [--json]",
-     "encoder throughput and FLOP rate against this machine's sgemm, padding share, tokenizer MB/s", bench_classify},
+    {"classify",
+     "(--model DIR | --shape HIDDEN,LAYERS,HEADS,INTERMEDIATE) [--threads N] [--seconds S] [--quantize none|int8] "
+     "[--ids FILE [--batch N]] [--json]",
+     "encoder throughput and FLOP rate against this machine's sgemm, padding share, tokenizer MB/s, RSS",
+     bench_classify},
     {"aggregate", "[--events N] [--json]", "events per second through windows, baselines and rules on one core",
      bench_aggregate},
     {"ingest", "[--messages N] [--rounds R] [--json]", "messages/s consumed and decoded from the mock cluster against kcat's raw rate",

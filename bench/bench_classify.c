@@ -1,15 +1,26 @@
-/* bench_classify — `finsent bench classify`: the encoder's throughput and
- * FLOP rate on a realistic length mix, against this machine's OpenBLAS
- * sgemm rate measured in the same process with the same threads on the
- * same matrix shapes (M = the tokens of an average forward, N and K the
- * layer's weight shapes). Encoder and sgemm runs alternate in rounds so
- * that both see the same machine load; the ratio is what counts. */
+/* bench_classify — `finsent bench classify`: the encoder's throughput.
+ *
+ * Two forms:
+ *  - the length mix (default): random ids in a realistic length mix, with
+ *    the encoder's FLOP rate against this machine's OpenBLAS sgemm rate
+ *    measured in the same process with the same threads on the same matrix
+ *    shapes (M = the tokens of an average forward, N and K the layer's
+ *    weight shapes). Encoder and sgemm runs alternate in rounds so that
+ *    both see the same machine load; the ratio is what counts.
+ *  - --ids FILE: given token ids (JSON lines with "ids", as `finsent
+ *    tokenize` writes them), sorted by length and cut into batches of
+ *    --batch, run in whole passes over all of them until --seconds have
+ *    gone, after one warm-up pass: exactly what bench/ort_peer.js runs
+ *    ONNX Runtime on, for bench/ort_peer.sh's ratio. */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <cJSON.h>
 
 #include <cblas.h>
 #undef I /* <complex.h>, pulled in by OpenBLAS, defines I */
@@ -17,11 +28,14 @@
 #include "app/commands.h"
 #include "bench/bench.h"
 #include "classify/batch.h"
+#include "classify/encoder.h"
+#include "classify/kernels.h"
 #include "classify/model.h"
 #include "classify/tok_bench.h"
 #include "classify/tokenizer.h"
 #include "util/errmsg.h"
 #include "util/rng.h"
+#include "util/jsonl.h"
 #include "util/xalloc.h"
 
 #define N_SEQ 1024
@@ -32,19 +46,28 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: finsent bench classify (--model DIR | --shape HIDDEN,LAYERS,HEADS,INTERMEDIATE)\n"
-            "                              [--threads N] [--seconds S] [--budget TOKENS] [--json]\n\n"
+            "                              [--threads N] [--seconds S] [--budget TOKENS]\n"
+            "                              [--quantize none|int8] [--ids FILE [--batch N]] [--json]\n\n"
             "Runs the encoder on %d random sequences (60%% tweets of 10-60 tokens, 30%% headlines\n"
             "of 12-20, 10%% texts of 128) and reports sequences/s, tokens/s, the encoder's GFLOP/s,\n"
             "OpenBLAS sgemm GFLOP/s on the same shapes and threads, their ratio, and the share\n"
             "of padding computed, and tokenizer MB/s on one core. --shape uses random\n"
-            "weights and a synthetic 30k vocabulary.\n\n"
+            "weights and a synthetic 30k vocabulary. With --ids it runs the given token ids\n"
+            "instead (JSON lines with an \"ids\" array, as `finsent tokenize` writes them),\n"
+            "sorted by length in batches of --batch, and reports sequences/s and peak RSS:\n"
+            "what bench/ort_peer.sh compares with ONNX Runtime.\n\n"
             "  --model DIR        a model directory (model.safetensors, config.json)\n"
             "  --shape H,L,NH,I   hidden size, layers, attention heads, intermediate size\n"
-            "  --threads N        OpenBLAS threads (default 2)\n"
+            "  --threads N        encoder threads (default 2)\n"
             "  --seconds S        total measuring time (default 4)\n"
             "  --budget TOKENS    tokens per forward (default 4096)\n"
+            "  --quantize MODE    none (default) or int8: dense layers in int8 (dynamic quantisation)\n"
+            "  --ids FILE         token ids to run instead of the random mix\n"
+            "  --batch N          sequences per forward with --ids (default 32)\n"
             "  --json             one JSON object; the ratio under \"ratio\"\n\n"
-            "example:\n  finsent bench classify --shape 256,4,4,1024 --threads 2 --json\n",
+            "examples:\n  finsent bench classify --shape 256,4,4,1024 --threads 2 --json\n"
+            "  finsent tokenize --vocab models/default/vocab.txt texts.jsonl > ids.jsonl\n"
+            "  finsent bench classify --model models/default --ids ids.jsonl --quantize int8\n",
             N_SEQ);
 }
 
@@ -138,63 +161,155 @@ static double tokenizer_mbps(const cls_model *m, const char *model_dir, double s
     return mbps;
 }
 
-int bench_classify(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'}, {"shape", required_argument, NULL, 's'},
-        {"threads", required_argument, NULL, 't'}, {"seconds", required_argument, NULL, 'S'},
-        {"budget", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
-    };
-    const char *model_dir = NULL, *shape = NULL;
-    int threads = 2, budget = 4096, json = 0, c;
-    double seconds = 4;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'm': model_dir = optarg; break;
-        case 's': shape = optarg; break;
-        case 't':
-            threads = (int)strtol(optarg, &end, 10);
-            if (*end || threads < 1 || threads > 256)
-                return cli_usage_error("bench", "--threads: expected 1..256, got '%s'", optarg);
-            break;
-        case 'S':
-            seconds = strtod(optarg, &end);
-            if (*end || !(seconds > 0 && seconds <= 3600))
-                return cli_usage_error("bench", "--seconds: expected a number in (0, 3600], got '%s'", optarg);
-            break;
-        case 'b':
-            budget = (int)strtol(optarg, &end, 10);
-            if (*end || budget < MAX_LEN || budget > 1 << 20)
-                return cli_usage_error("bench", "--budget: expected %d..%d tokens, got '%s'", MAX_LEN, 1 << 20, optarg);
-            break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: return cli_usage_error("bench", "classify: bad option");
-        }
-    }
-    if (optind < argc) return cli_usage_error("bench", "classify: unexpected argument '%s'", argv[optind]);
-    if (!model_dir == !shape) return cli_usage_error("bench", "classify: give exactly one of --model and --shape");
+/* CPU seconds this process has used, all threads, user and system. */
+static double cpu_seconds(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec + 1e-6 * (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
-    cls_model *m;
-    if (model_dir) {
-        char err[512];
-        m = cls_model_load(model_dir, NULL, err, sizeof err);
-        if (!m) return cli_fail("bench", "%s", err);
-    } else {
-        int h, l, nh, in;
-        char tail;
-        if (sscanf(shape, "%d,%d,%d,%d%c", &h, &l, &nh, &in, &tail) != 4 || h < 8 || h > 8192 || l < 1 || l > 64 ||
-            nh < 1 || h % nh != 0 || in < 8 || in > 65536)
-            return cli_usage_error("bench",
-                                   "--shape: expected HIDDEN,LAYERS,HEADS,INTERMEDIATE with HIDDEN a multiple of "
-                                   "HEADS, got '%s'",
-                                   shape);
-        model_config cfg;
-        mcfg_init_shape(&cfg, h, l, nh, in, 30000);
-        m = cls_model_random(&cfg, 42);
+/* Peak resident set size of this process, MB. */
+static double max_rss_mb(void) {
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_maxrss / 1024.0;
+}
+
+typedef struct seqs {
+    int n;
+    int32_t **ids;
+    int *lens;
+} seqs;
+
+static void seqs_free(seqs *q) {
+    for (int i = 0; i < q->n; i++) free(q->ids[i]);
+    free(q->ids);
+    free(q->lens);
+}
+
+/* Reads token ids, one JSON object with an "ids" array per line, each id in
+ * 0..V-1 and 1..max_len of them. Returns 0, or -1 with err naming the line. */
+static int read_ids(const char *path, int V, int max_len, seqs *out, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return -1;
     }
-    enc_set_threads(threads);
+    memset(out, 0, sizeof *out);
+    char *line = NULL;
+    size_t cap = 0, room = 0;
+    ssize_t len;
+    int lineno = 0, rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (jsonl_blank(line, (size_t)len)) continue;
+        cJSON *j = cJSON_Parse(line);
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "ids");
+        int n = cJSON_GetArraySize(a);
+        if (!cJSON_IsArray(a) || n < 1 || n > max_len) {
+            snprintf(err, errlen, "%s:%d: expected {\"ids\": [...]} with 1..%d ids", path, lineno, max_len);
+            rc = -1;
+        } else {
+            if ((size_t)out->n == room) {
+                room = room ? 2 * room : 256;
+                out->ids = xrealloc(out->ids, sizeof *out->ids * room);
+                out->lens = xrealloc(out->lens, sizeof *out->lens * room);
+            }
+            int32_t *v = xmalloc(sizeof *v * (size_t)n);
+            for (int t = 0; t < n && rc == 0; t++) {
+                const cJSON *x = cJSON_GetArrayItem(a, t);
+                if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble >= V) {
+                    snprintf(err, errlen, "%s:%d: id %d is not a token id in 0..%d", path, lineno, t, V - 1);
+                    rc = -1;
+                } else {
+                    v[t] = (int32_t)x->valuedouble;
+                }
+            }
+            out->ids[out->n] = v;
+            out->lens[out->n++] = n;
+        }
+        cJSON_Delete(j);
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && out->n == 0) {
+        snprintf(err, errlen, "%s: no sequences", path);
+        rc = -1;
+    }
+    if (rc) seqs_free(out);
+    return rc;
+}
+
+static int by_len(const void *a, const void *b, void *lens) {
+    int x = *(const int *)a, y = *(const int *)b, lx = ((int *)lens)[x], ly = ((int *)lens)[y];
+    return lx != ly ? lx - ly : x - y;
+}
+
+typedef struct run_opts {
+    int threads, budget, batch, json;
+    double seconds;
+    const char *quantize;
+} run_opts;
+
+/* --ids: q sorted by length in batches of o->batch, in whole passes until
+ * o->seconds have gone, after one pass to warm up. */
+static int run_ids(const cls_model *m, const seqs *q, const run_opts *o) {
+    int *order = xmalloc(sizeof *order * (size_t)q->n), max_len = 1, nb = (q->n + o->batch - 1) / o->batch;
+    for (int i = 0; i < q->n; i++) {
+        order[i] = i;
+        max_len = q->lens[i] > max_len ? q->lens[i] : max_len;
+    }
+    qsort_r(order, (size_t)q->n, sizeof *order, by_len, q->lens);
+    const int32_t **ids = xmalloc(sizeof *ids * (size_t)q->n);
+    int *lens = xmalloc(sizeof *lens * (size_t)q->n);
+    for (int i = 0; i < q->n; i++) {
+        ids[i] = q->ids[order[i]];
+        lens[i] = q->lens[order[i]];
+    }
+    int budget = o->batch * max_len > o->budget ? o->batch * max_len : o->budget;
+    batcher *b = batch_new(m, budget, max_len, 1);
+    float *logits = xmalloc(sizeof(float) * (size_t)o->batch * (size_t)m->n_out);
+    char err[256];
+    batch_stats st = {0};
+    for (int k = 0; k < nb; k++) {
+        int first = k * o->batch, n = q->n - first < o->batch ? q->n - first : o->batch;
+        batch_run(b, ids + first, lens + first, n, logits, NULL, err, sizeof err);
+    }
+    double t0 = bench_now(), t = 0, cpu0 = cpu_seconds();
+    do { /* whole passes over the batches, so that every length counts alike */
+        for (int k = 0; k < nb; k++) {
+            int first = k * o->batch, n = q->n - first < o->batch ? q->n - first : o->batch;
+            batch_run(b, ids + first, lens + first, n, logits, &st, err, sizeof err);
+        }
+        t = bench_now() - t0;
+    } while (t < o->seconds);
+    double seq_s = (double)st.sequences / t, tok_s = (double)st.tokens / t, cpu = cpu_seconds() - cpu0;
+    if (o->json)
+        printf("{\"benchmark\":\"classify\",\"form\":\"ids\",\"hidden\":%d,\"layers\":%d,\"threads\":%d,"
+               "\"quantize\":\"%s\",\"kernels\":\"%s\",\"batch\":%d,\"sequences\":%llu,\"seconds\":%.3f,"
+               "\"sequences_per_s\":%.2f,\"tokens_per_s\":%.1f,\"encoder_gflops\":%.2f,\"cpu_seconds\":%.3f,"
+               "\"sequences_per_cpu_s\":%.2f,\"max_rss_mb\":%.1f}\n",
+               m->cfg.hidden_size, m->cfg.num_layers, o->threads, o->quantize, kern_get()->name, o->batch,
+               (unsigned long long)st.sequences, t, seq_s, tok_s, st.flops / t * 1e-9, cpu, (double)st.sequences / cpu,
+               max_rss_mb());
+    else
+        printf("classify bench (--ids, %d sequences in batches of %d): hidden %d, layers %d; %d threads, %s, "
+               "kernels %s\n  sequences/s %10.2f\n  tokens/s    %10.1f\n  GFLOP/s     %10.2f\n"
+               "  sequences per CPU second %.2f\n  peak RSS    %10.1f MB\n",
+               q->n, o->batch, m->cfg.hidden_size, m->cfg.num_layers, o->threads, o->quantize, kern_get()->name, seq_s,
+               tok_s, st.flops / t * 1e-9, (double)st.sequences / cpu, max_rss_mb());
+    batch_free(b);
+    free(logits);
+    free(ids);
+    free(lens);
+    free(order);
+    return 0;
+}
+
+/* The length mix, against the same-run sgemm rate. */
+static int run_mix(const cls_model *m, const char *model_dir, const run_opts *o) {
+    int threads = o->threads, budget = o->budget, json = o->json;
+    double seconds = o->seconds;
     int C = m->cfg.hidden_size, I = m->cfg.intermediate_size, V = m->cfg.vocab_size;
     int max_len = MAX_LEN < m->cfg.max_position ? MAX_LEN : m->cfg.max_position;
 
@@ -234,6 +349,7 @@ int bench_classify(int argc, char **argv) {
             t1 = bench_now();
         } while (t1 - t0 < slice);
         t_enc += t1 - t0;
+        openblas_set_num_threads(threads); /* the reference: OpenBLAS's own threads */
         t0 = bench_now();
         do {
             sgemm_layer(M, C, I, A, W, O);
@@ -241,6 +357,7 @@ int bench_classify(int argc, char **argv) {
             t1 = bench_now();
         } while (t1 - t0 < slice);
         t_gemm += t1 - t0;
+        openblas_set_num_threads(1);
     }
     double enc_gf = st.flops / t_enc * 1e-9, gemm_gf = gemm_flops / t_gemm * 1e-9;
     double seq_s = (double)st.sequences / t_enc, tok_s = (double)st.tokens / t_enc;
@@ -252,14 +369,15 @@ int bench_classify(int argc, char **argv) {
                "\"threads\":%d,\"token_budget\":%d,\"sequences\":%llu,\"tokens\":%llu,\"forwards\":%llu,"
                "\"seconds_encoder\":%.3f,\"seconds_sgemm\":%.3f,\"sequences_per_s\":%.1f,\"tokens_per_s\":%.1f,"
                "\"encoder_gflops\":%.2f,\"sgemm_gflops\":%.2f,\"sgemm_m\":%d,\"ratio\":%.4f,"
-               "\"padding_share\":%.4f,\"padded_batch_padding_share\":%.4f,\"tokenizer_mb_s\":%.2f}\n",
+               "\"padding_share\":%.4f,\"padded_batch_padding_share\":%.4f,\"tokenizer_mb_s\":%.2f,"
+               "\"quantize\":\"%s\",\"kernels\":\"%s\",\"max_rss_mb\":%.1f}\n",
                C, m->cfg.num_layers, m->cfg.num_heads, I, V, threads, budget, (unsigned long long)st.sequences,
                (unsigned long long)st.tokens, (unsigned long long)st.forwards, t_enc, t_gemm, seq_s, tok_s, enc_gf,
-               gemm_gf, M, enc_gf / gemm_gf, pad, padded_alt, tok_mbps);
+               gemm_gf, M, enc_gf / gemm_gf, pad, padded_alt, tok_mbps, o->quantize, kern_get()->name, max_rss_mb());
     } else {
         printf("classify bench: hidden %d, layers %d, heads %d, intermediate %d, vocab %d; %d threads, "
-               "%d-token budget\n",
-               C, m->cfg.num_layers, m->cfg.num_heads, I, V, threads, budget);
+               "%d-token budget, %s, kernels %s\n",
+               C, m->cfg.num_layers, m->cfg.num_heads, I, V, threads, budget, o->quantize, kern_get()->name);
         printf("  sequences/s           %10.1f\n", seq_s);
         printf("  tokens/s              %10.1f\n", tok_s);
         printf("  encoder GFLOP/s       %10.2f\n", enc_gf);
@@ -268,6 +386,7 @@ int bench_classify(int argc, char **argv) {
         printf("  padding computed      %9.1f%%   (a padded batch of the same forwards: %.1f%%)\n", 100 * pad,
                100 * padded_alt);
         printf("  tokenizer MB/s        %10.2f   (one core)\n", tok_mbps);
+        printf("  peak RSS              %10.1f MB\n", max_rss_mb());
     }
     for (int i = 0; i < N_SEQ; i++) free(ids[i]);
     free(ids);
@@ -277,6 +396,95 @@ int bench_classify(int argc, char **argv) {
     free(W);
     free(O);
     batch_free(b);
-    cls_model_free(m);
     return 0;
+}
+
+int bench_classify(int argc, char **argv) {
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, 'm'},    {"shape", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'},  {"seconds", required_argument, NULL, 'S'},
+        {"budget", required_argument, NULL, 'b'},   {"quantize", required_argument, NULL, 'q'},
+        {"ids", required_argument, NULL, 'i'},      {"batch", required_argument, NULL, 'B'},
+        {"json", no_argument, NULL, 'j'},           {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *model_dir = NULL, *shape = NULL, *ids_path = NULL;
+    run_opts o = {.threads = 2, .budget = 4096, .batch = 32, .seconds = 4, .quantize = "none"};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'm': model_dir = optarg; break;
+        case 's': shape = optarg; break;
+        case 'i': ids_path = optarg; break;
+        case 't':
+            o.threads = (int)strtol(optarg, &end, 10);
+            if (*end || o.threads < 1 || o.threads > 256)
+                return cli_usage_error("bench", "--threads: expected 1..256, got '%s'", optarg);
+            break;
+        case 'S':
+            o.seconds = strtod(optarg, &end);
+            if (*end || !(o.seconds > 0 && o.seconds <= 3600))
+                return cli_usage_error("bench", "--seconds: expected a number in (0, 3600], got '%s'", optarg);
+            break;
+        case 'b':
+            o.budget = (int)strtol(optarg, &end, 10);
+            if (*end || o.budget < MAX_LEN || o.budget > 1 << 20)
+                return cli_usage_error("bench", "--budget: expected %d..%d tokens, got '%s'", MAX_LEN, 1 << 20,
+                                       optarg);
+            break;
+        case 'B':
+            o.batch = (int)strtol(optarg, &end, 10);
+            if (*end || o.batch < 1 || o.batch > 4096)
+                return cli_usage_error("bench", "--batch: expected 1..4096, got '%s'", optarg);
+            break;
+        case 'q':
+            if (strcmp(optarg, "none") != 0 && strcmp(optarg, "int8") != 0)
+                return cli_usage_error("bench", "--quantize: expected none or int8, got '%s'", optarg);
+            o.quantize = optarg;
+            break;
+        case 'j': o.json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: return cli_usage_error("bench", "classify: bad option");
+        }
+    }
+    if (optind < argc) return cli_usage_error("bench", "classify: unexpected argument '%s'", argv[optind]);
+    if (!model_dir == !shape) return cli_usage_error("bench", "classify: give exactly one of --model and --shape");
+
+    cls_model *m;
+    if (model_dir) {
+        char err[512];
+        m = cls_model_load(model_dir, NULL, err, sizeof err);
+        if (!m) return cli_fail("bench", "%s", err);
+    } else {
+        int h, l, nh, in;
+        char tail;
+        if (sscanf(shape, "%d,%d,%d,%d%c", &h, &l, &nh, &in, &tail) != 4 || h < 8 || h > 8192 || l < 1 || l > 64 ||
+            nh < 1 || h % nh != 0 || in < 8 || in > 65536)
+            return cli_usage_error("bench",
+                                   "--shape: expected HIDDEN,LAYERS,HEADS,INTERMEDIATE with HIDDEN a multiple of "
+                                   "HEADS, got '%s'",
+                                   shape);
+        model_config cfg;
+        mcfg_init_shape(&cfg, h, l, nh, in, 30000);
+        m = cls_model_random(&cfg, 42);
+    }
+    enc_set_threads(o.threads);
+    enc_prepare(m, strcmp(o.quantize, "int8") == 0 ? ENC_INT8 : ENC_FP32);
+    int rc;
+    if (ids_path) {
+        char err[512];
+        seqs q;
+        int max_len = m->cfg.max_position < 512 ? m->cfg.max_position : 512;
+        if (read_ids(ids_path, m->cfg.vocab_size, max_len, &q, err, sizeof err)) {
+            rc = cli_fail("bench", "%s", err);
+        } else {
+            rc = run_ids(m, &q, &o);
+            seqs_free(&q);
+        }
+    } else {
+        rc = run_mix(m, model_dir, &o);
+    }
+    cls_model_free(m);
+    return rc;
 }

@@ -2,11 +2,12 @@
  *
  * Sequences of any lengths are grouped into forwards of at most
  * token_budget tokens in all and packed back to back: the dense layers run
- * on (sum of lengths, C) activations, one sgemm per weight, and attention
- * runs per sequence, so no padding is ever computed. Within each window of
+ * on (sum of lengths, C) activations and attention runs per sequence
+ * (encoder.h), so no padding is ever computed. Within each window of
  * sort_window sequences they are taken shortest first so that a forward's
  * sequences have similar lengths; results always come back in input order.
- * A batcher owns one encoder workspace: use one per thread. */
+ * A batcher owns one encoder workspace: use one per thread. Its model must
+ * have been packed by enc_prepare. */
 #ifndef FINSENT_BATCH_H
 #define FINSENT_BATCH_H
 

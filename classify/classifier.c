@@ -91,6 +91,7 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
     for (int j = 0; c->sent_head >= 0 && j < m->cfg.heads[c->sent_head].n_labels && c->neg_label < 0; j++)
         if (lm_class(c->labels, m->cfg.heads[c->sent_head].labels[j]) == LM_NEGATIVE) c->neg_label = j;
     enc_set_threads(o.threads > 0 ? o.threads : 1);
+    enc_prepare(m, o.quantize ? ENC_INT8 : ENC_FP32);
     make_scratch(c);
     return c;
 }

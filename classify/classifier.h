@@ -9,8 +9,8 @@
  * Thread-safety: a classifier is NOT thread-safe (it owns tokenizer and
  * activation scratch). For several classifying threads, open one and make
  * a cls_clone per extra thread: clones share the read-only weights and
- * vocab and must be closed before the original. OpenBLAS's thread count
- * is process-wide: cls_open sets it from opts->threads. */
+ * vocab and must be closed before the original. The encoder's thread pool
+ * is process-wide: cls_open sizes it from opts->threads. */
 #ifndef FINSENT_CLASSIFIER_H
 #define FINSENT_CLASSIFIER_H
 
@@ -25,13 +25,14 @@
 
 typedef struct cls_options {
     const char *head_name; /* name of a plain checkpoint's one head; NULL: "sentiment" */
-    int threads;           /* OpenBLAS threads; 0: 1 */
+    int threads;           /* encoder threads (enc_set_threads); 0: 1 */
     int max_len;           /* tokens per text incl. [CLS]/[SEP]; 0: max_position, capped at 512 */
     int token_budget;      /* tokens per encoder forward; 0: 4096 */
     int encoder_only;      /* 1: ignore the directory's n-gram part (classify/ngram.h) */
     const labelmap *labels; /* what sentiment labels mean (borrowed, outlives the classifier); NULL: built-ins */
     int check_sentiment;   /* 1: refuse a model whose sentiment head has no label that means negative
                               (the windows would count nothing as negative) */
+    int quantize;          /* 1: the encoder's dense layers in int8 (encoder.h, enc_prepare) */
 } cls_options;
 
 typedef struct classifier classifier;

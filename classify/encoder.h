@@ -4,8 +4,14 @@
  *
  * Two paths, one model (model.h):
  *  - the fast path (encoder.c): sequences packed back to back, T tokens in
- *    all, no padding anywhere; every dense layer is one OpenBLAS sgemm over
- *    the (T, C) activations, attention runs per sequence.
+ *    all, no padding anywhere. One thread pool (enc_set_threads) owns the
+ *    cores: token rows are split across its workers, each running the
+ *    dense layers on its rows with the SIMD kernels of kernels.h on
+ *    weights packed once by enc_prepare (fp32, or int8), bias and GELU
+ *    applied in the kernel's registers, residual and LayerNorm in one pass
+ *    after; attention runs per (sequence, head), no BLAS call on tiny
+ *    matrices. With enough sequences each worker runs whole sequences
+ *    through every layer and the workers never wait for each other.
  *  - the reference path (encoder_ref.c): plain loops over a padded (B, T)
  *    batch with an attention mask, written to be checked against Hugging
  *    Face's BertModel by eye. Slow; for tests.
@@ -23,40 +29,32 @@
 
 #include "classify/model.h"
 
-/* ---- building blocks (fast path; each usable alone, e.g. by training) ---- */
-
-/* out (T,C) = word_emb[ids] + pos_emb[position in its sequence] + type_emb[0].
- * ids (T) are n_seq sequences packed back to back, lens[s] each. Callers
- * guarantee 0 <= id < V and lens[s] <= max_position. */
-void enc_embed_forward(const cls_model *m, float *out, const int32_t *ids, const int *lens, int n_seq);
-
-/* out (T,C) = LayerNorm(inp (T,C)) * w + b; out may equal inp. */
-void enc_layernorm_forward(float *out, const float *inp, const float *w, const float *b, int T, int C, float eps);
-
-/* out (T,OUT) = inp (T,IN) W^T + b with W (OUT,IN): one sgemm. b may be NULL. */
-void enc_matmul_forward(float *out, const float *inp, const float *w, const float *b, int T, int IN, int OUT);
-
-/* Multi-head self-attention per sequence, no mask needed (sequences never
- * see each other). qkv (T,3C) rows are [q | k | v]; out (T,C) is the
- * heads' outputs concatenated. scratch holds max(lens)^2 floats. */
-void enc_attention_forward(float *out, const float *qkv, const int *lens, int n_seq, int C, int NH, float *scratch);
-
-/* x (n) = gelu(x), exact erf form. */
-void enc_gelu_forward(float *x, size_t n);
-
-/* x (n) += y (n). */
-void enc_residual_forward(float *x, const float *y, size_t n);
-
 /* In-place softmax of x (n), max-subtracted. */
 void enc_softmax(float *x, int n);
 
-/* Sets OpenBLAS's thread count (process-wide); n < 1 means 1. */
+/* Sizes the encoder's thread pool to n workers (n < 1 means 1), the
+ * calling thread included, and sets OpenBLAS to one thread (process-wide:
+ * the pool is what runs in parallel). Not while a forward runs. Until the
+ * first call the pool has one worker. */
 void enc_set_threads(int n);
+/* The pool's size. */
+int enc_threads(void);
+
+typedef enum enc_precision { ENC_FP32 = 0, ENC_INT8 = 1 } enc_precision;
+
+/* Packs m's dense layers for enc_forward (wpack.h): in fp32 (a second
+ * copy of those weights in the kernels' layout), or in int8 (weights per
+ * output channel; activations quantised per row at run time, int32
+ * accumulation), when embeddings, attention, pooler and heads stay fp32.
+ * Must run before enc_ws_new on m; calling it again repacks. Not while a
+ * forward on m runs. Can't fail. */
+void enc_prepare(cls_model *m, enc_precision p);
 
 /* ---- the whole forward ---- */
 
 /* Activations for up to max_tokens packed tokens and sequences of at most
- * max_len tokens. One workspace per thread; its memory is
+ * max_len tokens, on a model enc_prepare has packed (else it aborts with a
+ * message: a programming error). One workspace per thread; its memory is
  * about max_tokens * (6C + I) floats. Never NULL. */
 typedef struct enc_ws enc_ws;
 enc_ws *enc_ws_new(const cls_model *m, int max_tokens, int max_len);
@@ -66,10 +64,15 @@ int enc_ws_max_tokens(const enc_ws *ws);
  * what was computed, counted where it is computed (padding included, were
  * there any). */
 uint64_t enc_ws_rows(const enc_ws *ws);
+/* Runs this workspace's forwards on kernel set k (kernels.h) instead of
+ * kern_get()'s: how tests run every set the CPU has. */
+typedef struct kern_ops kern_ops;
+void enc_ws_use_kernels(enc_ws *ws, const kern_ops *k);
 
-/* Runs n_seq packed sequences (ids as in enc_embed_forward, 1 <= lens[s] <=
- * min(max_len, max_position), sum(lens) <= max_tokens) and writes
- * logits (n_seq, K). Can't fail. */
+/* Runs n_seq sequences packed back to back in ids (lens[s] tokens each,
+ * 1 <= lens[s] <= min(max_len, max_position), sum(lens) <= max_tokens,
+ * 0 <= id < V) and writes logits (n_seq, K). Token type 0 throughout.
+ * Can't fail. */
 void enc_forward(const cls_model *m, enc_ws *ws, const int32_t *ids, const int *lens, int n_seq, float *logits);
 
 /* Reference forward on a padded batch: ids and type_ids (B,T) (type_ids NULL

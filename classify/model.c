@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "classify/safetensors.h"
+#include "classify/wpack.h"
 #include "util/errmsg.h"
 #include "util/rng.h"
 #include "util/xalloc.h"
@@ -136,6 +137,11 @@ int cls_model_head(const cls_model *m, const char *name) {
 
 void cls_model_free(cls_model *m) {
     if (!m) return;
+    for (int i = 0; m->dense && i < 4 * m->cfg.num_layers; i++) {
+        wp_f32_free(&m->dense[i].f32);
+        wp_q8_free(&m->dense[i].q8);
+    }
+    free(m->dense);
     mcfg_free(&m->cfg);
     free(m->dir);
     free(m->params);

@@ -59,6 +59,9 @@ typedef struct cls_model {
     cls_head_w *heads; /* cfg.n_heads */
     int *head_off;     /* cfg.n_heads: offset of head h's logits in a row */
     int n_out;         /* sum of the heads' label counts: one logits row */
+    struct wp_dense *dense; /* NULL until enc_prepare; then each layer's dense
+                               weights packed for enc_forward (wpack.h), 4 per
+                               layer: qkv, ao, i, o */
 } cls_model;
 
 /* One parameter tensor: its canonical Hugging Face name, where it lives and

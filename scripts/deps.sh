@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages finsent needs to build, test and run.
+# Installs the Debian packages finsent needs to build, test and run, or,
+# given package names, those (how `make bench-ort` gets its peer's tools).
 # Idempotent: checks each package first and installs only what is missing,
 # saying what it installs. Uses sudo when not root.
 set -eu
@@ -7,6 +8,7 @@ set -eu
 PKGS="build-essential pkg-config librdkafka-dev libopenblas-dev libutf8proc-dev \
 libcjson-dev libcurl4-openssl-dev libssl-dev libmicrohttpd-dev libcmocka-dev \
 kcat curl jq chromium fonts-noto-cjk clang libclang-rt-14-dev prometheus systemd"
+[ $# -gt 0 ] && PKGS="$*"
 
 missing=""
 for p in $PKGS; do

@@ -50,6 +50,17 @@ check "plain checkpoint: one head named sentiment, stdin" grep -q '^{"id":7,"sen
 printf '{"id":7,"text":"bank rally"}\n' | "$FINSENT" classify --model $FIX/base --head-name tone >"$TMP/one" 2>&1
 check "--head-name names the head" grep -q '^{"id":7,"tone":{' "$TMP/one"
 
+# int8: the same labels here, logits near fp32's but not equal (it ran in int8)
+"$FINSENT" classify --model $FIX/multihead --logits --quantize int8 --threads 2 "$TMP/in.jsonl" >"$TMP/res8" 2>/dev/null
+check "classify --quantize int8 exits 0" test $? -eq 0
+check "int8: one output line per non-blank input line" test "$(wc -l <"$TMP/res8")" -eq 5
+check "int8: same labels as fp32" test "$(jq -c '[.topic.label, .sentiment.label]' "$TMP/res")" = \
+    "$(jq -c '[.topic.label, .sentiment.label]' "$TMP/res8")"
+check "int8: logits within 0.3 of fp32's, and not all equal" jq -e -n --slurpfile a "$TMP/res" --slurpfile b "$TMP/res8" '
+  [range(0; $a | length) | select($a[.].logits) | . as $i | range(0; 7) | ($a[$i].logits[.] - $b[$i].logits[.]) | fabs]
+  | (max < 0.3) and (max > 0)'
+check_rc "bad --quantize exits 2" 2 "$FINSENT" classify --model $FIX/base --quantize int4
+
 check_rc "missing --model exits 2" 2 "$FINSENT" classify
 check_err "bad model dir named, exit 2" 2 "$TMP/nomodel/config.json: No such file or directory" "$FINSENT" classify --model "$TMP/nomodel"
 check_rc "bad --batch exits 2" 2 "$FINSENT" classify --model $FIX/base --batch 0
@@ -62,4 +73,9 @@ check_out "bench classify --json has a ratio" '"ratio":' "$FINSENT" bench classi
 # the encoder counts the rows it ran on; a padded batch of the same forwards is counted apart
 check "bench classify on a model dir: no padding computed, where a padded batch would pad" \
     jq -e '.padding_share == 0 and .padded_batch_padding_share > 0.05 and .tokens > 0' "$TMP/bench.json"
+check_out "bench classify --quantize int8 says so" '"quantize":"int8"' "$FINSENT" bench classify --shape 32,1,2,64 --seconds 0.2 --quantize int8 --json
+"$FINSENT" classify --model $FIX/base --tokens "$TMP/in.jsonl" 2>/dev/null | jq -c 'select(.tokens) | {ids: .tokens}' >"$TMP/ids"
+check_out "bench classify --ids runs the given ids" '"form":"ids"' "$FINSENT" bench classify --model $FIX/base --ids "$TMP/ids" --batch 2 --seconds 0.2 --json
+printf '{"ids":[2,5000]}\n' >"$TMP/badids"
+check_err "bench classify --ids: an id outside the vocabulary named" 2 "$TMP/badids:1: id 1 is not a token id in 0..96" "$FINSENT" bench classify --model $FIX/base --ids "$TMP/badids"
 done_testing

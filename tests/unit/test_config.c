@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/config.h"
+#include "app/wiring.h"
 #include "util/log.h"
 
 static char err[512];
@@ -43,6 +44,7 @@ static void test_defaults(void **state) {
     assert_true(c.model.explain_alerts);
     assert_int_equal(c.model.sentiment_labels.n, 0);
     assert_true(c.model.max_uncounted_share == 0.2);
+    assert_int_equal(c.model.quantize, FS_QUANTIZE_NONE);
     assert_int_equal(c.windows.size_ms, 300000);
     assert_int_equal(c.windows.advance_ms, 300000);
     assert_int_equal(c.windows.allowed_lateness_ms, 60000);
@@ -204,6 +206,8 @@ static void test_misc_checks(void **state) {
     cfg_free(&c);
     expect_error("{\"model\": {\"explain_alerts\": \"no\"}}",
                  "c.json: model.explain_alerts: expected true or false, got \"no\"");
+    expect_error("{\"model\": {\"quantize\": \"int4\"}}",
+                 "c.json: model.quantize: expected \"none\" or \"int8\", got \"int4\" (did you mean \"int8\"?)");
 }
 
 static void test_print_effective(void **state) {
@@ -257,6 +261,20 @@ static void test_effective_loads_back(void **state) {
     cfg_free(&again);
 }
 
+/* model.quantize reaches the classifier's options (cls_open then packs the
+ * encoder in int8: test_encoder covers what that computes). */
+static void test_model_quantize(void **state) {
+    (void)state;
+    fs_config c;
+    assert_int_equal(cfg_load_string("c.json", "{\"model\": {\"quantize\": \"int8\"}}", &c, err, sizeof err), 0);
+    assert_int_equal(c.model.quantize, FS_QUANTIZE_INT8);
+    assert_int_equal(wire_classifier(&c).quantize, 1);
+    cfg_free(&c);
+    assert_int_equal(cfg_load_string("c.json", "{\"model\": {\"quantize\": \"none\"}}", &c, err, sizeof err), 0);
+    assert_int_equal(wire_classifier(&c).quantize, 0);
+    cfg_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),      cmocka_unit_test(test_nested_defaults),
@@ -264,6 +282,7 @@ int main(void) {
         cmocka_unit_test(test_sink_checks),   cmocka_unit_test(test_misc_checks),
         cmocka_unit_test(test_print_effective),
         cmocka_unit_test(test_effective_loads_back),
+        cmocka_unit_test(test_model_quantize),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -139,6 +139,7 @@ static void compare_forwards(void) {
 
     int K = cm->n_out;
     float *inf = calloc((size_t)N_TEXTS * K, sizeof *inf);
+    enc_prepare(cm, ENC_FP32); /* the inference path's packed weights */
     enc_ws *ws = enc_ws_new(cm, N, MAX_LEN);
     enc_forward(cm, ws, ids, lens, N_TEXTS, inf);
 
