@@ -4,7 +4,9 @@
  *    [,"logits":[…]][,"tokens":[…]]}
  * with a key per model head ("topic", "sentiment", …). "logits" holds all
  * heads' raw logits concatenated in head order (for a plain Hugging Face
- * checkpoint: exactly its logits); "tokens" the token ids.
+ * checkpoint: exactly its logits); "tokens" the token ids. --part encoder
+ * or ngram scores with one part of a wide-and-deep model alone
+ * (classifier.h's enum cls_part).
  *
  * Streams with bounded memory: --batch lines are read, classified together
  * and written, then the next batch. A line that is not a JSON object with
@@ -30,7 +32,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: finsent classify --model DIR [--batch N] [--threads N] [--logits] [--tokens]\n"
-            "                        [--head-name NAME] [FILE]\n\n"
+            "                        [--head-name NAME] [--part all|encoder|ngram] [FILE]\n\n"
             "Reads JSONL {\"id\":…,\"text\":…} from FILE (stdin when absent) and writes one line\n"
             "per input line, in the same order, with a label, its probability (score) and\n"
             "all probabilities per model head:\n"
@@ -44,9 +46,13 @@ static void usage(FILE *f) {
             "  --logits          add \"logits\": all heads' raw logits, concatenated\n"
             "  --tokens          add \"tokens\": the token ids\n"
             "  --head-name NAME  name of a one-head checkpoint's head (default sentiment)\n"
+            "  --part P          all (default): the whole model; encoder: the transformer's head\n"
+            "                    alone; ngram: the n-gram part alone (its logits times its mix;\n"
+            "                    encoder + ngram logits = all)\n"
             "  -h, --help        this text\n\n"
             "example:\n"
-            "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default\n",
+            "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default\n"
+            "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default --part encoder\n",
             CLASSIFY_DEFAULT_BATCH);
 }
 
@@ -210,12 +216,12 @@ int cmd_classify(int argc, char **argv) {
         {"model", required_argument, NULL, 'm'}, {"batch", required_argument, NULL, 'b'},
         {"threads", required_argument, NULL, 't'}, {"logits", no_argument, NULL, 'l'},
         {"tokens", no_argument, NULL, 'k'}, {"head-name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"part", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *model = NULL, *head_name = NULL;
     long batch = CLASSIFY_DEFAULT_BATCH, threads = 1;
     run r = {0};
-    int c;
+    int c, part = CLS_PART_ALL;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
@@ -231,6 +237,10 @@ int cmd_classify(int argc, char **argv) {
         case 'l': r.want_logits = 1; break;
         case 'k': r.want_tokens = 1; break;
         case 'n': head_name = optarg; break;
+        case 'p':
+            if ((part = cls_part_parse(optarg)) < 0)
+                return cli_usage_error("classify", "--part: expected all, encoder or ngram, got \"%s\"", optarg);
+            break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("classify", "unknown option");
         }
@@ -240,7 +250,7 @@ int cmd_classify(int argc, char **argv) {
     const char *in_path = optind < argc ? argv[optind] : NULL;
 
     char err[512];
-    cls_options o = {.head_name = head_name, .threads = (int)threads};
+    cls_options o = {.head_name = head_name, .threads = (int)threads, .part = part};
     r.c = cls_open(model, &o, err, sizeof err);
     if (!r.c) {
         fprintf(stderr, "finsent classify: %s\n", err);

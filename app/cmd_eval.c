@@ -7,7 +7,9 @@
  * Gold labels are resolved against the head's labels in this order: a key
  * of --label-map (its value must be a label of the head), a label name
  * (case-insensitive), then — only without --label-map — an integer id. A
- * gold label resolving to none is an input error naming file and line. */
+ * gold label resolving to none is an input error naming file and line.
+ * --part encoder or ngram scores one part of a wide-and-deep model alone
+ * (classifier.h's enum cls_part). */
 #include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +32,7 @@
 static void usage(void) {
     printf("usage: finsent eval --model DIR --data FILE --head NAME [--json] [--text-column C]\n"
            "                    [--label-column C] [--label-map MAP] [--format F] [--split S] [--threads N]\n"
+           "                    [--part all|encoder|ngram]\n"
            "\n"
            "Classifies every text of FILE with the model and scores head NAME against the gold\n"
            "labels: per-class precision, recall, F1 and support, macro and weighted averages,\n"
@@ -49,6 +52,8 @@ static void usage(void) {
            "  --split S          all (default; sentfin: dev), dev or train: only the texts that\n"
            "                     `finsent train` with dev_fraction 0.1 puts in its dev / train split\n"
            "  --threads N        OpenBLAS threads (default 1)\n"
+           "  --part P           all (default): the whole model; encoder: the transformer's head\n"
+           "                     alone; ngram: the model's n-gram part alone\n"
            "  -h, --help         this text\n"
            "\n"
            "the files of ../shared/data:\n"
@@ -61,6 +66,9 @@ static void usage(void) {
            "      --data ../shared/data/twitter-financial-news-topic/topic_valid.csv\n"
            "  SEntFiN headlines (its dev split, by default):\n"
            "    finsent eval --model models/default --head sentiment --format sentfin \\\n"
+           "      --data ../shared/data/sentfin/SEntFiN.csv\n"
+           "  the same, the transformer alone:\n"
+           "    finsent eval --model models/default --head sentiment --format sentfin --part encoder \\\n"
            "      --data ../shared/data/sentfin/SEntFiN.csv\n");
 }
 
@@ -277,12 +285,12 @@ int cmd_eval(int argc, char **argv) {
         {"text-column", required_argument, NULL, 't'},  {"label-column", required_argument, NULL, 'l'},
         {"label-map", required_argument, NULL, 'M'},    {"format", required_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 'T'},      {"split", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
+        {"part", required_argument, NULL, 'p'},         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *model = NULL, *head_name = NULL, *map_spec = NULL;
     source src = {.text_col = "text", .label_col = "label", .split = -1};
-    int json = 0, threads = 1, c;
+    int json = 0, threads = 1, c, part = CLS_PART_ALL;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
@@ -311,6 +319,10 @@ int cmd_eval(int argc, char **argv) {
             threads = (int)v;
             break;
         }
+        case 'p':
+            if ((part = cls_part_parse(optarg)) < 0)
+                return cli_usage_error("eval", "--part: expected all, encoder or ngram, got \"%s\"", optarg);
+            break;
         case 'h': usage(); return 0;
         default: return cli_usage_error("eval", "unknown option");
         }
@@ -322,7 +334,7 @@ int cmd_eval(int argc, char **argv) {
     if (src.split < 0) src.split = src.sentfin ? SPLIT_DEV : SPLIT_ALL;
 
     char err[1024];
-    cls_options o = {.threads = threads};
+    cls_options o = {.threads = threads, .part = part};
     classifier *cl = cls_open(model, &o, err, sizeof err);
     if (!cl) return cli_fail("eval", "%s", err);
     int head = cls_find_head(cl, head_name), rc = 0;

@@ -301,7 +301,7 @@ int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
         while (strcmp(c->heads.v[head].name, c->data.v[i].head)) head++;
         if (train_read_labelled(c, &c->data.v[i], head, corpus_add, &cp, err, errlen)) goto out;
     }
-    cls_options o = {.threads = 1, .encoder_only = 1};
+    cls_options o = {.threads = 1, .part = CLS_PART_ENCODER};
     if (!(cl = cls_open(c->init_from, &o, err, errlen))) goto out;
     const char *names[TRAIN_MAX_HEADS];
     int nl[TRAIN_MAX_HEADS], at[TRAIN_MAX_HEADS];

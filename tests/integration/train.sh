@@ -97,6 +97,25 @@ check "the ngram stage is deterministic" cmp "$TMP/n/model.safetensors" "$TMP/n2
 printf '{"id": 1, "text": "$AAPL shares rally"}\n' >"$TMP/one.jsonl"
 check_out "classify loads the ngram model" '"sentiment"' "$FINSENT" classify --model "$TMP/n" "$TMP/one.jsonl"
 check_out "eval scores the ngram model" "accuracy" "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv"
+# --part: each part alone; their logits add up to the whole model's (on a
+# copy of n with mix 1: the tiny task is separable, so the search picks 0)
+cp -r "$TMP/n" "$TMP/nm"
+sed -i 's/"mix":[[:space:]]*[0-9.e+-]*/"mix": 1/' "$TMP/nm/config.json"
+for p in all encoder ngram; do
+    "$FINSENT" classify --model "$TMP/nm" --logits --part $p "$TMP/one.jsonl" >"$TMP/part_$p.jsonl" 2>/dev/null
+done
+"$FINSENT" classify --model "$TMP/a" --logits "$TMP/one.jsonl" >"$TMP/plain.jsonl" 2>/dev/null
+check "classify --part encoder gives the plain encoder's output" cmp "$TMP/plain.jsonl" "$TMP/part_encoder.jsonl"
+check "encoder + ngram logits = all logits" sh -c "jq -s '[.[0].logits, .[1].logits, .[2].logits] | transpose | all(.[0] - .[1] - .[2] | fabs < 1e-4)' \
+    '$TMP/part_all.jsonl' '$TMP/part_encoder.jsonl' '$TMP/part_ngram.jsonl' | grep -qx true"
+check "the n-gram part changes the logits" sh -c "! cmp -s '$TMP/part_all.jsonl' '$TMP/part_encoder.jsonl'"
+check_out "eval --part ngram scores the n-gram part" "accuracy" \
+    "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv" --part ngram
+check_out "eval --part ngram of a model without one is refused" "no n-gram part" \
+    "$FINSENT" eval --model "$TMP/a" --head sentiment --data "$TMP/sent.csv" --part ngram
+check_rc "classify --part ngram of a model without one exits 2" 2 \
+    "$FINSENT" classify --model "$TMP/a" --part ngram "$TMP/one.jsonl"
+check_rc "an unknown --part exits 2" 2 "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv" --part wide
 ngram_config "$TMP/n3" "$TMP/n" >"$TMP/n3.json"
 "$FINSENT" train --config "$TMP/n3.json" 2>/dev/null
 check "rerun on an ngram model replaces its part" cmp "$TMP/n/model.safetensors" "$TMP/n3/model.safetensors"
