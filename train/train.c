@@ -28,6 +28,7 @@
 typedef struct example {
     int32_t *ids;
     int len, head, label;
+    int domain; /* its data file's domain (train_domains); -1 unlabelled */
 } example;
 
 typedef struct exset {
@@ -35,7 +36,7 @@ typedef struct exset {
     size_t n, cap;
 } exset;
 
-static void exset_add(exset *s, const int32_t *ids, int len, int head, int label) {
+static void exset_add(exset *s, const int32_t *ids, int len, int head, int label, int domain) {
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 1024;
         s->v = xrealloc(s->v, sizeof *s->v * s->cap);
@@ -46,6 +47,7 @@ static void exset_add(exset *s, const int32_t *ids, int len, int head, int label
     e->len = len;
     e->head = head;
     e->label = label;
+    e->domain = domain;
 }
 
 static void exset_free(exset *s) {
@@ -59,6 +61,7 @@ typedef struct loader {
     tokenizer *tok;
     int32_t *ids;
     exset *train, *dev;
+    int domain; /* of the data file being read */
     long n_train[8], n_dev[8];
 } loader;
 
@@ -66,7 +69,7 @@ static void add_text(loader *L, const char *text, int head, int label) {
     size_t len = strlen(text);
     int n = tok_encode(L->tok, text, len, L->c->max_len, L->ids, NULL);
     int dev = head >= 0 && train_is_dev(text, len, L->c->dev_fraction);
-    exset_add(dev ? L->dev : L->train, L->ids, n, head, label);
+    exset_add(dev ? L->dev : L->train, L->ids, n, head, label, head >= 0 ? L->domain : -1);
     if (head >= 0) (dev ? L->n_dev : L->n_train)[head]++;
 }
 
@@ -320,17 +323,21 @@ static int load_checkpoint(const train_cfg *c, tm_model *m, optim_adamw *o, run_
 
 /* ---- evaluation ----------------------------------------------------------------------- */
 
-/* Scores the dev set; returns the mean macro-F1 over heads with dev
- * examples (-1 when none) and, when report is not NULL, a JSON array of
- * per-head reports (caller deletes). */
+/* Scores the dev set per domain and head; returns the dev criterion
+ * (train_dev_weights: the mean over domains of each domain's mean
+ * macro-F1; -1 when there are no dev examples) and, when report is not
+ * NULL, a JSON array of per-domain, per-head reports (caller deletes). */
 static double evaluate(tm_model *m, const train_cfg *c, const exset *dev, batchbuf *bb, cJSON **report) {
-    int nh = (int)c->heads.n;
+    int nh = (int)c->heads.n, *of_data = xmalloc(sizeof(int) * c->data.n);
+    const char **dnames = xmalloc(sizeof(char *) * c->data.n);
+    int nd = train_domains(c, of_data, dnames), ns = nd * nh;
     int *order = xmalloc(sizeof(int) * (dev->n ? dev->n : 1)), *bounds = xmalloc(sizeof(int) * (dev->n + 2));
-    int **gold = xcalloc((size_t)nh, sizeof *gold), **pred = xcalloc((size_t)nh, sizeof *pred);
-    size_t *cnt = xcalloc((size_t)nh, sizeof *cnt);
-    for (int h = 0; h < nh; h++) {
-        gold[h] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
-        pred[h] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
+    int **gold = xcalloc((size_t)ns, sizeof *gold), **pred = xcalloc((size_t)ns, sizeof *pred);
+    size_t *cnt = xcalloc((size_t)ns, sizeof *cnt);
+    double *w = xmalloc(sizeof(double) * (size_t)ns);
+    for (int k = 0; k < ns; k++) {
+        gold[k] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
+        pred[k] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
     }
     for (size_t i = 0; i < dev->n; i++) order[i] = (int)i;
     int nb = plan_batches(dev, order, (int)dev->n, c->batch_tokens, bounds);
@@ -340,35 +347,39 @@ static double evaluate(tm_model *m, const train_cfg *c, const exset *dev, batchb
         for (int s = 0; s < bb->b.S; s++) {
             const example *e = &dev->v[order[bounds[k] + s]];
             if (e->head < 0) continue;
-            int C = (int)c->heads.v[e->head].labels.n, best = 0;
+            int C = (int)c->heads.v[e->head].labels.n, best = 0, slot = e->domain * nh + e->head;
             const float *p = m->probs[e->head] + (size_t)s * C;
             for (int j = 1; j < C; j++) best = p[j] > p[best] ? j : best;
-            gold[e->head][cnt[e->head]] = e->label;
-            pred[e->head][cnt[e->head]++] = best;
+            gold[slot][cnt[slot]] = e->label;
+            pred[slot][cnt[slot]++] = best;
         }
     }
+    train_dev_weights(cnt, nd, nh, w);
     double score = 0;
     int scored = 0;
     if (report) *report = cJSON_CreateArray();
-    for (int h = 0; h < nh; h++) {
-        if (!cnt[h]) continue;
+    for (int k = 0; k < ns; k++) {
+        if (!cnt[k]) continue;
+        int h = k % nh;
         char err[128];
-        evm_report *r = evm_compute(gold[h], pred[h], cnt[h], (int)c->heads.v[h].labels.n,
+        evm_report *r = evm_compute(gold[k], pred[k], cnt[k], (int)c->heads.v[h].labels.n,
                                     (const char *const *)c->heads.v[h].labels.v, err, sizeof err);
-        score += r->macro_f1;
+        score += w[k] * r->macro_f1;
         scored++;
-        log_info("train", "dev %s: accuracy %.4f macro-F1 %.4f (%zu examples)", c->heads.v[h].name, r->accuracy,
-                 r->macro_f1, cnt[h]);
+        log_info("train", "dev %s %s: accuracy %.4f macro-F1 %.4f (%zu examples)", dnames[k / nh],
+                 c->heads.v[h].name, r->accuracy, r->macro_f1, cnt[k]);
         if (report) {
             char *js = evm_to_json(r, c->heads.v[h].name);
-            cJSON_AddItemToArray(*report, cJSON_Parse(js));
+            cJSON *o = cJSON_Parse(js);
+            cJSON_AddStringToObject(o, "domain", dnames[k / nh]);
+            cJSON_AddItemToArray(*report, o);
             free(js);
         }
         evm_free(r);
     }
-    for (int h = 0; h < nh; h++) free(gold[h]), free(pred[h]);
-    free(gold), free(pred), free(cnt), free(order), free(bounds);
-    return scored ? score / scored : -1;
+    for (int k = 0; k < ns; k++) free(gold[k]), free(pred[k]);
+    free(gold), free(pred), free(cnt), free(order), free(bounds), free(w), free(of_data), free(dnames);
+    return scored ? score : -1;
 }
 
 static int write_report(const train_cfg *c, cJSON *report, char *err, size_t errlen) {
@@ -485,11 +496,18 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     batchbuf bb;
     bb_init(&bb, c->batch_tokens + c->max_len, c->batch_tokens / 2 + 2, nh);
 
+    int *of_data = xmalloc(sizeof(int) * c->data.n);
+    train_domains(c, of_data, NULL);
     for (size_t i = 0; i < c->data.n; i++) {
         int head = 0;
         while (strcmp(c->heads.v[head].name, c->data.v[i].head)) head++;
-        if (train_read_labelled(c, &c->data.v[i], head, loader_add, &L, err, errlen)) goto out;
+        L.domain = of_data[i];
+        if (train_read_labelled(c, &c->data.v[i], head, loader_add, &L, err, errlen)) {
+            free(of_data);
+            goto out;
+        }
     }
+    free(of_data);
     for (int h = 0; h < nh; h++)
         log_info("train", "head %s: %ld training, %ld dev examples", c->heads.v[h].name, L.n_train[h], L.n_dev[h]);
     if (!train.n) {
@@ -608,7 +626,8 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         st.epoch = e + 1;
         cJSON *rep = NULL;
         double score = evaluate(m, c, &dev, &bb, &rep);
-        log_info("train", "epoch %d/%d: mean dev macro-F1 %.4f (best %.4f)", e + 1, c->epochs, score, st.best);
+        log_info("train", "epoch %d/%d: dev score %.4f (mean over domains of the mean macro-F1 over heads; best %.4f)",
+                 e + 1, c->epochs, score, st.best);
         if (score > st.best || score < 0) {
             if (score >= 0) st.best = score;
             if (tm_save_dir(m, c->out, c->vocab, !c->cased, c->f16, 0, err, errlen) || write_report(c, rep, err, errlen)) {

@@ -23,6 +23,7 @@ static const cfg_field data_fields[] = {
     {.key = "text", .type = CFG_STRING, .def = "text", F(train_data_cfg, text)},
     {.key = "label", .type = CFG_STRING, .def = "label", F(train_data_cfg, label)},
     {.key = "format", .type = CFG_ENUM, .def = "plain", .enums = data_formats, F(train_data_cfg, format)},
+    {.key = "domain", .type = CFG_STRING, .def = "main", F(train_data_cfg, domain)},
 };
 static const cfg_schema data_schema = CFG_SCHEMA("data", train_data_cfg, data_fields, NULL, NULL);
 

@@ -22,6 +22,9 @@ typedef struct train_data_cfg {
     char *label; /* label column / key: an id or a label name */
     int format;  /* TRAIN_FORMAT_PLAIN, or TRAIN_FORMAT_SENTFIN: SEntFiN.csv, headline
                     labels from its Decisions column (train/sentfin.h) */
+    char *domain; /* the register of its texts ("main" by default): dev scores are
+                     kept per domain and the model is chosen on their mean
+                     (train_data.h's train_dev_weights) */
 } train_data_cfg;
 
 enum { TRAIN_FORMAT_PLAIN, TRAIN_FORMAT_SENTFIN };

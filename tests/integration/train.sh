@@ -41,6 +41,14 @@ check "config lists both heads" grep -q '"finsent_heads"' "$TMP/a/config.json"
 check "checkpoint written" test -s "$TMP/a/checkpoint/optimizer.bin" -a -s "$TMP/a/checkpoint/state.json"
 check "the separable task is learned (dev accuracy 1)" sh -c "grep -cE '\"accuracy\":[[:space:]]*1,' '$TMP/a/dev_report.json' | grep -qx 2"
 
+# domains: the topic file as another register; dev scored per domain
+sed -e 's|"head": "topic"}|"head": "topic", "domain": "other"}|' -e "s|\"$TMP/a\"|\"$TMP/dom\"|" \
+    -e 's|"epochs": 6|"epochs": 1|' "$TMP/a.json" >"$TMP/dom.json"
+"$FINSENT" train --config "$TMP/dom.json" 2>"$TMP/dom.log"
+check "dev scored per domain" grep -q 'dev other topic: accuracy' "$TMP/dom.log"
+check "the main domain is named main" grep -q 'dev main sentiment: accuracy' "$TMP/dom.log"
+check "the dev report names the domains" grep -q '"domain":[[:space:]]*"other"' "$TMP/dom/dev_report.json"
+
 # resume: 1 epoch, then the same run extended to 3 epochs, equals 3 epochs straight
 config "$TMP/s" 3 constant >"$TMP/s.json"
 config "$TMP/r" 1 constant >"$TMP/r1.json"
