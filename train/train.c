@@ -14,7 +14,9 @@
 
 #include "classify/ngram.h"
 #include "classify/tokenizer.h"
+#include "train/electra.h"
 #include "train/eval_metrics.h"
+#include "train/masking.h"
 #include "train/ngram_train.h"
 #include "train/optim.h"
 #include "train/train_data.h"
@@ -168,18 +170,10 @@ static void shuffle(int *a, int n, tl_rng *r) {
     }
 }
 
-/* BERT masking of bb's tokens: each non-special token is chosen with
- * probability p; of those 80% become [MASK], 10% a random non-special
- * token, 10% stay. */
-static void apply_mlm(batchbuf *bb, double p, int mask_id, int vocab, tl_rng *r) {
-    for (int t = 0; t < bb->b.N; t++) {
-        bb->mlm[t] = -1;
-        if (bb->ids[t] < 5 || tl_rng_uniform(r) >= p) continue;
-        bb->mlm[t] = bb->ids[t];
-        float u = tl_rng_uniform(r);
-        if (u < 0.8f) bb->ids[t] = mask_id;
-        else if (u < 0.9f) bb->ids[t] = 5 + (int32_t)(tl_rng_u32(r) % (uint32_t)(vocab - 5));
-    }
+/* Masks bb's tokens for the MLM objective (masking.h) and drops the
+ * heads' labels: pre-training batches train the MLM head only. */
+static void apply_mlm(batchbuf *bb, const mask_spec *ms, tl_rng *r) {
+    mask_apply(bb->ids, bb->mlm, bb->b.N, ms, r);
     bb->b.mlm_labels = bb->mlm;
     for (int h = 0; h < TM_MAX_HEADS; h++) bb->b.labels[h] = NULL;
 }
@@ -235,18 +229,23 @@ typedef struct run_state {
     int phase;          /* 0 pre-training, 1 fine-tuning */
 } run_state;
 
+/* Writes the moments through a temporary file and a rename, so that a
+ * run killed while checkpointing leaves the previous file whole. */
 static int save_opt(const optim_adamw *o, const char *path, char *err, size_t errlen) {
-    FILE *f = fopen(path, "wb");
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
         return -1;
     }
     uint64_t hdr[2] = {(uint64_t)o->t, (uint64_t)o->n};
     fwrite(hdr, sizeof hdr, 1, f);
     fwrite(o->m, sizeof(float), o->n, f);
     fwrite(o->v, sizeof(float), o->n, f);
-    if (ferror(f) | fclose(f)) {
+    if (ferror(f) | fclose(f) || rename(tmp, path)) {
         snprintf(err, errlen, "%s: write failed", path);
+        remove(tmp);
         return -1;
     }
     return 0;
@@ -446,8 +445,8 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
 static tm_model *build_model(const train_cfg *c, int vocab_size, char *err, size_t errlen) {
     tm_config mc = {.vocab_size = vocab_size, .hidden = c->model.hidden, .layers = c->model.layers,
                     .heads = c->model.heads, .intermediate = c->model.intermediate, .max_pos = c->max_len,
-                    .type_vocab = 2, .ln_eps = 1e-12f, .dropout = (float)c->model.dropout, .mlm = 1,
-                    .n_heads = (int)c->heads.n};
+                    .type_vocab = 2, .ln_eps = 1e-12f, .dropout = (float)c->model.dropout,
+                    .mlm = c->pretrain_objective != TRAIN_PRETRAIN_ELECTRA, .n_heads = (int)c->heads.n};
     if (c->init_from && read_hf_shape(c->init_from, &mc, err, errlen)) return NULL;
     if (mc.vocab_size != vocab_size) {
         snprintf(err, errlen, "%s/config.json: vocab_size %d differs from %s (%d tokens)", c->init_from, mc.vocab_size,
@@ -490,6 +489,9 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     loader L = {.c = c, .tok = tok_new(vocab, !c->cased), .train = &train, .dev = &dev};
     L.ids = xmalloc(sizeof(int32_t) * (size_t)c->max_len);
     tm_model *m = NULL;
+    electra *el = NULL;
+    char el_path[1100];
+    uint8_t *cont = NULL;
     optim_adamw opt = {0};
     optim_range *ranges = NULL;
     int *order = NULL, *bounds = NULL, nr = 0;
@@ -548,12 +550,33 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
 
     /* pre-training: each step samples texts and masks from its own stream */
     size_t npool = train.n + unl.n;
+    mask_spec ms = {.p = c->mask_prob, .mask_id = tok_vocab_mask(vocab), .vocab = tok_vocab_size(vocab)};
+    if (c->whole_word_mask) ms.cont = cont = mask_continuations(vocab);
+    if (st.phase == 0 && st.pretrain_step < c->pretrain_steps && c->pretrain_objective == TRAIN_PRETRAIN_ELECTRA) {
+        electra_cfg ec = {.gen_layers = c->electra_gen_layers, .gen_intermediate = c->electra_gen_intermediate,
+                          .disc_weight = (float)c->electra_disc_weight, .mask = ms};
+        tl_rng grng;
+        tl_rng_seed(&grng, (uint64_t)c->seed, 2);
+        if (!(el = electra_new(m, &ec, &grng, err, errlen))) goto out;
+        snprintf(el_path, sizeof el_path, "%s/checkpoint", c->out);
+        if (mkdir(el_path, 0755) && errno != EEXIST) {
+            snprintf(err, errlen, "%s: %s", el_path, strerror(errno));
+            goto out;
+        }
+        snprintf(el_path, sizeof el_path, "%s/checkpoint/electra.bin", c->out);
+        if (resumed && electra_load(el, el_path, err, errlen)) goto out;
+        log_info("train", "ELECTRA: generator of %d layers, FFN %d (%zu parameters, embeddings shared), "
+                 "discriminator weight %g", c->electra_gen_layers, c->electra_gen_intermediate, el->gen->nparams,
+                 c->electra_disc_weight);
+    }
     if (st.phase == 0 && st.pretrain_step < c->pretrain_steps) {
         optim_schedule sch = {(float)c->pretrain_lr, (long)(c->warmup * c->pretrain_steps), c->pretrain_steps,
                               OPTIM_DECAY_LINEAR};
         progress pg;
         progress_start(&pg);
         int idx[4096];
+        long first = st.pretrain_step;
+        double wall0 = now_s(), cpu0 = (double)clock() / CLOCKS_PER_SEC;
         for (long k = st.pretrain_step; k < c->pretrain_steps; k++) {
             tl_rng r;
             tl_rng_seed(&r, (uint64_t)c->seed, 1000000 + (uint64_t)k);
@@ -573,23 +596,46 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
                 ord[i] = i;
             }
             bb_fill(&bb, &view, ord, 0, n, nh);
-            apply_mlm(&bb, c->mask_prob, tok_vocab_mask(vocab), tok_vocab_size(vocab), &r);
-            float loss = train_step(m, &bb.b, &opt, ranges, nr, optim_lr_at(&sch, k), (float)c->clip, &r);
+            float loss, lr = optim_lr_at(&sch, k);
+            if (el) {
+                loss = electra_step(el, m, &opt, ranges, nr, &bb.b, lr, (float)c->clip, &r);
+            } else {
+                apply_mlm(&bb, &ms, &r);
+                loss = train_step(m, &bb.b, &opt, ranges, nr, lr, (float)c->clip, &r);
+            }
             free(view.v);
             free(ord);
             st.pretrain_step = k + 1;
             progress_tick(&pg, "pretrain", k + 1, c->pretrain_steps, loss, n, k + 1 == c->pretrain_steps);
-            if ((k + 1) % c->checkpoint_every == 0 || k + 1 == c->pretrain_steps) {
+            int stop = c->pretrain_stop_at && k + 1 >= c->pretrain_stop_at && k + 1 < c->pretrain_steps;
+            if ((k + 1) % c->checkpoint_every == 0 || k + 1 == c->pretrain_steps || stop) {
+                if (el)
+                    log_info("train", "ELECTRA step %ld: generator MLM loss %.4f, discriminator loss %.4f, accuracy "
+                             "%.4f, %d of %d tokens replaced", k + 1, el->gen_loss, el->disc_loss, el->disc_acc,
+                             el->n_replaced, el->n_tokens);
                 if (k + 1 == c->pretrain_steps) {
                     /* fine-tuning starts with fresh moments */
                     st.phase = 1;
                     optim_adamw_free(&opt);
                     optim_adamw_init(&opt, m->nparams, 0.9f, 0.999f, 1e-8f, (float)c->weight_decay);
                 }
+                /* state.json, written last by save_checkpoint, commits the step */
+                if (el && st.phase == 0 && electra_save(el, el_path, err, errlen)) goto out;
                 if (save_checkpoint(c, m, &opt, &st, err, errlen)) goto out;
+            }
+            if (stop) {
+                progress_end(&pg);
+                log_info("train", "pre-training: steps %ld-%ld of %d in %.0f s wall, %.0f s CPU; stopped at "
+                         "pretrain_stop_at (rerun with a later one, or 0, to continue from %s/checkpoint)",
+                         first + 1, k + 1, c->pretrain_steps, now_s() - wall0,
+                         (double)clock() / CLOCKS_PER_SEC - cpu0, c->out);
+                rc = 0;
+                goto out;
             }
         }
         progress_end(&pg);
+        log_info("train", "pre-training: steps %ld-%d in %.0f s wall, %.0f s CPU", first + 1, c->pretrain_steps,
+                 now_s() - wall0, (double)clock() / CLOCKS_PER_SEC - cpu0);
     }
     st.phase = 1;
 
@@ -648,6 +694,8 @@ out:
     free(ranges);
     optim_adamw_free(&opt);
     tm_free(m);
+    electra_free(el);
+    free(cont);
     exset_free(&train);
     exset_free(&dev);
     exset_free(&unl);

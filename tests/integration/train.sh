@@ -58,6 +58,31 @@ config "$TMP/r" 3 constant >"$TMP/r3.json"
 check_out "a rerun resumes from the checkpoint" "resuming from" "$FINSENT" train --config "$TMP/r3.json"
 check "resumed weights equal uninterrupted weights" cmp "$TMP/s/checkpoint/model.safetensors" "$TMP/r/checkpoint/model.safetensors"
 
+# pre-training alone (epochs 0): MLM, whole-word MLM and ELECTRA; stopped at
+# pretrain_stop_at and resumed, each ends with the weights of a straight run
+pretrain_config() { # out objective whole_word stop_at
+    sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$1\", \"pretrain_objective\": \"$2\", \"whole_word_mask\": $3, \"pretrain_stop_at\": $4, \"electra_gen_intermediate\": 8|" \
+        -e 's|"pretrain_steps": 5|"pretrain_steps": 6, "checkpoint_every": 4|' -e 's|"epochs": 6|"epochs": 0|' "$TMP/a.json"
+}
+for v in "mlm false" "mlm true" "electra false" "electra true"; do
+    set -- $v
+    pretrain_config "$TMP/p-$1-$2" $1 $2 0 >"$TMP/p.json"
+    "$FINSENT" train --config "$TMP/p.json" 2>"$TMP/p.log"
+    pretrain_config "$TMP/q-$1-$2" $1 $2 3 >"$TMP/q.json"
+    check_out "$1 (whole words $2): stops at pretrain_stop_at" "stopped at pretrain_stop_at" \
+        "$FINSENT" train --config "$TMP/q.json"
+    pretrain_config "$TMP/q-$1-$2" $1 $2 0 >"$TMP/q.json"
+    check_out "$1 (whole words $2): a rerun resumes at step 3" "pre-training step 3" "$FINSENT" train --config "$TMP/q.json"
+    check "$1 (whole words $2): resumed = straight" cmp "$TMP/p-$1-$2/model.safetensors" "$TMP/q-$1-$2/model.safetensors"
+done
+check "ELECTRA reports its discriminator" grep -q 'ELECTRA step 6: generator MLM loss' "$TMP/p.log"
+check "ELECTRA keeps its generator in the checkpoint only" test -s "$TMP/p-electra-true/checkpoint/electra.bin"
+check "the ELECTRA encoder has no MLM head" sh -c "! grep -aq 'cls.predictions' '$TMP/p-electra-true/model.safetensors'"
+check "whole-word masking changes the MLM run" sh -c "! cmp -s '$TMP/p-mlm-false/model.safetensors' '$TMP/p-mlm-true/model.safetensors'"
+sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$TMP/fe\", \"init_from\": \"$TMP/p-electra-false\"|" -e 's|"epochs": 6|"epochs": 1|' \
+    -e 's|"pretrain_steps": 5|"pretrain_steps": 0|' "$TMP/a.json" >"$TMP/fe.json"
+check_out "fine-tuning starts from the ELECTRA encoder" "initialised 27 of 32 tensors" "$FINSENT" train --config "$TMP/fe.json"
+
 # fine-tuning from a model directory takes its shape from its config.json
 sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$TMP/f\", \"init_from\": \"$TMP/a\"|" -e 's|"hidden": 16|"hidden": 32|' \
     -e 's|"epochs": 6|"epochs": 1|' "$TMP/a.json" >"$TMP/f.json"
