@@ -205,23 +205,7 @@ float electra_step(electra *e, tm_model *disc, optim_adamw *dopt, const optim_ra
 
 /* ---- checkpoint ---------------------------------------------------------------- */
 
-static const char magic[8] = {'F', 'S', 'E', 'L', 'E', 'C', 'T', '1'};
-
-static void put_opt(FILE *f, const optim_adamw *o) {
-    uint64_t t = (uint64_t)o->t;
-    fwrite(&t, sizeof t, 1, f);
-    fwrite(o->m, sizeof(float), o->n, f);
-    fwrite(o->v, sizeof(float), o->n, f);
-}
-
-static int get_opt(FILE *f, optim_adamw *o) {
-    uint64_t t;
-    if (fread(&t, sizeof t, 1, f) != 1 || fread(o->m, sizeof(float), o->n, f) != o->n ||
-        fread(o->v, sizeof(float), o->n, f) != o->n)
-        return -1;
-    o->t = (long)t;
-    return 0;
-}
+static const char magic[8] = {'F', 'S', 'E', 'L', 'E', 'C', 'T', '2'};
 
 int electra_save(const electra *e, const char *path, char *err, size_t errlen) {
     char tmp[1100];
@@ -235,10 +219,9 @@ int electra_save(const electra *e, const char *path, char *err, size_t errlen) {
     fwrite(magic, 1, sizeof magic, f);
     fwrite(sizes, sizeof sizes, 1, f);
     fwrite(e->gen->params, sizeof(float), e->gen->nparams, f);
-    put_opt(f, &e->gen_opt);
+    optim_adamw_write(&e->gen_opt, f);
     fwrite(e->params, sizeof(float), e->nhead, f);
-    put_opt(f, &e->head_opt);
-    if (ferror(f) | fclose(f) || rename(tmp, path)) {
+    if (optim_adamw_write(&e->head_opt, f) | fclose(f) || rename(tmp, path)) {
         snprintf(err, errlen, "%s: write failed", path);
         remove(tmp);
         return -1;
@@ -253,8 +236,8 @@ int electra_load(electra *e, const char *path, char *err, size_t errlen) {
     int ok = f && fread(mg, 1, sizeof mg, f) == sizeof mg && memcmp(mg, magic, sizeof magic) == 0 &&
              fread(sizes, sizeof sizes, 1, f) == 1 && sizes[0] == e->gen->nparams && sizes[1] == e->nhead &&
              fread(e->gen->params, sizeof(float), e->gen->nparams, f) == e->gen->nparams &&
-             get_opt(f, &e->gen_opt) == 0 && fread(e->params, sizeof(float), e->nhead, f) == e->nhead &&
-             get_opt(f, &e->head_opt) == 0;
+             optim_adamw_read(&e->gen_opt, f) == 0 && fread(e->params, sizeof(float), e->nhead, f) == e->nhead &&
+             optim_adamw_read(&e->head_opt, f) == 0;
     if (f) fclose(f);
     if (!ok) {
         snprintf(err, errlen, "%s: missing, truncated or for another generator shape", path);

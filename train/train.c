@@ -239,11 +239,7 @@ static int save_opt(const optim_adamw *o, const char *path, char *err, size_t er
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
         return -1;
     }
-    uint64_t hdr[2] = {(uint64_t)o->t, (uint64_t)o->n};
-    fwrite(hdr, sizeof hdr, 1, f);
-    fwrite(o->m, sizeof(float), o->n, f);
-    fwrite(o->v, sizeof(float), o->n, f);
-    if (ferror(f) | fclose(f) || rename(tmp, path)) {
+    if (optim_adamw_write(o, f) | fclose(f) || rename(tmp, path)) {
         snprintf(err, errlen, "%s: write failed", path);
         remove(tmp);
         return -1;
@@ -253,15 +249,12 @@ static int save_opt(const optim_adamw *o, const char *path, char *err, size_t er
 
 static int load_opt(optim_adamw *o, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
-    uint64_t hdr[2];
-    int ok = f && fread(hdr, sizeof hdr, 1, f) == 1 && hdr[1] == o->n && fread(o->m, sizeof(float), o->n, f) == o->n &&
-             fread(o->v, sizeof(float), o->n, f) == o->n;
+    int ok = f && optim_adamw_read(o, f) == 0;
     if (f) fclose(f);
     if (!ok) {
         snprintf(err, errlen, "%s: missing, truncated or for another model", path);
         return -1;
     }
-    o->t = (long)hdr[0];
     return 0;
 }
 
