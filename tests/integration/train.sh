@@ -121,6 +121,10 @@ ngram_config() { # out init_from
 }
 ngram_config "$TMP/n" "$TMP/a" >"$TMP/n.json"
 ngram_config "$TMP/n2" "$TMP/a" >"$TMP/n2.json"
+# the sentiment file again as a second domain: the head's choice weighs both, each reported
+ngram_config "$TMP/nd" "$TMP/a" | sed "s|\"data\": \[|\"data\": [{\"path\": \"$TMP/sent.csv\", \"head\": \"sentiment\", \"domain\": \"copy\"}, |" >"$TMP/nd.json"
+check_out "the n-gram stage reports each domain's dev" "ngram sentiment: dev copy (15 examples)" \
+    "$FINSENT" train --config "$TMP/nd.json"
 check_out "ngram stage reports its choice per head" "ngram topic: chose C" "$FINSENT" train --config "$TMP/n.json"
 check "ngram model directory written" test -s "$TMP/n/model.safetensors" -a -s "$TMP/n/vocab.txt" -a -s "$TMP/n/tokenizer_config.json"
 check "config.json carries finsent_ngram" grep -q '"finsent_ngram"' "$TMP/n/config.json"
