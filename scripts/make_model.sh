@@ -1,18 +1,18 @@
 #!/bin/sh
 # make_model.sh — `make model`: reproduces the shipped default model
 # models/default from ../shared/data with finsent alone (C only):
-#   1. finsent vocab build   an 8k WordPiece vocab on all the text there is: the
-#                            training tweets, the unlabelled StockNet tweets and
-#                            the MAEC earnings-call sentences
-#   2. finsent train         pre-training of the encoder (configs/pretrain-default.json)
-#                            on the same texts plus the SEntFiN training headlines
+#   1. finsent vocab build   an 8k WordPiece vocab on the training tweets and
+#                            the unlabelled StockNet tweets
+#   2. finsent train         masked-LM pre-training in two runs: 4,000 steps at lr 1e-3
+#                            (configs/pretrain-default.json), then 4,000 more at 5e-4
+#                            from there (configs/pretrain2-default.json)
 #   3. finsent train         two-head fine-tuning (configs/train-default.json) on the
-#                            tweets and the SEntFiN headlines, best epoch by the dev
-#                            criterion (mean of the tweet dev and the headline dev)
+#                            tweets and the SEntFiN headlines, best epoch by mean dev
+#                            macro-F1 (one domain: the headlines pooled with the tweets)
 #   4. finsent train         the n-gram stage (configs/ngram-default.json): hashed word
 #                            uni- and bigram and character 3- to 5-gram TF-IDF logistic
-#                            regression per head, C and mixing weight chosen on the same
-#                            criterion, added to the fine-tuned model
+#                            regression per head, C and mixing weight chosen on dev,
+#                            refitted on train + dev, added to the fine-tuned model
 #   5. scripts/model_figures.sh   each part (encoder alone, n-gram part alone, the
 #                            whole model) on the dev sets, then — the one valid scoring
 #                            of this model — on the valid files; the scoring is appended
@@ -36,7 +36,7 @@ export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
 SENT=$DATA/twitter-financial-news-sentiment
 TOPIC=$DATA/twitter-financial-news-topic
 for f in $SENT/sent_train.csv $SENT/sent_valid.csv $TOPIC/topic_train.csv $TOPIC/topic_valid.csv \
-         $DATA/unlabelled/stocknet_tweets.txt $DATA/unlabelled/maec_earnings_calls.txt $DATA/sentfin/SEntFiN.csv; do
+         $DATA/unlabelled/stocknet_tweets.txt $DATA/sentfin/SEntFiN.csv; do
     [ -s "$f" ] || { echo "make_model: $f is missing (the data of $DATA/README.md)" >&2; exit 1; }
 done
 mkdir -p $WORK $OUT
@@ -75,9 +75,9 @@ if [ -n "${FINETUNED:-}" ]; then
 else
 : >$WORK/times.txt
 step vocab "$FINSENT" vocab build --input $SENT/sent_train.csv --input $TOPIC/topic_train.csv \
-    --input $DATA/unlabelled/stocknet_tweets.txt --input $DATA/unlabelled/maec_earnings_calls.txt \
-    --size 8000 --out $WORK/vocab.txt
+    --input $DATA/unlabelled/stocknet_tweets.txt --size 8000 --out $WORK/vocab.txt
 step pretrain nice -n 10 "$FINSENT" train --config configs/pretrain-default.json
+step pretrain2 nice -n 10 "$FINSENT" train --config configs/pretrain2-default.json
 step finetune nice -n 10 "$FINSENT" train --config configs/train-default.json
 fi
 # its log (the dev search per C, the choice) goes to the card. NGRAM_DONE=1
