@@ -6,7 +6,9 @@
  * heads' raw logits concatenated in head order (for a plain Hugging Face
  * checkpoint: exactly its logits); "tokens" the token ids; "explain" per
  * head the text's words, {"word","start","end","weight"}, weighted toward
- * the predicted label, highest first (classify/explain.h).
+ * the predicted label, highest first (classify/explain.h). --part encoder
+ * or ngram scores with one part of a wide-and-deep model alone
+ * (classifier.h's enum cls_part).
  *
  * Streams with bounded memory: --batch lines are read, classified together
  * and written, then the next batch. A line that is not a JSON object with
@@ -34,7 +36,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: finsent classify --model DIR [--batch N] [--threads N] [--quantize none|int8]\n"
             "                        [--logits] [--tokens] [--explain] [--head-name NAME]\n"
-            "                        [--sentiment-labels MAP] [FILE]\n\n"
+            "                        [--sentiment-labels MAP] [--part all|encoder|ngram] [FILE]\n\n"
             "Reads JSONL {\"id\":…,\"text\":…} from FILE (stdin when absent) and writes one line\n"
             "per input line, in the same order, with a label, its probability (score) and\n"
             "all probabilities per model head:\n"
@@ -65,11 +67,15 @@ static void usage(FILE *f) {
             "  --sentiment-labels MAP  what the sentiment labels mean, as model.sentiment_labels\n"
             "                    in a config: LABEL=CLASS,… (CLASS negative, neutral, positive or\n"
             "                    none), e.g. LABEL_0=negative,LABEL_1=neutral,LABEL_2=positive\n"
+            "  --part P          all (default): the whole model; encoder: the transformer's head\n"
+            "                    alone; ngram: the n-gram part alone (its logits times its mix;\n"
+            "                    encoder + ngram logits = all)\n"
             "  -h, --help        this text\n\n"
             "examples:\n"
             "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default\n"
             "  echo '{\"id\":1,\"text\":\"Bank downgraded to junk\"}' | finsent classify --model models/default --explain\n"
-            "  finsent classify --model models/default --threads 2 --quantize int8 texts.jsonl\n",
+            "  finsent classify --model models/default --threads 2 --quantize int8 texts.jsonl\n"
+            "  echo '{\"id\":1,\"text\":\"$TSLA plunges after recall\"}' | finsent classify --model models/default --part encoder\n",
             CLASSIFY_DEFAULT_BATCH);
 }
 
@@ -272,14 +278,15 @@ int cmd_classify(int argc, char **argv) {
         {"tokens", no_argument, NULL, 'k'}, {"head-name", required_argument, NULL, 'n'},
         {"explain", no_argument, NULL, 'x'},
         {"sentiment-labels", required_argument, NULL, 's'},
-        {"quantize", required_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+        {"quantize", required_argument, NULL, 'q'},
+        {"part", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *model = NULL, *head_name = NULL, *labels = NULL;
     long batch = CLASSIFY_DEFAULT_BATCH, threads = 1;
     int quantize = 0;
     run r = {0};
-    int c, want_explain = 0;
+    int c, want_explain = 0, part = CLS_PART_ALL;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
@@ -302,6 +309,10 @@ int cmd_classify(int argc, char **argv) {
                 return cli_usage_error("classify", "--quantize: expected none or int8, got \"%s\"", optarg);
             quantize = strcmp(optarg, "int8") == 0;
             break;
+        case 'p':
+            if ((part = cls_part_parse(optarg)) < 0)
+                return cli_usage_error("classify", "--part: expected all, encoder or ngram, got \"%s\"", optarg);
+            break;
         case 'h': usage(stdout); return 0;
         default: return cli_usage_error("classify", "unknown option");
         }
@@ -317,7 +328,7 @@ int cmd_classify(int argc, char **argv) {
         return cli_usage_error("classify", "--sentiment-labels: %s", err);
     }
     cls_options o = {.head_name = head_name, .threads = (int)threads, .labels = lm, .check_sentiment = 1,
-                     .quantize = quantize};
+                     .quantize = quantize, .part = part};
     r.c = cls_open(model, &o, err, sizeof err);
     if (!r.c) {
         fprintf(stderr, "finsent classify: %s\n", err);

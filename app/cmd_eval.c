@@ -9,7 +9,9 @@
  * (case-insensitive), on the sentiment head the one label that means what
  * the gold label means (util/labelmap.h: gold "negative" is a head's
  * "bearish"), then — only without --label-map — an integer id. A gold
- * label resolving to none is an input error naming file and line. */
+ * label resolving to none is an input error naming file and line.
+ * --part encoder or ngram scores one part of a wide-and-deep model alone
+ * (classifier.h's enum cls_part). */
 #include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +34,7 @@
 static void usage(void) {
     printf("usage: finsent eval --model DIR --data FILE --head NAME [--json] [--text-column C]\n"
            "                    [--label-column C] [--label-map MAP] [--format F] [--split S] [--threads N]\n"
-           "                    [--sentiment-labels MAP] [--quantize none|int8]\n"
+           "                    [--sentiment-labels MAP] [--quantize none|int8] [--part all|encoder|ngram]\n"
            "\n"
            "Classifies every text of FILE with the model and scores head NAME against the gold\n"
            "labels: per-class precision, recall, F1 and support, macro and weighted averages,\n"
@@ -57,6 +59,8 @@ static void usage(void) {
            "                     `finsent train` with dev_fraction 0.1 puts in its dev / train split\n"
            "  --threads N        encoder threads (default 1)\n"
            "  --quantize MODE    none (default) or int8: the encoder's dense layers in int8\n"
+           "  --part P           all (default): the whole model; encoder: the transformer's head\n"
+           "                     alone; ngram: the model's n-gram part alone\n"
            "  -h, --help         this text\n"
            "\n"
            "the files of ../shared/data:\n"
@@ -69,6 +73,9 @@ static void usage(void) {
            "      --data ../shared/data/twitter-financial-news-topic/topic_valid.csv\n"
            "  SEntFiN headlines (its dev split, by default):\n"
            "    finsent eval --model models/default --head sentiment --format sentfin \\\n"
+           "      --data ../shared/data/sentfin/SEntFiN.csv\n"
+           "  the same, the transformer alone:\n"
+           "    finsent eval --model models/default --head sentiment --format sentfin --part encoder \\\n"
            "      --data ../shared/data/sentfin/SEntFiN.csv\n");
 }
 
@@ -294,12 +301,13 @@ int cmd_eval(int argc, char **argv) {
         {"label-map", required_argument, NULL, 'M'},    {"format", required_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 'T'},      {"split", required_argument, NULL, 's'},
         {"sentiment-labels", required_argument, NULL, 'S'},
-        {"quantize", required_argument, NULL, 'q'},     {"help", no_argument, NULL, 'h'},
+        {"quantize", required_argument, NULL, 'q'},
+        {"part", required_argument, NULL, 'p'},         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *model = NULL, *head_name = NULL, *map_spec = NULL, *sent_spec = NULL;
     source src = {.text_col = "text", .label_col = "label", .split = -1};
-    int json = 0, threads = 1, quantize = 0, c;
+    int json = 0, threads = 1, quantize = 0, c, part = CLS_PART_ALL;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
@@ -334,6 +342,10 @@ int cmd_eval(int argc, char **argv) {
             threads = (int)v;
             break;
         }
+        case 'p':
+            if ((part = cls_part_parse(optarg)) < 0)
+                return cli_usage_error("eval", "--part: expected all, encoder or ngram, got \"%s\"", optarg);
+            break;
         case 'h': usage(); return 0;
         default: return cli_usage_error("eval", "unknown option");
         }
@@ -350,7 +362,7 @@ int cmd_eval(int argc, char **argv) {
         lm_free(lm);
         return cli_usage_error("eval", "--sentiment-labels: %s", err);
     }
-    cls_options o = {.threads = threads, .labels = lm, .quantize = quantize};
+    cls_options o = {.threads = threads, .labels = lm, .quantize = quantize, .part = part};
     classifier *cl = cls_open(model, &o, err, sizeof err);
     if (!cl) {
         lm_free(lm);

@@ -12,6 +12,7 @@
  *    --batch, run in whole passes over all of them until --seconds have
  *    gone, after one warm-up pass: exactly what bench/ort_peer.js runs
  *    ONNX Runtime on, for bench/ort_peer.sh's ratio. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,8 +193,7 @@ static void seqs_free(seqs *q) {
 static int read_ids(const char *path, int V, int max_len, seqs *out, char *err, size_t errlen) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        return -1;
+        return err_set(err, errlen, "%s: %s", path, strerror(errno));
     }
     memset(out, 0, sizeof *out);
     char *line = NULL;
@@ -207,8 +207,7 @@ static int read_ids(const char *path, int V, int max_len, seqs *out, char *err, 
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "ids");
         int n = cJSON_GetArraySize(a);
         if (!cJSON_IsArray(a) || n < 1 || n > max_len) {
-            snprintf(err, errlen, "%s:%d: expected {\"ids\": [...]} with 1..%d ids", path, lineno, max_len);
-            rc = -1;
+            rc = err_set(err, errlen, "%s:%d: expected {\"ids\": [...]} with 1..%d ids", path, lineno, max_len);
         } else {
             if ((size_t)out->n == room) {
                 room = room ? 2 * room : 256;
@@ -219,8 +218,7 @@ static int read_ids(const char *path, int V, int max_len, seqs *out, char *err, 
             for (int t = 0; t < n && rc == 0; t++) {
                 const cJSON *x = cJSON_GetArrayItem(a, t);
                 if (!cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble >= V) {
-                    snprintf(err, errlen, "%s:%d: id %d is not a token id in 0..%d", path, lineno, t, V - 1);
-                    rc = -1;
+                    rc = err_set(err, errlen, "%s:%d: id %d is not a token id in 0..%d", path, lineno, t, V - 1);
                 } else {
                     v[t] = (int32_t)x->valuedouble;
                 }
@@ -233,8 +231,7 @@ static int read_ids(const char *path, int V, int max_len, seqs *out, char *err, 
     free(line);
     fclose(f);
     if (rc == 0 && out->n == 0) {
-        snprintf(err, errlen, "%s: no sequences", path);
-        rc = -1;
+        rc = err_set(err, errlen, "%s: no sequences", path);
     }
     if (rc) seqs_free(out);
     return rc;
@@ -474,7 +471,7 @@ int bench_classify(int argc, char **argv) {
     int rc;
     if (ids_path) {
         char err[512];
-        seqs q;
+        seqs q = {0};
         int max_len = m->cfg.max_position < 512 ? m->cfg.max_position : 512;
         if (read_ids(ids_path, m->cfg.vocab_size, max_len, &q, err, sizeof err)) {
             rc = cli_fail("bench", "%s", err);

@@ -19,6 +19,7 @@ struct classifier {
     ngram_model *ng;   /* shared with clones; NULL: encoder only */
     ngram_vec nv;      /* n-gram features of one text */
     int is_clone;
+    int part;          /* enum cls_part */
     int max_len, token_budget;
     const labelmap *labels;
     int sent_head, neg_label; /* -1 when none */
@@ -70,7 +71,12 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
     }
     free(vpath);
     ngram_model *ng = NULL;
-    if (v && !o.encoder_only && ngram_load(dir, &m->cfg, &ng, err, errlen)) {
+    if (v && o.part != CLS_PART_ENCODER && ngram_load(dir, &m->cfg, &ng, err, errlen)) {
+        tok_vocab_free(v);
+        v = NULL;
+    }
+    if (v && o.part == CLS_PART_NGRAM && !ng) {
+        err_set(err, errlen, "%s/config.json: no n-gram part (\"finsent_ngram\") to use alone", dir);
         tok_vocab_free(v);
         v = NULL;
     }
@@ -82,6 +88,7 @@ classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t
     c->m = m;
     c->vocab = v;
     c->ng = ng;
+    c->part = o.part;
     int maxpos = m->cfg.max_position < 512 ? m->cfg.max_position : 512;
     c->max_len = o.max_len >= 2 && o.max_len < maxpos ? o.max_len : maxpos;
     c->token_budget = o.token_budget > 0 ? o.token_budget : 4096;
@@ -102,6 +109,7 @@ classifier *cls_clone(const classifier *c) {
     k->vocab = c->vocab;
     k->ng = c->ng;
     k->is_clone = 1;
+    k->part = c->part;
     k->max_len = c->max_len;
     k->token_budget = c->token_budget;
     k->labels = c->labels;
@@ -137,6 +145,13 @@ int cls_find_head(const classifier *c, const char *name) { return cls_model_head
 int cls_sentiment_head(const classifier *c) { return c->sent_head; }
 const labelmap *cls_labels(const classifier *c) { return c->labels; }
 tok_stats cls_tok_stats(const classifier *c) { return c->stats; }
+
+int cls_part_parse(const char *s) {
+    static const char *const names[] = {"all", "encoder", "ngram"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    return -1;
+}
 
 void cls_output_free(cls_output *out) {
     if (!out) return;
@@ -176,7 +191,7 @@ int cls_classify(classifier *c, const char *const *texts, const size_t *lens, in
         ids[i] = c->idbuf + off;
         off += (size_t)nid[i];
     }
-    int rc = batch_run(c->b, ids, nid, n, out->logits, NULL, err, errlen);
+    int rc = c->part == CLS_PART_NGRAM ? 0 : batch_run(c->b, ids, nid, n, out->logits, NULL, err, errlen);
     for (int i = 0; rc == 0 && c->ng && i < n; i++) {
         ngram_features(c->tok, &c->ng->s, c->ng->idf, texts[i], lens ? lens[i] : strlen(texts[i]), &c->nv);
         ngram_add_logits(c->ng, &c->nv, m->head_off, out->logits + (size_t)i * K);

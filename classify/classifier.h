@@ -4,7 +4,9 @@
  * A classifier bundles the model (model.h), its vocab and tokenizer
  * (tokenizer.h), a padding-free batcher (batch.h) and, when the directory
  * has one, the n-gram part (ngram.h) whose mixed logits are added to the
- * encoder's before the softmax.
+ * encoder's before the softmax. Either part can be used alone
+ * (cls_options.part) to see what each contributes: the encoder part's
+ * logits plus the n-gram part's are the whole model's.
  *
  * Thread-safety: a classifier is NOT thread-safe (it owns tokenizer and
  * activation scratch). For several classifying threads, open one and make
@@ -23,23 +25,32 @@
 #include "util/event.h"
 #include "util/labelmap.h"
 
+/* Which part of a wide-and-deep model produces the logits. */
+enum cls_part {
+    CLS_PART_ALL,     /* encoder logits + mix x n-gram logits (the encoder alone without an n-gram part) */
+    CLS_PART_ENCODER, /* the encoder head's logits only; the n-gram part is not loaded */
+    CLS_PART_NGRAM,   /* mix x n-gram logits only (the encoder is not run); heads without an
+                         n-gram head get zero logits */
+};
+
 typedef struct cls_options {
     const char *head_name; /* name of a plain checkpoint's one head; NULL: "sentiment" */
     int threads;           /* encoder threads (enc_set_threads); 0: 1 */
     int max_len;           /* tokens per text incl. [CLS]/[SEP]; 0: max_position, capped at 512 */
     int token_budget;      /* tokens per encoder forward; 0: 4096 */
-    int encoder_only;      /* 1: ignore the directory's n-gram part (classify/ngram.h) */
     const labelmap *labels; /* what sentiment labels mean (borrowed, outlives the classifier); NULL: built-ins */
     int check_sentiment;   /* 1: refuse a model whose sentiment head has no label that means negative
                               (the windows would count nothing as negative) */
     int quantize;          /* 1: the encoder's dense layers in int8 (encoder.h, enc_prepare) */
+    int part;              /* enum cls_part; 0: CLS_PART_ALL */
 } cls_options;
 
 typedef struct classifier classifier;
 
 /* Loads dir (model.safetensors, config.json, vocab.txt, optional
  * tokenizer_config.json, optional n-gram part). opts may be NULL for defaults. Returns NULL with
- * one line in err naming the file (and tensor or key) on any problem. */
+ * one line in err naming the file (and tensor or key) on any problem, and
+ * when opts->part is CLS_PART_NGRAM for a model without an n-gram part. */
 classifier *cls_open(const char *dir, const cls_options *opts, char *err, size_t errlen);
 /* A classifier for another thread sharing c's weights and vocab. Never NULL. */
 classifier *cls_clone(const classifier *c);
@@ -47,7 +58,7 @@ classifier *cls_clone(const classifier *c);
 void cls_close(classifier *c);
 
 const cls_model *cls_get_model(const classifier *c);
-/* The n-gram part, NULL when the model has none (or encoder_only). */
+/* The n-gram part, NULL when the model has none (or part is CLS_PART_ENCODER). */
 const ngram_model *cls_get_ngram(const classifier *c);
 /* The vocab (shared by clones) and the token count a text is cut to. */
 const tok_vocab *cls_get_vocab(const classifier *c);
@@ -66,7 +77,10 @@ const labelmap *cls_labels(const classifier *c);
 /* Tokenizer counters (invalid UTF-8 bytes replaced, texts truncated) since open. */
 tok_stats cls_tok_stats(const classifier *c);
 
-#define CLS_TOKENS 1 /* cls_classify flag: keep each text's token ids */
+#define CLS_TOKENS 1 /* The enum cls_part named s ("all", "encoder", "ngram"), or -1. */
+int cls_part_parse(const char *s);
+
+/* cls_classify flag: keep each text's token ids */
 
 /* Results of one cls_classify call; K = the model's n_out (all heads'
  * labels, head h's in columns head_off[h]..). Owned by the caller:
@@ -77,7 +91,7 @@ typedef struct cls_output {
     int n_out;      /* K */
     int *index;     /* (n, n_heads): argmax label per head (first on ties) */
     float *probs;   /* (n, K): softmax within each head */
-    float *logits;  /* (n, K): raw logits (encoder plus mixed n-gram logits) */
+    float *logits;  /* (n, K): raw logits of the part asked for (all: encoder plus mixed n-gram logits) */
     int32_t **ids;  /* n token-id arrays with CLS_TOKENS, else NULL */
     int *n_ids;     /* their lengths, NULL without CLS_TOKENS */
 } cls_output;

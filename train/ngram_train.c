@@ -22,13 +22,14 @@
 
 typedef struct ntext {
     char *text;
-    int head, label, dev;
+    int head, label, dev, domain;
 } ntext;
 
 typedef struct corpus {
     ntext *v;
     size_t n, cap;
     double dev_fraction;
+    int domain; /* of the data file being read */
 } corpus;
 
 static void corpus_add(const char *text, int head, int label, void *arg) {
@@ -38,7 +39,7 @@ static void corpus_add(const char *text, int head, int label, void *arg) {
         c->v = xrealloc(c->v, sizeof *c->v * c->cap);
     }
     size_t len = strlen(text);
-    c->v[c->n++] = (ntext){xstrdup(text), head, label, train_is_dev(text, len, c->dev_fraction)};
+    c->v[c->n++] = (ntext){xstrdup(text), head, label, train_is_dev(text, len, c->dev_fraction), c->domain};
 }
 
 static float f16_round(float x) { return st_f16_to_f32(st_f32_to_f16(x)); }
@@ -128,6 +129,37 @@ static double macro_f1(const int *gold, const int *pred, size_t n, int k, double
     return f;
 }
 
+/* A head's dev rows grouped by domain: rows dstart[d] .. dstart[d+1]-1 are
+ * domain d's, and wd[d] is the domain's weight in the dev criterion
+ * (train_dev_weights), 0 where the head has no dev rows. */
+typedef struct dev_domains {
+    int nd;
+    const size_t *dstart;
+    const double *wd;
+    const char *const *names;
+} dev_domains;
+
+/* The head's share of the dev criterion, normalised to a mean: the sum over
+ * domains of wd * macro-F1 of the domain's rows, divided by the sum of wd;
+ * the same mean of the accuracies into *acc. per (2 nd) gets each domain's
+ * macro-F1 and accuracy. */
+static double dev_score(const dev_domains *D, const int *gold, const int *pred, int k, double *acc, double *per) {
+    double f = 0, a = 0, wsum = 0;
+    for (int d = 0; d < D->nd; d++) {
+        size_t n = D->dstart[d + 1] - D->dstart[d];
+        per[2 * d] = per[2 * d + 1] = 0;
+        if (!n || D->wd[d] <= 0) continue;
+        double ad, fd = macro_f1(gold + D->dstart[d], pred + D->dstart[d], n, k, &ad);
+        per[2 * d] = fd;
+        per[2 * d + 1] = ad;
+        f += D->wd[d] * fd;
+        a += D->wd[d] * ad;
+        wsum += D->wd[d];
+    }
+    *acc = wsum > 0 ? a / wsum : 0;
+    return wsum > 0 ? f / wsum : 0;
+}
+
 /* A head's rows for the logistic regression: columns compacted to the
  * buckets the rows use (bucket_of maps back). */
 typedef struct lr_rows {
@@ -199,9 +231,10 @@ static void store_head(const train_cfg *c, const lr_rows *R, const float *theta,
 }
 
 /* One head's search. enc: the dev rows' encoder logits for this head
- * (stride K), dev: their corpus indices. Fills hd's weights and mix. */
+ * (stride K), dev: their corpus indices, grouped by domain as D says.
+ * Fills hd's weights and mix. */
 static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h, const int *dev, size_t ndev,
-                     const float *enc, int K, ngram_model *m, ngram_head *hd) {
+                     const dev_domains *D, const float *enc, int K, ngram_model *m, ngram_head *hd) {
     int B = m->s.buckets, k = hd->n_labels;
     lr_rows R;
     rows_build(c, cp, F, h, k, B, 0, &R);
@@ -218,7 +251,10 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
         for (int j = 1; j < k; j++) bj = z[j] > z[bj] ? j : bj;
         pred[i] = bj;
     }
-    double enc_acc, enc_f1 = macro_f1(gold, pred, ndev, k, &enc_acc), best_f1 = -1, best_acc = 0, best_c = 0, best_mix = 0;
+    double *enc_per = xmalloc(sizeof(double) * 6 * (size_t)D->nd), *best_per = enc_per + 2 * D->nd,
+           *per = best_per + 2 * D->nd;
+    double enc_acc, enc_f1 = dev_score(D, gold, pred, k, &enc_acc, enc_per), best_f1 = -1, best_acc = 0, best_c = 0,
+                    best_mix = 0;
     for (double C = c->ngram_c_min; C <= c->ngram_c_max * (1 + 1e-9); C *= 2) {
         d.lambda = rows_problem(&R, k, C).lambda;
         double t0 = (double)clock() / CLOCKS_PER_SEC;
@@ -239,6 +275,7 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
             }
         }
         double lr_f1 = -1, lr_acc = 0, here_f1 = -1, here_acc = 0, here_mix = 0;
+        double *here_per = xmalloc(sizeof(double) * 2 * (size_t)D->nd);
         for (int s = 0; s <= (int)(c->ngram_mix_max / NT_MIX_STEP + 1e-9) + 1; s++) {
             /* s past the grid scores the n-gram logits alone */
             int alone = s > (int)(c->ngram_mix_max / NT_MIX_STEP + 1e-9);
@@ -253,9 +290,13 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
                 }
                 pred[i] = bj;
             }
-            double acc, f1 = macro_f1(gold, pred, ndev, k, &acc);
-            if (alone) lr_f1 = f1, lr_acc = acc;
-            else if (f1 > here_f1) here_f1 = f1, here_acc = acc, here_mix = mix;
+            double acc, f1 = dev_score(D, gold, pred, k, &acc, per);
+            if (alone) {
+                lr_f1 = f1, lr_acc = acc;
+            } else if (f1 > here_f1) {
+                here_f1 = f1, here_acc = acc, here_mix = mix;
+                memcpy(here_per, per, sizeof(double) * 2 * (size_t)D->nd);
+            }
         }
         log_info("train", "ngram %s: C %g (%d L-BFGS iterations, %.1fs): dev macro-F1 / accuracy: n-grams alone "
                  "%.4f / %.4f, encoder alone %.4f / %.4f, sum with mix %.1f %.4f / %.4f", hd->name, C, iters,
@@ -263,10 +304,17 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
         if (here_f1 > best_f1) {
             best_f1 = here_f1, best_acc = here_acc, best_c = C, best_mix = here_mix;
             memcpy(best, theta, sizeof(float) * (size_t)np);
+            memcpy(best_per, here_per, sizeof(double) * 2 * (size_t)D->nd);
         }
+        free(here_per);
     }
     log_info("train", "ngram %s: chose C %g, mix %.1f: dev macro-F1 %.4f, accuracy %.4f (encoder alone %.4f, %.4f)",
              hd->name, best_c, best_mix, best_f1, best_acc, enc_f1, enc_acc);
+    for (int d = 0; D->nd > 1 && d < D->nd; d++)
+        if (D->dstart[d + 1] > D->dstart[d])
+            log_info("train", "ngram %s: dev %s (%zu examples): macro-F1 / accuracy: sum %.4f / %.4f, encoder alone "
+                     "%.4f / %.4f", hd->name, D->names[d], D->dstart[d + 1] - D->dstart[d], best_per[2 * d],
+                     best_per[2 * d + 1], enc_per[2 * d], enc_per[2 * d + 1]);
     if (c->ngram_refit) {
         /* the chosen C and mix, fitted again on train + dev: dev no longer
          * measures the stored weights (the line above does, for the
@@ -287,7 +335,7 @@ static void fit_head(const train_cfg *c, const corpus *cp, const feats *F, int h
     }
     hd->mix = (float)best_mix;
     rows_free(&R);
-    free(theta), free(best), free(gold), free(pred), free(ng);
+    free(theta), free(best), free(gold), free(pred), free(ng), free(enc_per);
 }
 
 int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
@@ -299,13 +347,19 @@ int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
     ngram_model *m = NULL;
     feats F = {0};
     float *enc = NULL;
-    int *dev = NULL;
+    int *dev = NULL, *of_data = xmalloc(sizeof(int) * c->data.n);
+    const char **dnames = xmalloc(sizeof(char *) * c->data.n);
+    int ndom = train_domains(c, of_data, dnames);
+    size_t *dcount = xcalloc((size_t)ndom * (size_t)nh, sizeof *dcount), *dstart = xmalloc(sizeof(size_t) * (size_t)(ndom + 1));
+    double *dw = xmalloc(sizeof(double) * (size_t)ndom * (size_t)nh), *wd = xmalloc(sizeof(double) * (size_t)ndom);
+    long *encrow = NULL;
     for (size_t i = 0; i < c->data.n; i++) {
         int head = 0;
         while (strcmp(c->heads.v[head].name, c->data.v[i].head)) head++;
+        cp.domain = of_data[i];
         if (train_read_labelled(c, &c->data.v[i], head, corpus_add, &cp, err, errlen)) goto out;
     }
-    cls_options o = {.threads = 1, .encoder_only = 1};
+    cls_options o = {.threads = 1, .part = CLS_PART_ENCODER};
     if (!(cl = cls_open(c->init_from, &o, err, errlen))) goto out;
     const char *names[TRAIN_MAX_HEADS];
     int nl[TRAIN_MAX_HEADS], at[TRAIN_MAX_HEADS];
@@ -337,26 +391,35 @@ int ngram_train_run(const train_cfg *c, char *err, size_t errlen) {
     if (!(enc = dev_logits(cl, &cp, &ndev, err, errlen))) goto out;
     int K = cls_get_model(cl)->n_out;
     dev = xmalloc(sizeof(int) * (cp.n ? cp.n : 1));
+    encrow = xmalloc(sizeof(long) * (cp.n ? cp.n : 1));
+    for (size_t i = 0, r = 0; i < cp.n; i++) {
+        encrow[i] = cp.v[i].dev ? (long)r++ : -1;
+        if (cp.v[i].dev) dcount[(size_t)cp.v[i].domain * (size_t)nh + (size_t)cp.v[i].head]++;
+    }
+    train_dev_weights(dcount, ndom, nh, dw);
     for (int h = 0; h < nh; h++) {
-        /* the head's dev rows and their encoder logits, moved to the front */
-        size_t nd = 0, r = 0;
+        /* the head's dev rows, grouped by domain, and their encoder logits */
+        size_t nd = 0;
         float *he = xmalloc(sizeof(float) * (ndev ? ndev : 1) * (size_t)K);
-        for (size_t i = 0; i < cp.n; i++) {
-            if (!cp.v[i].dev) continue;
-            if (cp.v[i].head == h) {
+        for (int d = 0; d < ndom; d++) {
+            dstart[d] = nd;
+            wd[d] = dw[d * nh + h];
+            for (size_t i = 0; i < cp.n; i++) {
+                if (!cp.v[i].dev || cp.v[i].head != h || cp.v[i].domain != d) continue;
                 dev[nd] = (int)i;
-                memcpy(he + nd * (size_t)K, enc + r * (size_t)K + cls_get_model(cl)->head_off[at[h]],
+                memcpy(he + nd * (size_t)K, enc + encrow[i] * K + cls_get_model(cl)->head_off[at[h]],
                        sizeof(float) * (size_t)nl[h]);
                 nd++;
             }
-            r++;
         }
+        dstart[ndom] = nd;
         if (!nd) {
             free(he);
             err_set(err, errlen, "head %s: no dev examples to choose C and mix on", names[h]);
             goto out;
         }
-        fit_head(c, &cp, &F, h, dev, nd, he, K, m, &m->heads[h]);
+        dev_domains D = {.nd = ndom, .dstart = dstart, .wd = wd, .names = dnames};
+        fit_head(c, &cp, &F, h, dev, nd, &D, he, K, m, &m->heads[h]);
         free(he);
     }
     if (ngram_save(m, c->init_from, c->out, err, errlen)) goto out;
@@ -366,7 +429,7 @@ out:
     for (size_t i = 0; i < cp.n; i++) free(cp.v[i].text);
     free(cp.v);
     free(F.rowptr), free(F.col), free(F.val);
-    free(enc), free(dev);
+    free(enc), free(dev), free(of_data), free(dnames), free(dcount), free(dstart), free(dw), free(wd), free(encrow);
     ngram_free(m);
     tok_free(tok);
     tok_vocab_free(vocab);

@@ -10,8 +10,10 @@
  * ... up to ngram_c_max (lambda = 1 / (C n), optionally class-balanced
  * weights n / (k n_c)); for each fit the mixing weight is searched over 0,
  * 0.1, ... ngram_mix_max, and the (C, mix) whose sum with init_from's
- * encoder logits has the best macro-F1 on the head's dev examples wins
- * (first on ties). Only dev decides; nothing else is read. With f16 the
+ * encoder logits has the best dev score wins (first on ties): the head's
+ * macro-F1 per data domain (tweets, headlines), weighted as the encoder
+ * training's dev criterion weighs them (train_dev_weights), so the head's
+ * choice maximises its share of that criterion. Only dev decides; nothing else is read. With f16 the
  * weights and IDF are rounded to half precision before they are scored, so
  * the stored model scores as chosen. With ngram_refit the chosen C is
  * fitted once more on the head's training and dev examples together (same

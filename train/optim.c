@@ -3,6 +3,7 @@
 #include "train/optim.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "util/xalloc.h"
@@ -22,6 +23,23 @@ void optim_adamw_free(optim_adamw *o) {
     free(o->m);
     free(o->v);
     o->m = o->v = NULL;
+}
+
+int optim_adamw_write(const optim_adamw *o, FILE *f) {
+    uint64_t hdr[2] = {(uint64_t)o->t, (uint64_t)o->n};
+    fwrite(hdr, sizeof hdr, 1, f);
+    fwrite(o->m, sizeof(float), o->n, f);
+    fwrite(o->v, sizeof(float), o->n, f);
+    return ferror(f) ? -1 : 0;
+}
+
+int optim_adamw_read(optim_adamw *o, FILE *f) {
+    uint64_t hdr[2];
+    if (fread(hdr, sizeof hdr, 1, f) != 1 || hdr[1] != o->n || fread(o->m, sizeof(float), o->n, f) != o->n ||
+        fread(o->v, sizeof(float), o->n, f) != o->n)
+        return -1;
+    o->t = (long)hdr[0];
+    return 0;
 }
 
 void optim_adamw_step(optim_adamw *o, float *params, const float *grads, const optim_range *ranges, int nranges,

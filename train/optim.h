@@ -6,6 +6,7 @@
 #define FINSENT_OPTIM_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* A contiguous run of parameters sharing one weight-decay setting: weights
  * decay; biases and LayerNorm parameters do not (decay = 0). */
@@ -25,6 +26,14 @@ typedef struct optim_adamw {
  * (never fails; aborts on out of memory). */
 void optim_adamw_init(optim_adamw *o, size_t n, float beta1, float beta2, float eps, float weight_decay);
 void optim_adamw_free(optim_adamw *o);
+
+/* Writes o's step count, size and moments to f (host byte order: a
+ * checkpoint is read back on the machine that wrote it). Returns 0, or -1
+ * when the write fails. */
+int optim_adamw_write(const optim_adamw *o, FILE *f);
+/* Reads what optim_adamw_write wrote into o, which must have the same
+ * size. Returns 0, or -1 on a short read or another size. */
+int optim_adamw_read(optim_adamw *o, FILE *f);
 
 /* One AdamW step at learning rate lr over params/grads (n each) as torch
  * does it: p -= lr*wd*p on decaying ranges, then the bias-corrected Adam

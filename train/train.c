@@ -14,7 +14,9 @@
 
 #include "classify/ngram.h"
 #include "classify/tokenizer.h"
+#include "train/electra.h"
 #include "train/eval_metrics.h"
+#include "train/masking.h"
 #include "train/ngram_train.h"
 #include "train/optim.h"
 #include "train/train_data.h"
@@ -29,6 +31,7 @@
 typedef struct example {
     int32_t *ids;
     int len, head, label;
+    int domain; /* its data file's domain (train_domains); -1 unlabelled */
 } example;
 
 typedef struct exset {
@@ -36,7 +39,7 @@ typedef struct exset {
     size_t n, cap;
 } exset;
 
-static void exset_add(exset *s, const int32_t *ids, int len, int head, int label) {
+static void exset_add(exset *s, const int32_t *ids, int len, int head, int label, int domain) {
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 1024;
         s->v = xrealloc(s->v, sizeof *s->v * s->cap);
@@ -47,6 +50,7 @@ static void exset_add(exset *s, const int32_t *ids, int len, int head, int label
     e->len = len;
     e->head = head;
     e->label = label;
+    e->domain = domain;
 }
 
 static void exset_free(exset *s) {
@@ -60,6 +64,7 @@ typedef struct loader {
     tokenizer *tok;
     int32_t *ids;
     exset *train, *dev;
+    int domain; /* of the data file being read */
     long n_train[8], n_dev[8];
 } loader;
 
@@ -67,7 +72,7 @@ static void add_text(loader *L, const char *text, int head, int label) {
     size_t len = strlen(text);
     int n = tok_encode(L->tok, text, len, L->c->max_len, L->ids, NULL);
     int dev = head >= 0 && train_is_dev(text, len, L->c->dev_fraction);
-    exset_add(dev ? L->dev : L->train, L->ids, n, head, label);
+    exset_add(dev ? L->dev : L->train, L->ids, n, head, label, head >= 0 ? L->domain : -1);
     if (head >= 0) (dev ? L->n_dev : L->n_train)[head]++;
 }
 
@@ -165,18 +170,10 @@ static void shuffle(int *a, int n, rng_pcg *r) {
     }
 }
 
-/* BERT masking of bb's tokens: each non-special token is chosen with
- * probability p; of those 80% become [MASK], 10% a random non-special
- * token, 10% stay. */
-static void apply_mlm(batchbuf *bb, double p, int mask_id, int vocab, rng_pcg *r) {
-    for (int t = 0; t < bb->b.N; t++) {
-        bb->mlm[t] = -1;
-        if (bb->ids[t] < 5 || rng_uniform(r) >= p) continue;
-        bb->mlm[t] = bb->ids[t];
-        float u = rng_uniform(r);
-        if (u < 0.8f) bb->ids[t] = mask_id;
-        else if (u < 0.9f) bb->ids[t] = 5 + (int32_t)(rng_u32(r) % (uint32_t)(vocab - 5));
-    }
+/* Masks bb's tokens for the MLM objective (masking.h) and drops the
+ * heads' labels: pre-training batches train the MLM head only. */
+static void apply_mlm(batchbuf *bb, const mask_spec *ms, rng_pcg *r) {
+    mask_apply(bb->ids, bb->mlm, bb->b.N, ms, r);
     bb->b.mlm_labels = bb->mlm;
     for (int h = 0; h < TM_MAX_HEADS; h++) bb->b.labels[h] = NULL;
 }
@@ -232,16 +229,17 @@ typedef struct run_state {
     int phase;          /* 0 pre-training, 1 fine-tuning */
 } run_state;
 
+/* Writes the moments through a temporary file and a rename, so that a
+ * run killed while checkpointing leaves the previous file whole. */
 static int save_opt(const optim_adamw *o, const char *path, char *err, size_t errlen) {
-    FILE *f = fopen(path, "wb");
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
     if (!f) {
-        return err_set(err, errlen, "%s: %s", path, strerror(errno));
+        return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
     }
-    uint64_t hdr[2] = {(uint64_t)o->t, (uint64_t)o->n};
-    fwrite(hdr, sizeof hdr, 1, f);
-    fwrite(o->m, sizeof(float), o->n, f);
-    fwrite(o->v, sizeof(float), o->n, f);
-    if (ferror(f) | fclose(f)) {
+    if (optim_adamw_write(o, f) | fclose(f) || rename(tmp, path)) {
+        remove(tmp);
         return err_set(err, errlen, "%s: write failed", path);
     }
     return 0;
@@ -249,14 +247,11 @@ static int save_opt(const optim_adamw *o, const char *path, char *err, size_t er
 
 static int load_opt(optim_adamw *o, const char *path, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
-    uint64_t hdr[2];
-    int ok = f && fread(hdr, sizeof hdr, 1, f) == 1 && hdr[1] == o->n && fread(o->m, sizeof(float), o->n, f) == o->n &&
-             fread(o->v, sizeof(float), o->n, f) == o->n;
+    int ok = f && optim_adamw_read(o, f) == 0;
     if (f) fclose(f);
     if (!ok) {
         return err_set(err, errlen, "%s: missing, truncated or for another model", path);
     }
-    o->t = (long)hdr[0];
     return 0;
 }
 
@@ -314,17 +309,21 @@ static int load_checkpoint(const train_cfg *c, tm_model *m, optim_adamw *o, run_
 
 /* ---- evaluation ----------------------------------------------------------------------- */
 
-/* Scores the dev set; returns the mean macro-F1 over heads with dev
- * examples (-1 when none) and, when report is not NULL, a JSON array of
- * per-head reports (caller deletes). */
+/* Scores the dev set per domain and head; returns the dev criterion
+ * (train_dev_weights: the mean over domains of each domain's mean
+ * macro-F1; -1 when there are no dev examples) and, when report is not
+ * NULL, a JSON array of per-domain, per-head reports (caller deletes). */
 static double evaluate(tm_model *m, const train_cfg *c, const exset *dev, batchbuf *bb, cJSON **report) {
-    int nh = (int)c->heads.n;
+    int nh = (int)c->heads.n, *of_data = xmalloc(sizeof(int) * c->data.n);
+    const char **dnames = xmalloc(sizeof(char *) * c->data.n);
+    int nd = train_domains(c, of_data, dnames), ns = nd * nh;
     int *order = xmalloc(sizeof(int) * (dev->n ? dev->n : 1)), *bounds = xmalloc(sizeof(int) * (dev->n + 2));
-    int **gold = xcalloc((size_t)nh, sizeof *gold), **pred = xcalloc((size_t)nh, sizeof *pred);
-    size_t *cnt = xcalloc((size_t)nh, sizeof *cnt);
-    for (int h = 0; h < nh; h++) {
-        gold[h] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
-        pred[h] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
+    int **gold = xcalloc((size_t)ns, sizeof *gold), **pred = xcalloc((size_t)ns, sizeof *pred);
+    size_t *cnt = xcalloc((size_t)ns, sizeof *cnt);
+    double *w = xmalloc(sizeof(double) * (size_t)ns);
+    for (int k = 0; k < ns; k++) {
+        gold[k] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
+        pred[k] = xmalloc(sizeof(int) * (dev->n ? dev->n : 1));
     }
     for (size_t i = 0; i < dev->n; i++) order[i] = (int)i;
     int nb = plan_batches(dev, order, (int)dev->n, c->batch_tokens, bounds);
@@ -334,35 +333,39 @@ static double evaluate(tm_model *m, const train_cfg *c, const exset *dev, batchb
         for (int s = 0; s < bb->b.S; s++) {
             const example *e = &dev->v[order[bounds[k] + s]];
             if (e->head < 0) continue;
-            int C = (int)c->heads.v[e->head].labels.n, best = 0;
+            int C = (int)c->heads.v[e->head].labels.n, best = 0, slot = e->domain * nh + e->head;
             const float *p = m->probs[e->head] + (size_t)s * C;
             for (int j = 1; j < C; j++) best = p[j] > p[best] ? j : best;
-            gold[e->head][cnt[e->head]] = e->label;
-            pred[e->head][cnt[e->head]++] = best;
+            gold[slot][cnt[slot]] = e->label;
+            pred[slot][cnt[slot]++] = best;
         }
     }
+    train_dev_weights(cnt, nd, nh, w);
     double score = 0;
     int scored = 0;
     if (report) *report = cJSON_CreateArray();
-    for (int h = 0; h < nh; h++) {
-        if (!cnt[h]) continue;
+    for (int k = 0; k < ns; k++) {
+        if (!cnt[k]) continue;
+        int h = k % nh;
         char err[128];
-        evm_report *r = evm_compute(gold[h], pred[h], cnt[h], (int)c->heads.v[h].labels.n,
+        evm_report *r = evm_compute(gold[k], pred[k], cnt[k], (int)c->heads.v[h].labels.n,
                                     (const char *const *)c->heads.v[h].labels.v, err, sizeof err);
-        score += r->macro_f1;
+        score += w[k] * r->macro_f1;
         scored++;
-        log_info("train", "dev %s: accuracy %.4f macro-F1 %.4f (%zu examples)", c->heads.v[h].name, r->accuracy,
-                 r->macro_f1, cnt[h]);
+        log_info("train", "dev %s %s: accuracy %.4f macro-F1 %.4f (%zu examples)", dnames[k / nh],
+                 c->heads.v[h].name, r->accuracy, r->macro_f1, cnt[k]);
         if (report) {
             char *js = evm_to_json(r, c->heads.v[h].name);
-            cJSON_AddItemToArray(*report, cJSON_Parse(js));
+            cJSON *o = cJSON_Parse(js);
+            cJSON_AddStringToObject(o, "domain", dnames[k / nh]);
+            cJSON_AddItemToArray(*report, o);
             free(js);
         }
         evm_free(r);
     }
-    for (int h = 0; h < nh; h++) free(gold[h]), free(pred[h]);
-    free(gold), free(pred), free(cnt), free(order), free(bounds);
-    return scored ? score / scored : -1;
+    for (int k = 0; k < ns; k++) free(gold[k]), free(pred[k]);
+    free(gold), free(pred), free(cnt), free(order), free(bounds), free(w), free(of_data), free(dnames);
+    return scored ? score : -1;
 }
 
 static int write_report(const train_cfg *c, cJSON *report, char *err, size_t errlen) {
@@ -427,8 +430,8 @@ static int read_hf_shape(const char *dir, tm_config *mc, char *err, size_t errle
 static tm_model *build_model(const train_cfg *c, int vocab_size, char *err, size_t errlen) {
     tm_config mc = {.vocab_size = vocab_size, .hidden = c->model.hidden, .layers = c->model.layers,
                     .heads = c->model.heads, .intermediate = c->model.intermediate, .max_pos = c->max_len,
-                    .type_vocab = 2, .ln_eps = 1e-12f, .dropout = (float)c->model.dropout, .mlm = 1,
-                    .n_heads = (int)c->heads.n};
+                    .type_vocab = 2, .ln_eps = 1e-12f, .dropout = (float)c->model.dropout,
+                    .mlm = c->pretrain_objective != TRAIN_PRETRAIN_ELECTRA, .n_heads = (int)c->heads.n};
     if (c->init_from && read_hf_shape(c->init_from, &mc, err, errlen)) return NULL;
     if (mc.vocab_size != vocab_size) {
         err_set(err, errlen, "%s/config.json: vocab_size %d differs from %s (%d tokens)", c->init_from, mc.vocab_size,
@@ -471,17 +474,27 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
     loader L = {.c = c, .tok = tok_new(vocab, !c->cased), .train = &train, .dev = &dev};
     L.ids = xmalloc(sizeof(int32_t) * (size_t)c->max_len);
     tm_model *m = NULL;
+    electra *el = NULL;
+    char el_path[1100];
+    uint8_t *cont = NULL;
     optim_adamw opt = {0};
     optim_range *ranges = NULL;
     int *order = NULL, *bounds = NULL, nr = 0;
     batchbuf bb;
     bb_init(&bb, c->batch_tokens + c->max_len, c->batch_tokens / 2 + 2, nh);
 
+    int *of_data = xmalloc(sizeof(int) * c->data.n);
+    train_domains(c, of_data, NULL);
     for (size_t i = 0; i < c->data.n; i++) {
         int head = 0;
         while (strcmp(c->heads.v[head].name, c->data.v[i].head)) head++;
-        if (train_read_labelled(c, &c->data.v[i], head, loader_add, &L, err, errlen)) goto out;
+        L.domain = of_data[i];
+        if (train_read_labelled(c, &c->data.v[i], head, loader_add, &L, err, errlen)) {
+            free(of_data);
+            goto out;
+        }
     }
+    free(of_data);
     for (int h = 0; h < nh; h++)
         log_info("train", "head %s: %ld training, %ld dev examples", c->heads.v[h].name, L.n_train[h], L.n_dev[h]);
     if (!train.n) {
@@ -522,12 +535,33 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
 
     /* pre-training: each step samples texts and masks from its own stream */
     size_t npool = train.n + unl.n;
+    mask_spec ms = {.p = c->mask_prob, .mask_id = tok_vocab_mask(vocab), .vocab = tok_vocab_size(vocab)};
+    if (c->whole_word_mask) ms.cont = cont = mask_continuations(vocab);
+    if (st.phase == 0 && st.pretrain_step < c->pretrain_steps && c->pretrain_objective == TRAIN_PRETRAIN_ELECTRA) {
+        electra_cfg ec = {.gen_layers = c->electra_gen_layers, .gen_intermediate = c->electra_gen_intermediate,
+                          .disc_weight = (float)c->electra_disc_weight, .mask = ms};
+        rng_pcg grng;
+        rng_seed(&grng, (uint64_t)c->seed, 2);
+        if (!(el = electra_new(m, &ec, &grng, err, errlen))) goto out;
+        snprintf(el_path, sizeof el_path, "%s/checkpoint", c->out);
+        if (mkdir(el_path, 0755) && errno != EEXIST) {
+            err_set(err, errlen, "%s: %s", el_path, strerror(errno));
+            goto out;
+        }
+        snprintf(el_path, sizeof el_path, "%s/checkpoint/electra.bin", c->out);
+        if (resumed && electra_load(el, el_path, err, errlen)) goto out;
+        log_info("train", "ELECTRA: generator of %d layers, FFN %d (%zu parameters, embeddings shared), "
+                 "discriminator weight %g", c->electra_gen_layers, c->electra_gen_intermediate, el->gen->nparams,
+                 c->electra_disc_weight);
+    }
     if (st.phase == 0 && st.pretrain_step < c->pretrain_steps) {
         optim_schedule sch = {(float)c->pretrain_lr, (long)(c->warmup * c->pretrain_steps), c->pretrain_steps,
                               OPTIM_DECAY_LINEAR};
         progress pg;
         progress_start(&pg);
         int idx[4096];
+        long first = st.pretrain_step;
+        double wall0 = now_s(), cpu0 = (double)clock() / CLOCKS_PER_SEC;
         for (long k = st.pretrain_step; k < c->pretrain_steps; k++) {
             rng_pcg r;
             rng_seed(&r, (uint64_t)c->seed, 1000000 + (uint64_t)k);
@@ -547,23 +581,46 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
                 ord[i] = i;
             }
             bb_fill(&bb, &view, ord, 0, n, nh);
-            apply_mlm(&bb, c->mask_prob, tok_vocab_mask(vocab), tok_vocab_size(vocab), &r);
-            float loss = train_step(m, &bb.b, &opt, ranges, nr, optim_lr_at(&sch, k), (float)c->clip, &r);
+            float loss, lr = optim_lr_at(&sch, k);
+            if (el) {
+                loss = electra_step(el, m, &opt, ranges, nr, &bb.b, lr, (float)c->clip, &r);
+            } else {
+                apply_mlm(&bb, &ms, &r);
+                loss = train_step(m, &bb.b, &opt, ranges, nr, lr, (float)c->clip, &r);
+            }
             free(view.v);
             free(ord);
             st.pretrain_step = k + 1;
             progress_tick(&pg, "pretrain", k + 1, c->pretrain_steps, loss, n, k + 1 == c->pretrain_steps);
-            if ((k + 1) % c->checkpoint_every == 0 || k + 1 == c->pretrain_steps) {
+            int stop = c->pretrain_stop_at && k + 1 >= c->pretrain_stop_at && k + 1 < c->pretrain_steps;
+            if ((k + 1) % c->checkpoint_every == 0 || k + 1 == c->pretrain_steps || stop) {
+                if (el)
+                    log_info("train", "ELECTRA step %ld: generator MLM loss %.4f, discriminator loss %.4f, accuracy "
+                             "%.4f, %d of %d tokens replaced", k + 1, el->gen_loss, el->disc_loss, el->disc_acc,
+                             el->n_replaced, el->n_tokens);
                 if (k + 1 == c->pretrain_steps) {
                     /* fine-tuning starts with fresh moments */
                     st.phase = 1;
                     optim_adamw_free(&opt);
                     optim_adamw_init(&opt, m->nparams, 0.9f, 0.999f, 1e-8f, (float)c->weight_decay);
                 }
+                /* state.json, written last by save_checkpoint, commits the step */
+                if (el && st.phase == 0 && electra_save(el, el_path, err, errlen)) goto out;
                 if (save_checkpoint(c, m, &opt, &st, err, errlen)) goto out;
+            }
+            if (stop) {
+                progress_end(&pg);
+                log_info("train", "pre-training: steps %ld-%ld of %d in %.0f s wall, %.0f s CPU; stopped at "
+                         "pretrain_stop_at (rerun with a later one, or 0, to continue from %s/checkpoint)",
+                         first + 1, k + 1, c->pretrain_steps, now_s() - wall0,
+                         (double)clock() / CLOCKS_PER_SEC - cpu0, c->out);
+                rc = 0;
+                goto out;
             }
         }
         progress_end(&pg);
+        log_info("train", "pre-training: steps %ld-%d in %.0f s wall, %.0f s CPU", first + 1, c->pretrain_steps,
+                 now_s() - wall0, (double)clock() / CLOCKS_PER_SEC - cpu0);
     }
     st.phase = 1;
 
@@ -600,7 +657,8 @@ int train_run(const train_cfg *c, char *err, size_t errlen) {
         st.epoch = e + 1;
         cJSON *rep = NULL;
         double score = evaluate(m, c, &dev, &bb, &rep);
-        log_info("train", "epoch %d/%d: mean dev macro-F1 %.4f (best %.4f)", e + 1, c->epochs, score, st.best);
+        log_info("train", "epoch %d/%d: dev score %.4f (mean over domains of the mean macro-F1 over heads; best %.4f)",
+                 e + 1, c->epochs, score, st.best);
         if (score > st.best || score < 0) {
             if (score >= 0) st.best = score;
             if (tm_save_dir(m, c->out, c->vocab, !c->cased, c->f16, 0, err, errlen) || write_report(c, rep, err, errlen)) {
@@ -621,6 +679,8 @@ out:
     free(ranges);
     optim_adamw_free(&opt);
     tm_free(m);
+    electra_free(el);
+    free(cont);
     exset_free(&train);
     exset_free(&dev);
     exset_free(&unl);

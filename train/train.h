@@ -6,7 +6,9 @@
  * kept) on the training texts and unlabelled text files, then fine-tunes
  * the heads with AdamW (an example trains only the head it is labelled
  * for), evaluates on the dev set after each epoch, keeps the best model by
- * mean dev macro-F1 in `out`, and writes a resumable checkpoint to
+ * the dev criterion in `out` (the mean over the data files' domains, e.g.
+ * tweets and headlines, of each domain's mean macro-F1 over heads; see
+ * train_data.h), and writes a resumable checkpoint to
  * `out/checkpoint` after every epoch and every `checkpoint_every`
  * pre-training steps. Batches hold whole sequences up to a token budget.
  *

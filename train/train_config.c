@@ -23,6 +23,7 @@ static const cfg_field data_fields[] = {
     {.key = "text", .type = CFG_STRING, .def = "text", F(train_data_cfg, text)},
     {.key = "label", .type = CFG_STRING, .def = "label", F(train_data_cfg, label)},
     {.key = "format", .type = CFG_ENUM, .def = "plain", .enums = data_formats, F(train_data_cfg, format)},
+    {.key = "domain", .type = CFG_STRING, .def = "main", F(train_data_cfg, domain)},
 };
 static const cfg_schema data_schema = CFG_SCHEMA("data", train_data_cfg, data_fields, NULL, NULL);
 
@@ -48,6 +49,7 @@ static const cfg_schema model_schema = CFG_SCHEMA("model", train_model_cfg, mode
 
 static const char *const schedules[] = {"linear", "cosine", "constant", NULL};
 static const char *const objectives[] = {"encoder", "ngram", NULL};
+static const char *const pretrain_objectives[] = {"mlm", "electra", NULL};
 
 static const cfg_field root_fields[] = {
     {.key = "out", .type = CFG_STRING, .flags = CFG_REQUIRED, F(train_cfg, out)},
@@ -66,6 +68,16 @@ static const cfg_field root_fields[] = {
     {.key = "pretrain_steps", .type = CFG_INT, .def = "0", .flags = CFG_MIN, .min = 0, F(train_cfg, pretrain_steps)},
     {.key = "checkpoint_every", .type = CFG_INT, .def = "1000", .flags = CFG_MIN, .min = 1,
      F(train_cfg, checkpoint_every)},
+    {.key = "pretrain_stop_at", .type = CFG_INT, .def = "0", .flags = CFG_MIN, .min = 0, F(train_cfg, pretrain_stop_at)},
+    {.key = "pretrain_objective", .type = CFG_ENUM, .def = "mlm", .enums = pretrain_objectives,
+     F(train_cfg, pretrain_objective)},
+    {.key = "whole_word_mask", .type = CFG_BOOL, .def = "false", F(train_cfg, whole_word_mask)},
+    {.key = "electra_gen_layers", .type = CFG_INT, .def = "1", .flags = CFG_MIN | CFG_MAX, .min = 0, .max = 48,
+     F(train_cfg, electra_gen_layers)},
+    {.key = "electra_gen_intermediate", .type = CFG_INT, .def = "256", .flags = CFG_MIN | CFG_MAX, .min = 1,
+     .max = 16384, F(train_cfg, electra_gen_intermediate)},
+    {.key = "electra_disc_weight", .type = CFG_NUMBER, .def = "50", .flags = CFG_MIN | CFG_MIN_EXCL, .min = 0,
+     F(train_cfg, electra_disc_weight)},
     {.key = "mask_prob", .type = CFG_NUMBER, .def = "0.15", .flags = CFG_MIN | CFG_MAX | CFG_MIN_EXCL, .min = 0,
      .max = 0.5, F(train_cfg, mask_prob)},
     {.key = "pretrain_lr", .type = CFG_NUMBER, .def = "5e-4", .flags = CFG_MIN | CFG_MIN_EXCL, .min = 0,

@@ -22,10 +22,14 @@ typedef struct train_data_cfg {
     char *label; /* label column / key: an id or a label name */
     int format;  /* TRAIN_FORMAT_PLAIN, or TRAIN_FORMAT_SENTFIN: SEntFiN.csv, headline
                     labels from its Decisions column (train/sentfin.h) */
+    char *domain; /* the register of its texts ("main" by default): dev scores are
+                     kept per domain and the model is chosen on their mean
+                     (train_data.h's train_dev_weights) */
 } train_data_cfg;
 
 enum { TRAIN_FORMAT_PLAIN, TRAIN_FORMAT_SENTFIN };
 enum { TRAIN_OBJECTIVE_ENCODER, TRAIN_OBJECTIVE_NGRAM };
+enum { TRAIN_PRETRAIN_MLM, TRAIN_PRETRAIN_ELECTRA };
 
 #define TRAIN_MAX_HEADS 8
 
@@ -43,7 +47,13 @@ typedef struct train_cfg {
     CFG_ARRAY(train_data_cfg) data;
     cfg_strv unlabelled; /* text files, one text per line, for pre-training */
     int pretrain_steps, checkpoint_every;
+    int pretrain_stop_at; /* > 0: stop after this many pre-training steps (checkpointed; a
+                             rerun resumes), without changing the schedule of pretrain_steps */
     double mask_prob, pretrain_lr;
+    int pretrain_objective; /* TRAIN_PRETRAIN_MLM or _ELECTRA (train/electra.h) */
+    bool whole_word_mask;   /* mask whole words, not tokens (train/masking.h) */
+    int electra_gen_layers, electra_gen_intermediate;
+    double electra_disc_weight;
     int epochs, batch_tokens, max_steps;
     double lr, warmup, weight_decay, clip, dev_fraction;
     int schedule; /* 0 linear, 1 cosine, 2 constant */

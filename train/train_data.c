@@ -102,3 +102,32 @@ int train_read_labelled(const train_cfg *c, const train_data_cfg *d, int head, t
 int train_is_dev(const char *text, size_t len, double fraction) {
     return (double)(fnv1a64(text, len) % 10000) < fraction * 10000.0;
 }
+
+int train_domains(const train_cfg *c, int *of_data, const char **names) {
+    int nd = 0;
+    for (size_t i = 0; i < c->data.n; i++) {
+        size_t j = 0;
+        while (j < i && strcmp(c->data.v[j].domain, c->data.v[i].domain) != 0) j++;
+        if (j < i) {
+            of_data[i] = of_data[j];
+        } else {
+            if (names) names[nd] = c->data.v[i].domain;
+            of_data[i] = nd++;
+        }
+    }
+    return nd;
+}
+
+void train_dev_weights(const size_t *count, int nd, int nh, double *w) {
+    int used = 0;
+    for (int d = 0; d < nd; d++) {
+        int heads = 0;
+        for (int h = 0; h < nh; h++) heads += count[d * nh + h] > 0;
+        used += heads > 0;
+    }
+    for (int d = 0; d < nd; d++) {
+        int heads = 0;
+        for (int h = 0; h < nh; h++) heads += count[d * nh + h] > 0;
+        for (int h = 0; h < nh; h++) w[d * nh + h] = count[d * nh + h] ? 1.0 / ((double)used * heads) : 0.0;
+    }
+}

@@ -28,4 +28,19 @@ int train_read_labelled(const train_cfg *c, const train_data_cfg *d, int head, t
  * below fraction * 10000. */
 int train_is_dev(const char *text, size_t len, double fraction);
 
+/* The domains of c's data files: of_data[i] gets data file i's domain index
+ * (domains numbered by first appearance); names, when not NULL, gets the
+ * domain names (c->data.n entries at most, borrowed from c). Returns the
+ * number of domains. */
+int train_domains(const train_cfg *c, int *of_data, const char **names);
+
+/* The dev criterion's weights. count[d * nh + h]: dev examples of head h in
+ * domain d. The criterion is the mean over the domains with dev examples
+ * of each domain's mean macro-F1 over its heads with dev examples, so
+ * w[d * nh + h] = 1 / (domains * heads of d) where count > 0, else 0, and
+ * the criterion is sum over (d, h) of w * macro-F1(d, h). A small
+ * cross-domain dev set (headlines beside tweets) thus weighs as much as
+ * the main one. */
+void train_dev_weights(const size_t *count, int nd, int nh, double *w);
+
 #endif

@@ -358,6 +358,7 @@ void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng) {
 
     m->mlm_loss = 0;
     m->mlm_count = M;
+    m->mlm_probs = M ? a->mprobs : NULL;
     if (M) {
         int k = 0;
         for (int t = 0; t < N; t++)
@@ -377,14 +378,21 @@ void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng) {
 
 /* ---- backward ------------------------------------------------------------------ */
 
-void tm_backward(tm_model *m) {
+const float *tm_hidden(const tm_model *m) {
+    return m->cfg.layers ? m->acts->la[m->cfg.layers - 1].ln2 : m->acts->emb_out;
+}
+
+void tm_backward(tm_model *m) { tm_backward_hidden(m, NULL); }
+
+void tm_backward_hidden(tm_model *m, const float *dhidden) {
     const tm_config *c = &m->cfg;
     tm_acts *a = m->acts;
     const tm_batch *b = a->b;
     int N = b->N, S = b->S, H = c->hidden, I = c->intermediate, nh = c->heads, M = a->M, V = c->vocab_size;
     size_t nH = (size_t)N * H, sH = (size_t)S * H, mH = (size_t)M * H;
     float p = a->p;
-    memset(a->dx, 0, sizeof(float) * nH);
+    if (dhidden) memcpy(a->dx, dhidden, sizeof(float) * nH);
+    else memset(a->dx, 0, sizeof(float) * nH);
 
     if (a->pooled) {
         memset(a->dS1, 0, sizeof(float) * sH);

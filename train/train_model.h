@@ -71,6 +71,8 @@ typedef struct tm_model {
     int head_count[TM_MAX_HEADS]; /* labelled examples per head */
     float mlm_loss;
     int mlm_count;
+    float *mlm_probs;           /* (mlm_count, vocab_size): the masked tokens' MLM softmax in token order,
+                                   owned by acts; NULL without masked tokens */
     float *probs[TM_MAX_HEADS]; /* (S, n_labels) per head, owned by acts */
     float *logits[TM_MAX_HEADS]; /* the same before softmax; tm_backward overwrites them */
 } tm_model;
@@ -105,6 +107,14 @@ void tm_forward(tm_model *m, const tm_batch *b, int train, rng_pcg *rng);
 void tm_zero_grad(tm_model *m);
 /* Accumulates d(loss)/d(params) of the last tm_forward into grads. */
 void tm_backward(tm_model *m);
+
+/* The encoder's output of the last tm_forward: (N, hidden), the last
+ * layer's hidden states (owned by the model, valid until the next
+ * forward) — for an objective outside the model (train/electra.h). */
+const float *tm_hidden(const tm_model *m);
+/* tm_backward with dhidden (N, hidden), the gradient of an outside loss
+ * with respect to tm_hidden, added to the model's own; NULL: tm_backward. */
+void tm_backward_hidden(tm_model *m, const float *dhidden);
 
 /* Writes the model directory dir (created if missing): model.safetensors
  * (F32, or F16 when f16 = 1; written by st_write), config.json (the

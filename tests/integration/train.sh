@@ -41,6 +41,14 @@ check "config lists both heads" grep -q '"finsent_heads"' "$TMP/a/config.json"
 check "checkpoint written" test -s "$TMP/a/checkpoint/optimizer.bin" -a -s "$TMP/a/checkpoint/state.json"
 check "the separable task is learned (dev accuracy 1)" sh -c "grep -cE '\"accuracy\":[[:space:]]*1,' '$TMP/a/dev_report.json' | grep -qx 2"
 
+# domains: the topic file as another register; dev scored per domain
+sed -e 's|"head": "topic"}|"head": "topic", "domain": "other"}|' -e "s|\"$TMP/a\"|\"$TMP/dom\"|" \
+    -e 's|"epochs": 6|"epochs": 1|' "$TMP/a.json" >"$TMP/dom.json"
+"$FINSENT" train --config "$TMP/dom.json" 2>"$TMP/dom.log"
+check "dev scored per domain" grep -q 'dev other topic: accuracy' "$TMP/dom.log"
+check "the main domain is named main" grep -q 'dev main sentiment: accuracy' "$TMP/dom.log"
+check "the dev report names the domains" grep -q '"domain":[[:space:]]*"other"' "$TMP/dom/dev_report.json"
+
 # resume: 1 epoch, then the same run extended to 3 epochs, equals 3 epochs straight
 config "$TMP/s" 3 constant >"$TMP/s.json"
 config "$TMP/r" 1 constant >"$TMP/r1.json"
@@ -49,6 +57,31 @@ config "$TMP/r" 3 constant >"$TMP/r3.json"
 "$FINSENT" train --config "$TMP/r1.json" 2>/dev/null
 check_out "a rerun resumes from the checkpoint" "resuming from" "$FINSENT" train --config "$TMP/r3.json"
 check "resumed weights equal uninterrupted weights" cmp "$TMP/s/checkpoint/model.safetensors" "$TMP/r/checkpoint/model.safetensors"
+
+# pre-training alone (epochs 0): MLM, whole-word MLM and ELECTRA; stopped at
+# pretrain_stop_at and resumed, each ends with the weights of a straight run
+pretrain_config() { # out objective whole_word stop_at
+    sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$1\", \"pretrain_objective\": \"$2\", \"whole_word_mask\": $3, \"pretrain_stop_at\": $4, \"electra_gen_intermediate\": 8|" \
+        -e 's|"pretrain_steps": 5|"pretrain_steps": 6, "checkpoint_every": 4|' -e 's|"epochs": 6|"epochs": 0|' "$TMP/a.json"
+}
+for v in "mlm false" "mlm true" "electra false" "electra true"; do
+    set -- $v
+    pretrain_config "$TMP/p-$1-$2" $1 $2 0 >"$TMP/p.json"
+    "$FINSENT" train --config "$TMP/p.json" 2>"$TMP/p.log"
+    pretrain_config "$TMP/q-$1-$2" $1 $2 3 >"$TMP/q.json"
+    check_out "$1 (whole words $2): stops at pretrain_stop_at" "stopped at pretrain_stop_at" \
+        "$FINSENT" train --config "$TMP/q.json"
+    pretrain_config "$TMP/q-$1-$2" $1 $2 0 >"$TMP/q.json"
+    check_out "$1 (whole words $2): a rerun resumes at step 3" "pre-training step 3" "$FINSENT" train --config "$TMP/q.json"
+    check "$1 (whole words $2): resumed = straight" cmp "$TMP/p-$1-$2/model.safetensors" "$TMP/q-$1-$2/model.safetensors"
+done
+check "ELECTRA reports its discriminator" grep -q 'ELECTRA step 6: generator MLM loss' "$TMP/p.log"
+check "ELECTRA keeps its generator in the checkpoint only" test -s "$TMP/p-electra-true/checkpoint/electra.bin"
+check "the ELECTRA encoder has no MLM head" sh -c "! grep -aq 'cls.predictions' '$TMP/p-electra-true/model.safetensors'"
+check "whole-word masking changes the MLM run" sh -c "! cmp -s '$TMP/p-mlm-false/model.safetensors' '$TMP/p-mlm-true/model.safetensors'"
+sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$TMP/fe\", \"init_from\": \"$TMP/p-electra-false\"|" -e 's|"epochs": 6|"epochs": 1|' \
+    -e 's|"pretrain_steps": 5|"pretrain_steps": 0|' "$TMP/a.json" >"$TMP/fe.json"
+check_out "fine-tuning starts from the ELECTRA encoder" "initialised 27 of 32 tensors" "$FINSENT" train --config "$TMP/fe.json"
 
 # fine-tuning from a model directory takes its shape from its config.json
 sed -e "s|\"out\": \"$TMP/a\"|\"out\": \"$TMP/f\", \"init_from\": \"$TMP/a\"|" -e 's|"hidden": 16|"hidden": 32|' \
@@ -86,6 +119,10 @@ ngram_config() { # out init_from
 }
 ngram_config "$TMP/n" "$TMP/a" >"$TMP/n.json"
 ngram_config "$TMP/n2" "$TMP/a" >"$TMP/n2.json"
+# the sentiment file again as a second domain: the head's choice weighs both, each reported
+ngram_config "$TMP/nd" "$TMP/a" | sed "s|\"data\": \[|\"data\": [{\"path\": \"$TMP/sent.csv\", \"head\": \"sentiment\", \"domain\": \"copy\"}, |" >"$TMP/nd.json"
+check_out "the n-gram stage reports each domain's dev" "ngram sentiment: dev copy (15 examples)" \
+    "$FINSENT" train --config "$TMP/nd.json"
 check_out "ngram stage reports its choice per head" "ngram topic: chose C" "$FINSENT" train --config "$TMP/n.json"
 check "ngram model directory written" test -s "$TMP/n/model.safetensors" -a -s "$TMP/n/vocab.txt" -a -s "$TMP/n/tokenizer_config.json"
 check "config.json carries finsent_ngram" grep -q '"finsent_ngram"' "$TMP/n/config.json"
@@ -96,6 +133,25 @@ printf '{"id": 1, "text": "$AAPL shares rally"}\n' >"$TMP/one.jsonl"
 check_out "classify loads the ngram model" '"sentiment"' "$FINSENT" classify --model "$TMP/n" "$TMP/one.jsonl"
 "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv" >"$TMP/eval.out" 2>&1
 check "eval scores the ngram model: accuracy over all 80 rows" grep -qE '^ *accuracy +[01][.][0-9]{4} +80$' "$TMP/eval.out"
+# --part: each part alone; their logits add up to the whole model's (on a
+# copy of n with mix 1: the tiny task is separable, so the search picks 0)
+cp -r "$TMP/n" "$TMP/nm"
+sed -i 's/"mix":[[:space:]]*[0-9.e+-]*/"mix": 1/' "$TMP/nm/config.json"
+for p in all encoder ngram; do
+    "$FINSENT" classify --model "$TMP/nm" --logits --part $p "$TMP/one.jsonl" >"$TMP/part_$p.jsonl" 2>/dev/null
+done
+"$FINSENT" classify --model "$TMP/a" --logits "$TMP/one.jsonl" >"$TMP/plain.jsonl" 2>/dev/null
+check "classify --part encoder gives the plain encoder's output" cmp "$TMP/plain.jsonl" "$TMP/part_encoder.jsonl"
+check "encoder + ngram logits = all logits" sh -c "jq -s '[.[0].logits, .[1].logits, .[2].logits] | transpose | all(.[0] - .[1] - .[2] | fabs < 1e-4)' \
+    '$TMP/part_all.jsonl' '$TMP/part_encoder.jsonl' '$TMP/part_ngram.jsonl' | grep -qx true"
+check "the n-gram part changes the logits" sh -c "! cmp -s '$TMP/part_all.jsonl' '$TMP/part_encoder.jsonl'"
+check_out "eval --part ngram scores the n-gram part" "accuracy" \
+    "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv" --part ngram
+check_err "eval --part ngram of a model without one is refused" 2 "no n-gram part" \
+    "$FINSENT" eval --model "$TMP/a" --head sentiment --data "$TMP/sent.csv" --part ngram
+check_rc "classify --part ngram of a model without one exits 2" 2 \
+    "$FINSENT" classify --model "$TMP/a" --part ngram "$TMP/one.jsonl"
+check_rc "an unknown --part exits 2" 2 "$FINSENT" eval --model "$TMP/n" --head sentiment --data "$TMP/sent.csv" --part wide
 ngram_config "$TMP/n3" "$TMP/n" >"$TMP/n3.json"
 "$FINSENT" train --config "$TMP/n3.json" 2>/dev/null
 check "rerun on an ngram model replaces its part" cmp "$TMP/n/model.safetensors" "$TMP/n3/model.safetensors"

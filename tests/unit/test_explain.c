@@ -45,7 +45,7 @@ static int teardown(void **state) {
 
 static classifier *open_dir(const char *d, int encoder_only, int max_len) {
     char err[512];
-    cls_options o = {.threads = 1, .encoder_only = encoder_only, .max_len = max_len};
+    cls_options o = {.threads = 1, .part = encoder_only ? CLS_PART_ENCODER : CLS_PART_ALL, .max_len = max_len};
     classifier *c = cls_open(d, &o, err, sizeof err);
     if (!c) fail_msg("%s", err);
     return c;

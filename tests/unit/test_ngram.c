@@ -256,7 +256,7 @@ static void test_save_load(void **state) {
     assert_int_equal(ngram_save(m, dir, dir, err, sizeof err), 0);
     ngram_model *back = NULL;
     const cls_model *enc;
-    c = cls_open(dir, &(cls_options){.encoder_only = 1}, err, sizeof err);
+    c = cls_open(dir, &(cls_options){.part = CLS_PART_ENCODER}, err, sizeof err);
     assert_non_null(c);
     assert_null(cls_get_ngram(c));
     enc = cls_get_model(c);
@@ -326,7 +326,7 @@ static void test_load_errors(void **state) {
 }
 
 /* With the part, each text's logits are the encoder's plus mix times the
- * n-gram logits; with a zero part or encoder_only, exactly the encoder's. */
+ * n-gram logits; with a zero part or CLS_PART_ENCODER, exactly the encoder's. */
 static void test_classifier_sum(void **state) {
     (void)state;
     char dir[64], err[512];
@@ -383,6 +383,61 @@ static void test_classifier_sum(void **state) {
     ngram_fixture_remove(dir);
 }
 
+/* --part: the encoder part's logits are the plain encoder's, the n-gram
+ * part's are mix times the n-gram logits (zero for a head without one),
+ * and the two add up to the whole model's; a model without an n-gram part
+ * cannot be asked for it. */
+static void test_parts(void **state) {
+    (void)state;
+    char dir[64], err[512];
+    assert_int_equal(ngram_fixture_dir(dir, sizeof dir), 0);
+    const char *texts[3] = {"Shares of ACME rose 5% after earnings.", "fed holds rates", ""};
+    ngram_model *m = ngram_fixture_part(97);
+    assert_int_equal(ngram_save(m, FIX, dir, err, sizeof err), 0);
+    classifier *all = cls_open(dir, NULL, err, sizeof err), *plain = cls_open(FIX, NULL, err, sizeof err);
+    classifier *enc = cls_open(dir, &(cls_options){.part = CLS_PART_ENCODER}, err, sizeof err);
+    classifier *ng = cls_open(dir, &(cls_options){.part = CLS_PART_NGRAM}, err, sizeof err);
+    assert_non_null(all);
+    assert_non_null(plain);
+    assert_non_null(enc);
+    assert_non_null(ng);
+    cls_output oa, op, oe, on;
+    assert_int_equal(cls_classify(all, texts, NULL, 3, 0, &oa, err, sizeof err), 0);
+    assert_int_equal(cls_classify(plain, texts, NULL, 3, 0, &op, err, sizeof err), 0);
+    assert_int_equal(cls_classify(enc, texts, NULL, 3, 0, &oe, err, sizeof err), 0);
+    assert_int_equal(cls_classify(ng, texts, NULL, 3, 0, &on, err, sizeof err), 0);
+    int K = oa.n_out, off = cls_get_model(all)->head_off[1];
+    assert_memory_equal(oe.logits, op.logits, sizeof(float) * 3 * (size_t)K);
+    tok_vocab *v = fixture_vocab();
+    tokenizer *t = tok_new(v, 1);
+    ngram_vec x = {0};
+    for (int i = 0; i < 3; i++) {
+        float z[3];
+        ngram_features(t, &m->s, m->idf, texts[i], strlen(texts[i]), &x);
+        ngram_head_logits(m, 0, &x, z);
+        for (int j = 0; j < K; j++) {
+            int in = j >= off && j < off + 3;
+            assert_float_equal(on.logits[i * K + j], in ? 1.5f * z[j - off] : 0.0f, 1e-5);
+            assert_float_equal(oa.logits[i * K + j], oe.logits[i * K + j] + on.logits[i * K + j], 1e-5);
+        }
+        /* the topic head has no n-gram head: zero logits, uniform probabilities */
+        assert_float_equal(cls_output_probs(&on, ng, i, 0)[0], 1.0 / cls_head_n_labels(ng, 0), 1e-6);
+    }
+    assert_int_equal(cls_part_parse("all"), CLS_PART_ALL);
+    assert_int_equal(cls_part_parse("encoder"), CLS_PART_ENCODER);
+    assert_int_equal(cls_part_parse("ngram"), CLS_PART_NGRAM);
+    assert_int_equal(cls_part_parse("wide"), -1);
+    assert_null(cls_open(FIX, &(cls_options){.part = CLS_PART_NGRAM}, err, sizeof err));
+    assert_non_null(strstr(err, "no n-gram part"));
+    cls_output_free(&oa), cls_output_free(&op), cls_output_free(&oe), cls_output_free(&on);
+    ngram_vec_free(&x);
+    tok_free(t);
+    tok_vocab_free(v);
+    cls_close(all), cls_close(plain), cls_close(enc), cls_close(ng);
+    ngram_free(m);
+    ngram_fixture_remove(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_words),
@@ -393,6 +448,7 @@ int main(void) {
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_classifier_sum),
+        cmocka_unit_test(test_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
