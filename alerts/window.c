@@ -638,7 +638,7 @@ out:
 
 static int load_bucket(win_engine *w, cr *in, int64_t prev_start) {
     int64_t start = cr_i64(in);
-    uint32_t n = cr_count(in, w->n_keys, 52);
+    uint32_t n = cr_count(in, w->n_keys, 48); /* key, five counts, samples count */
     if (!cr_ok(in)) return -1;
     if (start <= prev_start || !win_time_ok(start)) return cr_fail(in, "window starts out of order or out of range");
     if (w->watermark != INT64_MIN && start + w->cfg.size_ms <= w->watermark)
@@ -690,13 +690,13 @@ int win_load(win_engine *w, cr *in, int64_t now_ms) {
         s->used = cr_u8(in) != 0;
         s->max_ts = cr_i64(in);
         s->last_seen_ms = now_ms;
-        if (cr_ok(in) && s->max_ts != INT64_MIN && s->max_ts != INT64_MIN / 2 && !win_time_ok(s->max_ts))
+        if (cr_ok(in) && !win_mark_ok(s->max_ts))
             cr_fail(in, "a source's event time out of range");
     }
     w->watermark = cr_i64(in);
     w->late = cr_i64(in);
     if (cr_ok(in) && w->late < 0) cr_fail(in, "negative late count");
-    if (cr_ok(in) && w->watermark != INT64_MIN && !win_time_ok(w->watermark)) cr_fail(in, "watermark out of range");
+    if (cr_ok(in) && !win_mark_ok(w->watermark)) cr_fail(in, "watermark out of range");
     uint32_t nb = cr_count(in, WIN_STATE_MAX, 12);
     int64_t prev = INT64_MIN;
     for (uint32_t i = 0; i < nb && cr_ok(in); i++) {

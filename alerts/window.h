@@ -155,6 +155,18 @@ const win_key *win_key_at(const win_engine *w, uint32_t id);
 #define WIN_TIME_MAX ((int64_t)1 << 60)
 /* 1 when t is a time a checkpoint may hold. */
 static inline int win_time_ok(int64_t t) { return t > -WIN_TIME_MAX && t < WIN_TIME_MAX; }
+/* The event time of a source that has reported nothing yet but must hold
+ * the watermark back (the pipeline's expected partitions): far below any
+ * real time, far above INT64_MIN, so that the marks below it (minus the
+ * allowed lateness) do not overflow. */
+#define WIN_TS_FLOOR (INT64_MIN / 2)
+/* 1 when t is a source's event time or a watermark a checkpoint may hold:
+ * INT64_MIN (none yet), a time (win_time_ok), or the floor or a mark
+ * below it (WIN_TS_FLOOR minus a lateness under WIN_TIME_MAX): a state
+ * saved while a source stood at the floor loads back. */
+static inline int win_mark_ok(int64_t t) {
+    return t == INT64_MIN || win_time_ok(t) || (t <= WIN_TS_FLOOR && t > WIN_TS_FLOOR - WIN_TIME_MAX);
+}
 /* 1 when c's counts add up (each part within count, count within 2^40,
  * |score_micro| within count × 2e6): what a checkpoint's counts must be. */
 int win_stats_ok(const win_stats *c);

@@ -454,13 +454,13 @@ pipeline *pipeline_start(const pl_options *o, const pl_source *src) {
 void pipeline_expect_partition(pipeline *p, const char *topic, int32_t partition) {
     /* a source that reported nothing yet holds the watermark at its floor */
     int id = origin_id(p, topic, partition);
-    alerts_observe(p->o.alerts, id, INT64_MIN / 2, time_now_ms());
+    alerts_observe(p->o.alerts, id, WIN_TS_FLOOR, time_now_ms());
     hold_until_assigned(p, id);
 }
 
 void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partition, int32_t scored_partition) {
     int id = scored_mark_id(p, in_topic, in_partition, scored_partition);
-    alerts_observe(p->o.alerts, id, INT64_MIN / 2, time_now_ms());
+    alerts_observe(p->o.alerts, id, WIN_TS_FLOOR, time_now_ms());
     hold_until_assigned(p, id);
 }
 

@@ -92,8 +92,13 @@ for t in news comments; do
 done
 check "kcat produced the feed" test "$(kcat -C -b "$FINSENT_RESTART_BROKERS" -t news -e -q -f '.\n' 2>/dev/null | wc -l)" -gt 0
 
-# receiver_start S: a webhook receiver for scenario S (appends to $TMP/S.hook)
+# receiver_start S N: the N-th webhook receiver of scenario S (appends to
+# $TMP/S.hook); waits (bounded, 60 s) for its url= line and exports it as
+# FINSENT_RESTART_WEBHOOK. The file is made here, before the receiver
+# starts: the background shell opens it for the redirection only some
+# time later, and a wait reading a missing file would stop at once.
 receiver_start() {
+    : >>"$TMP/$1.hook"
     "$FINSENT" mock-webhook --secret-env FINSENT_RESTART_SECRET >>"$TMP/$1.hook" 2>>"$TMP/$1.hook.err" &
     hook_pid=$!
     pids="$pids $hook_pid"
