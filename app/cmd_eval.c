@@ -364,9 +364,10 @@ int cmd_eval(int argc, char **argv) {
     }
     cls_options o = {.threads = threads, .labels = lm, .quantize = quantize, .part = part};
     classifier *cl = cls_open(model, &o, err, sizeof err);
-    if (!cl) {
+    if (!cl) { /* a bad model: exit 2, as for a bad config */
         lm_free(lm);
-        return cli_fail("eval", "%s", err);
+        cli_fail("eval", "%s", err);
+        return 2;
     }
     int head = cls_find_head(cl, head_name), rc = 0;
     goldmap map = {0};

@@ -474,7 +474,8 @@ int bench_classify(int argc, char **argv) {
         seqs q = {0};
         int max_len = m->cfg.max_position < 512 ? m->cfg.max_position : 512;
         if (read_ids(ids_path, m->cfg.vocab_size, max_len, &q, err, sizeof err)) {
-            rc = cli_fail("bench", "%s", err);
+            cli_fail("bench", "%s", err);
+            rc = 2; /* bad input named by --ids, as a bad model */
         } else {
             rc = run_ids(m, &q, &o);
             seqs_free(&q);
