@@ -12,6 +12,7 @@
 #   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
 #   make model-zh   reproduce models/default-zh, the Chinese model (scripts/make_model_zh.sh)
 #   make bench-ort  the encoder against ONNX Runtime on this machine (bench/ort_peer.sh)
+#   make rebuild-figures  the aggregate role's rebuild time against the feed's size
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -50,7 +51,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(wildcard tests/support/*.c)
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-test demo clean deps check-deps model model-zh fuzz fuzz-bins fuzz-smoke fuzz-long crash-test bench-ort
+.PHONY: all test asan asan-test demo clean deps check-deps model model-zh fuzz fuzz-bins fuzz-smoke fuzz-long crash-test bench-ort rebuild-figures
 
 all: $(BUILD)/finsent finsent
 
@@ -117,6 +118,12 @@ model: check-deps
 model-zh: check-deps
 	$(MAKE) $(BUILD)/finsent
 	FINSENT=$(BUILD)/finsent scripts/make_model_zh.sh
+
+# rebuild-figures: the aggregate role's rebuild time against the scored
+# topic's retention (tests/integration/rebuild.sh at several feed sizes)
+rebuild-figures: check-deps
+	$(MAKE) $(BUILD)/finsent
+	BUILD=$(BUILD) scripts/rebuild_figures.sh
 
 # bench-ort: finsent's encoder against ONNX Runtime (npm onnxruntime-node) on
 # the same weights, token ids and threads, ratios measured in one run. The
