@@ -277,15 +277,23 @@ for s in $SCENARIOS; do
         agg_start 1 2
         others="$cls $a0"
         run_pid=$a1
-        # the end: every firing id received and both aggregates' watermarks past the cutoff
+        # the end: every firing id received, both aggregates' watermarks past
+        # the cutoff, and as many windows closed as the replay has. The
+        # watermarks alone are not enough: each covers only the partitions
+        # its instance owns, and a partition can still sit with the killed
+        # member until its session times out (then a live one rebuilds it)
         i=0
         while [ $i -lt 600 ]; do
             grep -v '^url=' "$TMP/$s.hook" | jq -rR 'fromjson? | select(.body.status == "firing") | .idempotency_key' |
                 sort -u >"$TMP/$s.got"
             w0=$(metric finsent_watermark_ms "$TMP/$s.a0.1.err")
             w1=$(metric finsent_watermark_ms "$TMP/$s.a1.2.err")
-            [ "$(comm -13 "$TMP/$s.got" "$TMP/replay.ids" | wc -l)" -eq 0 ] && [ "${w0:-0}" -ge "$cutoff" ] 2>/dev/null &&
-                [ "${w1:-0}" -ge "$cutoff" ] 2>/dev/null && break
+            closed=$(real_windows "$TMP/$s.win" | wc -l)
+            if [ "$(comm -13 "$TMP/$s.got" "$TMP/replay.ids" | wc -l)" -eq 0 ] && [ "${w0:-0}" -ge "$cutoff" ] 2>/dev/null &&
+                [ "${w1:-0}" -ge "$cutoff" ] 2>/dev/null; then
+                [ -z "${past:-}" ] && past=1 && echo "# roles: ids received and watermarks past the cutoff with $closed of $(wc -l <"$TMP/replay.w") windows closed"
+                [ "$closed" -ge "$(wc -l <"$TMP/replay.w")" ] && break
+            fi
             sleep 0.5
             i=$((i + 1))
         done
