@@ -81,9 +81,10 @@ static int measure_alerts(const char *model, int rounds, alert_cost *c) {
             char *outbox = xasprintf("%s/%d-%d", dir, r, with);
             replay_args a = {.config = "configs/demo.json", .model = model, .outbox = outbox,
                              .file = "app/demo/feed.jsonl", .dry_run = 1, .quiet = 1, .no_alert_words = !with};
-            replay_result res;
+            replay_result res = {0};
             double c0 = cpu_seconds(), t0 = bench_now();
             rc = replay_run("bench explain", &a, NULL, &res);
+            free(res.sentiment_labels); /* replay_run's, unused here */
             cpu[with][r] = cpu_seconds() - c0;
             wall[with][r] = bench_now() - t0;
             if (with) {
