@@ -9,6 +9,7 @@
 #   make fuzz-smoke run each fuzz target FUZZ_SECONDS (default 60) on its corpus
 #   make fuzz-long  run each fuzz target 600 s
 #   make crash-test the crash and restart tests at full size
+#   make crash-campaign  the restart test killed at many more moments
 #   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
 #   make model-zh   reproduce models/default-zh, the Chinese model (scripts/make_model_zh.sh)
 #   make bench-ort  the encoder against ONNX Runtime on this machine (bench/ort_peer.sh)
@@ -51,7 +52,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_HELPER_SRC := $(wildcard tests/support/*.c)
 TEST_HELPER_OBJ := $(TEST_HELPER_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all test asan asan-test demo clean deps check-deps model model-zh fuzz fuzz-bins fuzz-smoke fuzz-long crash-test bench-ort rebuild-figures
+.PHONY: all test asan asan-test demo clean deps check-deps model model-zh fuzz fuzz-bins fuzz-smoke fuzz-long crash-test crash-campaign bench-ort rebuild-figures
 
 all: $(BUILD)/finsent finsent
 
@@ -105,6 +106,13 @@ crash-test: check-deps
 	$(MAKE) tests
 	BUILD=$(BUILD) CRASH_MESSAGES=200000 tests/run.sh crash
 	BUILD=$(BUILD) RESTART_MESSAGES=39680 tests/run.sh restart
+
+# crash-campaign: role all and the scale-out roles killed at many more
+# moments (every crash point at several counts, kill -9 and SIGTERM along
+# the backlog), each against a replay (scripts/crash_campaign.sh)
+crash-campaign: check-deps
+	$(MAKE) tests
+	BUILD=$(BUILD) scripts/crash_campaign.sh
 
 asan-test: asan
 	BUILD=build-asan SANITIZED=1 tests/run.sh
@@ -166,7 +174,7 @@ fuzz-smoke: fuzz
 	fuzz/run.sh $(FUZZ_SECONDS)
 
 fuzz-long: fuzz
-	fuzz/run.sh 600
+	FUZZ_SEED=0 fuzz/run.sh 600
 
 clean:
 	rm -rf build build-asan build-fuzz finsent

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/crashpoint.h"
 #include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -23,6 +24,7 @@ struct deliverer {
 
 static void on_done(uint64_t seq, const char *sink, enum outbox_state st, const char *reason, void *ud) {
     deliverer *d = ud;
+    if (st == OUTBOX_DELIVERED) crashpoint("delivered"); /* sent, the outbox does not know yet */
     if (st == OUTBOX_DELIVERED) d->counts.delivered++;
     else d->counts.failed++;
     if (outbox_mark(d->ob, seq, sink, st, reason) < 0) {

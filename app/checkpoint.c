@@ -170,7 +170,9 @@ static int write_snapshot(ckpt_store *s, const unsigned char *payload, size_t le
     }
     if (rename(s->path, s->prev) < 0 && errno != ENOENT)
         return err_set(err, errlen, "rename %s: %s", s->path, strerror(errno));
+    crashpoint("checkpoint-swap"); /* the newest is state.prev.ckpt, state.ckpt missing */
     if (rename(s->tmp, s->path) < 0) return err_set(err, errlen, "rename %s: %s", s->tmp, strerror(errno));
+    crashpoint("checkpoint-renamed"); /* in place, its offsets not acknowledged yet */
     int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) < 0) {
         e = errno;

@@ -12,6 +12,7 @@
 #include "app/pending_acks.h"
 #include "app/uncounted.h"
 #include "util/codec.h"
+#include "util/crashpoint.h"
 #include "util/errmsg.h"
 #include "util/log.h"
 #include "util/queue.h"
@@ -210,6 +211,7 @@ static void ckpt_collect(pipeline *p) {
     p->ckpt_writing = 0;
     for (int i = 0; i < p->n_origins; i++)
         if (p->origins[i].snap_next >= 0) ack_below(p, &p->origins[i], p->origins[i].snap_next);
+    crashpoint("checkpoint-acked"); /* acknowledged to the consumer, maybe not committed yet */
 }
 
 /* 1 when every side effect of what a checkpoint would cover is durable:

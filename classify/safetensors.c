@@ -199,19 +199,25 @@ st_file *st_open(const char *path, char *err, size_t errlen) {
     }
     cJSON_Delete(root);
 
-    /* Overlap check on offsets (still stored in data), then rebase. */
+    /* Overlap check on offsets (still stored in data), then rebase. In
+     * offset order each non-empty tensor must start at or after the
+     * furthest end seen so far: comparing with the previous tensor only
+     * would let an empty one between two overlapping tensors hide them. */
     st_tensor **order = xmalloc(sizeof *order * (size_t)(f->n ? f->n : 1));
     for (int i = 0; i < f->n; i++) order[i] = &f->t[i];
     qsort(order, (size_t)f->n, sizeof *order, cmp_by_offset);
-    for (int i = 1; i < f->n; i++) {
-        uintptr_t prev_end = (uintptr_t)order[i - 1]->data + order[i - 1]->nbytes;
-        if (order[i]->nbytes && (uintptr_t)order[i]->data < prev_end) {
-            err_set(err, errlen, "%s: tensor '%s': data overlaps tensor '%s'", path, order[i]->name,
-                   order[i - 1]->name);
+    const st_tensor *furthest = NULL; /* the non-empty tensor that ends last */
+    for (int i = 0; i < f->n; i++) {
+        const st_tensor *t = order[i];
+        if (!t->nbytes) continue;
+        uintptr_t start = (uintptr_t)t->data;
+        if (furthest && start < (uintptr_t)furthest->data + furthest->nbytes) {
+            err_set(err, errlen, "%s: tensor '%s': data overlaps tensor '%s'", path, t->name, furthest->name);
             free(order);
             st_close(f);
             return NULL;
         }
+        if (!furthest || start + t->nbytes > (uintptr_t)furthest->data + furthest->nbytes) furthest = t;
     }
     free(order);
     for (int i = 0; i < f->n; i++) f->t[i].data = base + (uintptr_t)f->t[i].data;

@@ -13,7 +13,8 @@
 #     window start), each with the replay's figures (counts, negative and
 #     baseline share, z-score, ratio); repeats with the same id are allowed.
 #
-# Scenarios (RESTART_SCENARIOS, default all of them):
+# Scenarios (RESTART_SCENARIOS; by default the six named ones and
+# crash:checkpoint-renamed:2, crash:delivered:2):
 #   planned  SIGTERM shortly before day 3's first spike, then a new start
 #   backlog  kill -9 twice while reading the backlog (after 1/4 and 1/3 of it)
 #   hookdown the receiver down from the start; kill -9 right after the
@@ -25,14 +26,20 @@
 #   roles    the scale-out roles: one `run --role classify` and two
 #            `run --role aggregate` (group mode, scored topic of 4
 #            partitions); aggregate instance 1 killed -9 five seconds in
-#            and started again
+#            (once it has counted 500 records; roles:E: E records) and
+#            started again
+# and, for campaigns over other moments (scripts/crash_campaign.sh):
+#   crash:NAME:K  run 1 dies as by kill -9 the K-th time it reaches the
+#            crash point NAME (util/crashpoint.h), then a new start
+#   kill:E   kill -9 once run 1 has counted E events, then a new start
+#   term:E   SIGTERM once run 1 has counted E events, then a new start
 # RESTART_MESSAGES (default 7936, four days) sets the feed's size.
 . tests/integration/lib.sh
 . tests/integration/scaleout_lib.sh
 
 MODEL=${FINSENT_TEST_MODEL:-models/default}
 N=${RESTART_MESSAGES:-7936}
-SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit roles}
+SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit crash:checkpoint-renamed:2 crash:delivered:2 roles}
 if [ -n "${SANITIZED:-}" ]; then # three days, three scenarios: the sanitizers cost a factor of a few
     N=${RESTART_MESSAGES:-5952}
     SCENARIOS=${RESTART_SCENARIOS:-planned backlog ckpt}
@@ -75,8 +82,12 @@ check "the replay has alert transitions" test -s "$TMP/replay.tr"
 
 # 2. the cluster, the feed produced once, keyed by line so that each
 # partition gets its share in order
-"$FINSENT" mock-broker --brokers 1 --topic news:3 --topic comments:3 --topic restart.deadletter:1 \
-    --topic restart.scored:4 \
+# scored_topic S: the scored topic of roles scenario S (4 partitions)
+scored_topic() { echo "restart.scored$(echo "${1#roles}" | tr ':' '.')"; }
+scored=""
+for s in $SCENARIOS; do case $s in roles | roles:*) scored="$scored --topic $(scored_topic $s):4" ;; esac; done
+# shellcheck disable=SC2086 # one word per option
+"$FINSENT" mock-broker --brokers 1 --topic news:3 --topic comments:3 --topic restart.deadletter:1 $scored \
     >"$TMP/broker.out" 2>"$TMP/broker.err" &
 pids="$pids $!"
 i=0
@@ -125,6 +136,13 @@ run_start() {
 killed_mid() {
     wm=$(metric finsent_watermark_ms "$TMP/$1.$2.err")
     check "$1: run $2 $3 mid-stream (watermark ${wm:-unknown})" test "${wm:-0}" -gt "$t0" -a "${wm:-0}" -lt "$cutoff"
+}
+
+# before_end S K WHAT: as killed_mid, but the watermark may still be held
+# at its floor (early on, not every partition has been read yet)
+before_end() {
+    wm=$(metric finsent_watermark_ms "$TMP/$1.$2.err")
+    check "$1: run $2 $3 before the end (watermark ${wm:-unknown})" test -n "$wm" -a "${wm:-$cutoff}" -lt "$cutoff"
 }
 
 # wait_metric S K NAME MIN: waits (bounded, 120 s) until run K's metric NAME >= MIN
@@ -245,15 +263,19 @@ for s in $SCENARIOS; do
         run_start $s 2
         k=2
         ;;
-    roles)
+    roles | roles:*)
+        records=500 past=""
+        case $s in roles:*) records=${s#roles:} ;; esac
+        # each roles scenario has its own scored topic (made with the cluster)
+        export FINSENT_RESTART_SCORED=$(scored_topic $s)
         receiver_start $s 1
-        # classify, aggregate 0, aggregate 1 (each appends its windows to roles.win)
-        env FINSENT_RESTART_GROUP=g-roles FINSENT_RESTART_OUTBOX="$TMP/ob-roles-c" \
-            "$FINSENT" run --config "$CFG" --model "$MODEL" --role classify >"$TMP/roles.c.out" 2>"$TMP/roles.c.err" &
+        # classify, aggregate 0, aggregate 1 (each appends its windows to $s.win)
+        env FINSENT_RESTART_GROUP="g-$s" FINSENT_RESTART_OUTBOX="$TMP/ob-$s-c" \
+            "$FINSENT" run --config "$CFG" --model "$MODEL" --role classify >"$TMP/$s.c.out" 2>"$TMP/$s.c.err" &
         cls=$!
         pids="$pids $cls"
         agg_start() { # I K: aggregate instance I, its K-th start
-            env FINSENT_RESTART_GROUP=g-roles FINSENT_RESTART_OUTBOX="$TMP/ob-roles-a$1" "$FINSENT" run --config "$CFG" \
+            env FINSENT_RESTART_GROUP="g-$s" FINSENT_RESTART_OUTBOX="$TMP/ob-$s-a$1" "$FINSENT" run --config "$CFG" \
                 --role aggregate --instance "$1" --dump-windows "$TMP/$s.win" >"$TMP/$s.a$1.$2.out" \
                 2>"$TMP/$s.a$1.$2.err" &
             eval "a$1=$!"
@@ -263,15 +285,15 @@ for s in $SCENARIOS; do
         agg_start 1 1
         # once aggregate 1 has counted some records (five seconds in on a quiet machine)
         i=0
-        while [ "$(metric finsent_events_aggregated_total "$TMP/$s.a1.1.err" || echo 0)" -lt 500 ] 2>/dev/null &&
+        while [ "$(metric finsent_events_aggregated_total "$TMP/$s.a1.1.err" || echo 0)" -lt "$records" ] 2>/dev/null &&
             [ $i -lt 1200 ]; do
             sleep 0.1
             i=$((i + 1))
         done
         counted=$(metric finsent_events_aggregated_total "$TMP/$s.a1.1.err")
         wm=$(metric finsent_watermark_ms "$TMP/$s.a1.1.err")
-        check "roles: aggregate 1 killed -9 mid-stream (${counted:-no} records counted, watermark ${wm:-unknown})" \
-            test "${counted:-0}" -ge 500 -a -n "$wm" -a "${wm:-$cutoff}" -lt "$cutoff"
+        check "$s: aggregate 1 killed -9 mid-stream (${counted:-no} records counted, watermark ${wm:-unknown})" \
+            test "${counted:-0}" -ge "$records" -a -n "$wm" -a "${wm:-$cutoff}" -lt "$cutoff"
         kill -9 $a1
         wait $a1 2>/dev/null
         agg_start 1 2
@@ -291,7 +313,7 @@ for s in $SCENARIOS; do
             closed=$(real_windows "$TMP/$s.win" | wc -l)
             if [ "$(comm -13 "$TMP/$s.got" "$TMP/replay.ids" | wc -l)" -eq 0 ] && [ "${w0:-0}" -ge "$cutoff" ] 2>/dev/null &&
                 [ "${w1:-0}" -ge "$cutoff" ] 2>/dev/null; then
-                [ -z "${past:-}" ] && past=1 && echo "# roles: ids received and watermarks past the cutoff with $closed of $(wc -l <"$TMP/replay.w") windows closed"
+                [ -z "${past:-}" ] && past=1 && echo "# $s: ids received and watermarks past the cutoff with $closed of $(wc -l <"$TMP/replay.w") windows closed"
                 [ "$closed" -ge "$(wc -l <"$TMP/replay.w")" ] && break
             fi
             sleep 0.5
@@ -300,6 +322,44 @@ for s in $SCENARIOS; do
         sleep 1
         finish $s
         continue
+        ;;
+    crash:*:*)
+        point=${s#crash:}
+        receiver_start $s 1
+        run_start $s 1 FINSENT_CRASHPOINT="$point"
+        # bounded: a point the run never reaches leaves it waiting at the
+        # feed's end (its watermark past the cutoff): the moment is skipped
+        i=0 wm=0
+        while kill -0 $run_pid 2>/dev/null && [ "${wm:-0}" -lt "$cutoff" ] 2>/dev/null && [ $i -lt 1800 ]; do
+            sleep 0.1
+            i=$((i + 1))
+            [ $((i % 10)) -eq 0 ] && wm=$(metric finsent_watermark_ms "$TMP/$s.1.err")
+        done
+        if [ "${wm:-0}" -ge "$cutoff" ] 2>/dev/null && kill -0 $run_pid 2>/dev/null; then
+            kill -9 $run_pid
+            wait $run_pid 2>/dev/null
+            skip "$s" "run 1 reached the feed's end before $point"
+            continue
+        fi
+        kill -9 $run_pid 2>/dev/null
+        wait $run_pid
+        check "$s: run 1 killed itself at $point" test $? -eq 137 -a $i -lt 1800
+        run_start $s 2
+        k=2
+        ;;
+    kill:* | term:*)
+        events=${s#*:}
+        signal=KILL
+        case $s in term:*) signal=TERM ;; esac
+        receiver_start $s 1
+        run_start $s 1
+        wait_metric $s 1 finsent_events_aggregated_total "$events"
+        check "$s: run 1 counted $events events" test $? -eq 0
+        before_end $s 1 "stopped by SIG$signal"
+        kill -$signal $run_pid
+        wait $run_pid 2>/dev/null
+        run_start $s 2
+        k=2
         ;;
     *) notok "unknown scenario $s"; continue ;;
     esac

@@ -428,6 +428,12 @@ static void test_corrupt_safetensors(void **state) {
     expect_st_error("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},"
                     "\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[8,24]}}",
                     0, 24, "%s: tensor 'b': data overlaps tensor 'a'");
+    /* an empty tensor between two overlapping ones does not hide them (fuzz
+     * find, corpus entry fuzz/corpus/safetensors/overlap-past-empty) */
+    expect_st_error("{\"a\":{\"dtype\":\"F32\",\"shape\":[8],\"data_offsets\":[0,32]},"
+                    "\"e\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,8]},"
+                    "\"c\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}",
+                    0, 32, "%s: tensor 'c': data overlaps tensor 'a'");
     expect_st_error("{\"a\":{\"dtype\":\"Q7\",\"shape\":[4],\"data_offsets\":[0,16]}}", 0, 16,
                     "%s: tensor 'a': unknown dtype 'Q7'");
     expect_st_error("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,16]}}", 0, 16,
