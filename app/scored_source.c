@@ -23,6 +23,9 @@ struct scored_source {
     int prune_at;     /* prune the identities when this many are held */
     char *idbuf;      /* the identity being looked up */
     size_t idbuf_cap;
+    dict *pairs;      /* (input topic, input partition, scored partition) */
+    int64_t *pair_hw; /* per pairs id: the highest input offset read through it */
+    int pair_cap;     /* room in pair_hw */
     _Atomic int64_t duplicates;
     part_mute *mute;
     _Atomic int64_t rebuilt;
@@ -45,9 +48,42 @@ static void prune(scored_source *s) {
     s->prune_at = 2 * dict_count(s->seen) > 512 ? 2 * dict_count(s->seen) : 512;
 }
 
-/* 1 when e's identity was seen before (within the horizon); remembers it. */
+/* The high water of e's (input partition, scored partition) pair: its
+ * slot in pair_hw (INT64_MIN when new). */
+static int64_t *pair_slot(scored_source *s, const event *e) {
+    char name[300];
+    int n = snprintf(name, sizeof name, "%s\x1f%d\x1f%d", e->in_topic, (int)e->in_partition, (int)e->origin_partition);
+    size_t len = (size_t)n < sizeof name ? (size_t)n : sizeof name - 1;
+    int added = 0;
+    int id = dict_add(s->pairs, name, len, &added);
+    if (id >= s->pair_cap) {
+        int cap = s->pair_cap ? 2 * s->pair_cap : 64;
+        while (cap <= id) cap *= 2;
+        s->pair_hw = xrealloc(s->pair_hw, sizeof *s->pair_hw * (size_t)cap);
+        s->pair_cap = cap;
+    }
+    if (added) s->pair_hw[id] = INT64_MIN;
+    return &s->pair_hw[id];
+}
+
+/* 1 when e is a copy; remembers it otherwise. A copy is a record whose
+ * identity was seen before (identities are held while the record's
+ * windows may be open), or one whose windows have all closed (its identity
+ * may be forgotten) and whose input offset is below the highest one read
+ * through its (input partition, scored partition) pair: one classify run
+ * produces a pair's records in input offset order, so a lower offset there
+ * is one produced again by a later run (after a restart or a rebalance of
+ * the classify role, from its committed offset) — late copies are not late
+ * events. */
 static int is_copy(scored_source *s, const event *e) {
     if (!e->agg_key || !e->in_topic) return 0;
+    int64_t *hw = pair_slot(s, e);
+    if (e->in_offset < *hw) {
+        pipeline *p = atomic_load(&s->watched);
+        int64_t wm = p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
+        if (wm != INT64_MIN && e->ts_ms < wm - s->window_ms) return 1;
+    }
+    if (e->in_offset > *hw) *hw = e->in_offset;
     for (;;) {
         int n = snprintf(s->idbuf, s->idbuf_cap, "%s\x1f%s\x1f%d\x1f%lld", e->agg_key, e->in_topic,
                          (int)e->in_partition, (long long)e->in_offset);
@@ -67,8 +103,12 @@ static int is_copy(scored_source *s, const event *e) {
     return 0;
 }
 
-/* Forgets every identity (a new assignment rebuilds from the start). */
-static void forget_all(scored_source *s) { dict_clear(s->seen); }
+/* Forgets every identity and high water (a new assignment rebuilds from
+ * the start). */
+static void forget_all(scored_source *s) {
+    dict_clear(s->seen);
+    dict_clear(s->pairs);
+}
 
 /* ingest_assign_fn, on the source thread inside ingest_poll: the pipeline
  * counts what it has, then every piece of state starts again for the new
@@ -162,6 +202,7 @@ scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mut
     s->mute = mute;
     s->window_ms = window_ms;
     s->seen = dict_new(DICT_SEEDED);
+    s->pairs = dict_new(DICT_SEEDED);
     s->prune_at = 512;
     s->idbuf_cap = 128;
     s->idbuf = xmalloc(s->idbuf_cap);
@@ -202,6 +243,8 @@ void scored_source_free(scored_source *s) {
     if (!s) return;
     dict_free(s->seen);
     free(s->seen_ts);
+    dict_free(s->pairs);
+    free(s->pair_hw);
     free(s->idbuf);
     for (int i = 0; i < s->n_inputs; i++) free((char *)s->inputs[i].in_topic);
     free(s->inputs);

@@ -5,10 +5,15 @@
  * A record is identified by (aggregation key, input topic, input
  * partition, input offset). Identities are remembered while their windows
  * may still be open: until the pipeline's watermark passes the record's
- * time + window_ms (every window of it closed); a copy arriving later than
- * that is late (not counted, dead-lettered as late_event), never counted
- * twice. A dropped copy is acknowledged at once (the original holds the
- * offset back until its windows close).
+ * time + window_ms (every window of it closed). A copy arriving later than
+ * that is still recognised when its input offset is below the highest one
+ * read through its (input partition, scored partition) pair (one classify
+ * run produces a pair's records in input offset order, so a lower offset
+ * is a record produced again): dropped as a copy, not a late event. A
+ * record below that high water whose windows are all closed is taken for
+ * a copy even if the input topic was recreated (offsets from 0 again): it
+ * would have been late. A dropped copy is acknowledged at once (the
+ * original holds the offset back until its windows close).
  *
  * Rebuild records (ingest_rebuilding: read again below the committed
  * offset after an assignment) are counted as usual and feed the mute

@@ -4,7 +4,7 @@
 # tests/integration/restart.sh: every crash point of util/crashpoint.h at
 # several counts, kill -9 and SIGTERM at several points of the backlog, and
 # the aggregate instance of the roles killed at several points. `make test`
-# runs eight fixed moments; this is the wider net (35 moments, about 8
+# runs eight fixed moments; this is the wider net (41 moments, about 17
 # minutes on two cores). Prints restart.sh's TAP lines and one summary line; exit 1 when
 # any moment breaks the replay's truth.
 #
@@ -26,7 +26,10 @@ else
     done
     for e in $((N / 10)) $((N / 4)) $((N / 2)) $((N * 3 / 4)); do scenarios="$scenarios kill:$e"; done
     for e in $((N / 5)) $((N * 2 / 3)); do scenarios="$scenarios term:$e"; done
+    for e in $((N / 3)) $((N * 5 / 6)); do scenarios="$scenarios rekill:$e"; done
     for e in 100 1500 3000; do scenarios="$scenarios roles:$e"; done
+    for e in 300 3000; do scenarios="$scenarios roles-classify:$e"; done
+    for point in outbox-written:1 delivered:2; do scenarios="$scenarios roles-crash:$point"; done
 fi
 # a checkpoint every 250 ms (restart.json: 1 s), so that the later counts
 # of the checkpoint points fall inside the feed; a moment the run does not
@@ -35,7 +38,8 @@ export FINSENT_RESTART_CHECKPOINT=${FINSENT_RESTART_CHECKPOINT:-250ms}
 echo "# crash campaign: $(echo $scenarios | wc -w) moments over $N messages, a checkpoint every $FINSENT_RESTART_CHECKPOINT"
 export RESTART_SCENARIOS="$scenarios" RESTART_MESSAGES="$N"
 [ -n "${CAMPAIGN_KEEP:-}" ] && export RESTART_KEEP="$CAMPAIGN_KEEP"
-BUILD=$BUILD tests/run.sh restart
+# one restart.sh run for every moment: about 20 s each
+BUILD=$BUILD TEST_TIMEOUT=3600 tests/run.sh restart
 rc=$?
 grep -E '^(not ok|# )' "$BUILD/test-logs/restart.log"
 exit $rc

@@ -5,6 +5,7 @@
 # failed or a test program crashed.
 #
 #   BUILD=build tests/run.sh [NAME-FILTER]
+#   TEST_TIMEOUT=S  seconds one program may run (default 900)
 set -u
 BUILD=${BUILD:-build}
 FILTER=${1:-}
@@ -33,7 +34,7 @@ run_one() { # name, command...
     case "$name" in *"$FILTER"*) ;; *) return ;; esac
     log="$LOGDIR/$name.log"
     start=$(date +%s)
-    timeout 900 "$@" >"$log" 2>&1
+    timeout "${TEST_TIMEOUT:-900}" "$@" >"$log" 2>&1
     rc=$?
     printf '%-40s rc=%d %4ss\n' "$name" "$rc" "$(( $(date +%s) - start ))"
     tally "$log"

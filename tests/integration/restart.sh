@@ -33,6 +33,13 @@
 #            crash point NAME (util/crashpoint.h), then a new start
 #   kill:E   kill -9 once run 1 has counted E events, then a new start
 #   term:E   SIGTERM once run 1 has counted E events, then a new start
+#   rekill:E kill -9 once run 1 has counted E events; kill -9 run 2 as
+#            soon as it has restored the checkpoint (before it has joined
+#            the group and read anything); then a third start
+#   roles-classify:E  the roles, with the classify process killed -9 once
+#            it has classified E messages, and started again
+#   roles-crash:NAME:K  the roles, aggregate 1 dying at its crash point
+#            NAME the K-th time (outbox-written, delivered), started again
 # RESTART_MESSAGES (default 7936, four days) sets the feed's size.
 . tests/integration/lib.sh
 . tests/integration/scaleout_lib.sh
@@ -85,7 +92,7 @@ check "the replay has alert transitions" test -s "$TMP/replay.tr"
 # scored_topic S: the scored topic of roles scenario S (4 partitions)
 scored_topic() { echo "restart.scored$(echo "${1#roles}" | tr ':' '.')"; }
 scored=""
-for s in $SCENARIOS; do case $s in roles | roles:*) scored="$scored --topic $(scored_topic $s):4" ;; esac; done
+for s in $SCENARIOS; do case $s in roles*) scored="$scored --topic $(scored_topic $s):4" ;; esac; done
 # shellcheck disable=SC2086 # one word per option
 "$FINSENT" mock-broker --brokers 1 --topic news:3 --topic comments:3 --topic restart.deadletter:1 $scored \
     >"$TMP/broker.out" 2>"$TMP/broker.err" &
@@ -225,13 +232,13 @@ for s in $SCENARIOS; do
         run_start $s 1
         wait_metric $s 1 finsent_events_aggregated_total $((N / 4))
         check "backlog: run 1 counted a quarter of the feed" test $? -eq 0
-        killed_mid $s 1 "killed -9"
+        before_end $s 1 "killed -9"
         kill -9 $run_pid
         wait $run_pid 2>/dev/null
         run_start $s 2
         wait_metric $s 2 finsent_events_aggregated_total $((N / 3))
         check "backlog: run 2 counted a third of the feed" test $? -eq 0
-        killed_mid $s 2 "killed -9"
+        before_end $s 2 "killed -9"
         kill -9 $run_pid
         wait $run_pid 2>/dev/null
         run_start $s 3
@@ -263,40 +270,68 @@ for s in $SCENARIOS; do
         run_start $s 2
         k=2
         ;;
-    roles | roles:*)
-        records=500 past=""
-        case $s in roles:*) records=${s#roles:} ;; esac
+    roles | roles:* | roles-classify:* | roles-crash:*:*)
+        # the victim and the moment: aggregate 1 after E records (roles:E,
+        # 500 by default), the classify process after E messages
+        # (roles-classify:E), or aggregate 1 at a crash point (roles-crash:NAME:K)
+        records=500 past="" victim=a1 point=""
+        case $s in
+        roles:*) records=${s#roles:} ;;
+        roles-classify:*) records=${s#roles-classify:} victim=cls ;;
+        roles-crash:*) point=${s#roles-crash:} ;;
+        esac
         # each roles scenario has its own scored topic (made with the cluster)
         export FINSENT_RESTART_SCORED=$(scored_topic $s)
         receiver_start $s 1
         # classify, aggregate 0, aggregate 1 (each appends its windows to $s.win)
-        env FINSENT_RESTART_GROUP="g-$s" FINSENT_RESTART_OUTBOX="$TMP/ob-$s-c" \
-            "$FINSENT" run --config "$CFG" --model "$MODEL" --role classify >"$TMP/$s.c.out" 2>"$TMP/$s.c.err" &
-        cls=$!
-        pids="$pids $cls"
-        agg_start() { # I K: aggregate instance I, its K-th start
-            env FINSENT_RESTART_GROUP="g-$s" FINSENT_RESTART_OUTBOX="$TMP/ob-$s-a$1" "$FINSENT" run --config "$CFG" \
-                --role aggregate --instance "$1" --dump-windows "$TMP/$s.win" >"$TMP/$s.a$1.$2.out" \
-                2>"$TMP/$s.a$1.$2.err" &
+        cls_start() { # K: the classify process's K-th start
+            env FINSENT_RESTART_GROUP="g-$s" FINSENT_RESTART_OUTBOX="$TMP/ob-$s-c" "$FINSENT" run --config "$CFG" \
+                --model "$MODEL" --role classify >"$TMP/$s.c$1.out" 2>"$TMP/$s.c$1.err" &
+            cls=$!
+            pids="$pids $cls"
+        }
+        agg_start() { # I K [ENV=VALUE]: aggregate instance I, its K-th start
+            env FINSENT_RESTART_GROUP="g-$s" FINSENT_RESTART_OUTBOX="$TMP/ob-$s-a$1" ${3:-} "$FINSENT" run \
+                --config "$CFG" --role aggregate --instance "$1" --dump-windows "$TMP/$s.win" \
+                >"$TMP/$s.a$1.$2.out" 2>"$TMP/$s.a$1.$2.err" &
             eval "a$1=$!"
             pids="$pids $!"
         }
+        cls_start 1
         agg_start 0 1
-        agg_start 1 1
-        # once aggregate 1 has counted some records (five seconds in on a quiet machine)
-        i=0
-        while [ "$(metric finsent_events_aggregated_total "$TMP/$s.a1.1.err" || echo 0)" -lt "$records" ] 2>/dev/null &&
-            [ $i -lt 1200 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-        counted=$(metric finsent_events_aggregated_total "$TMP/$s.a1.1.err")
-        wm=$(metric finsent_watermark_ms "$TMP/$s.a1.1.err")
-        check "$s: aggregate 1 killed -9 mid-stream (${counted:-no} records counted, watermark ${wm:-unknown})" \
-            test "${counted:-0}" -ge "$records" -a -n "$wm" -a "${wm:-$cutoff}" -lt "$cutoff"
-        kill -9 $a1
-        wait $a1 2>/dev/null
-        agg_start 1 2
+        agg_start 1 1 ${point:+FINSENT_CRASHPOINT=$point}
+        a1k=2
+        if [ -n "$point" ]; then
+            i=0
+            while kill -0 $a1 2>/dev/null && [ $i -lt 1800 ]; do sleep 0.1; i=$((i + 1)); done
+            kill -9 $a1 2>/dev/null
+            wait $a1
+            check "$s: aggregate 1 killed itself at $point" test $? -eq 137 -a $i -lt 1800
+            agg_start 1 2
+        else
+            # once the victim has counted (classified) E records (five seconds in on a quiet machine)
+            vfile="$TMP/$s.a1.1.err" vmetric=finsent_events_aggregated_total
+            [ $victim = cls ] && vfile="$TMP/$s.c1.err" vmetric=finsent_events_classified_total
+            i=0
+            while [ "$(metric $vmetric "$vfile" || echo 0)" -lt "$records" ] 2>/dev/null && [ $i -lt 1200 ]; do
+                sleep 0.1
+                i=$((i + 1))
+            done
+            counted=$(metric $vmetric "$vfile")
+            wm=$(metric finsent_watermark_ms "$TMP/$s.a1.1.err")
+            check "$s: $victim killed -9 mid-stream (${counted:-no} records, aggregate 1's watermark ${wm:-unknown})" \
+                test "${counted:-0}" -ge "$records" -a "${wm:-0}" -lt "$cutoff"
+            if [ $victim = cls ]; then
+                kill -9 $cls
+                wait $cls 2>/dev/null
+                cls_start 2
+                a1k=1
+            else
+                kill -9 $a1
+                wait $a1 2>/dev/null
+                agg_start 1 2
+            fi
+        fi
         others="$cls $a0"
         run_pid=$a1
         # the end: every firing id received, both aggregates' watermarks past
@@ -309,7 +344,7 @@ for s in $SCENARIOS; do
             grep -v '^url=' "$TMP/$s.hook" | jq -rR 'fromjson? | select(.body.status == "firing") | .idempotency_key' |
                 sort -u >"$TMP/$s.got"
             w0=$(metric finsent_watermark_ms "$TMP/$s.a0.1.err")
-            w1=$(metric finsent_watermark_ms "$TMP/$s.a1.2.err")
+            w1=$(metric finsent_watermark_ms "$TMP/$s.a1.$a1k.err")
             closed=$(real_windows "$TMP/$s.win" | wc -l)
             if [ "$(comm -13 "$TMP/$s.got" "$TMP/replay.ids" | wc -l)" -eq 0 ] && [ "${w0:-0}" -ge "$cutoff" ] 2>/dev/null &&
                 [ "${w1:-0}" -ge "$cutoff" ] 2>/dev/null; then
@@ -346,6 +381,28 @@ for s in $SCENARIOS; do
         check "$s: run 1 killed itself at $point" test $? -eq 137 -a $i -lt 1800
         run_start $s 2
         k=2
+        ;;
+    rekill:*)
+        events=${s#rekill:}
+        receiver_start $s 1
+        run_start $s 1
+        wait_metric $s 1 finsent_events_aggregated_total "$events"
+        check "$s: run 1 counted $events events" test $? -eq 0
+        before_end $s 1 "killed -9"
+        kill -9 $run_pid
+        wait $run_pid 2>/dev/null
+        run_start $s 2
+        i=0
+        while ! grep -q 'restored checkpoint\|no checkpoint yet' "$TMP/$s.2.err" 2>/dev/null && [ $i -lt 300 ]; do
+            sleep 0.05
+            i=$((i + 1))
+        done
+        kill -9 $run_pid
+        wait $run_pid 2>/dev/null
+        check "$s: run 2 killed -9 right after its restore ($(grep -o 'restored checkpoint [0-9]*' "$TMP/$s.2.err"))" \
+            grep -q 'restored checkpoint' "$TMP/$s.2.err"
+        run_start $s 3
+        k=3
         ;;
     kill:* | term:*)
         events=${s#*:}
