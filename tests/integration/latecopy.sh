@@ -27,14 +27,7 @@ FINSENT_STATE_OUTBOX="$TMP/ob-a" "$FINSENT" run --config "$CFG" --role aggregate
 a=$!
 pids="$pids $a"
 # the first half counted: the watermark stands still past the feed's start
-last=x same=0 i=0
-while [ $same -lt 4 ] && [ $i -lt 600 ]; do
-    sleep 0.5
-    wm=$(metric finsent_watermark_ms "$TMP/a0.err")
-    if [ -n "$wm" ] && [ "$wm" -gt 1772409600000 ] 2>/dev/null && [ "$wm" = "$last" ]; then same=$((same + 1)); else same=0; fi
-    last=$wm
-    i=$((i + 1))
-done
+state_wait_still "$TMP/a0.err"
 check "the aggregate counted the first half (watermark $last)" test $same -ge 4
 
 # the copies: scored partition 0's first records again, same keys, same bodies

@@ -36,14 +36,7 @@ start_aggregate 0
 # kill -9 once the first part is counted and the watermark stands still
 # (the windows it closes closed, their records acknowledged), 2 s later
 # (offsets committed); only then the second part comes
-last=x same=0 i=0
-while [ $same -lt 4 ] && [ $i -lt 600 ]; do
-    sleep 0.5
-    wm=$(metric finsent_watermark_ms "$TMP/a0.err")
-    if [ -n "$wm" ] && [ "$wm" -gt 1772409600000 ] 2>/dev/null && [ "$wm" = "$last" ]; then same=$((same + 1)); else same=0; fi
-    last=$wm
-    i=$((i + 1))
-done
+state_wait_still "$TMP/a0.err"
 sleep 2
 before=$(metric finsent_events_acked_total "$TMP/a0.err")
 kill -9 $a

@@ -179,6 +179,25 @@ state_check_replay() {
     check "the same firing alert ids as the replay, all received" cmp "$TMP/hook.firing" "$TMP/replay.ids"
 }
 
+# state_wait_still ERR: waits (bounded, 300 s) until the watermark of the
+# process logging to ERR is past the feed's start and has stood still for
+# four scrapes 0.5 s apart. Sets last (that watermark) and same (4 when
+# it did).
+state_wait_still() {
+    last=x same=0 i=0
+    while [ $same -lt 4 ] && [ $i -lt 600 ]; do
+        sleep 0.5
+        wm=$(metric finsent_watermark_ms "$1")
+        if [ -n "$wm" ] && [ "$wm" -gt 1772409600000 ] 2>/dev/null && [ "$wm" = "$last" ]; then
+            same=$((same + 1))
+        else
+            same=0
+        fi
+        last=$wm
+        i=$((i + 1))
+    done
+}
+
 # state_check_killed: after a kill -9, alerts were received and some are
 # still to come. Writes $TMP/hook.before.
 state_check_killed() {
