@@ -33,6 +33,7 @@ typedef struct pl_origin {
     int64_t acked_to;  /* offsets below are acknowledged to the source */
     int lag_round;     /* the lags round that last reported the partition */
     int held;          /* held by lag (alerts_hold) */
+    int want_held;     /* what the lags round in progress says (valid when lag_round is current) */
     int32_t scored_partition; /* a scored pair's (the aggregate role): held with that partition; -1 */
     int is_mark;              /* a watermark source of the alerts engine (not just an offset keeper) */
 } pl_origin;
@@ -148,14 +149,16 @@ static void ack_closed(pipeline *p, int64_t watermark) {
 
 /* ---- lag (caller's thread) ---- */
 
-static void set_held(pipeline *p, int id, int held) {
+/* A lags round first collects what each watermark source should be
+ * (want_held, for the sources reported in this round), then applies it:
+ * a source both caught up in its own partition and stalled upstream is
+ * held once, not released and held again. */
+static void want_held(pipeline *p, int id, int held) {
     pl_origin *o = &p->origins[id];
     if (!o->is_mark) return; /* the aggregate role's scored partition: its pairs are the sources */
+    if (o->lag_round != p->lag_round) o->want_held = 0;
     o->lag_round = p->lag_round;
-    if (o->held != held) {
-        o->held = held;
-        alerts_hold(p->o.alerts, id, held, time_now_ms());
-    }
+    o->want_held |= held;
 }
 
 /* A partition's lag holds its own watermark source and, in the aggregate
@@ -163,9 +166,21 @@ static void set_held(pipeline *p, int id, int held) {
  * read through it. */
 static void on_lag(void *ud, const char *topic, int32_t partition, int held) {
     pipeline *p = ud;
-    set_held(p, origin_id(p, topic, partition), held);
+    want_held(p, origin_id(p, topic, partition), held);
     for (int i = 0; i < p->n_origins; i++)
-        if (p->origins[i].scored_partition == partition) set_held(p, i, held);
+        if (p->origins[i].scored_partition == partition) want_held(p, i, held);
+}
+
+/* An input partition stalled upstream holds every pair fed by it whose
+ * scored partition was reported (is assigned) in this round. */
+static void on_stall(void *ud, const char *in_topic, int32_t in_partition) {
+    pipeline *p = ud;
+    size_t len = strlen(in_topic);
+    for (int i = 0; i < p->n_origins; i++) {
+        pl_origin *o = &p->origins[i];
+        if (o->scored_partition < 0 || o->partition != in_partition || o->lag_round != p->lag_round) continue;
+        if (strncmp(o->topic, in_topic, len) == 0 && o->topic[len] == '\x1f') want_held(p, i, 1);
+    }
 }
 
 /* Holds origin id (a partition restored or expected) until the source's
@@ -178,10 +193,11 @@ static void hold_until_assigned(pipeline *p, int id) {
     alerts_hold(p->o.alerts, id, 1, time_now_ms());
 }
 
-/* Asks the source which partitions have lag; one no longer reported (not
- * assigned any more) stops being held. Before the source's first
- * assignment nothing changes: every partition restored or expected waits
- * for it, however long joining the group takes. */
+/* Asks the source which partitions have lag (and which inputs are stalled
+ * upstream); one no longer reported (not assigned any more) stops being
+ * held. Before the source's first assignment nothing changes: every
+ * partition restored or expected waits for it, however long joining the
+ * group takes. */
 static void update_lags(pipeline *p, int64_t now) {
     if (!p->src.lags) return;
     uint64_t gen = p->src.assignments ? p->src.assignments(p->src.ctx) : 1;
@@ -189,11 +205,15 @@ static void update_lags(pipeline *p, int64_t now) {
     p->assignments_seen = gen;
     p->lag_round++;
     p->src.lags(p->src.ctx, on_lag, p);
-    for (int i = 0; i < p->n_origins; i++)
-        if (p->origins[i].held && p->origins[i].lag_round != p->lag_round) {
-            p->origins[i].held = 0;
-            alerts_hold(p->o.alerts, i, 0, now);
+    if (p->src.stalled_inputs) p->src.stalled_inputs(p->src.ctx, on_stall, p);
+    for (int i = 0; i < p->n_origins; i++) {
+        pl_origin *o = &p->origins[i];
+        int held = o->lag_round == p->lag_round && o->want_held;
+        if (o->held != held) {
+            o->held = held;
+            alerts_hold(p->o.alerts, i, held, now);
         }
+    }
 }
 
 /* ---- checkpoints (caller's thread) ---- */

@@ -38,6 +38,11 @@ typedef struct pipeline pipeline;
  * (messages not yet read, or read and not yet counted). */
 typedef void (*pl_lag_fn)(void *ud, const char *topic, int32_t partition, int held);
 
+/* Called once per input partition whose records have stopped coming
+ * through another stage (the aggregate role: the classify group is behind
+ * on it and does not move). */
+typedef void (*pl_stall_fn)(void *ud, const char *in_topic, int32_t in_partition);
+
 /* Where events come from. Callbacks run on the source thread (next) or
  * the caller's thread (release, ack); ctx is the source's own. */
 typedef struct pl_source {
@@ -65,6 +70,12 @@ typedef struct pl_source {
      * partition with lag holds the watermark: it is never idle); from the
      * caller's thread every tick; may be NULL. */
     void (*lags)(void *ctx, pl_lag_fn fn, void *ud);
+    /* After lags, calls fn for every input partition stalled upstream:
+     * every watermark source fed by it (the aggregate role's pairs of that
+     * input partition) is held as if it had lag, so that an upstream
+     * outage longer than idle_timeout does not let the watermark pass its
+     * records; may be NULL. */
+    void (*stalled_inputs)(void *ctx, pl_stall_fn fn, void *ud);
     /* How many partition assignments took effect so far: before the first,
      * partitions restored or expected stay held; after each, lags are
      * asked again before another event is counted; may be NULL (with lags). */

@@ -49,6 +49,22 @@ static void aggregate_ingest(const fs_config *cfg, int instance, ingest_options 
     io->rebuild = 1;
 }
 
+/* The aggregate role's watcher of the classify group (group_watch.h): a
+ * stall is declared after half the idle timeout (at most 3 s, at least
+ * 1.5 s: classify commits about every second while it works), so that the
+ * pairs are held before they would go idle. NULL when nothing goes idle
+ * (idle_timeout 0) or the watcher cannot be made (logged: the aggregates
+ * then run as without it). */
+static group_watch *classify_watch(const fs_config *cfg, const ingest_options *io) {
+    int64_t idle = cfg->windows.idle_timeout_ms;
+    if (idle <= 0) return NULL;
+    int64_t stall = idle / 2 > 3000 ? 3000 : idle / 2 < 1500 ? 1500 : idle / 2;
+    char err[512];
+    group_watch *g = group_watch_new(io, cfg->group_id, 500, stall, err, sizeof err);
+    if (!g) log_warn("run", "cannot watch the classify group %s: %s", cfg->group_id, err);
+    return g;
+}
+
 static int check_role(const run_role_args *a, const fs_config *cfg) {
     if (a->role == RUN_ROLE_ALL) return 0;
     const char *name = a->role == RUN_ROLE_CLASSIFY ? "classify" : "aggregate";
@@ -89,6 +105,7 @@ int run_role(const run_role_args *a) {
     }
     scored_sink *sink = NULL;
     scored_source *ssrc = NULL;
+    group_watch *watch = NULL;
     part_mute *mute = NULL;
     ckpt_store *store = NULL;
     pl_options po = service_pipeline_options(&s);
@@ -121,6 +138,8 @@ int run_role(const run_role_args *a) {
         ssrc = scored_source_new(ic, s.cfg.windows.size_ms, mute);
         for (size_t i = 0; i < s.cfg.inputs.n; i++)
             ingest_list_topic_partitions(ic, s.cfg.inputs.v[i].topic, scored_source_add_input, ssrc, 5000);
+        watch = classify_watch(&s.cfg, &io);
+        scored_source_watch(ssrc, watch);
         src = scored_source_pl(ssrc);
     }
     signals_install();
@@ -186,6 +205,7 @@ int run_role(const run_role_args *a) {
     if (ingest_close(ic, 10000) != 0) log_warn("run", "closed with messages in flight; they will be read again");
     ckpt_close(store, 10000);
     scored_source_free(ssrc);
+    group_watch_free(watch);
     if (mute) alerts_set_mute(s.alerts, NULL);
     pm_free(mute);
     service_print_summary(&s, &st, (long)im.dead_lettered);

@@ -34,6 +34,7 @@ struct scored_source {
     pl_scored_pair *inputs; /* the input partitions (scored_partition unused) */
     int n_inputs;
     _Atomic int64_t rebalances;
+    group_watch *watch; /* the classify group's progress on the inputs; NULL: not watched */
 };
 
 /* Forgets the identities whose windows are closed (older than the
@@ -194,6 +195,13 @@ static void attach(void *ctx, pipeline *p) { atomic_store(&((scored_source *)ctx
  * pipeline) holds every pair read through it. */
 static void lags(void *ctx, pl_lag_fn fn, void *ud) { source_consumer_lags(((scored_source *)ctx)->c, fn, ud); }
 
+/* The input partitions the classify group has stopped on: their pairs
+ * hold the watermark while classify is down (see group_watch.h). */
+static void stalled_inputs(void *ctx, pl_stall_fn fn, void *ud) {
+    scored_source *s = ctx;
+    if (s->watch) group_watch_stalled(s->watch, fn, ud);
+}
+
 static uint64_t assignments(void *ctx) { return ingest_assignments(((scored_source *)ctx)->c); }
 
 scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mute *mute) {
@@ -216,6 +224,11 @@ void scored_source_add_input(const char *topic, int32_t partition, void *ud) {
     s->inputs[s->n_inputs++] = (pl_scored_pair){.in_topic = xstrdup(topic), .in_partition = partition};
 }
 
+void scored_source_watch(scored_source *s, group_watch *g) {
+    s->watch = g;
+    for (int i = 0; g && i < s->n_inputs; i++) group_watch_add(g, s->inputs[i].in_topic, s->inputs[i].in_partition);
+}
+
 int64_t scored_source_rebalances(const scored_source *s) { return s->rebalances; }
 
 pl_source scored_source_pl(scored_source *s) {
@@ -225,6 +238,7 @@ pl_source scored_source_pl(scored_source *s) {
                        .dead_letter = dead_letter,
                        .attach = attach,
                        .lags = lags,
+                       .stalled_inputs = stalled_inputs,
                        .assignments = assignments,
                        .ctx = s};
 }

@@ -28,7 +28,12 @@
  * through every assigned scored partition), and the identities and the
  * mute are forgotten: every assigned partition is then rebuilt from its
  * beginning, as after a restart. The pipeline is the one pipeline_start
- * attached (pl_source.attach); its watermark also lets identities go. */
+ * attached (pl_source.attach); its watermark also lets identities go.
+ *
+ * Upstream outages: with a watcher of the classify group (group_watch.h),
+ * an input partition that classify has stopped on holds every pair fed by
+ * it (pl_source.stalled_inputs), so that its records, scored once classify
+ * is back, are not late because the pairs went idle meanwhile. */
 #ifndef FINSENT_SCORED_SOURCE_H
 #define FINSENT_SCORED_SOURCE_H
 
@@ -37,6 +42,7 @@
 #include "alerts/part_mute.h"
 #include "app/pipeline.h"
 #include "ingest/consumer.h"
+#include "ingest/group_watch.h"
 
 typedef struct scored_source scored_source;
 
@@ -47,6 +53,9 @@ scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mut
  * assigned); the signature of ingest_list_topic_partitions's callback (ud:
  * the source). Call for every input partition before pipeline_start. */
 void scored_source_add_input(const char *topic, int32_t partition, void *ud);
+/* Watches g (borrowed, NULL: none) for the classify group's stalls on the
+ * input partitions added so far (adds them to g). */
+void scored_source_watch(scored_source *s, group_watch *g);
 /* Assignments so far (each one a rebuild of every assigned partition). */
 int64_t scored_source_rebalances(const scored_source *s);
 pl_source scored_source_pl(scored_source *s);

@@ -680,11 +680,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *e
     return 0;
 }
 
-/* A librdkafka config: our log and error callbacks, then `defaults`
- * (NULL-terminated key, value pairs; NULL: none) that the user's
- * properties may override, then the user's properties. NULL with err
- * naming the bad property. */
-static rd_kafka_conf_t *base_conf(const ingest_options *opt, const char *const *defaults, char *err, size_t errlen) {
+rd_kafka_conf_t *ingest_kafka_conf(const ingest_options *opt, const char *const *defaults, char *err, size_t errlen) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, kafka_log);
     rd_kafka_conf_set_error_cb(conf, kafka_error);
@@ -717,7 +713,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
      * queued.max.messages.kbytes) */
     static const char *const consumer_defaults[] = {"auto.offset.reset",   "earliest", "auto.commit.interval.ms", "1000",
                                                     "queued.min.messages", "1000000",  NULL};
-    rd_kafka_conf_t *conf = base_conf(opt, consumer_defaults, err, errlen);
+    rd_kafka_conf_t *conf = ingest_kafka_conf(opt, consumer_defaults, err, errlen);
     if (!conf) goto fail;
     /* ... and what at-least-once needs, which it may not */
     if (conf_set(conf, "group.id", opt->group_id ? opt->group_id : "finsent", err, errlen) ||
@@ -737,7 +733,7 @@ ingest_consumer *ingest_open(const ingest_options *opt, char *err, size_t errlen
     rd_kafka_poll_set_consumer(c->rk);
 
     if (opt->dead_letter_topic) {
-        rd_kafka_conf_t *pconf = base_conf(opt, NULL, err, errlen);
+        rd_kafka_conf_t *pconf = ingest_kafka_conf(opt, NULL, err, errlen);
         if (!pconf) goto fail;
         if (conf_set(pconf, "enable.idempotence", "true", err, errlen) ||
             conf_set(pconf, "linger.ms", "5", err, errlen)) {

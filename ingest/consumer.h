@@ -43,6 +43,8 @@
 
 #include <stdint.h>
 
+#include <librdkafka/rdkafka.h>
+
 #include "ingest/decode.h"
 #include "ingest/ingest.h"
 #include "util/event.h"
@@ -81,6 +83,12 @@ typedef struct ingest_partition_lag {
 } ingest_partition_lag;
 
 typedef void (*ingest_lag_fn)(const ingest_partition_lag *l, void *ud);
+
+/* A librdkafka config for another handle on the same cluster: our log and
+ * error callbacks, then `defaults` (NULL-terminated key, value pairs;
+ * NULL: none) that the user's properties (opt->kafka) may override, then
+ * those properties. NULL with err naming the bad property. */
+rd_kafka_conf_t *ingest_kafka_conf(const ingest_options *opt, const char *const *defaults, char *err, size_t errlen);
 
 /* Creates the consumer and (when dead_letter_topic is set) the idempotent
  * dead-letter producer from opt (which must outlive the consumer), and

@@ -37,7 +37,10 @@
 #            soon as it has restored the checkpoint (before it has joined
 #            the group and read anything); then a third start
 #   roles-classify:E  the roles, with the classify process killed -9 once
-#            it has classified E messages, and started again
+#            it has classified E messages, and started again 15 s later
+#            (an outage longer than restart.json's idle_timeout of 10 s:
+#            the aggregates must hold, not let the watermark pass what
+#            classify has not scored yet)
 #   roles-crash:NAME:K  the roles, aggregate 1 dying at its crash point
 #            NAME the K-th time (outbox-written, delivered), started again
 # RESTART_MESSAGES (default 7936, four days) sets the feed's size.
@@ -46,7 +49,7 @@
 
 MODEL=${FINSENT_TEST_MODEL:-models/default}
 N=${RESTART_MESSAGES:-7936}
-SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit crash:checkpoint-renamed:2 crash:delivered:2 roles}
+SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit crash:checkpoint-renamed:2 crash:delivered:2 roles roles-classify:1500}
 if [ -n "${SANITIZED:-}" ]; then # three days, three scenarios: the sanitizers cost a factor of a few
     N=${RESTART_MESSAGES:-5952}
     SCENARIOS=${RESTART_SCENARIOS:-planned backlog ckpt}
@@ -324,6 +327,7 @@ for s in $SCENARIOS; do
             if [ $victim = cls ]; then
                 kill -9 $cls
                 wait $cls 2>/dev/null
+                sleep 15
                 cls_start 2
                 a1k=1
             else

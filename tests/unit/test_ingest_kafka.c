@@ -844,6 +844,7 @@ static void test_dead_letter_gives_up(void **state) {
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--child") == 0) return child_main(argv[2], argv[3]);
     log_set_level(LOG_ERROR);
+    if (getenv("IK_ONLY")) cmocka_set_test_filter(getenv("IK_ONLY")); /* e.g. IK_ONLY='*rebalance*' */
     ssize_t k = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
     if (k > 0) self_path[k] = '\0';
     const struct CMUnitTest tests[] = {
