@@ -4,7 +4,7 @@
 # tests/integration/restart.sh: every crash point of util/crashpoint.h at
 # several counts, kill -9 and SIGTERM at several points of the backlog, and
 # the aggregate instance of the roles killed at several points. `make test`
-# runs eight fixed moments; this is the wider net (41 moments, about 17
+# runs nine fixed moments; this is the wider net (41 moments, about 20
 # minutes on two cores). Prints restart.sh's TAP lines and one summary line; exit 1 when
 # any moment breaks the replay's truth.
 #

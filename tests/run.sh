@@ -17,7 +17,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 LOGDIR="$BUILD/test-logs"
 mkdir -p "$LOGDIR"
 
-pass=0 fail=0 skip=0 crashed=""
+pass=0 fail=0 skip=0 crashed="" crash_notes=""
 
 # tally FILE: counts TAP lines of one program's output
 tally() {
@@ -39,7 +39,14 @@ run_one() { # name, command...
     printf '%-40s rc=%d %4ss\n' "$name" "$rc" "$(( $(date +%s) - start ))"
     tally "$log"
     if [ $rc -ne 0 ] && ! grep -aE '^not ok' "$log" | grep -qv '# SKIP'; then
+        # one line for the end of the output (CI shows only its tail):
+        # the exit status, the last test that passed and the last lines
         crashed="$crashed $name"
+        last_ok=$(grep -aE '^ok [0-9]+' "$log" | tail -n 1 | cut -c1-60)
+        last_lines=$(grep -av '^[[:space:]]*$' "$log" | tail -n 3 | cut -c1-200 | sed 's/^/    /')
+        crash_notes="$crash_notes
+  $name: rc=$rc after '${last_ok:-no test}'; its last lines:
+$last_lines"
         fail=$((fail + 1))
         echo "  $name exited $rc without a failing test; last lines:"
         tail -n 15 "$log" | sed 's/^/    /'
@@ -57,6 +64,6 @@ for t in tests/integration/*.sh; do
 done
 
 echo
-[ -n "$crashed" ] && echo "crashed:$crashed"
+[ -n "$crashed" ] && echo "crashed:$crashed$crash_notes"
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
