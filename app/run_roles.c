@@ -50,15 +50,17 @@ static void aggregate_ingest(const fs_config *cfg, int instance, ingest_options 
 }
 
 /* The aggregate role's watcher of the classify group (group_watch.h): a
- * stall is declared after half the idle timeout (at most 3 s, at least
- * 1.5 s: classify commits about every second while it works), so that the
- * pairs are held before they would go idle. NULL when nothing goes idle
- * (idle_timeout 0) or the watcher cannot be made (logged: the aggregates
- * then run as without it). */
+ * stall is declared after half the idle timeout (at least 1.5 s), so that
+ * the pairs are held before they would go idle, and a classify that works
+ * slowly (it commits after each batch is produced, about every second
+ * plus a batch's time) is not taken for a stopped one: every false stall
+ * restarts the idle clock of the pairs it holds. NULL when nothing goes
+ * idle (idle_timeout 0) or the watcher cannot be made (logged: the
+ * aggregates then run as without it). */
 static group_watch *classify_watch(const fs_config *cfg, const ingest_options *io) {
     int64_t idle = cfg->windows.idle_timeout_ms;
     if (idle <= 0) return NULL;
-    int64_t stall = idle / 2 > 3000 ? 3000 : idle / 2 < 1500 ? 1500 : idle / 2;
+    int64_t stall = idle / 2 < 1500 ? 1500 : idle / 2;
     char err[512];
     group_watch *g = group_watch_new(io, cfg->group_id, 500, stall, err, sizeof err);
     if (!g) log_warn("run", "cannot watch the classify group %s: %s", cfg->group_id, err);

@@ -40,6 +40,7 @@ struct group_watch {
     pthread_t thread;
     int started;
     int stop;
+    int done; /* the thread has left its loop */
 };
 
 static int64_t mono_ms(void) { return time_mono_ns() / 1000000; }
@@ -81,6 +82,10 @@ int group_watch_poll(group_watch *g, int timeout_ms) {
     rd_kafka_resp_err_t err = n ? rd_kafka_committed(g->rk, l, timeout_ms) : RD_KAFKA_RESP_ERR_NO_ERROR;
     if (err) log_debug("ingest", "committed offsets of group %s: %s", g->group, rd_kafka_err2str(err));
     for (int i = 0; !err && i < n; i++) {
+        pthread_mutex_lock(&g->mu);
+        int stop = g->stop;
+        pthread_mutex_unlock(&g->mu);
+        if (stop) break;
         const rd_kafka_topic_partition_t *tp = &l->elems[i];
         int64_t lo = 0, hi = 0;
         if (tp->err || rd_kafka_query_watermark_offsets(g->rk, tp->topic, tp->partition, &lo, &hi, timeout_ms))
@@ -110,6 +115,8 @@ static void *watch_main(void *arg) {
         while (!g->stop && pthread_cond_timedwait(&g->cv, &g->mu, &ts) == 0) {
         }
     }
+    g->done = 1;
+    pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
     return NULL;
 }
@@ -171,14 +178,30 @@ int group_watch_stalled(group_watch *g, void (*fn)(void *ud, const char *topic, 
     return k;
 }
 
+/* How long group_watch_free waits for the thread to leave a query. */
+#define FREE_WAIT_MS 10000
+
 void group_watch_free(group_watch *g) {
     if (!g) return;
     pthread_mutex_lock(&g->mu);
     g->stop = 1;
     pthread_cond_broadcast(&g->cv);
-    int started = g->started;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += FREE_WAIT_MS / 1000;
+    int rc = 0;
+    while (g->started && !g->done && rc == 0) rc = pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+    int stuck = g->started && !g->done;
     pthread_mutex_unlock(&g->mu);
-    if (started) pthread_join(g->thread, NULL);
+    if (stuck) {
+        /* librdkafka before 2.3 does not bound rd_kafka_query_watermark_offsets
+         * when a broker does not answer: the thread is inside it, so the
+         * handle and the watcher stay (the process is about to exit) */
+        log_warn("ingest", "the watcher of group %s is still waiting for the cluster; left behind", g->group);
+        pthread_detach(g->thread);
+        return;
+    }
+    if (g->started) pthread_join(g->thread, NULL);
     rd_kafka_destroy(g->rk);
     for (int i = 0; i < g->n; i++) free(g->w[i].topic);
     free(g->w);

@@ -48,7 +48,10 @@ int group_watch_stalled(group_watch *g, void (*fn)(void *ud, const char *topic, 
  * for. */
 int group_watch_poll(group_watch *g, int timeout_ms);
 
-/* Stops the thread and frees (NULL: nothing). */
+/* Stops the thread and frees (NULL: nothing). A thread stuck in a query
+ * the cluster does not answer (librdkafka before 2.3 does not bound
+ * rd_kafka_query_watermark_offsets) is waited for up to 10 s, then left
+ * behind with its handle (logged): for the end of a process. */
 void group_watch_free(group_watch *g);
 
 #endif

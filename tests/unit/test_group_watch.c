@@ -113,6 +113,34 @@ static void test_stall_and_progress(void **state) {
     ingest_mock_free(m);
 }
 
+/* With the broker down the watcher's queries wait, but freeing it returns
+ * in bounded time (and the last answers stand meanwhile: still stalled). */
+static void test_broker_down(void **state) {
+    (void)state;
+    char err[256];
+    ingest_mock *m = ingest_mock_new(1, err, sizeof err);
+    assert_non_null(m);
+    const char *bs = ingest_mock_bootstraps(m);
+    assert_int_equal(ingest_mock_topic(m, "in", 1), 0);
+    assert_int_equal(kafka_produce_numbered(bs, "in", 0, 5, "a", "waiting"), 0);
+    ingest_options o = {0};
+    ingest_options_set_kafka(&o, "bootstrap.servers", bs);
+    group_watch *g = group_watch_new(&o, "cls", 100, STALL_MS, err, sizeof err);
+    assert_non_null(g);
+    group_watch_add(g, "in", 0);
+    assert_int_equal(wait_for(g, 1 << 0), 1 << 0);
+    assert_int_equal(ingest_mock_broker_down(m, 1), 0);
+    sleep_ms(1000);
+    assert_int_equal(stalled_set(g), 1 << 0);
+    int64_t t0 = time_mono_ns();
+    group_watch_free(g);
+    double s = (double)(time_mono_ns() - t0) / 1e9;
+    fprintf(stderr, "# freed in %.1f s with the broker down\n", s);
+    assert_true(s < 15);
+    ingest_options_free(&o);
+    ingest_mock_free(m);
+}
+
 /* A bad Kafka property is an error, not a watcher that never answers. */
 static void test_bad_property(void **state) {
     (void)state;
@@ -128,6 +156,7 @@ int main(void) {
     log_set_level(LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stall_and_progress),
+        cmocka_unit_test(test_broker_down),
         cmocka_unit_test(test_bad_property),
     };
     return cmocka_run_group_tests_name("group_watch", tests, NULL, NULL);
