@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,8 +124,10 @@ static int parse_config(const char *path, const cJSON *root, const char *head_na
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(root, "layer_norm_eps");
     cfg->layer_norm_eps = 1e-12f;
     if (eps) {
-        if (!cJSON_IsNumber(eps) || !(eps->valuedouble > 0 && eps->valuedouble < 1)) {
-            err_set(err, errlen, "%s: \"layer_norm_eps\": expected a number in (0, 1)", path);
+        /* the encoder uses it as a float: one below FLT_MIN would be 0 (or
+         * a denormal), and a constant row would divide by zero */
+        if (!cJSON_IsNumber(eps) || !(eps->valuedouble >= FLT_MIN && eps->valuedouble < 1)) {
+            err_set(err, errlen, "%s: \"layer_norm_eps\": expected a number in [%g, 1)", path, (double)FLT_MIN);
             return -1;
         }
         cfg->layer_norm_eps = (float)eps->valuedouble;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <cJSON.h>
 #include <math.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +486,30 @@ static void test_errors_one_line(void **state) {
     assert_string_equal(err, want);
 }
 
+/* Found by fuzz/fuzz_model_config (CI's smoke, stop 22): a layer_norm_eps
+ * above 0 as a double but 0 as a float (1e-50) loaded, and layer norm of a
+ * constant row divided by zero. */
+static void test_layer_norm_eps_float(void **state) {
+    (void)state;
+    char path[128], want[256], err[256] = "";
+    snprintf(path, sizeof path, "%s/config.json", tmpdir);
+    snprintf(want, sizeof want, "%s: \"layer_norm_eps\": expected a number in [%g, 1)", path, (double)FLT_MIN);
+    const char *bad[] = {"{\"layer_norm_eps\": 1e-50}", "{\"layer_norm_eps\": 1e-39}", "{\"layer_norm_eps\": 0}",
+                         "{\"layer_norm_eps\": 1}", "{\"layer_norm_eps\": \"1e-5\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        model_config mc;
+        spit(path, bad[i], strlen(bad[i]));
+        assert_int_equal(mcfg_load(path, NULL, &mc, err, sizeof err), -1);
+        assert_string_equal(err, want);
+    }
+    const char *ok = "{\"layer_norm_eps\": 1e-37}";
+    spit(path, ok, strlen(ok));
+    model_config mc;
+    assert_int_equal(mcfg_load(path, NULL, &mc, err, sizeof err), 0);
+    assert_true(mc.layer_norm_eps > 0);
+    mcfg_free(&mc);
+}
+
 /* A model dir in tmpdir/name: config from base (with one key changed when
  * cfg_edit is given) and base's tensors written by st_write, minus the one
  * named skip. Returns the dir in a static buffer. */
@@ -590,6 +615,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_corrupt_safetensors, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_corrupt_models, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_errors_one_line, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_layer_norm_eps_float, setup_tmp, teardown_tmp),
     };
     return cmocka_run_group_tests_name("encoder", tests, NULL, NULL);
 }
