@@ -13,7 +13,7 @@
 #   make model      reproduce models/default from ../shared/data (scripts/make_model.sh)
 #   make model-zh   reproduce models/default-zh, the Chinese model (scripts/make_model_zh.sh)
 #   make bench-ort  the encoder against ONNX Runtime on this machine (bench/ort_peer.sh)
-#   make rebuild-figures  the aggregate role's rebuild time against the feed's size
+#   make rebuild-figures  what a restarted aggregate instance reads again, by feed size
 #   make clean
 #
 # Sources are found by wildcard: a new file in a module folder is built
@@ -127,8 +127,9 @@ model-zh: check-deps
 	$(MAKE) $(BUILD)/finsent
 	FINSENT=$(BUILD)/finsent scripts/make_model_zh.sh
 
-# rebuild-figures: the aggregate role's rebuild time against the scored
-# topic's retention (tests/integration/rebuild.sh at several feed sizes)
+# rebuild-figures: what a restarted aggregate instance reads again against
+# the scored topic's retention, group mode against static assignment with
+# checkpoints (tests/integration/rebuild.sh at several feed sizes)
 rebuild-figures: check-deps
 	$(MAKE) $(BUILD)/finsent
 	BUILD=$(BUILD) scripts/rebuild_figures.sh

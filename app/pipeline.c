@@ -83,6 +83,7 @@ struct pipeline {
     _Atomic int64_t checkpoints, skipped;
     pl_resume *resume;
     int n_resume;
+    int restored; /* a checkpoint was restored and no pipeline_restart has taken it yet */
 
     /* pipeline_restart: the source thread queues a marker and waits until
      * the aggregation loop has done restarts >= its ticket */
@@ -91,6 +92,7 @@ struct pipeline {
     int64_t restarts_asked, restarts_done;
     const pl_scored_pair *restart_pairs; /* the waiting call's, valid until it returns */
     int restart_n;
+    int restart_kept; /* the last restart kept the restored state */
     int run_over; /* pipeline_run returned: nobody serves a marker */
 };
 
@@ -229,7 +231,7 @@ static void ack_below(pipeline *p, pl_origin *o, int64_t below) {
 static void ckpt_collect(pipeline *p) {
     if (!p->ckpt_writing || ckpt_durable(p->o.ckpt) < p->ckpt_seq) return;
     p->ckpt_writing = 0;
-    for (int i = 0; i < p->n_origins; i++)
+    for (int i = 0; i < p->n_origins && !p->o.ack_on_close; i++)
         if (p->origins[i].snap_next >= 0) ack_below(p, &p->origins[i], p->origins[i].snap_next);
     crashpoint("checkpoint-acked"); /* acknowledged to the consumer, maybe not committed yet */
 }
@@ -256,6 +258,7 @@ static void ckpt_encode(pipeline *p, cw *o) {
         cw_i64(o, p->origins[i].next);
     }
     alerts_save(p->o.alerts, o);
+    if (p->src.save) p->src.save(p->src.ctx, o);
 }
 
 /* Writes a checkpoint when one is due (force: now), the last one is
@@ -319,6 +322,13 @@ static void ckpt_final(pipeline *p) {
                              "one before (nothing is lost, some messages are counted again from there)");
 }
 
+/* The scored partition of a pair origin's name ("in_topic\x1fK"), or -1
+ * for a partition origin. */
+static int32_t pair_scored_partition(const char *name) {
+    const char *sep = strchr(name, '\x1f');
+    return sep ? (int32_t)strtol(sep + 1, NULL, 10) : -1;
+}
+
 int pipeline_restore(pipeline *p, const unsigned char *payload, size_t len, char *err, size_t errlen) {
     cr in;
     cr_init(&in, payload, len);
@@ -337,6 +347,7 @@ int pipeline_restore(pipeline *p, const unsigned char *payload, size_t len, char
         int id = origin_id(p, topic, partition);
         p->origins[id].next = p->origins[id].snap_next = next;
         p->origins[id].acked_to = next > 0 ? next : 0;
+        p->origins[id].scored_partition = pair_scored_partition(topic);
         if (next >= 0) res[nres++] = (pl_resume){topic, partition, next, 0};
         else free(topic);
     }
@@ -344,8 +355,13 @@ int pipeline_restore(pipeline *p, const unsigned char *payload, size_t len, char
         err_set(err, errlen, "pipeline state: %s", in.err);
     } else {
         rc = alerts_load(p->o.alerts, &in, time_now_ms(), err, errlen);
+        if (rc == 0 && p->src.load && p->src.load(p->src.ctx, &in, err, errlen) < 0) {
+            alerts_reset(p->o.alerts);
+            rc = -1;
+        }
         if (rc == 0 && cr_left(&in) != 0) {
-            err_set(err, errlen, "%zu bytes after the state", cr_left(&in));
+            err_set(err, errlen, "%zu bytes after the state%s", cr_left(&in),
+                    p->src.load ? "" : " (a checkpoint of `run --role aggregate`?)");
             alerts_reset(p->o.alerts);
             rc = -1;
         }
@@ -359,8 +375,13 @@ int pipeline_restore(pipeline *p, const unsigned char *payload, size_t len, char
     }
     p->resume = res;
     p->n_resume = nres;
+    p->restored = 1;
+    /* the watermark sources wait for the first assignment: role all's are
+     * its partitions, the aggregate role's its (input, scored) pairs */
+    int scored = 0;
+    for (int i = 0; i < p->n_origins; i++) scored |= p->origins[i].scored_partition >= 0;
     for (int i = 0; i < p->n_origins; i++)
-        if (p->origins[i].next >= 0) hold_until_assigned(p, i);
+        if (scored ? p->origins[i].scored_partition >= 0 : p->origins[i].next >= 0) hold_until_assigned(p, i);
     p->ckpt_handled = p->handled;
     p->ckpt_watermark = alerts_get_metrics(p->o.alerts).watermark_ms;
     return 0;
@@ -486,7 +507,7 @@ void pipeline_expect_scored(pipeline *p, const char *in_topic, int32_t in_partit
     hold_until_assigned(p, id);
 }
 
-void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
+int pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
     pthread_mutex_lock(&p->restart_mu);
     int64_t ticket = ++p->restarts_asked;
     p->restart_pairs = pairs;
@@ -504,26 +525,67 @@ void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n) {
         if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
         pthread_cond_timedwait(&p->restart_cv, &p->restart_mu, &ts);
     }
+    int kept = p->restarts_done >= ticket && p->restart_kept;
     p->restart_pairs = NULL;
     p->restart_n = 0;
     pthread_mutex_unlock(&p->restart_mu);
+    return kept;
+}
+
+/* 1 when the restored pair origins' scored partitions are exactly those
+ * of the n pairs (under restart_mu). */
+static int restored_fits(const pipeline *p, const pl_scored_pair *pairs, int n) {
+    for (int i = 0; i < p->n_origins; i++) {
+        int32_t sp = p->origins[i].scored_partition;
+        int found = sp < 0;
+        for (int k = 0; k < n && !found; k++) found = pairs[k].scored_partition == sp;
+        if (!found) return 0;
+    }
+    for (int k = 0; k < n; k++) {
+        int found = 0;
+        for (int i = 0; i < p->n_origins && !found; i++) found = p->origins[i].scored_partition == pairs[k].scored_partition;
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+/* The restored checkpoint does not fit the assignment: its offsets go
+ * too (every partition is rebuilt from its beginning). */
+static void drop_restored(pipeline *p) {
+    for (int i = 0; i < p->n_origins; i++) {
+        p->origins[i].next = p->origins[i].snap_next = -1;
+        p->origins[i].acked_to = 0;
+    }
+    for (int i = 0; i < p->n_resume; i++) p->resume[i].used = 1;
 }
 
 /* The aggregation loop's side of pipeline_restart: every event before the
- * marker is counted; the state starts again. */
+ * marker is counted; the state starts again, or goes on from the
+ * checkpoint just restored when it fits the assignment. */
 static void restart(pipeline *p) {
     pthread_mutex_lock(&p->restart_mu);
-    alerts_reset(p->o.alerts);
-    /* the new assignment takes effect after this (the source is inside
-     * its rebalance): its pairs stay held until it does */
-    for (int i = 0; i < p->n_origins; i++) p->origins[i].held = 0;
+    int keep = p->restored && restored_fits(p, p->restart_pairs, p->restart_n);
+    if (p->restored && !keep) {
+        log_warn("pipeline", "the restored checkpoint is of other scored partitions than this assignment (were "
+                             "aggregate.instances changed?): not used; the partitions are rebuilt from the scored topic");
+        drop_restored(p);
+    }
+    p->restored = 0;
+    if (!keep) {
+        alerts_reset(p->o.alerts);
+        /* the new assignment takes effect after this (the source is inside
+         * its rebalance): its pairs stay held until it does */
+        for (int i = 0; i < p->n_origins; i++) p->origins[i].held = 0;
+        pend_free(&p->pend);
+        pend_init(&p->pend, p->o.max_pending_runs);
+    }
     p->hold_until_gen = (p->src.assignments ? p->src.assignments(p->src.ctx) : 0) + 1;
-    pend_free(&p->pend);
-    pend_init(&p->pend, p->o.max_pending_runs);
     for (int i = 0; i < p->restart_n; i++)
         pipeline_expect_scored(p, p->restart_pairs[i].in_topic, p->restart_pairs[i].in_partition,
                                p->restart_pairs[i].scored_partition);
-    log_info("pipeline", "rebalance: state reset, %d watermark sources expected", p->restart_n);
+    if (keep) log_info("pipeline", "assignment: the restored state goes on; %d watermark sources", p->restart_n);
+    else log_info("pipeline", "rebalance: state reset, %d watermark sources expected", p->restart_n);
+    p->restart_kept = keep;
     p->restarts_done++;
     pthread_cond_broadcast(&p->restart_cv);
     pthread_mutex_unlock(&p->restart_mu);
@@ -559,7 +621,9 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
     int src = origin_id(p, e->origin_topic, e->origin_partition);
     if (p->o.ckpt && e->origin_topic && e->origin_offset < p->origins[src].next) {
         /* read again below what a checkpoint (or this run) counted: it is
-         * in the state already; the next checkpoint acknowledges it */
+         * in the state already; the next checkpoint acknowledges it, or
+         * (ack_on_close) the close of its windows */
+        if (p->o.ack_on_close) pend_add(&p->pend, src, e->origin_offset, last_window_end(&p->o, e->ts_ms));
         if (p->src.release) p->src.release(p->src.ctx, e);
         p->skipped++;
         event_free(e);
@@ -585,7 +649,7 @@ static void aggregate(pipeline *p, event *e, int64_t now_ms) {
             p->src.ack(p->src.ctx, e->origin_topic, e->origin_partition, e->origin_offset, e->origin_offset);
     } else if (p->current_late) {
         dead_letter_late(p, e); /* acknowledged by the source once the dead letter is durable */
-    } else if (e->origin_topic && !p->o.ckpt) {
+    } else if (e->origin_topic && (!p->o.ckpt || p->o.ack_on_close)) {
         pend_add(&p->pend, src, e->origin_offset, last_window_end(&p->o, e->ts_ms));
     }
     if (e->origin_topic && e->origin_offset >= p->origins[src].next) p->origins[src].next = e->origin_offset + 1;
@@ -623,9 +687,8 @@ int pipeline_run(pipeline *p, volatile sig_atomic_t *stop) {
         if (p->o.ckpt) {
             ckpt_collect(p);
             ckpt_maybe(p, now, 0);
-        } else {
-            ack_closed(p, alerts_get_metrics(p->o.alerts).watermark_ms);
         }
+        if (!p->o.ckpt || p->o.ack_on_close) ack_closed(p, alerts_get_metrics(p->o.alerts).watermark_ms);
         alerts_poll(p->o.alerts, n > 0 ? 0 : 20);
         snapshot_alerts(p);
     }

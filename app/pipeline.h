@@ -29,6 +29,7 @@
 #include "alerts/alerts.h"
 #include "app/checkpoint.h"
 #include "classify/classifier.h"
+#include "util/codec.h"
 #include "util/event.h"
 #include "util/metrics.h"
 
@@ -87,6 +88,13 @@ typedef struct pl_source {
      * next is no longer called (the last checkpoint waits for them); may
      * be NULL. */
     void (*flush_effects)(void *ctx, int timeout_ms);
+    /* Checkpoints: the source's own state as of the events the pipeline
+     * has released (not as of what it has read ahead), appended to each
+     * checkpoint on the caller's thread; and read back by
+     * pipeline_restore (0, or -1 with one line in err: nothing of it
+     * kept). Both NULL, or both set. */
+    void (*save)(void *ctx, cw *o);
+    int (*load)(void *ctx, cr *in, char *err, size_t errlen);
     void *ctx;
 } pl_source;
 
@@ -120,6 +128,13 @@ typedef struct pl_options {
      * windows close). NULL: no checkpoints. */
     ckpt_store *ckpt;
     int64_t checkpoint_interval_ms;
+    /* With ckpt: offsets are still acknowledged when their windows have
+     * closed and their alerts are durable, not by checkpoints, and events
+     * read again below a checkpoint's offsets wait for their windows too.
+     * For the aggregate role, whose rebuild (a checkpoint dropped or
+     * older than the commit) mutes what lies below the committed offset,
+     * so that must have been sent. */
+    int ack_on_close;
 } pl_options;
 
 typedef struct pl_stats {
@@ -177,8 +192,15 @@ typedef struct pl_scored_pair {
  * event queued before this call, then starts the windows, baselines and
  * alert state (alerts_reset), the pending acknowledgements (dropped,
  * unacknowledged: read again) and the watermark sources empty, and
- * expects the n pairs. Returns at once when the pipeline is stopping. */
-void pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n);
+ * expects the n pairs. Returns 0, at once when the pipeline is stopping.
+ *
+ * The first call after pipeline_restore keeps the restored state instead
+ * and returns 1, when the pairs' scored partitions are exactly the
+ * checkpoint's (the static assignment of the same instance): its
+ * partitions then start at the checkpoint's offsets. Other partitions
+ * (aggregate.instances changed) drop the restored state and its offsets
+ * with a warning, and return 0: the source then rebuilds them. */
+int pipeline_restart(pipeline *p, const pl_scored_pair *pairs, int n);
 
 /* Runs the aggregation loop on the calling thread until the source ends
  * (then, with flush_at_end, every window closes and deliveries drain for

@@ -111,7 +111,15 @@ int run_role(const run_role_args *a) {
     part_mute *mute = NULL;
     ckpt_store *store = NULL;
     pl_options po = service_pipeline_options(&s);
-    if (a->role == RUN_ROLE_ALL && run_state_open(&s.cfg, a->reset_state, &store, err, sizeof err) < 0) {
+    /* checkpoints: role all, and the aggregate role with a static
+     * assignment (one instance owns the same partitions on every start);
+     * in group mode an assignment rebuilds from the scored topic */
+    int durable = a->role == RUN_ROLE_ALL ||
+                  (a->role == RUN_ROLE_AGGREGATE && s.cfg.aggregate.assignment == FS_AGGREGATE_STATIC);
+    if (a->role == RUN_ROLE_AGGREGATE && !durable && s.cfg.state.enabled)
+        log_info("run", "aggregate role in group mode: no checkpoints; each assignment rebuilds its partitions from "
+                        "the scored topic (aggregate.assignment \"static\" has them)");
+    if (durable && run_state_open(&s.cfg, a->reset_state, &store, err, sizeof err) < 0) {
         fprintf(stderr, "finsent run: %s\n", err);
         ingest_close(ic, 0);
         ingest_options_free(&io);
@@ -119,6 +127,7 @@ int run_role(const run_role_args *a) {
         return 2;
     }
     po.ckpt = store;
+    po.ack_on_close = a->role == RUN_ROLE_AGGREGATE; /* its rebuild mutes below the commit (pipeline.h) */
     po.checkpoint_interval_ms = s.cfg.state.checkpoint_interval_ms;
     pl_source src = source_kafka(ic);
     if (a->role == RUN_ROLE_CLASSIFY) {
@@ -138,6 +147,7 @@ int run_role(const run_role_args *a) {
         mute = pm_new();
         alerts_set_mute(s.alerts, mute);
         ssrc = scored_source_new(ic, s.cfg.windows.size_ms, mute);
+        if (store) scored_source_durable(ssrc);
         for (size_t i = 0; i < s.cfg.inputs.n; i++)
             ingest_list_topic_partitions(ic, s.cfg.inputs.v[i].topic, scored_source_add_input, ssrc, 5000);
         watch = classify_watch(&s.cfg, &io);
@@ -199,10 +209,10 @@ int run_role(const run_role_args *a) {
         fprintf(stderr,
                 "finsent: aggregate role: %lld duplicate records dropped; %lld assignment(s), %lld records rebuilt "
                 "in all; %lld records rebuilt in %.2f s after the last one, %lld alert transitions sent before not "
-                "sent again\n",
+                "sent again; %lld records read again below a restored checkpoint (not counted again)\n",
                 (long long)scored_source_duplicates(ssrc), (long long)scored_source_rebalances(ssrc),
                 (long long)scored_source_rebuilt(ssrc), (long long)scored_source_rebuilt_last(ssrc),
-                scored_source_rebuild_seconds(ssrc), (long long)am.muted);
+                scored_source_rebuild_seconds(ssrc), (long long)am.muted, (long long)st.skipped);
     }
     if (ingest_close(ic, 10000) != 0) log_warn("run", "closed with messages in flight; they will be read again");
     ckpt_close(store, 10000);

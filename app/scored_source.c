@@ -2,13 +2,15 @@
  * scored_source.h. */
 #include "app/scored_source.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/copy_table.h"
 #include "app/sources.h"
-#include "util/dict.h"
+#include "util/errmsg.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/xalloc.h"
@@ -17,15 +19,11 @@ struct scored_source {
     ingest_consumer *c;
     int64_t window_ms;
     _Atomic(pipeline *) watched;
-    dict *seen;      /* identities of the records taken (keys from outside: seeded) */
-    int64_t *seen_ts; /* per dict id: the record's event time */
-    int seen_cap;     /* room in seen_ts */
-    int prune_at;     /* prune the identities when this many are held */
-    char *idbuf;      /* the identity being looked up */
-    size_t idbuf_cap;
-    dict *pairs;      /* (input topic, input partition, scored partition) */
-    int64_t *pair_hw; /* per pairs id: the highest input offset read through it */
-    int pair_cap;     /* room in pair_hw */
+    copy_table live;      /* the records taken (source thread) */
+    copy_table released;  /* the records the pipeline released (its thread): what a checkpoint holds */
+    pthread_mutex_t released_mu; /* released is cleared by the source thread at an assignment */
+    int durable;          /* checkpoints: keep `released` (pl_source.save/load) */
+    int restored;         /* `released` and `live` were loaded from a checkpoint; the first assignment keeps them */
     _Atomic int64_t duplicates;
     part_mute *mute;
     _Atomic int64_t rebuilt;
@@ -37,83 +35,41 @@ struct scored_source {
     group_watch *watch; /* the classify group's progress on the inputs; NULL: not watched */
 };
 
-/* Forgets the identities whose windows are closed (older than the
- * watermark minus a window), and sets the next pruning point at twice
- * what is left, so that pruning costs O(1) per record. */
-static void prune(scored_source *s) {
+static int64_t watermark(scored_source *s) {
     pipeline *p = atomic_load(&s->watched);
-    int64_t wm = p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
-    int64_t cutoff = wm == INT64_MIN ? INT64_MIN : wm - s->window_ms;
-    for (int id = 0; id < dict_id_limit(s->seen); id++)
-        if (dict_key(s->seen, id, NULL) && s->seen_ts[id] < cutoff) dict_del_id(s->seen, id);
-    s->prune_at = 2 * dict_count(s->seen) > 512 ? 2 * dict_count(s->seen) : 512;
+    return p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
 }
 
-/* The high water of e's (input partition, scored partition) pair: its
- * slot in pair_hw (INT64_MIN when new). */
-static int64_t *pair_slot(scored_source *s, const event *e) {
-    char name[300];
-    int n = snprintf(name, sizeof name, "%s\x1f%d\x1f%d", e->in_topic, (int)e->in_partition, (int)e->origin_partition);
-    size_t len = (size_t)n < sizeof name ? (size_t)n : sizeof name - 1;
-    int added = 0;
-    int id = dict_add(s->pairs, name, len, &added);
-    if (id >= s->pair_cap) {
-        int cap = s->pair_cap ? 2 * s->pair_cap : 64;
-        while (cap <= id) cap *= 2;
-        s->pair_hw = xrealloc(s->pair_hw, sizeof *s->pair_hw * (size_t)cap);
-        s->pair_cap = cap;
-    }
-    if (added) s->pair_hw[id] = INT64_MIN;
-    return &s->pair_hw[id];
+#define SCORED_STATE_TAG 0x44524353u /* "SCRD" */
+
+/* pl_source.save: the released table (the caller's thread). */
+static void save(void *ctx, cw *o) {
+    scored_source *s = ctx;
+    cw_u32(o, SCORED_STATE_TAG);
+    pthread_mutex_lock(&s->released_mu);
+    ct_save(&s->released, o);
+    pthread_mutex_unlock(&s->released_mu);
 }
 
-/* 1 when e is a copy; remembers it otherwise. A copy is a record whose
- * identity was seen before (identities are held while the record's
- * windows may be open), or one whose windows have all closed (its identity
- * may be forgotten) and whose input offset is below the highest one read
- * through its (input partition, scored partition) pair: one classify run
- * produces a pair's records in input offset order, so a lower offset there
- * is one produced again by a later run (after a restart or a rebalance of
- * the classify role, from its committed offset) — late copies are not late
- * events. */
-static int is_copy(scored_source *s, const event *e) {
-    if (!e->agg_key || !e->in_topic) return 0;
-    int64_t *hw = pair_slot(s, e);
-    if (e->in_offset < *hw) {
-        pipeline *p = atomic_load(&s->watched);
-        int64_t wm = p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
-        if (wm != INT64_MIN && e->ts_ms < wm - s->window_ms) return 1;
-    }
-    if (e->in_offset > *hw) *hw = e->in_offset;
-    for (;;) {
-        int n = snprintf(s->idbuf, s->idbuf_cap, "%s\x1f%s\x1f%d\x1f%lld", e->agg_key, e->in_topic,
-                         (int)e->in_partition, (long long)e->in_offset);
-        if ((size_t)n < s->idbuf_cap) break;
-        s->idbuf_cap = (size_t)n + 1;
-        s->idbuf = xrealloc(s->idbuf, s->idbuf_cap);
-    }
-    size_t len = strlen(s->idbuf);
-    if (dict_find(s->seen, s->idbuf, len) >= 0) return 1;
-    if (dict_count(s->seen) + 1 > s->prune_at) prune(s);
-    int id = dict_add(s->seen, s->idbuf, len, NULL);
-    if (id >= s->seen_cap) {
-        s->seen_cap = s->seen_cap ? 2 * s->seen_cap : 1024;
-        s->seen_ts = xrealloc(s->seen_ts, sizeof *s->seen_ts * (size_t)s->seen_cap);
-    }
-    s->seen_ts[id] = e->ts_ms;
+/* pl_source.load: both tables from a checkpoint (before the threads). */
+static int load(void *ctx, cr *in, char *err, size_t errlen) {
+    scored_source *s = ctx;
+    if (cr_u32(in) != SCORED_STATE_TAG || !cr_ok(in))
+        return err_set(err, errlen, "no aggregate-role state in the checkpoint (one of `run --role all`?)");
+    size_t at = in->pos;
+    if (ct_load(&s->released, in, err, errlen) < 0) return -1;
+    cr again;
+    cr_init(&again, in->p + at, in->pos - at);
+    ct_load(&s->live, &again, err, errlen);
+    s->restored = 1;
     return 0;
-}
-
-/* Forgets every identity and high water (a new assignment rebuilds from
- * the start). */
-static void forget_all(scored_source *s) {
-    dict_clear(s->seen);
-    dict_clear(s->pairs);
 }
 
 /* ingest_assign_fn, on the source thread inside ingest_poll: the pipeline
  * counts what it has, then every piece of state starts again for the new
- * assignment, whose partitions are all read from their beginning. */
+ * assignment, whose partitions are all read from their beginning; or, the
+ * first time after a checkpoint was restored that fits the assignment,
+ * goes on from it (pipeline_restart). */
 static void on_assign(void *ud, const int32_t *partitions, int n) {
     scored_source *s = ud;
     pipeline *p = atomic_load(&s->watched);
@@ -124,13 +80,23 @@ static void on_assign(void *ud, const int32_t *partitions, int n) {
             pairs[i * n + k] = s->inputs[i];
             pairs[i * n + k].scored_partition = partitions[k];
         }
-    if (p) pipeline_restart(p, pairs, n_pairs);
+    int kept = p ? pipeline_restart(p, pairs, n_pairs) : 0;
     free(pairs);
-    forget_all(s);
+    if (!kept) {
+        ct_clear(&s->live);
+        /* the pipeline's thread has handled everything before the
+         * assignment and gets nothing new before this returns, but may
+         * be writing a checkpoint */
+        pthread_mutex_lock(&s->released_mu);
+        ct_clear(&s->released);
+        pthread_mutex_unlock(&s->released_mu);
+    }
+    s->restored = 0;
     pm_reset(s->mute);
     s->rebuilt_last = 0;
     s->rebalances++;
-    log_info("scored", "assignment of %d scored partition(s): rebuilding their state from the beginning", n);
+    if (kept) log_info("scored", "assignment of %d scored partition(s): going on from the restored checkpoint", n);
+    else log_info("scored", "assignment of %d scored partition(s): rebuilding their state from the beginning", n);
 }
 
 static int next(void *ctx, event **out, int max, int timeout_ms) {
@@ -146,7 +112,7 @@ static int next(void *ctx, event **out, int max, int timeout_ms) {
             n = 0;
             gen = s->rebalances;
         }
-        if (is_copy(s, e)) {
+        if (ct_is_copy(&s->live, e, watermark(s), s->window_ms)) {
             s->duplicates++;
             log_debug("scored", "dropping a copy of %s for %s (input %s[%d]@%lld)", e->id, e->agg_key, e->in_topic,
                       (int)e->in_partition, (long long)e->in_offset);
@@ -175,7 +141,15 @@ static int next(void *ctx, event **out, int max, int timeout_ms) {
     return n;
 }
 
-static void release(void *ctx, const event *e) { ingest_release(((scored_source *)ctx)->c, e); }
+static void release(void *ctx, const event *e) {
+    scored_source *s = ctx;
+    if (s->durable) { /* as of what the pipeline handled */
+        pthread_mutex_lock(&s->released_mu);
+        ct_note(&s->released, e, watermark(s), s->window_ms);
+        pthread_mutex_unlock(&s->released_mu);
+    }
+    ingest_release(s->c, e);
+}
 
 static void ack(void *ctx, const char *topic, int32_t partition, int64_t first, int64_t last) {
     ingest_ack_range(((scored_source *)ctx)->c, topic, partition, first, last);
@@ -189,7 +163,19 @@ static void dead_letter(void *ctx, const event *e, const char *detail) {
     free(json);
 }
 
-static void attach(void *ctx, pipeline *p) { atomic_store(&((scored_source *)ctx)->watched, p); }
+/* With checkpoints, a partition restored from one starts at its offset. */
+static void attach(void *ctx, pipeline *p) {
+    scored_source *s = ctx;
+    atomic_store(&s->watched, p);
+    if (s->durable) ingest_set_start(s->c, p ? pipeline_resume_offset : NULL, p);
+}
+
+/* A checkpoint waits for the late records' dead letters below it. */
+static int effects_pending(void *ctx, const char *topic, int32_t partition, int64_t below) {
+    return ingest_dead_letters_pending(((scored_source *)ctx)->c, topic, partition, below);
+}
+
+static void flush_effects(void *ctx, int timeout_ms) { ingest_flush_dead_letters(((scored_source *)ctx)->c, timeout_ms); }
 
 /* A scored partition with lag (rebuilding, behind, or records still in the
  * pipeline) holds every pair read through it. */
@@ -209,11 +195,9 @@ scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mut
     s->c = c;
     s->mute = mute;
     s->window_ms = window_ms;
-    s->seen = dict_new(DICT_SEEDED);
-    s->pairs = dict_new(DICT_SEEDED);
-    s->prune_at = 512;
-    s->idbuf_cap = 128;
-    s->idbuf = xmalloc(s->idbuf_cap);
+    ct_init(&s->live);
+    ct_init(&s->released);
+    pthread_mutex_init(&s->released_mu, NULL);
     ingest_set_on_assign(c, on_assign, s);
     return s;
 }
@@ -231,6 +215,8 @@ void scored_source_watch(scored_source *s, group_watch *g) {
 
 int64_t scored_source_rebalances(const scored_source *s) { return s->rebalances; }
 
+void scored_source_durable(scored_source *s) { s->durable = 1; }
+
 pl_source scored_source_pl(scored_source *s) {
     return (pl_source){.next = next,
                        .release = release,
@@ -240,6 +226,10 @@ pl_source scored_source_pl(scored_source *s) {
                        .lags = lags,
                        .stalled_inputs = stalled_inputs,
                        .assignments = assignments,
+                       .effects_pending = effects_pending,
+                       .flush_effects = flush_effects,
+                       .save = s->durable ? save : NULL,
+                       .load = s->durable ? load : NULL,
                        .ctx = s};
 }
 
@@ -255,11 +245,9 @@ double scored_source_rebuild_seconds(const scored_source *s) {
 
 void scored_source_free(scored_source *s) {
     if (!s) return;
-    dict_free(s->seen);
-    free(s->seen_ts);
-    dict_free(s->pairs);
-    free(s->pair_hw);
-    free(s->idbuf);
+    ct_free(&s->live);
+    ct_free(&s->released);
+    pthread_mutex_destroy(&s->released_mu);
     for (int i = 0; i < s->n_inputs; i++) free((char *)s->inputs[i].in_topic);
     free(s->inputs);
     free(s);

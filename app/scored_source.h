@@ -2,24 +2,22 @@
  * scored topic (decoding with scored_decode), dropping the copies of a
  * record that an at-least-once classify run produced again.
  *
- * A record is identified by (aggregation key, input topic, input
- * partition, input offset). Identities are remembered while their windows
- * may still be open: until the pipeline's watermark passes the record's
- * time + window_ms (every window of it closed). A copy arriving later than
- * that is still recognised when its input offset is below the highest one
- * read through its (input partition, scored partition) pair (one classify
- * run produces a pair's records in input offset order, so a lower offset
- * is a record produced again): dropped as a copy, not a late event. A
- * record below that high water whose windows are all closed is taken for
- * a copy even if the input topic was recreated (offsets from 0 again): it
- * would have been late. A dropped copy is acknowledged at once (the
- * original holds the offset back until its windows close).
+ * Copies are recognised by a copy table (app/copy_table.h: identities
+ * while the record's windows may be open, then each (input partition,
+ * scored partition) pair's input-offset high water). A dropped copy is
+ * acknowledged at once (the original holds the offset back until its
+ * windows close).
  *
  * Rebuild records (ingest_rebuilding: read again below the committed
  * offset after an assignment) are counted as usual and feed the mute
  * (alerts/part_mute.h): the source records every record's key and scored
  * partition, and each rebuild record's last window end, so that the
  * alerts engine does not send again what was sent before.
+ *
+ * Checkpoints (scored_source_durable: static assignment): a second copy
+ * table follows what the pipeline has released, is saved with each
+ * checkpoint and loaded on restore, and the first assignment then goes on
+ * from the checkpoint instead of rebuilding (docs/state.md).
  *
  * Rebalances (the consumer group's eager assignments): on each one, before
  * any record of it is handed out, the pipeline counts what it holds and
@@ -58,6 +56,13 @@ void scored_source_add_input(const char *topic, int32_t partition, void *ud);
 void scored_source_watch(scored_source *s, group_watch *g);
 /* Assignments so far (each one a rebuild of every assigned partition). */
 int64_t scored_source_rebalances(const scored_source *s);
+/* Checkpoints (the aggregate role with static assignment and a state
+ * directory): the source keeps the copy table as of the records the
+ * pipeline has released, which the pipeline's checkpoints carry
+ * (pl_source.save/load), and starts a restored partition at the
+ * checkpoint's offset. Call before scored_source_pl. */
+void scored_source_durable(scored_source *s);
+
 pl_source scored_source_pl(scored_source *s);
 /* Copies dropped so far. */
 int64_t scored_source_duplicates(const scored_source *s);

@@ -539,13 +539,26 @@ static void apply_start(ingest_consumer *c, rd_kafka_topic_partition_list_t *par
     for (int i = 0; i < parts->cnt; i++) {
         int64_t off = c->start_fn(c->start_ud, parts->elems[i].topic, parts->elems[i].partition);
         if (off < 0) continue;
-        parts->elems[i].offset = off;
+        int64_t ckpt = off;
         pthread_mutex_lock(&c->mu);
         part *p = part_find(c, parts->elems[i].topic, parts->elems[i].partition);
-        if (p) p->committed = off; /* where it starts: its lag before the first message counts from here */
+        if (c->opt->rebuild && p && (p->floor < 0 || p->floor < off)) {
+            /* rebuild: never past the committed offset (or the beginning
+             * when none): what lies between is read again, so that it is
+             * acknowledged (and committed) once its windows close */
+            if (p->floor >= 0) off = p->floor;
+            else off = parts->elems[i].offset >= 0 ? parts->elems[i].offset : RD_KAFKA_OFFSET_BEGINNING;
+        }
+        parts->elems[i].offset = off;
+        if (p && off >= 0) p->committed = off; /* where it starts: its lag before the first message counts from here */
         pthread_mutex_unlock(&c->mu);
-        log_info("ingest", "%s[%d]: starting at offset %lld (the restored checkpoint's)", parts->elems[i].topic,
-                 (int)parts->elems[i].partition, (long long)off);
+        if (off == ckpt)
+            log_info("ingest", "%s[%d]: starting at offset %lld (the restored checkpoint's)", parts->elems[i].topic,
+                     (int)parts->elems[i].partition, (long long)off);
+        else
+            log_info("ingest", "%s[%d]: starting at offset %lld, below the restored checkpoint's %lld (read again, not "
+                     "counted again)", parts->elems[i].topic, (int)parts->elems[i].partition, (long long)off,
+                     (long long)ckpt);
     }
 }
 
@@ -599,7 +612,10 @@ static rd_kafka_resp_err_t topic_partition_ids(rd_kafka_t *rk, const char *topic
 }
 
 /* Static assignment (opt->assign_count > 0): every partition p of the input
- * topics with p % assign_count == assign_index, from the committed offsets. */
+ * topics with p % assign_count == assign_index. The list is made here; it
+ * takes effect in the first ingest_poll (static_assign_now), so that the
+ * caller's hooks (on_assign, the start offsets of a restored checkpoint)
+ * are set by then. */
 static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
     const ingest_options *opt = c->opt;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
@@ -617,20 +633,25 @@ static int assign_static(ingest_consumer *c, char *err, size_t errlen) {
             return -1;
         }
     }
-    c->static_parts = rd_kafka_topic_partition_list_copy(l);
     track_parts(c, l);
+    c->static_parts = l;
+    return 0;
+}
+
+/* The first ingest_poll with a static assignment: on_assign, then from
+ * the committed offsets (or the start hook's), as a group's assignment. */
+static void static_assign_now(ingest_consumer *c) {
+    rd_kafka_topic_partition_list_t *l = c->static_parts;
+    c->static_parts = NULL;
+    call_on_assign(c, l);
     note_committed(c, l);
     apply_start(c, l);
-    c->assignments++;
-    log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, opt->assign_index,
-             opt->assign_count);
+    log_info("ingest", "assigned %d partitions statically (instance %d of %d)", l->cnt, c->opt->assign_index,
+             c->opt->assign_count);
     rd_kafka_resp_err_t e = rd_kafka_assign(c->rk, l);
+    if (e) log_error("ingest", "assign: %s", rd_kafka_err2str(e));
+    c->assignments++;
     rd_kafka_topic_partition_list_destroy(l);
-    if (e) {
-        err_set(err, errlen, "assign: %s", rd_kafka_err2str(e));
-        return -1;
-    }
-    return 0;
 }
 
 static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque) {
@@ -871,11 +892,7 @@ static int in_flight(ingest_consumer *c) {
 }
 
 event *ingest_poll(ingest_consumer *c, int timeout_ms) {
-    if (c->static_parts) {
-        call_on_assign(c, c->static_parts);
-        rd_kafka_topic_partition_list_destroy(c->static_parts);
-        c->static_parts = NULL;
-    }
+    if (c->static_parts) static_assign_now(c);
     int64_t now = time_mono_ns();
     int64_t deadline = now + (int64_t)timeout_ms * 1000000;
     for (int first = 1;; first = 0) {

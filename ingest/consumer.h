@@ -188,8 +188,10 @@ void ingest_flush_dead_letters(ingest_consumer *c, int timeout_ms);
 typedef int64_t (*ingest_start_fn)(void *ud, const char *topic, int32_t partition);
 
 /* Sets the start-offset hook (NULL: committed offsets); call before the
- * first ingest_poll. Not with opt->rebuild (which starts at the
- * beginning). */
+ * first ingest_poll. With opt->rebuild, a partition starts at the lower of
+ * the hook's offset and the committed one (the rebuild floor: records
+ * from the hook's offset up to it are rebuild records; with no committed
+ * offset, where it would have started). */
 void ingest_set_start(ingest_consumer *c, ingest_start_fn fn, void *ud);
 
 /* Copies the counters. Thread-safe. */

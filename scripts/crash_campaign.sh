@@ -3,8 +3,9 @@
 # moments, each run against a replay of the same feed by
 # tests/integration/restart.sh: every crash point of util/crashpoint.h at
 # several counts, kill -9 and SIGTERM at several points of the backlog, and
-# the aggregate instance of the roles killed at several points. `make test`
-# runs nine fixed moments; this is the wider net (41 moments, about 20
+# the aggregate instance of the roles killed at several points (group and
+# static assignment, with classify, at crash points). `make test` runs
+# eleven fixed moments; this is the wider net (51 moments, about 25
 # minutes on two cores). Prints restart.sh's TAP lines and one summary line; exit 1 when
 # any moment breaks the replay's truth.
 #
@@ -30,6 +31,10 @@ else
     for e in 100 1500 3000; do scenarios="$scenarios roles:$e"; done
     for e in 300 3000; do scenarios="$scenarios roles-classify:$e"; done
     for point in outbox-written:1 delivered:2; do scenarios="$scenarios roles-crash:$point"; done
+    for e in 100 1500 3000; do scenarios="$scenarios roles-static:$e roles-static-both:$e"; done
+    for point in checkpoint-write:2 checkpoint-renamed:3 checkpoint-acked:2 outbox-written:1; do
+        scenarios="$scenarios roles-static-crash:$point"
+    done
 fi
 # a checkpoint every 250 ms (restart.json: 1 s), so that the later counts
 # of the checkpoint points fall inside the feed; a moment the run does not

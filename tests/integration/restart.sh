@@ -14,7 +14,8 @@
 #     baseline share, z-score, ratio); repeats with the same id are allowed.
 #
 # Scenarios (RESTART_SCENARIOS; by default the six named ones,
-# crash:checkpoint-renamed:2, crash:delivered:2 and roles-classify:1500):
+# crash:checkpoint-renamed:2, crash:delivered:2, roles-classify:1500,
+# roles-static and roles-static-both:2000):
 #   planned  SIGTERM shortly before day 3's first spike (or once 5/8 of the
 #            feed is counted, if the watermark is still at its floor), then
 #            a new start
@@ -45,16 +46,31 @@
 #            classify has not scored yet)
 #   roles-crash:NAME:K  the roles, aggregate 1 dying at its crash point
 #            NAME the K-th time (outbox-written, delivered), started again
+#   roles-static (roles-static:E)  the roles with aggregate.assignment
+#            static: aggregate 1 killed -9 after 500 (E) records and started
+#            again goes on from its checkpoint (each partition starts at the
+#            checkpoint's offset, or at the commit below it: never from its
+#            beginning; what it reads again below the checkpoint is neither
+#            counted again nor taken for a copy)
+#   roles-static-both:E  the same, classify killed -9 after E records,
+#            aggregate 1 3 s later (it has counted and checkpointed what
+#            classify produced); aggregate 1 restarts from its checkpoint,
+#            3 s later classify produces again what it had not committed:
+#            copies of records below the checkpoint, recognised only by the
+#            copy table the checkpoint carries
+#   roles-static-crash:NAME:K  aggregate 1 (static) dying at its crash
+#            point NAME the K-th time (K >= 2 for the checkpoint points, so
+#            that a checkpoint is there to go on from)
 # RESTART_MESSAGES (default 7936, four days) sets the feed's size.
 . tests/integration/lib.sh
 . tests/integration/scaleout_lib.sh
 
 MODEL=${FINSENT_TEST_MODEL:-models/default}
 N=${RESTART_MESSAGES:-7936}
-SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit crash:checkpoint-renamed:2 crash:delivered:2 roles roles-classify:1500}
-if [ -n "${SANITIZED:-}" ]; then # three days, three scenarios: the sanitizers cost a factor of a few
+SCENARIOS=${RESTART_SCENARIOS:-planned backlog hookdown ckpt commit crash:checkpoint-renamed:2 crash:delivered:2 roles roles-classify:1500 roles-static roles-static-both:2000}
+if [ -n "${SANITIZED:-}" ]; then # three days, four scenarios: the sanitizers cost a factor of a few
     N=${RESTART_MESSAGES:-5952}
-    SCENARIOS=${RESTART_SCENARIOS:-planned backlog ckpt}
+    SCENARIOS=${RESTART_SCENARIOS:-planned backlog ckpt roles-static}
 fi
 if [ ! -f "$MODEL/config.json" ]; then
     skip "restart test" "no model at $MODEL"
@@ -288,18 +304,22 @@ for s in $SCENARIOS; do
         run_start $s 2
         k=2
         ;;
-    roles | roles:* | roles-classify:* | roles-crash:*:*)
+    roles | roles:* | roles-classify:* | roles-crash:*:* | roles-static | roles-static:* | roles-static-both:* | roles-static-crash:*:*)
         # the victim and the moment: aggregate 1 after E records (roles:E,
         # 500 by default), the classify process after E messages
         # (roles-classify:E), or aggregate 1 at a crash point (roles-crash:NAME:K)
-        records=500 past="" victim=a1 point=""
+        records=500 past="" victim=a1 point="" assign=group
         case $s in
         roles:*) records=${s#roles:} ;;
+        roles-static:*) records=${s#roles-static:} assign=static ;;
+        roles-static-both:*) records=${s#roles-static-both:} assign=static victim=both ;;
+        roles-static) assign=static ;;
+        roles-static-crash:*) point=${s#roles-static-crash:} assign=static ;;
         roles-classify:*) records=${s#roles-classify:} victim=cls ;;
         roles-crash:*) point=${s#roles-crash:} ;;
         esac
         # each roles scenario has its own scored topic (made with the cluster)
-        export FINSENT_RESTART_SCORED=$(scored_topic $s)
+        export FINSENT_RESTART_SCORED=$(scored_topic $s) FINSENT_RESTART_ASSIGNMENT=$assign
         receiver_start $s 1
         # classify, aggregate 0, aggregate 1 (each appends its windows to $s.win)
         cls_start() { # K: the classify process's K-th start
@@ -335,11 +355,31 @@ for s in $SCENARIOS; do
                 sleep 0.1
                 i=$((i + 1))
             done
+            # static: and once aggregate 1 has made a checkpoint durable
+            # after that (the second one after it is submitted)
+            c0=$(metric finsent_checkpoints_total "$TMP/$s.a1.1.err" || echo 0)
+            while [ $assign = static ] && [ "$(metric finsent_checkpoints_total "$TMP/$s.a1.1.err" || echo 0)" -lt $((${c0:-0} + 2)) ] 2>/dev/null &&
+                [ $i -lt 1200 ]; do
+                sleep 0.1
+                i=$((i + 1))
+            done
             counted=$(metric $vmetric "$vfile")
             wm=$(metric finsent_watermark_ms "$TMP/$s.a1.1.err")
             check "$s: $victim killed -9 mid-stream (${counted:-no} records, aggregate 1's watermark ${wm:-unknown})" \
                 test "${counted:-0}" -ge "$records" -a "${wm:-0}" -lt "$cutoff"
-            if [ $victim = cls ]; then
+            if [ $victim = both ]; then
+                # classify first: aggregate 1 then counts and checkpoints
+                # everything classify had produced, so that each copy
+                # produced again is of a record below that checkpoint
+                kill -9 $cls
+                wait $cls 2>/dev/null
+                sleep 3
+                kill -9 $a1
+                wait $a1 2>/dev/null
+                agg_start 1 2
+                sleep 3
+                cls_start 2
+            elif [ $victim = cls ]; then
                 kill -9 $cls
                 wait $cls 2>/dev/null
                 sleep 15
@@ -375,6 +415,31 @@ for s in $SCENARIOS; do
         done
         sleep 1
         finish $s
+        if [ $assign = static ]; then
+            # the restarted aggregate went on from its checkpoint
+            a1err="$TMP/$s.a1.$a1k.err"
+            check "$s: aggregate 1's second run went on from its checkpoint" \
+                grep -q 'going on from the restored checkpoint' "$a1err"
+            # and started its two partitions where the checkpoint says, or
+            # at the commit below it (what the windows open at the
+            # checkpoint need: read again, not counted again), never by a
+            # rebuild from their beginning (records between a checkpoint
+            # older than the commit and the commit are rebuilt)
+            starts=$(grep -c 'starting at offset' "$a1err")
+            rebuilt=$(sed -n 's/.*assignment(s), \([0-9]*\) records rebuilt in all.*/\1/p' "$a1err")
+            again=$(sed -n 's/.*; \([0-9]*\) records read again below a restored checkpoint.*/\1/p' "$a1err")
+            [ -z "$point" ] && check "$s: aggregate 1's second run started both partitions from its checkpoint ($starts; ${rebuilt:-?} records rebuilt, ${again:-?} read again below it)" \
+                test "$starts" -eq 2
+            grep -o 'restored checkpoint [0-9]* ([0-9]* bytes)' "$a1err" | sed "s/^/# $s: aggregate 1's second run /"
+            copies=$(sed -n 's/.*aggregate role: \([0-9]*\) duplicate.*/\1/p' "$a1err")
+            echo "# $s: copies dropped by aggregate 0, 1: $(sed -n 's/.*aggregate role: \([0-9]*\) duplicate.*/\1/p' \
+                "$TMP/$s.a0.1.err") ${copies:-?}"
+            # what it read again below its checkpoint is not a copy (it is
+            # skipped by the pipeline and committed once its windows close)
+            [ $victim = a1 ] && check "$s: aggregate 1's second run took no record read again for a copy (${copies:-no summary})" \
+                test "${copies:-x}" = 0
+        fi
+        unset FINSENT_RESTART_ASSIGNMENT
         continue
         ;;
     crash:*:*)
