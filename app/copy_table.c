@@ -8,8 +8,11 @@
 #include "util/errmsg.h"
 #include "util/xalloc.h"
 
-void ct_init(copy_table *t) {
+void ct_init(copy_table *t, ct_watermark_fn watermark, void *ud, int64_t window_ms) {
     memset(t, 0, sizeof *t);
+    t->watermark = watermark;
+    t->watermark_ud = ud;
+    t->window_ms = window_ms;
     t->seen = dict_new(DICT_SEEDED);
     t->pairs = dict_new(DICT_SEEDED);
     t->prune_at = 512;
@@ -36,8 +39,11 @@ void ct_clear(copy_table *t) {
 /* Forgets the identities whose windows are closed (older than the
  * watermark minus a window), and sets the next pruning point at twice
  * what is left, so that pruning costs O(1) per record. */
-static void prune(copy_table *t, int64_t wm, int64_t window_ms) {
-    int64_t cutoff = wm == INT64_MIN ? INT64_MIN : wm - window_ms;
+static int64_t watermark(const copy_table *t) { return t->watermark ? t->watermark(t->watermark_ud) : INT64_MIN; }
+
+static void prune(copy_table *t) {
+    int64_t wm = watermark(t);
+    int64_t cutoff = wm == INT64_MIN ? INT64_MIN : wm - t->window_ms;
     for (int id = 0; id < dict_id_limit(t->seen); id++)
         if (dict_key(t->seen, id, NULL) && t->seen_ts[id] < cutoff) dict_del_id(t->seen, id);
     t->prune_at = 2 * dict_count(t->seen) > 512 ? 2 * dict_count(t->seen) : 512;
@@ -89,9 +95,8 @@ static size_t identity(copy_table *t, const event *e) {
 
 /* Remembers an identity (len bytes of key) with its event time and the
  * scored offset of the record that carried it. */
-static void remember(copy_table *t, const char *key, size_t len, int64_t ts, int64_t off, int64_t wm,
-                     int64_t window_ms) {
-    if (dict_count(t->seen) + 1 > t->prune_at) prune(t, wm, window_ms);
+static void remember(copy_table *t, const char *key, size_t len, int64_t ts, int64_t off) {
+    if (dict_count(t->seen) + 1 > t->prune_at) prune(t);
     int id = dict_add(t->seen, key, len, NULL);
     if (id >= t->seen_cap) {
         int cap = t->seen_cap ? 2 * t->seen_cap : 1024;
@@ -104,27 +109,28 @@ static void remember(copy_table *t, const char *key, size_t len, int64_t ts, int
     t->seen_off[id] = off;
 }
 
-int ct_is_copy(copy_table *t, const event *e, int64_t wm, int64_t window_ms) {
+int ct_is_copy(copy_table *t, const event *e) {
     if (!e->agg_key || !e->in_topic) return 0;
     int pid = event_pair(t, e);
     /* below the high water and after its record in the scored partition:
      * produced again (a record before it is an original read again) */
-    if (e->in_offset < t->pair_hw[pid] && e->origin_offset > t->pair_off[pid] && wm != INT64_MIN &&
-        e->ts_ms < wm - window_ms)
-        return 1;
+    if (e->in_offset < t->pair_hw[pid] && e->origin_offset > t->pair_off[pid]) {
+        int64_t wm = watermark(t);
+        if (wm != INT64_MIN && e->ts_ms < wm - t->window_ms) return 1;
+    }
     raise_hw(t, pid, e);
     size_t len = identity(t, e);
     int id = dict_find(t->seen, t->idbuf, len);
     if (id >= 0) return t->seen_off[id] != e->origin_offset; /* the same record read again is not a copy */
-    remember(t, t->idbuf, len, e->ts_ms, e->origin_offset, wm, window_ms);
+    remember(t, t->idbuf, len, e->ts_ms, e->origin_offset);
     return 0;
 }
 
-void ct_note(copy_table *t, const event *e, int64_t wm, int64_t window_ms) {
+void ct_note(copy_table *t, const event *e) {
     if (!e->agg_key || !e->in_topic) return;
     raise_hw(t, event_pair(t, e), e);
     size_t len = identity(t, e);
-    if (dict_find(t->seen, t->idbuf, len) < 0) remember(t, t->idbuf, len, e->ts_ms, e->origin_offset, wm, window_ms);
+    if (dict_find(t->seen, t->idbuf, len) < 0) remember(t, t->idbuf, len, e->ts_ms, e->origin_offset);
 }
 
 void ct_save(const copy_table *t, cw *o) {
@@ -166,7 +172,7 @@ int ct_load(copy_table *t, cr *in, char *err, size_t errlen) {
         int64_t ts = cr_i64(in), off = cr_i64(in);
         if (!k || !cr_ok(in) || dict_find(t->seen, k, strlen(k)) >= 0)
             cr_fail(in, "a bad or repeated record identity");
-        else remember(t, k, strlen(k), ts, off, INT64_MIN, 0);
+        else remember(t, k, strlen(k), ts, off);
         free(k);
     }
     if (cr_ok(in)) return 0;

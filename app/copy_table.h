@@ -22,6 +22,10 @@
 #include "util/dict.h"
 #include "util/event.h"
 
+/* The pipeline's watermark (INT64_MIN when none); asked only when a
+ * decision or a pruning needs it. */
+typedef int64_t (*ct_watermark_fn)(void *ud);
+
 typedef struct copy_table {
     dict *seen;       /* identities (keys from outside: seeded) */
     int64_t *seen_ts; /* per dict id: the record's event time */
@@ -34,9 +38,12 @@ typedef struct copy_table {
     int64_t *pair_hw; /* per pairs id: the highest input offset read through it */
     int64_t *pair_off; /* per pairs id: the scored offset of the record that carried it */
     int pair_cap;     /* room in pair_hw */
+    ct_watermark_fn watermark; /* NULL: none (nothing closes) */
+    void *watermark_ud;
+    int64_t window_ms; /* the windows' size: a record's windows have closed at its ts + window_ms */
 } copy_table;
 
-void ct_init(copy_table *t);
+void ct_init(copy_table *t, ct_watermark_fn watermark, void *ud, int64_t window_ms);
 void ct_free(copy_table *t);
 
 /* Forgets every identity and high water. */
@@ -48,15 +55,15 @@ void ct_clear(copy_table *t);
  * the pipeline knows it is counted), or its input offset is below its
  * pair's high water, its scored offset after the high water's record
  * (before it: an original read again) and its windows have all closed
- * (ts < wm - window_ms; wm: the watermark, INT64_MIN when none). Otherwise remembers it and
+ * (ts < watermark - window_ms). Otherwise remembers it and
  * returns 0. Records without an aggregation key or input are never
  * copies. */
-int ct_is_copy(copy_table *t, const event *e, int64_t wm, int64_t window_ms);
+int ct_is_copy(copy_table *t, const event *e);
 
 /* Remembers e (as ct_is_copy does for a record that is not a copy) and
  * raises its pair's high water; for a table that follows what another
  * has taken (the records the pipeline released). */
-void ct_note(copy_table *t, const event *e, int64_t wm, int64_t window_ms);
+void ct_note(copy_table *t, const event *e);
 
 /* Appends the table: u32 pairs, each (string, i64 high water, i64 scored
  * offset of its record), then u32

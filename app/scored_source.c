@@ -23,7 +23,6 @@ struct scored_source {
     copy_table released;  /* the records the pipeline released (its thread): what a checkpoint holds */
     pthread_mutex_t released_mu; /* released is cleared by the source thread at an assignment */
     int durable;          /* checkpoints: keep `released` (pl_source.save/load) */
-    int restored;         /* `released` and `live` were loaded from a checkpoint; the first assignment keeps them */
     _Atomic int64_t duplicates;
     part_mute *mute;
     _Atomic int64_t rebuilt;
@@ -35,8 +34,9 @@ struct scored_source {
     group_watch *watch; /* the classify group's progress on the inputs; NULL: not watched */
 };
 
-static int64_t watermark(scored_source *s) {
-    pipeline *p = atomic_load(&s->watched);
+/* ct_watermark_fn: the attached pipeline's. */
+static int64_t watermark(void *ud) {
+    pipeline *p = atomic_load(&((scored_source *)ud)->watched);
     return p ? pipeline_get_stats(p).watermark_ms : INT64_MIN;
 }
 
@@ -61,7 +61,6 @@ static int load(void *ctx, cr *in, char *err, size_t errlen) {
     cr again;
     cr_init(&again, in->p + at, in->pos - at);
     ct_load(&s->live, &again, err, errlen);
-    s->restored = 1;
     return 0;
 }
 
@@ -91,7 +90,6 @@ static void on_assign(void *ud, const int32_t *partitions, int n) {
         ct_clear(&s->released);
         pthread_mutex_unlock(&s->released_mu);
     }
-    s->restored = 0;
     pm_reset(s->mute);
     s->rebuilt_last = 0;
     s->rebalances++;
@@ -112,7 +110,7 @@ static int next(void *ctx, event **out, int max, int timeout_ms) {
             n = 0;
             gen = s->rebalances;
         }
-        if (ct_is_copy(&s->live, e, watermark(s), s->window_ms)) {
+        if (ct_is_copy(&s->live, e)) {
             s->duplicates++;
             log_debug("scored", "dropping a copy of %s for %s (input %s[%d]@%lld)", e->id, e->agg_key, e->in_topic,
                       (int)e->in_partition, (long long)e->in_offset);
@@ -145,7 +143,7 @@ static void release(void *ctx, const event *e) {
     scored_source *s = ctx;
     if (s->durable) { /* as of what the pipeline handled */
         pthread_mutex_lock(&s->released_mu);
-        ct_note(&s->released, e, watermark(s), s->window_ms);
+        ct_note(&s->released, e);
         pthread_mutex_unlock(&s->released_mu);
     }
     ingest_release(s->c, e);
@@ -195,8 +193,8 @@ scored_source *scored_source_new(ingest_consumer *c, int64_t window_ms, part_mut
     s->c = c;
     s->mute = mute;
     s->window_ms = window_ms;
-    ct_init(&s->live);
-    ct_init(&s->released);
+    ct_init(&s->live, watermark, s, window_ms);
+    ct_init(&s->released, watermark, s, window_ms);
     pthread_mutex_init(&s->released_mu, NULL);
     ingest_set_on_assign(c, on_assign, s);
     return s;

@@ -104,8 +104,8 @@ static void check_fixed_point(alerts *a) {
  * fixed point: saved, loaded into another table, saved to the same bytes. */
 static void copy_table_layer(const uint8_t *data, size_t size) {
     copy_table t, u;
-    ct_init(&t);
-    ct_init(&u);
+    ct_init(&t, NULL, NULL, 0);
+    ct_init(&u, NULL, NULL, 0);
     cr r;
     cr_init(&r, data, size);
     char err[512] = "";
